@@ -1,0 +1,35 @@
+"""Repository-wide pytest configuration: marker-based skips.
+
+- ``gpu``: skipped when CUDA is not available.
+- ``brian2``: skipped only when brian2 cannot be imported (``make test`` installs it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _has_cuda() -> bool:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a hard dependency
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def pytest_collection_modifyitems(config, items):
+    has_brian2 = importlib.util.find_spec("brian2") is not None
+    has_cuda = _has_cuda()
+    skip_gpu = pytest.mark.skip(reason="needs CUDA (torch.cuda.is_available() is False)")
+    skip_b2 = pytest.mark.skip(reason="brian2 is not installed (pip install neurosim[brian2])")
+    for item in items:
+        if "gpu" in item.keywords and not has_cuda:
+            item.add_marker(skip_gpu)
+        if "brian2" in item.keywords and not has_brian2:
+            item.add_marker(skip_b2)
+
