@@ -1,0 +1,178 @@
+"""Task protocol shared by every sequence task in the suite.
+
+A task generates its train/test data offline from a seed and knows how to score predictions.
+Data are real-valued tensors of shape ``(T, B, F)`` (time first, like ``nn.LSTM``); spike
+encodings of the same data are produced by :mod:`comparisons.tasks.encoding`.
+
+Targets come in three kinds (``Task.target``):
+
+- ``"binary"``: ``y`` holds 0/1 values, predictions are probabilities (or 0/1) of the same shape;
+- ``"class"``: ``y`` holds integer class labels, predictions are scores ``(..., n_out)``;
+- ``"real"``: ``y`` holds real values, predictions have the same shape.
+
+and two output timings (``Task.output``):
+
+- ``"per_step"``: ``y`` has shape ``(T, B, n_out)`` (``(T, B)`` for class labels) and ``mask``
+  ``(T, B)`` says which steps are scored;
+- ``"final"``: one target per sequence, ``y`` has shape ``(B, n_out)`` (``(B,)`` for labels).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+TARGET_KINDS = ("binary", "class", "real")
+OUTPUT_KINDS = ("per_step", "final")
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of a task's data.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, B, F), float32
+        Inputs, time first.
+    y : ndarray
+        Targets; shape depends on the task's ``target`` and ``output`` (see module docstring).
+    mask : ndarray, shape (T, B), bool, optional
+        Scored steps of a per-step task (``None``: every step is scored).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    mask: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.x.ndim != 3:
+            raise ValueError(f"Split.x must have shape (T, B, F), got shape {self.x.shape}")
+        if self.mask is not None and self.mask.shape != self.x.shape[:2]:
+            raise ValueError(
+                f"Split.mask must have shape (T, B) = {self.x.shape[:2]}, got {self.mask.shape}"
+            )
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.x.shape[0])
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """Train and test splits plus free-form metadata (generation settings)."""
+
+    train: Split
+    test: Split
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Task(ABC):
+    """A sequence task: generates data from a seed and scores predictions.
+
+    Subclasses set the class attributes and implement :meth:`make`; scoring is shared.
+    """
+
+    name: ClassVar[str]
+    target: ClassVar[str]  # one of TARGET_KINDS
+    output: ClassVar[str]  # one of OUTPUT_KINDS
+    metric: ClassVar[str]  # name of the headline metric returned by :meth:`score`
+    higher_is_better: ClassVar[bool] = True
+    description: ClassVar[str] = ""
+
+    n_in: int
+    n_out: int
+
+    @abstractmethod
+    def make(self, seed: int) -> TaskData:
+        """Generate the train and test splits deterministically from ``seed``."""
+
+    def config(self) -> dict[str, Any]:
+        """Settings that define the task (used in the results' config hash)."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    # ----------------------------------------------------------------------------- scoring
+    def score(self, pred: np.ndarray, split: Split) -> dict[str, float]:
+        """Score predictions against a split; returns ``{metric name: value}``.
+
+        The task's headline metric is ``self.metric``; tasks may add more entries.
+        """
+        pred = np.asarray(pred)
+        if self.target == "binary":
+            return _score_binary(pred, split, self.output)
+        if self.target == "class":
+            return _score_class(pred, split, self.output)
+        return _score_real(pred, split, self.output)
+
+    def chance(self, split: Split) -> dict[str, float]:
+        """Scores of the best input-independent (constant) predictor on ``split``.
+
+        Binary: the majority bit; class: the majority class; real: the mean target.
+        Returns the same keys as :meth:`score`.
+        """
+        y = np.asarray(split.y)
+        vals = _masked(y, split, self.output)
+        if self.target == "binary":
+            const = np.full(y.shape, float(vals.mean() >= 0.5), dtype=np.float32)
+        elif self.target == "class":
+            n_cls = max(int(self.n_out), int(vals.max()) + 1)
+            counts = np.bincount(vals.astype(int).reshape(-1), minlength=n_cls)
+            const = np.zeros((*y.shape, n_cls), dtype=np.float32)
+            const[..., int(counts.argmax())] = 1.0
+        else:
+            const = np.broadcast_to(vals.mean(axis=0), y.shape).astype(np.float32)
+        return self.score(const, split)
+
+
+def _masked(a: np.ndarray, split: Split, output: str) -> np.ndarray:
+    """Select the scored entries; per-step arrays keep their trailing feature axis."""
+    if output == "per_step" and split.mask is not None:
+        return a[split.mask]
+    return a.reshape(-1) if a.ndim <= 2 else a.reshape(-1, a.shape[-1])
+
+
+def _check_shape(pred: np.ndarray, want: tuple[int, ...], what: str) -> None:
+    if pred.shape != want:
+        raise ValueError(f"predictions for {what} must have shape {want}, got {pred.shape}")
+
+
+def _score_binary(pred: np.ndarray, split: Split, output: str) -> dict[str, float]:
+    _check_shape(pred, split.y.shape, "a binary task")
+    bits = pred >= 0.5
+    correct = bits == (split.y >= 0.5)
+    if output == "per_step":
+        m = np.ones(split.x.shape[:2], bool) if split.mask is None else split.mask
+        per_seq = np.all(correct.reshape(correct.shape[0], correct.shape[1], -1) | ~m[..., None],
+                         axis=(0, 2))
+        acc = float(correct[m].mean())
+    else:
+        per_seq = np.all(correct.reshape(correct.shape[0], -1), axis=1)
+        acc = float(correct.mean())
+    return {"accuracy": acc, "sequence_accuracy": float(per_seq.mean())}
+
+
+def _score_class(pred: np.ndarray, split: Split, output: str) -> dict[str, float]:
+    want = (*split.y.shape, pred.shape[-1]) if pred.ndim == split.y.ndim + 1 else split.y.shape
+    _check_shape(pred, want, "a classification task")
+    labels = pred.argmax(-1) if pred.ndim == split.y.ndim + 1 else pred
+    correct = labels == split.y
+    if output == "per_step" and split.mask is not None:
+        correct = correct[split.mask]
+    return {"accuracy": float(np.mean(correct))}
+
+
+def _score_real(pred: np.ndarray, split: Split, output: str) -> dict[str, float]:
+    _check_shape(pred, split.y.shape, "a regression task")
+    err = (pred - split.y) ** 2
+    y = split.y
+    if output == "per_step" and split.mask is not None:
+        err, y = err[split.mask], y[split.mask]
+    mse = float(np.mean(err))
+    var = float(np.var(y))
+    return {"mse": mse, "nrmse": float(np.sqrt(mse / var)) if var > 0 else float("nan")}
