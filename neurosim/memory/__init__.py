@@ -1,0 +1,28 @@
+"""Associative memories: classical and modern Hopfield networks, spiking associative memory.
+
+Boltzmann machines / RBMs live in :mod:`neurosim.memory.boltzmann` (added separately).
+"""
+
+from neurosim.memory.hopfield import (
+    HopfieldNetwork,
+    RecallInfo,
+    async_sweep,
+    hebbian_weights,
+    hopfield_energy,
+    learn_weights,
+    pseudo_inverse_weights,
+    storkey_weights,
+    sync_step,
+)
+
+__all__ = [
+    "HopfieldNetwork",
+    "RecallInfo",
+    "async_sweep",
+    "hebbian_weights",
+    "hopfield_energy",
+    "learn_weights",
+    "pseudo_inverse_weights",
+    "storkey_weights",
+    "sync_step",
+]
