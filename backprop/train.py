@@ -1,0 +1,665 @@
+"""BPTT trainer for the sequence models of :mod:`backprop.models` (and any ``nn.Module``
+mapping ``(T, B, F)`` sequences to outputs).
+
+Full backpropagation through time (Rumelhart, Hinton & Williams 1986; Werbos 1990) or truncated
+BPTT(k1, k2) (Williams & Peng 1990: every k1 steps, backpropagate through the last k2 steps,
+the state carried across chunks is detached); gradient-norm clipping (Pascanu et al. 2013);
+SGD with momentum, RMSProp, Adam or Hessian-free (:mod:`backprop.hessian_free`); mixed
+precision on CUDA; checkpoints and resume; early stopping; a progress bar.
+
+Example
+-------
+>>> model = LSTM(2, 16, 1)                                     # doctest: +SKIP
+>>> trainer = Trainer(model, loss="mse", lr=1e-2, clip_norm=1.0)  # doctest: +SKIP
+>>> history = trainer.fit(x, y, epochs=20, batch_size=64)     # doctest: +SKIP
+>>> y_hat = trainer.predict(x_test)                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .utils import check_choice, layout_hint, resolve_device
+
+__all__ = ["History", "NonFiniteLossError", "Trainer", "TrainerConfig", "masked_loss"]
+
+LOSSES = ("mse", "bce", "ce")
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "hf")
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite; the message names the step and what to try."""
+
+
+# --------------------------------------------------------------------------- pure loss
+def masked_loss(
+    kind: str | LossFn,
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    mask: torch.Tensor | None = None,
+) -> torch.Tensor:
+    r"""Mean loss over the (unmasked) elements.
+
+    .. math:: L = \frac{\sum_i m_i \, \ell(\hat y_i, y_i)}{\sum_i m_i}
+
+    Parameters
+    ----------
+    kind : {"mse", "bce", "ce"} or callable
+        ``"bce"`` and ``"ce"`` take logits; ``"ce"`` takes class indices as targets. A
+        callable ``f(pred, target) -> scalar`` is used as is (no mask).
+    pred : Tensor, shape (..., O)
+    target : Tensor, shape (..., O) (mse, bce) or (...) integer classes (ce)
+    mask : Tensor or None
+        Shape of ``target`` or of ``target`` without its last axis; 1 = counts, 0 = ignored.
+    """
+    if callable(kind):
+        if mask is not None:
+            raise ValueError("mask is not supported with a callable loss; apply it inside")
+        return kind(pred, target)
+    if kind == "ce":
+        if target.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+            raise TypeError(f"loss 'ce' needs integer class targets, got dtype {target.dtype}")
+        if tuple(pred.shape[:-1]) != tuple(target.shape):
+            raise ValueError(
+                f"loss 'ce' needs targets of shape {tuple(pred.shape[:-1])} (the outputs "
+                f"{tuple(pred.shape)} without the class axis), got {tuple(target.shape)}"
+            )
+        per = F.cross_entropy(
+            pred.reshape(-1, pred.shape[-1]), target.reshape(-1).long(), reduction="none"
+        ).reshape(target.shape)
+    else:
+        if tuple(pred.shape) != tuple(target.shape):
+            hint = ""
+            if tuple(pred.shape[:-1]) == tuple(target.shape) and pred.shape[-1] == 1:
+                hint = "; add the output axis with y.unsqueeze(-1)"
+            raise ValueError(
+                f"loss {kind!r} needs targets shaped like the outputs {tuple(pred.shape)}, "
+                f"got {tuple(target.shape)}{hint}"
+            )
+        target = target.to(pred.dtype)
+        if kind == "mse":
+            per = F.mse_loss(pred, target, reduction="none")
+        else:
+            per = F.binary_cross_entropy_with_logits(pred, target, reduction="none")
+    if mask is None:
+        return per.mean()
+    mask = mask.to(per.dtype)
+    if mask.shape != per.shape:
+        if mask.ndim == per.ndim - 1 and mask.shape == per.shape[:-1]:
+            mask = mask.unsqueeze(-1).expand_as(per)
+        else:
+            raise ValueError(
+                f"mask must have the targets' shape {tuple(target.shape)} or that shape "
+                f"without its last axis, got {tuple(mask.shape)}"
+            )
+    return (per * mask).sum() / mask.sum().clamp_min(1.0)
+
+
+# --------------------------------------------------------------------------- config
+@dataclass(frozen=True)
+class TrainerConfig:
+    """Settings of a :class:`Trainer`, validated at construction."""
+
+    loss: str | Callable = "mse"
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    clip_norm: float | None = 1.0
+    tbptt: tuple[int, int] | None = None
+    amp: bool = False
+    seed: int = 0
+    progress: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not callable(self.loss):
+            check_choice("Trainer.loss", self.loss, LOSSES)
+        if self.optimizer != "custom":
+            check_choice("Trainer.optimizer", self.optimizer, OPTIMIZERS)
+        for name in ("lr", "momentum", "weight_decay"):
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+                raise TypeError(f"Trainer.{name} must be a finite float, got {v!r}")
+        if self.lr <= 0:
+            raise ValueError(f"Trainer.lr must be > 0, got {self.lr}")
+        if not 0.0 <= self.momentum < 1.0:
+            raise ValueError(f"Trainer.momentum must be in [0, 1), got {self.momentum}")
+        if self.weight_decay < 0:
+            raise ValueError(f"Trainer.weight_decay must be >= 0, got {self.weight_decay}")
+        if self.clip_norm is not None and (
+            not isinstance(self.clip_norm, int | float) or not self.clip_norm > 0
+        ):
+            raise ValueError(f"Trainer.clip_norm must be > 0 or None, got {self.clip_norm!r}")
+        if self.tbptt is not None:
+            t = self.tbptt
+            if not isinstance(t, tuple | list) or len(t) != 2:
+                raise TypeError(f"Trainer.tbptt must be a pair (k1, k2) of ints, got {t!r}")
+            for name, k in zip(("k1", "k2"), t):
+                if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
+                    raise ValueError(
+                        f"Trainer.tbptt {name} must be a positive int, got {k!r}"
+                    )
+            if t[1] < t[0]:
+                raise ValueError(
+                    f"Trainer.tbptt k2 must be >= k1 (backpropagate at least over the k1 steps "
+                    f"since the last update), got k1={t[0]}, k2={t[1]}"
+                )
+            object.__setattr__(self, "tbptt", (int(t[0]), int(t[1])))
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise TypeError(f"Trainer.seed must be an int, got {self.seed!r}")
+
+
+@dataclass
+class History:
+    """What :meth:`Trainer.fit` did. Per-epoch lists, plus per-step loss and gradient norm."""
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    epoch_time: list[float] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    epochs: int = 0
+    steps: int = 0
+    best_epoch: int | None = None
+    best_loss: float | None = None
+    stopped_early: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- trainer
+class Trainer:
+    """Train a sequence model by backpropagation through time.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Maps ``x`` ``(T, B, F)`` (or ``(B, T, F)`` when ``model.config.batch_first``) to
+        outputs; with ``tbptt`` it must accept ``(x, state, return_state=True)``.
+    loss : {"mse", "bce", "ce"} or callable
+        ``bce``/``ce`` on logits; ``ce`` with integer class targets.
+    optimizer : {"adam", "sgd", "rmsprop", "hf"}, a ``torch.optim.Optimizer``, or a callable
+        ``params -> Optimizer``. ``"sgd"`` uses ``momentum``; ``"hf"`` is Hessian-free.
+    lr : float
+    momentum : float
+        SGD / RMSProp momentum.
+    weight_decay : float
+    clip_norm : float or None
+        Clip the global gradient norm to this value (None: no clipping).
+    tbptt : (k1, k2) or None
+        Truncated BPTT: every ``k1`` steps update, backpropagating through the last ``k2``
+        steps (``k2 >= k1``); None = full BPTT.
+    amp : bool
+        Mixed precision (float16 autocast + gradient scaling) on CUDA; on the CPU a warning
+        and float32.
+    device : "auto", "cpu", "cuda", ...
+    seed : int
+        Seeds batch shuffling and torch's global RNG (dropout) at :meth:`fit`.
+    progress : bool or None
+        Progress bar; None = only when stderr is a terminal.
+    scheduler : callable or None
+        ``optimizer -> torch.optim.lr_scheduler.LRScheduler``, stepped once per epoch.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        loss: str | LossFn = "mse",
+        optimizer: str | torch.optim.Optimizer | Callable = "adam",
+        lr: float = 1e-3,
+        *,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        clip_norm: float | None = 1.0,
+        tbptt: tuple[int, int] | None = None,
+        amp: bool = False,
+        device: str | torch.device = "auto",
+        seed: int = 0,
+        progress: bool | None = None,
+        scheduler: Callable | None = None,
+        hf_options: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"Trainer.model must be a torch.nn.Module, got {type(model).__name__}")
+        self.config = TrainerConfig(
+            loss=loss,
+            optimizer=optimizer if isinstance(optimizer, str) else "custom",
+            lr=lr,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            clip_norm=clip_norm,
+            tbptt=tbptt,
+            amp=amp,
+            seed=seed,
+            progress=progress,
+        )
+        self.device = resolve_device(device)
+        self.model = model.to(self.device)
+        self.amp = bool(amp) and self.device.type == "cuda"
+        if amp and not self.amp:
+            warnings.warn(
+                f"Trainer.amp=True needs a CUDA device; running in float32 on {self.device}",
+                stacklevel=2,
+            )
+        self.scaler = torch.amp.GradScaler("cuda") if self.amp else None
+        self.optimizer = self._make_optimizer(optimizer, hf_options or {})
+        self.scheduler = scheduler(self.optimizer) if scheduler is not None else None
+        self.history = History()
+        self._norms: list[torch.Tensor] = []
+        self._epoch = 0
+        self._gen = torch.Generator().manual_seed(seed)
+        cfg = getattr(model, "config", None)
+        self.batch_first = bool(getattr(cfg, "batch_first", False))
+        self.seq_output = getattr(cfg, "output", None)
+
+    # -- setup ----------------------------------------------------------------------------
+    def _make_optimizer(self, opt: Any, hf_options: dict[str, Any]) -> Any:
+        c = self.config
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        if isinstance(opt, torch.optim.Optimizer):
+            return opt
+        if not isinstance(opt, str):
+            return opt(params)
+        if opt == "adam":
+            return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+        if opt == "sgd":
+            return torch.optim.SGD(
+                params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay
+            )
+        if opt == "rmsprop":
+            return torch.optim.RMSprop(
+                params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay
+            )
+        from .hessian_free import HessianFree  # noqa: PLC0415 - optional, heavier
+
+        if c.tbptt is not None:
+            raise ValueError("Trainer.optimizer='hf' works on whole sequences; set tbptt=None")
+        return HessianFree(self.model, lr=c.lr, **hf_options)
+
+    # -- data -----------------------------------------------------------------------------
+    def _as_tensor(self, a: Any, name: str, floating: bool) -> torch.Tensor:
+        if isinstance(a, np.ndarray):
+            a = torch.from_numpy(a)
+        if not isinstance(a, torch.Tensor):
+            raise TypeError(f"Trainer.fit expected {name} as a torch.Tensor or numpy array, "
+                            f"got {type(a).__name__}")
+        if floating and not torch.is_floating_point(a):
+            a = a.float()
+        if floating and a.dtype == torch.float64:
+            a = a.float()
+        return a
+
+    def _x_batch_axis(self) -> int:
+        return 0 if self.batch_first else 1
+
+    def _y_batch_axis(self, x: torch.Tensor, y: torch.Tensor) -> int:
+        if self.seq_output == "many_to_one":
+            return 0
+        if self.seq_output == "many_to_many":
+            return self._x_batch_axis()
+        # generic module: a per-step target shares x's two leading axes
+        if y.ndim >= 2 and tuple(y.shape[:2]) == tuple(x.shape[:2]):
+            return self._x_batch_axis()
+        return 0
+
+    def _check_data(
+        self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None
+    ) -> tuple[int, int]:
+        xb = self._x_batch_axis()
+        if x.ndim != 3:
+            layout = "(B, T, F)" if self.batch_first else "(T, B, F)"
+            raise ValueError(f"Trainer expected x of rank 3 {layout}, got {tuple(x.shape)}")
+        yb = self._y_batch_axis(x, y)
+        n = x.shape[xb]
+        if y.ndim <= yb or y.shape[yb] != n:
+            ny = y.shape[yb] if y.ndim > yb else None
+            hint = layout_hint(tuple(x.shape), ny, self.batch_first) if ny else ""
+            layout = "(B, T, F)" if self.batch_first else "(T, B, F)"
+            raise ValueError(
+                f"Trainer expected x {layout} and y with the same batch size on axis {yb}; "
+                f"got x {tuple(x.shape)} (batch {n}) and y {tuple(y.shape)}{hint}"
+            )
+        if n == 0 or x.shape[1 - xb] == 0:
+            raise ValueError(f"Trainer got empty data: x has shape {tuple(x.shape)}")
+        if mask is not None and mask.shape[yb] != n:
+            raise ValueError(
+                f"mask must match y {tuple(y.shape)} on its batch axis {yb}, "
+                f"got {tuple(mask.shape)}"
+            )
+        return xb, yb
+
+    # -- one step -------------------------------------------------------------------------
+    def _forward_loss(
+        self, xb: torch.Tensor, yb: torch.Tensor, mb: torch.Tensor | None, state: Any = None
+    ) -> tuple[torch.Tensor, Any]:
+        with torch.autocast("cuda", dtype=torch.float16, enabled=self.amp):
+            out = self.model(xb) if state is None else self.model(xb, state)
+        return masked_loss(self.config.loss, out.float(), yb, mb), state
+
+    def _check_finite(self, loss: torch.Tensor, epoch: int, batch: int) -> float:
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            c = self.config
+            clip = f"clip_norm={c.clip_norm}" if c.clip_norm else "clip_norm=None (no clipping)"
+            raise NonFiniteLossError(
+                f"training loss became {value} at epoch {epoch + 1}, batch {batch + 1} "
+                f"(optimizer step {self.history.steps + 1}); the weights are those before "
+                f"this step. Try a smaller learning rate (lr={c.lr}) or gradient-norm "
+                f"clipping ({clip}), and check the inputs for NaN/inf."
+            )
+        return value
+
+    def _update(self) -> float:
+        params = [p for g in self.optimizer.param_groups for p in g["params"]]
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        if self.config.clip_norm is not None:
+            norm = torch.nn.utils.clip_grad_norm_(params, self.config.clip_norm)
+        else:
+            norm = torch.tensor(float("nan"))
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.history.steps += 1
+        return norm
+
+    def train_step(
+        self,
+        xb: torch.Tensor,
+        yb: torch.Tensor,
+        mb: torch.Tensor | None = None,
+        *,
+        epoch: int = 0,
+        batch: int = 0,
+    ) -> float:
+        """One optimisation step on one batch (already on the device); returns the loss.
+
+        With ``tbptt`` this performs one update per k1-step chunk and returns their mean.
+        """
+        if getattr(self.optimizer, "is_hessian_free", False):
+            loss = self.optimizer.step_on_batch(
+                lambda: self._forward_loss(xb, yb, mb)[0], check=self._check_finite,
+                epoch=epoch, batch=batch,
+            )
+            self.history.steps += 1
+            self.history.step_loss.append(loss)
+            return loss
+        if self.config.tbptt is not None:
+            return self._tbptt_step(xb, yb, mb, epoch, batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss, _ = self._forward_loss(xb, yb, mb)
+        value = self._check_finite(loss, epoch, batch)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+        else:
+            loss.backward()
+        norm = self._update()
+        self.history.step_loss.append(value)
+        self._norms.append(norm)
+        return value
+
+    def _tbptt_step(
+        self, xb: torch.Tensor, yb: torch.Tensor, mb: torch.Tensor | None, epoch: int, batch: int
+    ) -> float:
+        """Truncated BPTT(k1, k2) over one batch of sequences.
+
+        Every ``k1`` steps the loss on those k1 steps is backpropagated through the last
+        ``k2`` steps; the window start state is a detached state, the window is recomputed
+        from it (cost ~ k2/k1 forward passes).
+        """
+        if self.seq_output == "many_to_one":
+            raise ValueError(
+                "Trainer.tbptt needs per-step targets (output='many_to_many'); "
+                "a many-to-one model has one loss at the end of the sequence"
+            )
+        k1, k2 = self.config.tbptt  # type: ignore[misc]
+        ta = 1 if self.batch_first else 0
+        T = xb.shape[ta]
+        # detached states at window starts; None = the model's own (learned) initial state
+        starts: dict[int, Any] = {0: None}
+        losses = []
+        for t0 in range(0, T, k1):
+            t1 = min(t0 + k1, T)
+            s = max(0, t1 - k2)  # this window: [s, t1), loss on [t0, t1)
+            nxt = max(0, min(t1 + k1, T) - k2)  # the next window's start, in [s, t1]
+            st = starts[s]
+            new_starts: dict[int, Any] = {s: st} if nxt == s else {}
+            self.optimizer.zero_grad(set_to_none=True)
+            cuts = sorted({s, nxt, t1})
+            outs = []
+            with torch.autocast("cuda", dtype=torch.float16, enabled=self.amp):
+                for a, b in zip(cuts[:-1], cuts[1:]):
+                    out, st = self.model(xb.narrow(ta, a, b - a), st, return_state=True)
+                    outs.append(out)
+                    if b == nxt:
+                        new_starts[nxt] = _detach(st)
+            starts = new_starts
+            out = torch.cat(outs, dim=ta).narrow(ta, t0 - s, t1 - t0)
+            mseg = None if mb is None else mb.narrow(ta, t0, t1 - t0)
+            loss = masked_loss(self.config.loss, out.float(), yb.narrow(ta, t0, t1 - t0), mseg)
+            value = self._check_finite(loss, epoch, batch)
+            if self.scaler is not None:
+                self.scaler.scale(loss).backward()
+            else:
+                loss.backward()
+            self._norms.append(self._update())
+            self.history.step_loss.append(value)
+            losses.append(value)
+        return float(np.mean(losses))
+
+    # -- fit ------------------------------------------------------------------------------
+    def fit(
+        self,
+        x: torch.Tensor | np.ndarray,
+        y: torch.Tensor | np.ndarray,
+        *,
+        epochs: int = 1,
+        batch_size: int = 32,
+        mask: torch.Tensor | None = None,
+        validation: tuple | None = None,
+        patience: int | None = None,
+        min_delta: float = 0.0,
+        restore_best: bool = True,
+        shuffle: bool = True,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
+        callback: Callable[[int, History], bool | None] | None = None,
+    ) -> History:
+        """Train for ``epochs`` epochs (the total, counting epochs done before a resume).
+
+        Parameters
+        ----------
+        x : (T, N, F) or (N, T, F) with ``batch_first``
+        y : per-step targets shaped like the outputs, or ``(N, O)`` / ``(N,)`` (many-to-one)
+        mask : optional, targets' shape (or without the last axis); 0 = ignore
+        validation : ``(x_val, y_val)`` or ``(x_val, y_val, mask_val)``; evaluated each epoch
+        patience : int or None
+            Early stopping: stop when the monitored loss (validation if given, else training)
+            has not improved by ``min_delta`` for ``patience`` epochs; ``restore_best`` puts
+            back the best weights.
+        checkpoint : path or None
+            Save model, optimizer, RNG and history there every ``checkpoint_every`` epochs.
+        resume : bool
+            Continue from ``checkpoint`` when the file exists.
+        callback : ``f(epoch, history)``; returning True stops training.
+
+        Returns
+        -------
+        History
+        """
+        from .utils import check_positive_int
+
+        check_positive_int("Trainer.fit epochs", epochs)
+        check_positive_int("Trainer.fit batch_size", batch_size)
+        check_positive_int("Trainer.fit patience", patience, allow_none=True)
+        x = self._as_tensor(x, "x", True)
+        y = self._as_tensor(y, "y", self.config.loss != "ce")
+        if mask is not None:
+            mask = self._as_tensor(mask, "mask", True)
+        xb_ax, yb_ax = self._check_data(x, y, mask)
+        if self.config.tbptt is not None and self.seq_output == "many_to_one":
+            raise ValueError(
+                "Trainer.tbptt needs per-step targets (output='many_to_many'); "
+                "a many-to-one model has one loss at the end of the sequence"
+            )
+        dev = self.device
+        x, y = x.to(dev), y.to(dev)
+        mask = mask.to(dev) if mask is not None else None
+        if resume and checkpoint is not None and os.path.exists(checkpoint):
+            self.load_checkpoint(checkpoint)
+        elif self._epoch == 0:
+            torch.manual_seed(self.config.seed)
+        n = x.shape[xb_ax]
+        n_batches = math.ceil(n / batch_size)
+        h = self.history
+        best_state = None
+        wait = 0
+        show = self.config.progress
+        if show is None:
+            show = sys.stderr.isatty()
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=max(0, epochs - self._epoch) * n_batches,
+            disable=not show,
+            desc=f"train {type(self.model).__name__}",
+            leave=False,
+        )
+        try:
+            for epoch in range(self._epoch, epochs):
+                t_start = time.perf_counter()
+                self.model.train()
+                order = torch.randperm(n, generator=self._gen) if shuffle else torch.arange(n)
+                order = order.to(dev)
+                self._norms = []
+                total = 0.0
+                for bi in range(n_batches):
+                    idx = order[bi * batch_size : (bi + 1) * batch_size]
+                    xb = x.index_select(xb_ax, idx)
+                    yb = y.index_select(yb_ax, idx)
+                    mb = mask.index_select(yb_ax, idx) if mask is not None else None
+                    total += self.train_step(xb, yb, mb, epoch=epoch, batch=bi) * len(idx)
+                    bar.update(1)
+                h.grad_norm.extend(float(v) for v in self._norms)
+                h.loss.append(total / n)
+                h.lr.append(float(self.optimizer.param_groups[0]["lr"]))
+                if self.scheduler is not None:
+                    self.scheduler.step()
+                monitored = h.loss[-1]
+                if validation is not None:
+                    h.val_loss.append(self.evaluate(*validation, batch_size=batch_size))
+                    monitored = h.val_loss[-1]
+                h.epoch_time.append(time.perf_counter() - t_start)
+                h.epochs = epoch + 1
+                self._epoch = epoch + 1
+                bar.set_postfix(epoch=epoch + 1, loss=f"{h.loss[-1]:.4g}")
+                if h.best_loss is None or monitored < h.best_loss - min_delta:
+                    h.best_loss, h.best_epoch, wait = monitored, epoch + 1, 0
+                    if patience is not None and restore_best:
+                        best_state = copy.deepcopy(self.model.state_dict())
+                else:
+                    wait += 1
+                if checkpoint is not None and (epoch + 1) % checkpoint_every == 0:
+                    self.save_checkpoint(checkpoint)
+                if callback is not None and callback(epoch + 1, h):
+                    break
+                if patience is not None and wait >= patience:
+                    h.stopped_early = True
+                    break
+        finally:
+            bar.close()
+        if h.stopped_early and best_state is not None:
+            self.model.load_state_dict(best_state)
+        return h
+
+    # -- inference ------------------------------------------------------------------------
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor | np.ndarray, batch_size: int | None = None) -> torch.Tensor:
+        """Model outputs for ``x`` (eval mode, no gradients), on the CPU."""
+        x = self._as_tensor(x, "x", True)
+        self.model.eval()
+        ax = self._x_batch_axis()
+        n = x.shape[ax] if x.ndim == 3 else 0
+        bs = batch_size or max(n, 1)
+        outs = []
+        out_ax = 0
+        for i in range(0, max(n, 1), bs):
+            xb = x.narrow(ax, i, min(bs, n - i)) if n else x
+            with torch.autocast("cuda", dtype=torch.float16, enabled=self.amp):
+                out = self.model(xb.to(self.device))
+            out_ax = ax if out.ndim == 3 else 0
+            outs.append(out.float().cpu())
+        return torch.cat(outs, dim=out_ax)
+
+    @torch.no_grad()
+    def evaluate(
+        self,
+        x: torch.Tensor | np.ndarray,
+        y: torch.Tensor | np.ndarray,
+        mask: torch.Tensor | None = None,
+        *,
+        batch_size: int | None = None,
+    ) -> float:
+        """Mean loss on ``(x, y)`` (eval mode)."""
+        x = self._as_tensor(x, "x", True)
+        y = self._as_tensor(y, "y", self.config.loss != "ce")
+        self._check_data(x, y, mask)
+        pred = self.predict(x, batch_size=batch_size)
+        return float(masked_loss(self.config.loss, pred, y.cpu(), mask))
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Save model, optimizer, scheduler, scaler, RNG states and history (atomic write)."""
+        blob = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+            "scaler": self.scaler.state_dict() if self.scaler else None,
+            "epoch": self._epoch,
+            "history": self.history.as_dict(),
+            "shuffle_rng": self._gen.get_state(),
+            "torch_rng": torch.get_rng_state(),
+        }
+        tmp = f"{os.fspath(path)}.tmp"
+        torch.save(blob, tmp)
+        os.replace(tmp, path)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
+        """Restore what :meth:`save_checkpoint` wrote; training resumes at the saved epoch."""
+        blob = torch.load(path, map_location=self.device, weights_only=False)
+        self.model.load_state_dict(blob["model"])
+        self.optimizer.load_state_dict(blob["optimizer"])
+        if self.scheduler is not None and blob["scheduler"] is not None:
+            self.scheduler.load_state_dict(blob["scheduler"])
+        if self.scaler is not None and blob["scaler"] is not None:
+            self.scaler.load_state_dict(blob["scaler"])
+        self._epoch = int(blob["epoch"])
+        self.history = History(**blob["history"])
+        self._gen.set_state(blob["shuffle_rng"])
+        torch.set_rng_state(blob["torch_rng"])
+
+
+def _detach(state: Any) -> Any:
+    if isinstance(state, tuple):
+        return tuple(s.detach() for s in state)
+    return state.detach() if isinstance(state, torch.Tensor) else state
