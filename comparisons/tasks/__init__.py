@@ -1,15 +1,37 @@
-"""Sequence tasks, generated offline from a seed; a registry by name."""
+"""Sequence tasks, generated offline from a seed; a registry by name.
+
+>>> from comparisons.tasks import get_task, list_tasks
+>>> task = get_task("adding", length=20, n_train=8, n_test=4)
+>>> data = task.make(seed=0)
+>>> data.train.x.shape
+(20, 8, 2)
+>>> spikes = task.encode(data, "rate", steps_per_value=4, seed=0)
+>>> spikes.train.x.shape
+(80, 8, 2)
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from comparisons.tasks.adding import AddingProblem
+from comparisons.tasks.associative import AssociativeRecall
 from comparisons.tasks.base import Split, Task, TaskData
 from comparisons.tasks.binary_addition import BinaryAddition
+from comparisons.tasks.copy_task import CopyTask
+from comparisons.tasks.mackey_glass import MackeyGlass
+from comparisons.tasks.mnist1d_task import MNIST1D
+from comparisons.tasks.seq_digits import SequentialDigits
+from comparisons.tasks.spike_patterns import SpikePatterns
+from comparisons.tasks.temporal_xor import TemporalXOR
 from comparisons.validation import check_choice
 
 TASKS: dict[str, type[Task]] = {
-    BinaryAddition.name: BinaryAddition,
+    cls.name: cls
+    for cls in (
+        AddingProblem, AssociativeRecall, BinaryAddition, CopyTask, MackeyGlass, MNIST1D,
+        SequentialDigits, SpikePatterns, TemporalXOR,
+    )
 }
 
 
@@ -24,4 +46,51 @@ def get_task(name: str, **params: Any) -> Task:
     return TASKS[name](**params)
 
 
-__all__ = ["Split", "Task", "TaskData", "TASKS", "get_task", "list_tasks", "BinaryAddition"]
+def describe(measure: bool = False, seed: int = 0) -> list[dict[str, Any]]:
+    """One row per registered task: name, target, output, metric, direction, chance, text.
+
+    ``chance`` is the theoretical statement (``Task.chance_note``); with ``measure=True``
+    each task is also generated with its default (quick) settings and ``chance_measured``
+    holds the constant predictor's headline metric on the test split (takes a few seconds,
+    MNIST-1D generation dominates).
+    """
+    rows = []
+    for name in list_tasks():
+        cls = TASKS[name]
+        row: dict[str, Any] = {
+            "name": name, "target": cls.target, "output": cls.output, "metric": cls.metric,
+            "higher_is_better": cls.higher_is_better, "chance": cls.chance_note,
+            "description": cls.description,
+        }
+        if measure:
+            task = cls()
+            row["chance_measured"] = task.chance(task.make(seed).test)[cls.metric]
+        rows.append(row)
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]] | None = None) -> str:
+    """Plain-text table of :func:`describe` rows (for the CLI ``list`` command)."""
+    rows = describe() if rows is None else rows
+    cols = ["name", "target", "output", "metric", "chance"]
+    if rows and "chance_measured" in rows[0]:
+        cols.append("chance_measured")
+
+    def cell(r: dict[str, Any], c: str) -> str:
+        v = r[c]
+        if c == "metric":
+            return f"{v} ({'higher' if r['higher_is_better'] else 'lower'} better)"
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    width = {c: max(len(c), *(len(cell(r, c)) for r in rows)) for c in cols}
+    lines = ["  ".join(c.ljust(width[c]) for c in cols),
+             "  ".join("-" * width[c] for c in cols)]
+    lines += ["  ".join(cell(r, c).ljust(width[c]) for c in cols) for r in rows]
+    return "\n".join(lines)
+
+
+__all__ = [
+    "Split", "Task", "TaskData", "TASKS", "get_task", "list_tasks", "describe", "format_table",
+    "AddingProblem", "AssociativeRecall", "BinaryAddition", "CopyTask", "MackeyGlass",
+    "MNIST1D", "SequentialDigits", "SpikePatterns", "TemporalXOR",
+]

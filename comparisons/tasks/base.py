@@ -89,6 +89,11 @@ class Task(ABC):
     n_in: int
     n_out: int
 
+    #: one-line statement of the chance baseline from theory (for ``describe()``).
+    chance_note: ClassVar[str] = ""
+    #: True when ``x`` already holds 0/1 spikes (no encoding needed).
+    spiking_input: ClassVar[bool] = False
+
     @abstractmethod
     def make(self, seed: int) -> TaskData:
         """Generate the train and test splits deterministically from ``seed``."""
@@ -105,10 +110,52 @@ class Task(ABC):
         """
         pred = np.asarray(pred)
         if self.target == "binary":
-            return _score_binary(pred, split, self.output)
-        if self.target == "class":
-            return _score_class(pred, split, self.output)
-        return _score_real(pred, split, self.output)
+            out = _score_binary(pred, split, self.output)
+        elif self.target == "class":
+            out = _score_class(pred, split, self.output)
+        else:
+            out = _score_real(pred, split, self.output)
+        out.update(self.extra_scores(pred, split))
+        return out
+
+    def extra_scores(self, pred: np.ndarray, split: Split) -> dict[str, float]:
+        """Task-specific metrics added to :meth:`score` (hook; ``pred`` is already checked)."""
+        return {}
+
+    def baselines(self, data: TaskData) -> dict[str, dict[str, float]]:
+        """Scores of trivial reference predictors on the test split.
+
+        Always contains ``"chance"`` (:meth:`chance`); tasks add their own (e.g. persistence
+        for time-series prediction, returning the cue for pattern completion).
+        """
+        return {"chance": self.chance(data.test)}
+
+    # ---------------------------------------------------------------------------- encoding
+    def input_range(self, data: TaskData) -> tuple[np.ndarray, np.ndarray]:
+        """Per-feature ``(low, high)`` used to normalise inputs to [0, 1] before encoding.
+
+        Default: min and max of the training inputs (features that are constant get
+        ``high = low + 1``). Tasks whose inputs have a known range override this.
+        """
+        x = data.train.x
+        low = x.min(axis=(0, 1)).astype(np.float64)
+        high = x.max(axis=(0, 1)).astype(np.float64)
+        high = np.where(high > low, high, low + 1.0)
+        return low, high
+
+    def encode(
+        self,
+        data: TaskData,
+        method: str,
+        steps_per_value: int | None = None,
+        seed: int | np.random.Generator = 0,
+        **options: Any,
+    ) -> TaskData:
+        """Spike-encode both splits (see :func:`comparisons.tasks.encoding.encode_task_data`)."""
+        from comparisons.tasks.encoding import encode_task_data
+
+        return encode_task_data(self, data, method, steps_per_value=steps_per_value,
+                                seed=seed, **options)
 
     def chance(self, split: Split) -> dict[str, float]:
         """Scores of the best input-independent (constant) predictor on ``split``.
