@@ -1,0 +1,183 @@
+"""Registry, determinism, shapes, scoring and bad input for every task (small settings)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from comparisons.tasks import TASKS, Task, describe, format_table, get_task, list_tasks
+
+#: small settings per task so the whole file runs in seconds
+SMALL = {
+    "adding": dict(length=12, n_train=40, n_test=20),
+    "associative_recall": dict(n_patterns=3, n_bits=16, n_train=30, n_test=12),
+    "binary_addition": dict(train_bits=4, test_bits=6, n_train=30, n_test=10),
+    "copy": dict(n_symbols=4, n_recall=3, delay=5, n_train=30, n_test=10),
+    "mackey_glass": dict(length=30, n_train=4, n_test=3, washout=5, transient=20),
+    "mnist1d": dict(num_samples=100),
+    "seq_digits": dict(n_train=60, n_test=30),
+    "spike_patterns": dict(n_classes=3, n_channels=6, length=15, n_train=30, n_test=12),
+    "temporal_xor": dict(n_triples=5, n_train=30, n_test=10),
+}
+#: tasks whose data are fixed by default (a dataset), so different seeds give the same data
+FIXED_DATA = {"mnist1d", "seq_digits"}
+#: parameters that make the fixed-data tasks draw from make()'s seed instead
+FROM_SEED = {"mnist1d": dict(data_seed=None), "seq_digits": dict(split_seed=None)}
+
+
+def test_registry_has_all_tasks():
+    assert list_tasks() == sorted(SMALL)
+    for name, cls in TASKS.items():
+        assert cls.name == name
+        assert cls.target in ("binary", "class", "real")
+        assert cls.output in ("per_step", "final")
+        assert cls.description and cls.chance_note
+
+
+def test_unknown_task_lists_valid_names():
+    with pytest.raises(ValueError, match=r"unknown task 'addng'; choose from: adding, "
+                                         r"associative_recall, binary_addition"):
+        get_task("addng")
+
+
+@pytest.fixture(scope="module", params=sorted(SMALL))
+def made(request):
+    name = request.param
+    task = get_task(name, **SMALL[name])
+    return name, task, task.make(0)
+
+
+def _perfect(task: Task, split) -> np.ndarray:
+    if task.target == "class":
+        return np.eye(task.n_out, dtype=np.float32)[split.y]
+    return split.y.astype(np.float32).copy()
+
+
+def test_shapes_and_dtypes(made):
+    name, task, data = made
+    for split in (data.train, data.test):
+        T, B, F = split.x.shape
+        assert split.x.dtype == np.float32 and F == task.n_in
+        if task.output == "final":
+            want = (B,) if task.target == "class" else (B, task.n_out)
+            assert split.y.shape == want and split.mask is None
+        else:
+            want = (T, B) if task.target == "class" else (T, B, task.n_out)
+            assert split.y.shape == want
+            assert split.mask is not None and split.mask.dtype == bool and split.mask.any()
+        if task.target == "class":
+            assert split.y.dtype == np.int64
+            assert 0 <= split.y.min() and split.y.max() < task.n_out
+        if task.target == "binary":
+            assert set(np.unique(split.y)) <= {0.0, 1.0}
+        assert np.all(np.isfinite(split.x))
+    assert data.train.n_samples == SMALL[name].get("n_train", data.train.n_samples)
+
+
+def test_same_seed_same_data(made):
+    name, task, data = made
+    again = get_task(name, **SMALL[name]).make(0)
+    for a, b in ((data.train, again.train), (data.test, again.test)):
+        np.testing.assert_array_equal(a.x, b.x)
+        np.testing.assert_array_equal(a.y, b.y)
+
+
+def test_different_seed_different_data(made):
+    name, task, data = made
+    if name in FIXED_DATA:
+        other = get_task(name, **SMALL[name]).make(1)
+        np.testing.assert_array_equal(data.train.x, other.train.x)  # a fixed dataset
+        task = get_task(name, **SMALL[name], **FROM_SEED[name])
+        data = task.make(0)
+    other = task.make(1)
+    assert not np.array_equal(data.train.x, other.train.x)
+    assert not np.array_equal(data.test.x, other.test.x)
+
+
+def test_perfect_prediction_scores_best(made):
+    _, task, data = made
+    s = task.score(_perfect(task, data.test), data.test)
+    assert task.metric in s
+    best = 0.0 if not task.higher_is_better else 1.0
+    assert s[task.metric] == pytest.approx(best, abs=1e-6)
+
+
+def test_chance_and_baselines_have_score_keys(made):
+    _, task, data = made
+    keys = set(task.score(_perfect(task, data.test), data.test))
+    base = task.baselines(data)
+    assert "chance" in base
+    for scores in base.values():
+        assert set(scores) == keys
+    c = base["chance"][task.metric]
+    perfect = 0.0 if not task.higher_is_better else 1.0
+    assert c != pytest.approx(perfect)
+
+
+def test_score_rejects_wrong_shape(made):
+    _, task, data = made
+    bad = np.zeros((3, 2, 1), dtype=np.float32)
+    with pytest.raises(ValueError, match="predictions for a .* task must have shape"):
+        task.score(bad, data.test)
+
+
+def test_config_is_plain_and_reproduces_task(made):
+    name, task, _ = made
+    cfg = task.config()
+    params = {k: v for k, v in cfg.items() if k not in ("n_in", "n_out")}
+    assert cfg == get_task(name, **params).config()
+    assert all(isinstance(v, (int, float, str, bool, type(None))) for v in cfg.values())
+
+
+def test_inputs_not_modified_by_scoring(made):
+    _, task, data = made
+    y0 = data.test.y.copy()
+    pred = _perfect(task, data.test)
+    p0 = pred.copy()
+    task.score(pred, data.test)
+    task.baselines(data)
+    np.testing.assert_array_equal(data.test.y, y0)
+    np.testing.assert_array_equal(pred, p0)
+
+
+@pytest.mark.parametrize(("name", "param", "value", "exc", "msg"), [
+    ("adding", "n_train", 0, ValueError, r"AddingProblem.n_train must be >= 1, got 0"),
+    ("adding", "length", 1.5, TypeError, r"AddingProblem.length must be an integer, got 1.5"),
+    ("copy", "delay", 0, ValueError, r"CopyTask.delay must be >= 1, got 0"),
+    ("copy", "n_symbols", 1, ValueError, r"CopyTask.n_symbols must be >= 2, got 1"),
+    ("temporal_xor", "n_triples", -3, ValueError, r"TemporalXOR.n_triples must be >= 1"),
+    ("temporal_xor", "random_phase", 1, TypeError, r"random_phase must be a bool"),
+    ("mackey_glass", "tau", -1.0, ValueError, r"MackeyGlass.tau must be > 0"),
+    ("mackey_glass", "sample_dt", 0.25, ValueError, r"sample_dt must be a multiple of 0.1"),
+    ("mackey_glass", "washout", 500, ValueError, r"MackeyGlass.washout must be <= 199"),
+    ("seq_digits", "test_fraction", 1.0, ValueError, r"test_fraction must be < 1"),
+    ("mnist1d", "num_samples", 5, ValueError, r"MNIST1D.num_samples must be >= 20, got 5"),
+    ("spike_patterns", "jitter", -1.0, ValueError, r"SpikePatterns.jitter must be >= 0"),
+    ("spike_patterns", "spikes_per_channel", 99, ValueError, r"spikes_per_channel must be <= 50"),
+    ("spike_patterns", "p_drop", 1.0, ValueError, r"SpikePatterns.p_drop must be < 1"),
+    ("associative_recall", "corruption", "smudge", ValueError,
+     r"unknown corruption 'smudge'; choose from: erase, flip"),
+    ("associative_recall", "presentation", "diag", ValueError,
+     r"unknown presentation 'diag'; choose from: parallel, serial"),
+    ("associative_recall", "noise", 1.0, ValueError, r"AssociativeRecall.noise must be < 1"),
+])
+def test_bad_parameters(name, param, value, exc, msg):
+    with pytest.raises(exc, match=msg):
+        get_task(name, **{param: value})
+
+
+@pytest.mark.parametrize("seed", [-1, 1.0, "0"])
+def test_bad_seed(seed):
+    task = get_task("adding", **SMALL["adding"])
+    with pytest.raises((ValueError, TypeError), match="seed must be"):
+        task.make(seed)
+
+
+def test_describe_table():
+    rows = describe()
+    assert [r["name"] for r in rows] == list_tasks()
+    assert {"name", "target", "output", "metric", "chance"} <= set(rows[0])
+    text = format_table(rows)
+    for name in list_tasks():
+        assert name in text
+    assert "mse (lower better)" in text
