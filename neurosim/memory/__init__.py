@@ -14,8 +14,22 @@ from neurosim.memory.hopfield import (
     storkey_weights,
     sync_step,
 )
+from neurosim.memory.modern import (
+    DenseAssociativeMemory,
+    ModernHopfield,
+    dense_energy,
+    dense_field,
+    modern_hopfield_energy,
+    modern_hopfield_update,
+)
 
 __all__ = [
+    "DenseAssociativeMemory",
+    "ModernHopfield",
+    "dense_energy",
+    "dense_field",
+    "modern_hopfield_energy",
+    "modern_hopfield_update",
     "HopfieldNetwork",
     "RecallInfo",
     "async_sweep",

@@ -138,7 +138,7 @@ def check_array(X: Any, name: str, n_features: int | None = None,
                 f"{tuple(int(i) for i in bad)}; pass binarize=True to map x > 0 to +1 and "
                 "x <= 0 to -1"
             )
-    return np.ascontiguousarray(arr)
+    return np.array(arr, dtype=np.float64, order="C", copy=True)  # never alias the input
 
 
 # --------------------------------------------------------------------------- learning rules
