@@ -1,0 +1,85 @@
+"""Backend registry. Models never import backends; the Network picks one by name.
+
+* ``"numpy"`` — reference: calls each model's pure step function on numpy arrays.
+* ``"numba"`` — compiled CPU hot loop (whole chunks of steps in one call).
+* ``"torch"`` — CPU/GPU tensors with a leading batch dimension; calls the pure step
+  functions on tensors.
+* ``"auto"`` — torch on a CUDA device, otherwise numba (numpy if numba is missing).
+
+All backends give the same spikes for the same seed and inputs (float64; tested).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+_REGISTRY: dict[str, str] = {
+    "numpy": "neurosim.backends.array_backend:NumpyBackend",
+    "numba": "neurosim.backends.numba_cpu:NumbaBackend",
+    "torch": "neurosim.backends.torch_backend:TorchBackend",
+}
+
+#: what "auto" means on a CPU
+_AUTO_CPU = "numpy"
+
+__all__ = ["register_backend", "get_backend", "available_backends", "resolve_backend_name",
+           "resolve_device", "ChunkOut"]
+
+
+@dataclass
+class ChunkOut:
+    """What a backend returns for a chunk of ``k`` steps (all numpy)."""
+
+    counts: dict[str, np.ndarray] = field(default_factory=dict)   # group -> (k, B) int
+    events: dict[str, int] = field(default_factory=dict)          # projection -> events
+    spikes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict)                                     # group -> (step, b, i)
+    states: list[tuple[np.ndarray, dict[str, np.ndarray]]] = field(default_factory=list)
+
+
+def register_backend(name: str, target: str) -> None:
+    """Register ``"module:Class"`` under ``name`` (the class has ``prepare(plan, state)``)."""
+    _REGISTRY[name] = target
+
+
+def available_backends() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def _cuda() -> bool:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if _cuda() else "cpu"
+    if not isinstance(device, str) or not (device == "cpu" or device.startswith("cuda")):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:k]', got {device!r}")
+    return device
+
+
+def resolve_backend_name(name: str, device: str = "auto") -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"backend must be a str, got {type(name).__name__}")
+    if name == "auto":
+        if resolve_device(device).startswith("cuda"):
+            return "torch"
+        return _AUTO_CPU
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown backend {name!r}; choose from: auto, "
+                         + ", ".join(available_backends()))
+    resolve_device(device)
+    return name
+
+
+def get_backend(name: str) -> Any:
+    mod, cls = _REGISTRY[name].split(":")
+    return getattr(importlib.import_module(mod), cls)()

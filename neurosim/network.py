@@ -1,0 +1,365 @@
+"""Network: groups + synapses + monitors + one clock, run by a chosen backend.
+
+One step ``k`` (time ``k * dt``) does, in this order (Brian2's default schedule):
+
+1. StateMonitors sample the state (start of step);
+2. every NeuronGroup advances by its model's pure step function (integrate, threshold,
+   reset, refractoriness) with its external current;
+3. input groups emit their spikes for step ``k``;
+4. every projection adds the weights of synapses whose source spiked at step ``k - delay``
+   to the target variables (so a spike acts on the target from step ``k + 1`` on);
+5. spikes, rates and op counters are recorded.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from neurosim.counters import OpCounters
+from neurosim.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from neurosim.neurons.base import timestep
+from neurosim.neurons.group import NeuronGroup
+from neurosim.neurons.inputs import CurrentInjection, PoissonGroup, SpikeGeneratorGroup
+from neurosim.synapses import Synapses
+from neurosim.units import ms
+
+__all__ = ["Network", "Plan"]
+
+_GROUP_TYPES = (NeuronGroup, PoissonGroup, SpikeGeneratorGroup)
+_MAX_CHUNK_ELEMS = 1 << 22
+
+
+@dataclass
+class Plan:
+    """Everything a backend needs, resolved (names, delays in steps, record requests)."""
+
+    dt: float
+    batch: int
+    neuron_groups: list[NeuronGroup]
+    input_groups: list[Any]
+    synapses: list[Synapses]
+    delay_steps: dict[str, np.ndarray]
+    injections: dict[str, list[CurrentInjection]]
+    spike_monitors: list[SpikeMonitor]
+    state_monitors: list[StateMonitor]
+    rate_monitors: list[PopulationRateMonitor]
+    dtype: Any = np.float64
+    device: str = "cpu"
+    spike_record: set[str] = field(default_factory=set)
+
+    @property
+    def groups(self) -> list[Any]:
+        return [*self.neuron_groups, *self.input_groups]
+
+    def max_delay(self, syn: Synapses) -> int:
+        d = self.delay_steps[syn.name]
+        return int(d.max()) if d.size else 0
+
+
+def _check_seed(seed: Any) -> None:
+    if seed is not None and not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"Network.seed must be an int or None, got {type(seed).__name__}")
+
+
+class Network:
+    """A spiking network simulated with one clock.
+
+    Parameters
+    ----------
+    *objects : groups, Synapses, CurrentInjection and monitors (more via :meth:`add`).
+    dt : time step (s), > 0 and not larger than any model time constant.
+    seed : int seed for all random input (Poisson groups); ``None`` draws fresh entropy.
+    backend : ``"auto"`` (fastest for the device), ``"numba"``, ``"torch"`` or ``"numpy"``.
+    batch_size : number ``B`` of independent copies simulated together (own state and
+        random input per copy; inputs of shape ``(T, B, n)`` give per-copy currents/rates).
+    device : for the torch backend: ``"auto"`` (cuda if available), ``"cpu"``, ``"cuda"``.
+    dtype : ``"float64"`` (default; identical results across backends) or ``"float32"``
+        (torch only).
+
+    After :meth:`run`, ``net.counters`` holds the op counts, ``net.t`` the time reached.
+    """
+
+    def __init__(self, *objects: Any, dt: float = 0.1 * ms, seed: int | None = None,
+                 backend: str = "auto", batch_size: int = 1, device: str = "auto",
+                 dtype: str = "float64") -> None:
+        if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
+            raise ValueError(f"Network.dt must be a finite float > 0, got {dt!r}")
+        if dt >= 0.1:
+            raise ValueError(f"Network.dt={dt} s looks like milliseconds; write {dt:g}*ms")
+        _check_seed(seed)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"Network.batch_size must be an int >= 1, got {batch_size!r}")
+        if dtype not in ("float64", "float32"):
+            raise ValueError(f"Network.dtype must be 'float64' or 'float32', got {dtype!r}")
+        from neurosim.backends import resolve_backend_name
+
+        self.backend_name = resolve_backend_name(backend, device)
+        if dtype == "float32" and self.backend_name != "torch":
+            raise ValueError(f"Network.dtype='float32' needs backend='torch', got backend="
+                             f"{self.backend_name!r}")
+        self.dt, self.batch_size, self.device, self.dtype = float(dt), batch_size, device, dtype
+        self.seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+        self.objects: list[Any] = []
+        self.step_count = 0
+        self._runner: Any = None
+        self._plan: Plan | None = None
+        self._state: dict[str, dict[str, np.ndarray]] | None = None
+        self._stored: dict[str, Any] = {}
+        self.counters_obj = OpCounters()
+        self.add(*objects)
+
+    # ------------------------------------------------------------------ building
+    def add(self, *objects: Any) -> None:
+        ok = (*_GROUP_TYPES, Synapses, CurrentInjection, SpikeMonitor, StateMonitor,
+              PopulationRateMonitor)
+        for obj in objects:
+            if isinstance(obj, (list, tuple)):
+                self.add(*obj)
+                continue
+            if not isinstance(obj, ok):
+                raise TypeError(f"Network.add: cannot add {type(obj).__name__}; allowed: "
+                                + ", ".join(t.__name__ for t in ok))
+            if any(obj is o for o in self.objects):
+                continue
+            if self.step_count and isinstance(obj, (*_GROUP_TYPES, Synapses)):
+                raise ValueError("Network.add: groups and synapses must be added before the "
+                                 "first run")
+            self.objects.append(obj)
+        self._plan = None
+
+    def _of(self, types: Any) -> list[Any]:
+        return [o for o in self.objects if isinstance(o, types)]
+
+    def _build(self) -> Plan:
+        groups = self._of(_GROUP_TYPES)
+        counts: dict[str, int] = {}
+        for k, obj in enumerate(self.objects):
+            if getattr(obj, "name", None) is None:
+                obj.name = f"{type(obj).__name__.lower()}{k}"
+            counts[obj.name] = counts.get(obj.name, 0) + 1
+        dup = [n for n, c in counts.items() if c > 1]
+        if dup:
+            raise ValueError(f"Network: names must be unique, duplicated: {', '.join(dup)}")
+        for obj in self.objects:
+            for ref in ("pre", "post", "target", "group"):
+                g = getattr(obj, ref, None)
+                if g is not None and isinstance(g, _GROUP_TYPES) and not any(
+                        g is x for x in groups):
+                    raise ValueError(f"{type(obj).__name__} {obj.name!r} refers to group "
+                                     f"{g.name!r}, which is not in the network; add it")
+        neuron_groups = [g for g in groups if isinstance(g, NeuronGroup)]
+        for g in neuron_groups:
+            g.params.check_dt(self.dt)
+        inputs = [g for g in groups if not isinstance(g, NeuronGroup)]
+        ss = np.random.SeedSequence(self.seed)
+        for g, child in zip(inputs, ss.spawn(len(inputs))):
+            g.check_dt(self.dt)
+            if isinstance(g, PoissonGroup) and (g.rng is None or self._plan is None
+                                                and self.step_count == 0):
+                g.rng = np.random.default_rng(child)
+        syns = self._of(Synapses)
+        injections: dict[str, list[CurrentInjection]] = {g.name: [] for g in neuron_groups}
+        for inj in self._of(CurrentInjection):
+            injections[inj.target.name].append(inj)
+        mons = [*self._of(SpikeMonitor), *self._of(StateMonitor),
+                *self._of(PopulationRateMonitor)]
+        for m in mons:
+            m.dt = self.dt
+        from neurosim.backends import resolve_device
+
+        plan = Plan(
+            dt=self.dt, batch=self.batch_size, neuron_groups=neuron_groups,
+            input_groups=inputs, synapses=syns,
+            delay_steps={s.name: s.delay_steps(self.dt) for s in syns},
+            injections=injections, spike_monitors=self._of(SpikeMonitor),
+            state_monitors=self._of(StateMonitor), rate_monitors=self._of(
+                PopulationRateMonitor), dtype=np.float32 if self.dtype == "float32"
+            else np.float64, device=resolve_device(self.device),
+            spike_record={m.group.name for m in self._of(SpikeMonitor)},
+        )
+        state_bytes = sum(8 * len(g.state_vars) * g.n * self.batch_size for g in neuron_groups)
+        syn_bytes = sum(s.n_syn * 12 + 8 * (s.n_pre + 1)
+                        + (4 * s.n_syn if np.unique(plan.delay_steps[s.name]).size > 1 else 0)
+                        for s in syns)
+        c = self.counters_obj
+        c.state_bytes, c.synapse_bytes = state_bytes, syn_bytes
+        c.n_synapses = sum(s.n_syn for s in syns)
+        return plan
+
+    def _initial_state(self, plan: Plan) -> dict[str, dict[str, np.ndarray]]:
+        st: dict[str, dict[str, np.ndarray]] = {
+            g.name: g.initial_state(self.batch_size) for g in plan.neuron_groups}
+        for s in plan.synapses:
+            d = plan.max_delay(s)
+            if d > 0:
+                st[f"syn:{s.name}"] = {"buffer": np.zeros((d + 1, self.batch_size, s.post.n))}
+        return st
+
+    def _ensure(self) -> None:
+        if self._plan is None:
+            self._plan = self._build()
+            if self._state is None:
+                self._state = self._initial_state(self._plan)
+            elif self._runner is not None:
+                self._state = self._runner.get_state()
+            self._runner = None
+        if self._runner is None:
+            from neurosim.backends import get_backend
+
+            self._runner = get_backend(self.backend_name).prepare(self._plan, self._state)
+
+    # ------------------------------------------------------------------ running
+    @property
+    def t(self) -> float:
+        """Simulated time reached (s)."""
+        return self.step_count * self.dt
+
+    def run(self, duration: float, progress: bool = True) -> Network:
+        """Simulate ``duration`` seconds more (rounded to whole steps); continues where the
+        previous run stopped. A tqdm progress bar is shown on long runs when ``progress``
+        and stderr is a terminal."""
+        if isinstance(duration, bool) or not isinstance(duration, (int, float, np.floating)):
+            raise TypeError(f"Network.run: duration must be a float (s), got "
+                            f"{type(duration).__name__}")
+        if not math.isfinite(duration) or duration < 0:
+            raise ValueError(f"Network.run: duration must be finite and >= 0, got {duration}")
+        n_steps = timestep(float(duration), self.dt)
+        if n_steps == 0:
+            return self
+        self._ensure()
+        plan = self._plan
+        assert plan is not None
+        end = self.step_count + n_steps
+        for obj in [*plan.input_groups, *self._of(CurrentInjection)]:
+            arr = getattr(obj, "rates", getattr(obj, "values", None))
+            if getattr(obj, "time_varying", False) and arr.shape[0] < end:
+                what = "rates" if isinstance(obj, PoissonGroup) else "values"
+                raise ValueError(f"{type(obj).__name__}.{what} covers {arr.shape[0]} steps "
+                                 f"but the run needs steps up to {end - 1}; give a longer "
+                                 f"array")
+        n_all = sum(g.n for g in plan.groups) * self.batch_size
+        chunk = max(1, min(n_steps, _MAX_CHUNK_ELEMS // max(1, n_all)))
+        bar = None
+        if progress and n_steps >= 20 * chunk and sys.stderr.isatty():
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n_steps, unit="step", desc="neurosim", leave=False)
+        done = 0
+        try:
+            while done < n_steps:
+                k = min(chunk, n_steps - done)
+                self._run_chunk(plan, self.step_count, k)
+                self.step_count += k
+                done += k
+                if bar is not None:
+                    bar.update(k)
+        finally:
+            if bar is not None:
+                bar.close()
+        return self
+
+    def _run_chunk(self, plan: Plan, start: int, k: int) -> None:
+        B = self.batch_size
+        inputs = {g.name: g.spikes(start, k, B, self.dt) for g in plan.input_groups}
+        currents: dict[str, Any] = {}
+        for g in plan.neuron_groups:
+            parts = [inj.current(start, k, B) for inj in plan.injections[g.name]]
+            currents[g.name] = None if not parts else (
+                parts[0] if len(parts) == 1 else sum(np.asarray(p) for p in parts))
+        out = self._runner.run_chunk(start, k, inputs, currents)
+        c = self.counters_obj
+        c.add("steps", k)
+        c.add("neuron_updates", k * B * sum(g.n for g in plan.neuron_groups))
+        for g in plan.groups:
+            c.add_group_spikes(g.name, int(out.counts[g.name].sum()), g.is_input)
+        for s in plan.synapses:
+            c.add_events(s.name, out.events[s.name])
+        for m in plan.spike_monitors:
+            m._append(*out.spikes[m.group.name])
+        for m in plan.rate_monitors:
+            m._append(start, out.counts[m.group.name])
+        for m, rec in zip(plan.state_monitors, out.states):
+            m._append(*rec)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def counters(self) -> dict[str, Any]:
+        """Op counters accumulated over all runs (see :mod:`neurosim.counters`)."""
+        if self._plan is None:
+            self._plan = self._build()
+        return self.counters_obj.as_dict()
+
+    def get_state(self) -> dict[str, dict[str, np.ndarray]]:
+        """Copy of the dynamic state: ``{group: {var: (B, n)}}`` plus delay buffers."""
+        if self._runner is not None:
+            return self._runner.get_state()
+        if self._state is None:
+            self._ensure()
+            return self._runner.get_state()
+        return copy.deepcopy(self._state)
+
+    def set_state(self, state: dict[str, dict[str, np.ndarray]]) -> None:
+        """Replace the dynamic state (validated: same keys and shapes)."""
+        ref = self.get_state()
+        if set(state) != set(ref):
+            raise ValueError(f"Network.set_state: expected keys {sorted(ref)}, got "
+                             f"{sorted(state)}")
+        new = {}
+        for k, d in ref.items():
+            if set(state[k]) != set(d):
+                raise ValueError(f"Network.set_state: {k!r} expects variables {sorted(d)}, "
+                                 f"got {sorted(state[k])}")
+            new[k] = {}
+            for v, arr in d.items():
+                a = np.array(state[k][v], dtype=np.float64)
+                if a.shape != arr.shape:
+                    raise ValueError(f"Network.set_state: {k}.{v} expected shape {arr.shape}, "
+                                     f"got {a.shape}")
+                if not np.all(np.isfinite(a)):
+                    raise ValueError(f"Network.set_state: {k}.{v} contains NaN or inf")
+                new[k][v] = a
+        self._state = new
+        self._runner = None
+
+    def _snapshot(self) -> dict[str, Any]:
+        self._ensure()
+        return {
+            "step_count": self.step_count,
+            "state": self.get_state(),
+            "rng": {g.name: copy.deepcopy(g.rng.bit_generator.state)
+                    for g in self._of(PoissonGroup)},
+            "counters": self.counters_obj.as_dict(),
+            "monitors": {m.name: copy.deepcopy(m._state()) for m in self._of(
+                (SpikeMonitor, StateMonitor, PopulationRateMonitor))},
+        }
+
+    def _apply_snapshot(self, snap: dict[str, Any]) -> None:
+        self._ensure()
+        self.set_state(snap["state"])
+        for g in self._of(PoissonGroup):
+            g.rng.bit_generator.state = copy.deepcopy(snap["rng"][g.name])
+        self.counters_obj.load(snap["counters"])
+        for m in self._of((SpikeMonitor, StateMonitor, PopulationRateMonitor)):
+            m._load(copy.deepcopy(snap["monitors"][m.name]))
+        self.step_count = int(snap["step_count"])
+
+    def store(self, name: str = "default") -> None:
+        """Remember the full state (neurons, delay buffers, RNGs, clock, counters, monitors)."""
+        self._stored[name] = self._snapshot()
+
+    def restore(self, name: str = "default") -> None:
+        """Return to a state saved by :meth:`store`; the continuation is bit-identical."""
+        if name not in self._stored:
+            raise KeyError(f"Network.restore: no stored state {name!r}; stored: "
+                           f"{', '.join(self._stored) or '(none)'}")
+        self._apply_snapshot(self._stored[name])
+
+    def __repr__(self) -> str:
+        names = ", ".join(getattr(o, "name", None) or type(o).__name__ for o in self.objects)
+        return f"Network([{names}], dt={self.dt}, backend={self.backend_name!r})"

@@ -1,0 +1,24 @@
+"""Neuron models (parameters + pure step functions) and input groups."""
+
+from neurosim.neurons.group import NeuronGroup
+from neurosim.neurons.inputs import CurrentInjection, PoissonGroup, SpikeGeneratorGroup
+from neurosim.neurons.lif import (
+    LIFCondParams,
+    LIFCondState,
+    LIFParams,
+    LIFState,
+    lif_cond_step,
+    lif_step,
+)
+
+#: model name -> parameter class (extended as models are added)
+MODEL_PARAMS: dict[str, type] = {
+    LIFParams.model_name: LIFParams,
+    LIFCondParams.model_name: LIFCondParams,
+}
+
+__all__ = [
+    "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection",
+    "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
+    "MODEL_PARAMS",
+]

@@ -1,0 +1,77 @@
+"""NeuronGroup: a population of one neuron model (parameters + size + initial state)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_MODEL_TYPES: tuple[type, ...] | None = None
+
+
+def _model_types() -> tuple[type, ...]:
+    global _MODEL_TYPES
+    if _MODEL_TYPES is None:
+        from neurosim.neurons import MODEL_PARAMS
+
+        _MODEL_TYPES = tuple(MODEL_PARAMS.values())
+    return _MODEL_TYPES
+
+
+def check_size(owner: str, n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{owner}.n must be an int, got {type(n).__name__}")
+    if n <= 0:
+        raise ValueError(f"{owner}.n must be > 0, got {n}")
+    return int(n)
+
+
+class NeuronGroup:
+    """``n`` neurons sharing one model's parameters.
+
+    Parameters
+    ----------
+    n : number of neurons.
+    params : a model parameter object, e.g. :class:`~neurosim.neurons.lif.LIFParams`.
+    name : unique name inside a network (default ``"group<k>"``).
+    init : optional initial values, ``{state_var: scalar or (n,) array}``; others start at
+        the model's resting state.
+    """
+
+    is_input = False
+
+    def __init__(self, n: int, params: Any, name: str | None = None,
+                 init: dict[str, Any] | None = None) -> None:
+        self.n = check_size("NeuronGroup", n)
+        if not isinstance(params, _model_types()):
+            names = ", ".join(t.__name__ for t in _model_types())
+            raise TypeError(f"NeuronGroup.params must be one of {names}; "
+                            f"got {type(params).__name__}")
+        self.params = params
+        self.name = name
+        self.init = dict(init or {})
+        for k, val in self.init.items():
+            if k not in params.state_vars:
+                raise ValueError(f"NeuronGroup.init has unknown variable {k!r}; "
+                                 f"choose from: {', '.join(params.state_vars)}")
+            arr = np.asarray(val, dtype=np.float64)
+            if arr.shape not in ((), (self.n,)):
+                raise ValueError(f"NeuronGroup.init[{k!r}] must be a scalar or shape "
+                                 f"({self.n},), got shape {arr.shape}")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"NeuronGroup.init[{k!r}] contains NaN or inf")
+
+    @property
+    def state_vars(self) -> tuple[str, ...]:
+        return self.params.state_vars
+
+    def initial_state(self, batch: int) -> dict[str, np.ndarray]:
+        """Initial state as ``{var: (batch, n) float64 array}``."""
+        st = self.params.init_state((batch, self.n))
+        out = {k: np.array(v, dtype=np.float64) for k, v in zip(st._fields, st)}
+        for k, val in self.init.items():
+            out[k][...] = np.asarray(val, dtype=np.float64)
+        return out
+
+    def __repr__(self) -> str:
+        return f"NeuronGroup(n={self.n}, params={self.params!r}, name={self.name!r})"

@@ -1,0 +1,194 @@
+"""Input groups: Poisson spike sources, spike generators, and current injection.
+
+Inputs are produced in chunks of steps on the host with numpy (one ``numpy.random.Generator``
+per Poisson group, spawned from the network seed), then handed to whichever backend runs the
+network. So every backend sees exactly the same input spikes for the same seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from neurosim.neurons.base import timestep
+from neurosim.neurons.group import check_size
+
+__all__ = ["PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection"]
+
+
+def _as_finite(owner: str, name: str, x: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{owner}.{name} must be numeric, got {type(x).__name__}") from e
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{owner}.{name} contains NaN or inf")
+    return arr
+
+
+def _time_array(owner: str, name: str, arr: np.ndarray, n: int) -> tuple[np.ndarray, bool]:
+    """Normalise to ``(n,)`` (constant) or ``(T, n)`` / ``(T, B, n)`` (per step)."""
+    if arr.ndim == 0:
+        return np.full(n, float(arr)), False
+    if arr.ndim == 1:
+        if arr.shape[0] != n:
+            raise ValueError(f"{owner}.{name} must have shape ({n},), (T, {n}) or "
+                             f"(T, B, {n}); got {arr.shape}")
+        return arr, False
+    if arr.ndim in (2, 3) and arr.shape[-1] == n:
+        return arr, True
+    raise ValueError(f"{owner}.{name} must have shape ({n},), (T, {n}) or (T, B, {n}); "
+                     f"got {arr.shape}")
+
+
+def _chunk(owner: str, name: str, arr: np.ndarray, start: int, k: int,
+           batch: int) -> np.ndarray:
+    """Rows ``start:start+k`` of a per-step array, as ``(k, batch, n)`` (a view if possible)."""
+    if start + k > arr.shape[0]:
+        raise ValueError(f"{owner}.{name} covers {arr.shape[0]} steps but the run needs "
+                         f"step {start + k - 1}; give a longer array")
+    part = arr[start:start + k]
+    if part.ndim == 2:
+        return np.broadcast_to(part[:, None, :], (k, batch, part.shape[-1]))
+    if part.shape[1] != batch:
+        raise ValueError(f"{owner}.{name} has batch size {part.shape[1]}, network has "
+                         f"batch_size={batch}")
+    return part
+
+
+class PoissonGroup:
+    """``n`` independent Poisson spike sources.
+
+    Parameters
+    ----------
+    n : number of sources.
+    rates : rate in Hz: scalar, ``(n,)``, or per step ``(T, n)`` / ``(T, B, n)``
+        (time-varying; step ``k`` of the network uses row ``k``).
+    name : unique name in the network.
+
+    A source spikes in a step with probability ``rate * dt`` (must be <= 1).
+    """
+
+    is_input = True
+    state_vars: tuple[str, ...] = ()
+
+    def __init__(self, n: int, rates: Any, name: str | None = None) -> None:
+        self.n = check_size("PoissonGroup", n)
+        arr = _as_finite("PoissonGroup", "rates", rates)
+        if np.any(arr < 0):
+            raise ValueError(f"PoissonGroup.rates must be >= 0, got min {arr.min()}")
+        self.rates, self.time_varying = _time_array("PoissonGroup", "rates", arr, self.n)
+        self.name = name
+        self.rng: np.random.Generator | None = None  # set by the Network
+
+    def check_dt(self, dt: float) -> None:
+        if self.rates.size and float(self.rates.max()) * dt > 1.0:
+            raise ValueError(f"PoissonGroup.rates * dt must be <= 1; max rate "
+                             f"{self.rates.max()} Hz with dt={dt} s gives "
+                             f"{self.rates.max() * dt}")
+
+    def spikes(self, start: int, k: int, batch: int, dt: float) -> np.ndarray:
+        """Spikes of steps ``start .. start+k-1``: bool ``(k, batch, n)``."""
+        assert self.rng is not None, "PoissonGroup must be added to a Network"
+        u = self.rng.random((k, batch, self.n))
+        if self.time_varying:
+            p = _chunk("PoissonGroup", "rates", self.rates, start, k, batch) * dt
+        else:
+            p = self.rates * dt
+        return u < p
+
+
+class SpikeGeneratorGroup:
+    """Sources that spike at given times.
+
+    Parameters
+    ----------
+    n : number of sources.
+    indices : int array ``(S,)`` of source indices in ``[0, n)``.
+    times : array ``(S,)`` of spike times (s, >= 0); each is rounded to the nearest step.
+    name : unique name in the network.
+
+    The same spikes are given to every batch copy. A source may spike at most once per step.
+    """
+
+    is_input = True
+    state_vars: tuple[str, ...] = ()
+
+    def __init__(self, n: int, indices: Any, times: Any, name: str | None = None) -> None:
+        self.n = check_size("SpikeGeneratorGroup", n)
+        idx = np.asarray(indices)
+        t = _as_finite("SpikeGeneratorGroup", "times", times)
+        if idx.ndim != 1 or t.ndim != 1 or idx.shape != t.shape:
+            raise ValueError(f"SpikeGeneratorGroup.indices and times must be 1-D of equal "
+                             f"length, got shapes {idx.shape} and {t.shape}")
+        if idx.size and not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"SpikeGeneratorGroup.indices must be integers, got {idx.dtype}")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n):
+            raise ValueError(f"SpikeGeneratorGroup.indices must be in [0, {self.n}), got "
+                             f"range [{idx.min()}, {idx.max()}]")
+        if t.size and t.min() < 0:
+            raise ValueError(f"SpikeGeneratorGroup.times must be >= 0, got {t.min()}")
+        self.indices = idx.astype(np.int64)
+        self.times = t
+        self.name = name
+        self._steps: np.ndarray | None = None
+        self._dt: float | None = None
+
+    def check_dt(self, dt: float) -> None:
+        steps = np.floor(self.times / dt + 0.5).astype(np.int64)
+        key = steps * self.n + self.indices
+        if np.unique(key).size != key.size:
+            raise ValueError("SpikeGeneratorGroup has a source spiking twice in one step "
+                             f"(dt={dt} s); merge or separate those spikes")
+        order = np.argsort(steps, kind="stable")
+        self._steps, self._idx_sorted, self._dt = steps[order], self.indices[order], dt
+
+    def spikes(self, start: int, k: int, batch: int, dt: float) -> np.ndarray:
+        if self._dt != dt:
+            self.check_dt(dt)
+        out = np.zeros((k, batch, self.n), dtype=bool)
+        lo, hi = np.searchsorted(self._steps, [start, start + k])
+        out[self._steps[lo:hi] - start, :, self._idx_sorted[lo:hi]] = True
+        return out
+
+
+class CurrentInjection:
+    """External current into a neuron group (added to the model's ``i_in``).
+
+    Parameters
+    ----------
+    target : the NeuronGroup receiving the current.
+    values : current (A) — scalar, ``(n,)`` constant, or per step ``(T, n)`` or
+        ``(T, B, n)`` (time-varying, with per-copy values for a batch of ``B``). Step ``k``
+        of the network (counted from its start, across repeated runs) uses row ``k``; a
+        run past the end of the array is an error.
+    name : optional name.
+    """
+
+    is_input = False
+
+    def __init__(self, target: Any, values: Any, name: str | None = None) -> None:
+        from neurosim.neurons.group import NeuronGroup
+
+        if not isinstance(target, NeuronGroup):
+            raise TypeError(f"CurrentInjection.target must be a NeuronGroup, got "
+                            f"{type(target).__name__}")
+        self.target = target
+        arr = _as_finite("CurrentInjection", "values", values)
+        self.values, self.time_varying = _time_array("CurrentInjection", "values", arr,
+                                                     target.n)
+        self.name = name
+
+    def current(self, start: int, k: int, batch: int) -> np.ndarray:
+        """``(k, batch, n)`` (time-varying) or ``(n,)`` (constant)."""
+        if self.time_varying:
+            return _chunk("CurrentInjection", "values", self.values, start, k, batch)
+        return self.values
+
+    def n_steps_available(self) -> int | None:
+        return self.values.shape[0] if self.time_varying else None
+
+
+def steps_of(duration: float, dt: float) -> int:
+    return timestep(duration, dt)

@@ -1,0 +1,249 @@
+"""Leaky integrate-and-fire neurons with current-based or conductance-based synapses.
+
+Input convention (all SI floats): the external input ``i_in`` is a current in amperes; the
+membrane resistance ``r_m`` turns it into volts. Current synapses add their weight (amperes;
+negative for inhibition) to the exponentially decaying currents ``i_e`` / ``i_i``.
+Conductance synapses add their weight (siemens, >= 0) to ``g_e`` / ``g_i``.
+
+References: Gerstner, Kistler, Naud & Paninski, *Neuronal Dynamics* (2014), ch. 1 and 6;
+Rotter & Diesmann (1999), exact integration of linear systems; Vogels & Abbott (2005).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from neurosim.neurons.base import (
+    check_dt_against,
+    check_positive,
+    check_time_constant,
+    check_voltage,
+    exp,
+    timestep,
+    where,
+)
+from neurosim.units import Mohm, ms, mV
+
+__all__ = [
+    "LIFParams", "LIFState", "lif_step", "lif_coefficients",
+    "LIFCondParams", "LIFCondState", "lif_cond_step",
+]
+
+
+class LIFState(NamedTuple):
+    """State of a current-based LIF population; every field has the same shape (any)."""
+
+    v: Any      #: membrane potential (V)
+    i_e: Any    #: excitatory synaptic current (A)
+    i_i: Any    #: inhibitory synaptic current (A)
+    ref: Any    #: refractory steps still to wait (float counter, 0 = free)
+
+
+@dataclass(frozen=True)
+class LIFParams:
+    """Parameters of the current-based LIF neuron (SI floats).
+
+    Parameters
+    ----------
+    tau_m : membrane time constant (s), > 0.
+    v_rest, v_reset, v_thresh : resting, reset and threshold potentials (V);
+        ``v_reset < v_thresh``.
+    t_ref : absolute refractory period (s), >= 0; the membrane is clamped at ``v_reset``.
+    r_m : membrane resistance (ohm) converting input current to voltage.
+    tau_e, tau_i : decay time constants of the excitatory / inhibitory synaptic currents (s).
+    """
+
+    tau_m: float = 20 * ms
+    v_rest: float = -70 * mV
+    v_reset: float = -70 * mV
+    v_thresh: float = -50 * mV
+    t_ref: float = 2 * ms
+    r_m: float = 100 * Mohm
+    tau_e: float = 5 * ms
+    tau_i: float = 10 * ms
+
+    model_name: ClassVar[str] = "lif"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "i_e", "i_i", "ref")
+    #: synaptic target name -> (state variable, kind)
+    targets: ClassVar[dict[str, tuple[str, str]]] = {
+        "e": ("i_e", "current"), "i": ("i_i", "current"), "v": ("v", "voltage"),
+    }
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        for f in ("tau_m", "tau_e", "tau_i"):
+            check_time_constant(name, f, getattr(self, f))
+        check_time_constant(name, "t_ref", self.t_ref, allow_zero=True)
+        for f in ("v_rest", "v_reset", "v_thresh"):
+            check_voltage(name, f, getattr(self, f))
+        check_positive(name, "r_m", self.r_m)
+        if not self.v_reset < self.v_thresh:
+            raise ValueError(
+                f"{name}.v_reset must be < v_thresh={self.v_thresh}, got {self.v_reset}"
+            )
+
+    def check_dt(self, dt: float) -> None:
+        check_dt_against(type(self).__name__, dt, tau_m=self.tau_m, tau_e=self.tau_e,
+                         tau_i=self.tau_i)
+
+    def init_state(self, shape: tuple[int, ...], dtype: Any = np.float64) -> LIFState:
+        """Resting state of the given shape (numpy)."""
+        z = np.zeros(shape, dtype=dtype)
+        return LIFState(np.full(shape, self.v_rest, dtype=dtype), z, z.copy(), z.copy())
+
+    def step(self, state: LIFState, i_in: Any, dt: float) -> tuple[Any, LIFState]:
+        return lif_step(state, i_in, self, dt)
+
+
+class LIFCoefficients(NamedTuple):
+    a_m: float
+    a_e: float
+    a_i: float
+    k_e: float
+    k_i: float
+    n_ref: int
+
+
+def _kernel(r_m: float, tau_s: float, tau_m: float, dt: float) -> float:
+    """Voltage after ``dt`` caused by a unit synaptic current decaying with ``tau_s``."""
+    a_m, a_s = math.exp(-dt / tau_m), math.exp(-dt / tau_s)
+    if abs(tau_s - tau_m) < 1e-9 * tau_m:
+        return r_m * dt / tau_m * a_m
+    return r_m * tau_s / (tau_s - tau_m) * (a_s - a_m)
+
+
+def lif_coefficients(params: LIFParams, dt: float) -> LIFCoefficients:
+    """Exact-integration propagator entries for one step ``dt`` (python floats)."""
+    params.check_dt(dt)
+    return LIFCoefficients(
+        a_m=math.exp(-dt / params.tau_m), a_e=math.exp(-dt / params.tau_e),
+        a_i=math.exp(-dt / params.tau_i),
+        k_e=_kernel(params.r_m, params.tau_e, params.tau_m, dt),
+        k_i=_kernel(params.r_m, params.tau_i, params.tau_m, dt),
+        n_ref=timestep(params.t_ref, dt),
+    )
+
+
+def lif_step(state: LIFState, i_in: Any, params: LIFParams, dt: float
+             ) -> tuple[Any, LIFState]:
+    r"""Advance a current-based LIF population by one step ``dt`` (pure function).
+
+    .. math::
+
+        \tau_m \dot v = -(v - v_\text{rest}) + R_m (I_\text{in} + i_e + i_i),\qquad
+        \tau_e \dot i_e = -i_e,\quad \tau_i \dot i_i = -i_i
+
+    integrated exactly over the step (``i_in`` constant during the step; Rotter & Diesmann
+    1999). While ``ref > 0`` the membrane is held (the synaptic currents still decay). Then
+    ``v >= v_thresh`` emits a spike, sets ``v = v_reset`` and ``ref = round(t_ref / dt)``.
+
+    Parameters
+    ----------
+    state : LIFState with arrays of any shape ``S`` (e.g. ``(N,)`` or ``(B, N)``), numpy or
+        torch.
+    i_in : external current (A), scalar or broadcastable to ``S``.
+    params : LIFParams.
+    dt : step (s).
+
+    Returns
+    -------
+    spikes : bool array of shape ``S``.
+    new_state : LIFState; the input state is not modified.
+    """
+    c = lif_coefficients(params, dt)
+    free = state.ref <= 0
+    v_int = (params.v_rest + (state.v - params.v_rest) * c.a_m
+             + (params.r_m * (1.0 - c.a_m)) * i_in + c.k_e * state.i_e + c.k_i * state.i_i)
+    v = where(free, v_int, state.v)
+    ref = where(free, state.ref, state.ref - 1.0)
+    spikes = (v >= params.v_thresh) & (ref <= 0)
+    v = where(spikes, params.v_reset, v)
+    ref = where(spikes, float(c.n_ref), ref)
+    return spikes, LIFState(v, state.i_e * c.a_e, state.i_i * c.a_i, ref)
+
+
+class LIFCondState(NamedTuple):
+    """State of a conductance-based LIF population (same shape for every field)."""
+
+    v: Any      #: membrane potential (V)
+    g_e: Any    #: excitatory conductance (S)
+    g_i: Any    #: inhibitory conductance (S)
+    ref: Any    #: refractory steps still to wait
+
+
+@dataclass(frozen=True)
+class LIFCondParams:
+    """Parameters of the conductance-based LIF neuron (SI floats).
+
+    ``r_m = 1 / g_leak``; synaptic weights are conductances (S, >= 0) added to ``g_e`` /
+    ``g_i``, which decay with ``tau_e`` / ``tau_i`` and drive the membrane towards the
+    reversal potentials ``e_e`` / ``e_i``. Defaults follow Vogels & Abbott (2005) COBA.
+    """
+
+    tau_m: float = 20 * ms
+    v_rest: float = -60 * mV
+    v_reset: float = -60 * mV
+    v_thresh: float = -50 * mV
+    t_ref: float = 5 * ms
+    r_m: float = 100 * Mohm
+    tau_e: float = 5 * ms
+    tau_i: float = 10 * ms
+    e_e: float = 0 * mV
+    e_i: float = -80 * mV
+
+    model_name: ClassVar[str] = "lif_cond"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_e", "g_i", "ref")
+    targets: ClassVar[dict[str, tuple[str, str]]] = {
+        "e": ("g_e", "conductance"), "i": ("g_i", "conductance"), "v": ("v", "voltage"),
+    }
+
+    def __post_init__(self) -> None:
+        LIFParams.__post_init__(self)  # same checks for the shared fields
+        for f in ("e_e", "e_i"):
+            check_voltage(type(self).__name__, f, getattr(self, f))
+
+    check_dt = LIFParams.check_dt
+
+    def init_state(self, shape: tuple[int, ...], dtype: Any = np.float64) -> LIFCondState:
+        z = np.zeros(shape, dtype=dtype)
+        return LIFCondState(np.full(shape, self.v_rest, dtype=dtype), z, z.copy(), z.copy())
+
+    def step(self, state: LIFCondState, i_in: Any, dt: float) -> tuple[Any, LIFCondState]:
+        return lif_cond_step(state, i_in, self, dt)
+
+
+def lif_cond_step(state: LIFCondState, i_in: Any, params: LIFCondParams, dt: float
+                  ) -> tuple[Any, LIFCondState]:
+    r"""Advance a conductance-based LIF population by one step (exponential Euler).
+
+    .. math::
+
+        \tau_m \dot v = -(v - v_\text{rest}) + R_m\,[g_e (E_e - v) + g_i (E_i - v)
+        + I_\text{in}],\qquad \tau_{e,i}\,\dot g_{e,i} = -g_{e,i}
+
+    The membrane equation is linear in ``v`` for fixed conductances, so with the
+    conductances at their start-of-step values ``v`` relaxes exactly towards
+    ``v_inf = (v_rest + R(g_e E_e + g_i E_i + I)) / (1 + R(g_e + g_i))`` with time constant
+    ``tau_m / (1 + R(g_e + g_i))`` (the exponential-Euler method, as Brian2's
+    ``exponential_euler``); conductances decay exactly. Refractoriness, threshold and reset
+    as in :func:`lif_step`. Shapes: any ``S``; returns ``(spikes, new_state)``.
+    """
+    params.check_dt(dt)
+    n_ref = float(timestep(params.t_ref, dt))
+    r = params.r_m
+    g_tot = 1.0 + r * (state.g_e + state.g_i)
+    v_inf = (params.v_rest + r * (state.g_e * params.e_e + state.g_i * params.e_i + i_in)) / g_tot
+    v_int = v_inf + (state.v - v_inf) * exp(-(dt / params.tau_m) * g_tot)
+    free = state.ref <= 0
+    v = where(free, v_int, state.v)
+    ref = where(free, state.ref, state.ref - 1.0)
+    spikes = (v >= params.v_thresh) & (ref <= 0)
+    v = where(spikes, params.v_reset, v)
+    ref = where(spikes, n_ref, ref)
+    g_e = state.g_e * math.exp(-dt / params.tau_e)
+    g_i = state.g_i * math.exp(-dt / params.tau_i)
+    return spikes, LIFCondState(v, g_e, g_i, ref)

@@ -1,0 +1,243 @@
+"""Synaptic projections: connectivity (dense or sparse CSR), weights, delays, targets.
+
+A :class:`Synapses` object connects a source group (a NeuronGroup or an input group) to a
+target :class:`~neurosim.neurons.group.NeuronGroup`. When a source neuron spikes at step
+``k``, each of its synapses adds its weight to the target neuron's synaptic variable
+(``target="e"`` / ``"i"``: the model's excitatory / inhibitory current or conductance;
+``"v"``: the membrane potential directly) at step ``k + delay_steps``. Connectivity is held
+as CSR (rows = source neurons); ``dense=True`` asks backends to use a dense matrix.
+
+Builders: :meth:`Synapses.from_matrix`, :meth:`Synapses.from_list`,
+:meth:`Synapses.all_to_all`, :meth:`Synapses.one_to_one`,
+:meth:`Synapses.fixed_probability`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Synapses"]
+
+_SeedLike = int | np.random.Generator | None
+
+
+def _group_n(obj: Any, role: str) -> int:
+    n = getattr(obj, "n", None)
+    if not isinstance(n, int):
+        raise TypeError(f"Synapses.{role} must be a neuron or input group, got "
+                        f"{type(obj).__name__}")
+    return n
+
+
+class Synapses:
+    """A projection from ``pre`` to ``post`` stored as CSR.
+
+    Parameters
+    ----------
+    pre, post : source group (any group) and target NeuronGroup.
+    indptr : int array ``(n_pre + 1,)``; row ``i`` holds synapses ``indptr[i]:indptr[i+1]``.
+    indices : int array ``(n_syn,)`` of target neurons.
+    weights : float array ``(n_syn,)`` (A for current targets, S (>= 0) for conductance
+        targets, V for ``"v"``).
+    target : ``"e"``, ``"i"`` or ``"v"`` (see the target model's ``targets``).
+    delay : transmission delay in s: scalar or ``(n_syn,)``; must be >= 0 and a multiple of
+        the network's ``dt``.
+    dense : hint that backends should use a dense weight matrix.
+    name : unique name in the network.
+    """
+
+    def __init__(self, pre: Any, post: Any, indptr: Any, indices: Any, weights: Any,
+                 target: str = "e", delay: Any = 0.0, dense: bool = False,
+                 name: str | None = None) -> None:
+        from neurosim.neurons.group import NeuronGroup
+
+        self.n_pre = _group_n(pre, "pre")
+        if not isinstance(post, NeuronGroup):
+            raise TypeError(f"Synapses.post must be a NeuronGroup, got {type(post).__name__}")
+        self.pre, self.post, self.name, self.dense = pre, post, name, bool(dense)
+        targets = post.params.targets
+        if target not in targets:
+            raise ValueError(f"Synapses.target must be one of {', '.join(targets)} for "
+                             f"{type(post.params).__name__}, got {target!r}")
+        self.target = target
+        self.target_var, self.target_kind = targets[target]
+        self.indptr = np.asarray(indptr, dtype=np.int64)
+        self.indices = np.asarray(indices, dtype=np.int64)
+        if self.indptr.shape != (self.n_pre + 1,) or self.indptr[0] != 0 or np.any(
+                np.diff(self.indptr) < 0) or self.indptr[-1] != self.indices.size:
+            raise ValueError(f"Synapses.indptr must be non-decreasing, shape "
+                             f"({self.n_pre + 1},), from 0 to n_syn={self.indices.size}")
+        if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= post.n):
+            raise ValueError(f"Synapses.indices must be in [0, {post.n}), got range "
+                             f"[{self.indices.min()}, {self.indices.max()}]")
+        self.weights = self._check_weights(weights)
+        self.delay = self._check_delay(delay)
+
+    # ------------------------------------------------------------------ validation
+    def _check_weights(self, weights: Any) -> np.ndarray:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim == 0:
+            w = np.full(self.indices.size, float(w))
+        if w.shape != (self.indices.size,):
+            raise ValueError(f"Synapses.weights must be a scalar or shape "
+                             f"({self.indices.size},), got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("Synapses.weights contains NaN or inf")
+        if self.target_kind == "conductance" and w.size and w.min() < 0:
+            raise ValueError(f"Synapses.weights must be >= 0 for conductance target "
+                             f"{self.target!r} (use target='i' for inhibition), got min "
+                             f"{w.min()}")
+        return w
+
+    def _check_delay(self, delay: Any) -> np.ndarray:
+        d = np.asarray(delay, dtype=np.float64)
+        if d.ndim == 0:
+            d = np.full(self.indices.size, float(d))
+        if d.shape != (self.indices.size,):
+            raise ValueError(f"Synapses.delay must be a scalar or shape "
+                             f"({self.indices.size},), got {d.shape}")
+        if not np.all(np.isfinite(d)):
+            raise ValueError("Synapses.delay contains NaN or inf")
+        if d.size and d.min() < 0:
+            raise ValueError(f"Synapses.delay must be >= 0, got {d.min()}")
+        if d.size and d.max() >= 1.0:
+            raise ValueError(f"Synapses.delay={d.max()} s looks like milliseconds; write "
+                             f"{d.max():g}*ms")
+        return d
+
+    def delay_steps(self, dt: float) -> np.ndarray:
+        """Delays in whole steps; raises if a delay is not a multiple of ``dt``."""
+        steps = np.rint(self.delay / dt)
+        bad = np.abs(steps * dt - self.delay) > 1e-6 * dt
+        if np.any(bad):
+            raise ValueError(f"Synapses.delay must be a multiple of dt={dt} s; got "
+                             f"{self.delay[bad][0]} s")
+        return steps.astype(np.int64)
+
+    @property
+    def n_syn(self) -> int:
+        return int(self.indices.size)
+
+    def row_lengths(self) -> np.ndarray:
+        """Fan-out of every source neuron, ``(n_pre,)``."""
+        return np.diff(self.indptr)
+
+    def to_dense(self) -> np.ndarray:
+        """Weight matrix ``(n_pre, n_post)`` (duplicate synapses are summed)."""
+        w = np.zeros((self.n_pre, self.post.n))
+        rows = np.repeat(np.arange(self.n_pre), self.row_lengths())
+        np.add.at(w, (rows, self.indices), self.weights)
+        return w
+
+    def __repr__(self) -> str:
+        return (f"Synapses({getattr(self.pre, 'name', None)!r} -> {self.post.name!r}, "
+                f"n_syn={self.n_syn}, target={self.target!r})")
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def from_list(cls, pre: Any, post: Any, i: Any, j: Any, w: Any, target: str = "e",
+                  delay: Any = 0.0, **kw: Any) -> Synapses:
+        """From ``(i, j, w)`` lists (``w`` scalar or per synapse; ``delay`` likewise)."""
+        n_pre = _group_n(pre, "pre")
+        i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        if i.shape != j.shape or i.ndim != 1:
+            raise ValueError(f"Synapses.from_list: i and j must be 1-D of equal length, got "
+                             f"{i.shape} and {j.shape}")
+        if i.size and (i.min() < 0 or i.max() >= n_pre):
+            raise ValueError(f"Synapses.from_list: i must be in [0, {n_pre}), got range "
+                             f"[{i.min()}, {i.max()}]")
+        order = np.argsort(i, kind="stable")
+        w = np.asarray(w, dtype=np.float64)
+        w = w[order] if w.ndim else w
+        d = np.asarray(delay, dtype=np.float64)
+        d = d[order] if d.ndim else d
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n_pre))])
+        return cls(pre, post, indptr, j[order], w, target=target, delay=d, **kw)
+
+    @classmethod
+    def from_matrix(cls, pre: Any, post: Any, w: Any, target: str = "e", delay: Any = 0.0,
+                    dense: bool | None = None, **kw: Any) -> Synapses:
+        """From a weight matrix ``(n_pre, n_post)``; zero entries are not synapses.
+
+        ``dense=None`` picks dense storage when more than 20% of the entries are non-zero.
+        """
+        n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != (n_pre, n_post):
+            raise ValueError(f"Synapses.from_matrix: w must have shape ({n_pre}, {n_post}), "
+                             f"got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("Synapses.from_matrix: w contains NaN or inf")
+        nz = w != 0
+        if dense is None:
+            dense = nz.mean() > 0.2
+        i, j = np.nonzero(nz)
+        d = np.asarray(delay, dtype=np.float64)
+        if d.ndim == 2:
+            d = d[i, j]
+        return cls.from_list(pre, post, i, j, w[i, j], target=target, delay=d, dense=dense,
+                             **kw)
+
+    @classmethod
+    def all_to_all(cls, pre: Any, post: Any, w: Any, target: str = "e", delay: Any = 0.0,
+                   self_connections: bool = True, **kw: Any) -> Synapses:
+        """Every source to every target (``w`` scalar or ``(n_pre * n_post,)``)."""
+        n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
+        i = np.repeat(np.arange(n_pre), n_post)
+        j = np.tile(np.arange(n_post), n_pre)
+        w = np.broadcast_to(np.asarray(w, dtype=np.float64), i.shape)
+        if not self_connections and pre is post:
+            keep = i != j
+            i, j, w = i[keep], j[keep], w[keep]
+        return cls.from_list(pre, post, i, j, w, target=target, delay=delay,
+                             dense=kw.pop("dense", True), **kw)
+
+    @classmethod
+    def one_to_one(cls, pre: Any, post: Any, w: Any, target: str = "e", delay: Any = 0.0,
+                   **kw: Any) -> Synapses:
+        """Source ``k`` to target ``k`` (equal sizes)."""
+        n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
+        if n_pre != n_post:
+            raise ValueError(f"Synapses.one_to_one needs equal sizes, got pre n={n_pre} and "
+                             f"post n={n_post}")
+        return cls(pre, post, np.arange(n_pre + 1), np.arange(n_pre), w, target=target,
+                   delay=delay, **kw)
+
+    @classmethod
+    def fixed_probability(cls, pre: Any, post: Any, p: float, w: Any, target: str = "e",
+                          delay: Any = 0.0, seed: _SeedLike = None,
+                          self_connections: bool = True, **kw: Any) -> Synapses:
+        """Each (source, target) pair connected independently with probability ``p``.
+
+        ``w`` and ``delay`` are scalars or callables ``f(rng, n_syn) -> (n_syn,)``.
+        Uses geometric gaps between successive synapses, so memory and time scale with the
+        number of synapses, not with ``n_pre * n_post``.
+        """
+        n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise ValueError(f"Synapses.fixed_probability: p must be in [0, 1], got {p!r}")
+        rng = np.random.default_rng(seed)
+        total = n_pre * n_post
+        if p == 0:
+            flat = np.zeros(0, dtype=np.int64)
+        elif p > 0.25:
+            flat = np.flatnonzero(rng.random(total) < p)
+        else:
+            chunks, pos = [], -1
+            while pos < total:
+                m = int(p * (total - pos) * 1.05) + 1024
+                gaps = rng.geometric(p, size=m)
+                cs = pos + np.cumsum(gaps)
+                chunks.append(cs[cs < total])
+                pos = int(cs[-1])
+            flat = np.concatenate(chunks)
+        i, j = flat // n_post, flat % n_post
+        if not self_connections and pre is post:
+            keep = i != j
+            i, j = i[keep], j[keep]
+        w = w(rng, i.size) if callable(w) else w
+        delay = delay(rng, i.size) if callable(delay) else delay
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n_pre))])
+        return cls(pre, post, indptr, j, w, target=target, delay=delay, **kw)

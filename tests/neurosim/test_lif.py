@@ -1,0 +1,173 @@
+"""LIF models: closed-form membrane, analytic f-I curve, validation, array genericity."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from neurosim.neurons.lif import (
+    LIFCondParams,
+    LIFParams,
+    LIFState,
+    lif_coefficients,
+    lif_cond_step,
+    lif_step,
+)
+from neurosim.units import Mohm, ms, mV, nA, pA
+
+
+def _run(params, i_in, steps, dt, shape=(3, 4)):
+    st = params.init_state(shape)
+    vs, spikes = [], []
+    for _ in range(steps):
+        s, st = lif_step(st, i_in, params, dt)
+        vs.append(st.v)
+        spikes.append(s)
+    return np.array(vs), np.array(spikes)
+
+
+@pytest.mark.parametrize("i_in", [0.05 * nA, 0.15 * nA])
+def test_membrane_matches_closed_form_below_threshold(i_in):
+    p = LIFParams(tau_m=20 * ms, v_rest=-70 * mV, v_thresh=-50 * mV, r_m=100 * Mohm)
+    dt = 0.1 * ms
+    vs, spikes = _run(p, i_in, 500, dt)
+    t = dt * np.arange(1, 501)
+    expected = p.v_rest + p.r_m * i_in * (1 - np.exp(-t / p.tau_m))
+    assert not spikes.any()
+    np.testing.assert_allclose(vs, np.broadcast_to(expected[:, None, None], vs.shape),
+                               rtol=0, atol=1e-12)
+
+
+def test_membrane_exact_for_any_dt():
+    # exact integration: the value at t=10 ms does not depend on dt
+    p = LIFParams()
+    v_end = [_run(p, 0.1 * nA, int(round(10 * ms / dt)), dt, (1,))[0][-1, 0]
+             for dt in (0.05 * ms, 0.5 * ms, 1 * ms)]
+    np.testing.assert_allclose(v_end, v_end[0], rtol=0, atol=1e-12)
+
+
+def test_synaptic_current_kernel_matches_closed_form():
+    p = LIFParams(tau_m=20 * ms, tau_e=5 * ms)
+    dt = 0.1 * ms
+    st = p.init_state((1,))
+    st = st._replace(i_e=np.array([100 * pA]))
+    out = []
+    for _ in range(300):
+        _, st = lif_step(st, 0.0, p, dt)
+        out.append(st.v[0])
+    t = dt * np.arange(1, 301)
+    a = p.r_m * 100 * pA * p.tau_e / (p.tau_e - p.tau_m)
+    expected = p.v_rest + a * (np.exp(-t / p.tau_e) - np.exp(-t / p.tau_m))
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+
+
+def _fi_rate(p, i_in):
+    drive = p.r_m * i_in
+    gap = p.v_thresh - p.v_rest
+    if drive <= gap:
+        return 0.0
+    t_int = p.tau_m * math.log((drive - (p.v_reset - p.v_rest)) / (drive - gap))
+    return 1.0 / (p.t_ref + t_int)
+
+
+@pytest.mark.parametrize("t_ref", [0.0, 2 * ms, 5 * ms])
+def test_rate_matches_analytic_fi_curve(t_ref):
+    # every inter-spike interval lies in [ISI, ISI + dt]: threshold crossings are detected at
+    # the end of the step in which they happen, refractoriness is a whole number of steps
+    p = LIFParams(t_ref=t_ref)
+    dt = 0.05 * ms
+    currents = np.array([0.1, 0.21, 0.25, 0.4, 0.8, 1.6]) * nA
+    st = p.init_state((currents.size,))
+    n = np.zeros(currents.size)
+    first = np.full(currents.size, np.nan)
+    last = np.full(currents.size, np.nan)
+    for k in range(int(round(0.25 / dt))):
+        s, st = lif_step(st, currents, p, dt)
+        n += s
+        first = np.where(s & np.isnan(first), k, first)
+        last = np.where(s, k, last)
+    for j, i_in in enumerate(currents):
+        expected = _fi_rate(p, i_in)
+        if expected == 0.0:
+            assert n[j] == 0
+            continue
+        assert n[j] >= 3
+        isi = (last[j] - first[j]) * dt / (n[j] - 1)
+        assert 1 / expected - 1e-12 <= isi <= 1 / expected + dt, (i_in, isi, 1 / expected)
+
+
+def test_refractory_clamps_membrane():
+    p = LIFParams(t_ref=2 * ms)
+    dt = 0.1 * ms
+    st = p.init_state((1,))._replace(v=np.array([p.v_thresh + 1e-3]))
+    s, st = lif_step(st, 10 * nA, p, dt)
+    assert s[0] and st.v[0] == p.v_reset and st.ref[0] == 20
+    for _ in range(20):
+        s, st = lif_step(st, 10 * nA, p, dt)
+        assert not s[0] and st.v[0] == p.v_reset
+    _, st = lif_step(st, 10 * nA, p, dt)
+    assert st.v[0] > p.v_reset
+
+
+def test_input_not_modified_and_float32_agrees():
+    p = LIFParams()
+    rng = np.random.default_rng(0)
+    v0 = rng.uniform(-70e-3, -50e-3, (5, 7))
+    st = LIFState(v0.copy(), np.zeros((5, 7)), np.zeros((5, 7)), np.zeros((5, 7)))
+    _, new = lif_step(st, 0.1 * nA, p, 0.1 * ms)
+    np.testing.assert_array_equal(st.v, v0)
+    st32 = LIFState(*(a.astype(np.float32) for a in st))
+    _, new32 = lif_step(st32, np.float32(0.1 * nA), p, 0.1 * ms)
+    np.testing.assert_allclose(new32.v, new.v, rtol=1e-5)
+
+
+def test_torch_tensors_give_the_same_result_as_numpy():
+    p = LIFParams()
+    rng = np.random.default_rng(1)
+    i_in = rng.uniform(0, 0.5 * nA, (4, 6))
+    st_np = p.init_state((4, 6))
+    st_t = LIFState(*(torch.as_tensor(a) for a in st_np))
+    for _ in range(400):
+        s_np, st_np = lif_step(st_np, i_in, p, 0.1 * ms)
+        s_t, st_t = lif_step(st_t, torch.as_tensor(i_in), p, 0.1 * ms)
+        np.testing.assert_array_equal(s_t.numpy(), s_np)
+    np.testing.assert_array_equal(st_t.v.numpy(), st_np.v)
+
+
+def test_conductance_lif_relaxes_to_reversal_weighted_mean():
+    p = LIFCondParams(tau_e=1e6 * ms / 1e6 * 5, v_thresh=-1 * mV + 0.9e-3)
+    st = p.init_state((1,))._replace(g_e=np.array([5e-9]))
+    # with g_e frozen the fixed point is (v_rest + R g E_e) / (1 + R g)
+    v_inf = (p.v_rest + p.r_m * 5e-9 * p.e_e) / (1 + p.r_m * 5e-9)
+    tau_eff = p.tau_m / (1 + p.r_m * 5e-9)
+    _, new = lif_cond_step(st, 0.0, p, 0.1 * ms)
+    expected = v_inf + (p.v_rest - v_inf) * math.exp(-0.1 * ms / tau_eff)
+    assert new.v[0] == pytest.approx(expected, abs=1e-15)
+    assert new.g_e[0] == pytest.approx(5e-9 * math.exp(-0.1 * ms / p.tau_e))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"tau_m": 20}, r"LIFParams.tau_m=20 s looks like milliseconds; write 20\*ms"),
+        ({"tau_m": -0.02}, r"LIFParams.tau_m must be > 0, got -0.02"),
+        ({"tau_m": float("nan")}, r"LIFParams.tau_m must be finite"),
+        ({"v_reset": -40 * mV}, r"LIFParams.v_reset must be < v_thresh"),
+        ({"v_thresh": -50}, r"v_thresh=-50 V looks like millivolts"),
+        ({"r_m": 0.0}, r"LIFParams.r_m must be > 0, got 0.0"),
+        ({"t_ref": -1 * ms}, r"LIFParams.t_ref must be >= 0"),
+    ],
+)
+def test_bad_parameters_are_rejected(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        LIFParams(**kwargs)
+
+
+def test_wrong_type_and_large_dt_are_rejected():
+    with pytest.raises(TypeError, match=r"LIFParams.tau_m must be a real number, got str"):
+        LIFParams(tau_m="20ms")
+    with pytest.raises(ValueError, match=r"dt=0.01 s is larger than LIFParams.tau_e"):
+        lif_coefficients(LIFParams(), 0.01)
+    with pytest.raises(ValueError, match=r"LIFCondParams.e_i=-80 V looks like millivolts"):
+        LIFCondParams(e_i=-80)
