@@ -20,7 +20,9 @@ Shapes: input ``(T, B, F)`` (``(B, T, F)`` with ``batch_first=True``); outputs
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -37,6 +39,7 @@ __all__ = [
     "RNNConfig",
     "RecurrentModel",
     "elman_cell",
+    "explicit_cells",
     "gru_cell",
     "lstm_cell",
 ]
@@ -572,3 +575,21 @@ class GRU(RecurrentModel):
     """GRU sequence model (Cho et al. 2014); see :class:`RecurrentModel`."""
 
     cell_type = "gru"
+
+
+@contextlib.contextmanager
+def explicit_cells(model: nn.Module) -> Iterator[nn.Module]:
+    """Temporarily run every :class:`RecurrentModel` inside ``model`` on the explicit cell path.
+
+    Needed where torch's fused kernels lack a derivative: forward-mode AD (Gauss--Newton
+    products in :mod:`backprop.hessian_free`) and per-step hidden-state gradients.
+    """
+    mods = [m for m in model.modules() if isinstance(m, RecurrentModel)]
+    old = [m.config for m in mods]
+    for m in mods:
+        m.config = dataclasses.replace(m.config, impl="cell")
+    try:
+        yield model
+    finally:
+        for m, c in zip(mods, old):
+            m.config = c

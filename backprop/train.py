@@ -396,12 +396,14 @@ class Trainer:
         With ``tbptt`` this performs one update per k1-step chunk and returns their mean.
         """
         if getattr(self.optimizer, "is_hessian_free", False):
+            kind = self.config.loss
             loss = self.optimizer.step_on_batch(
-                lambda: self._forward_loss(xb, yb, mb)[0], check=self._check_finite,
+                (xb,), lambda out: masked_loss(kind, out, yb, mb), self._check_finite,
                 epoch=epoch, batch=batch,
             )
             self.history.steps += 1
             self.history.step_loss.append(loss)
+            self._norms.append(torch.tensor(float("nan")))
             return loss
         if self.config.tbptt is not None:
             return self._tbptt_step(xb, yb, mb, epoch, batch)

@@ -59,7 +59,7 @@ def test_check_sequence_accepts_and_returns_input():
 @pytest.mark.parametrize(
     ("shape", "batch_first", "pattern"),
     [
-        ((5, 8), False, r"expected x of rank 3 with shape \(T, B, 8\), got \(5, 8\).*unsqueeze\(1\)"),
+        ((5, 8), False, r"rank 3 with shape \(T, B, 8\), got \(5, 8\).*unsqueeze\(1\)"),
         ((5, 8), True, r"\(B, T, 8\).*unsqueeze\(0\)"),
         ((5, 3, 2), False, r"expected x of shape \(T, B, 8\), got \(5, 3, 2\)"),
         ((8, 3, 5), False, r"features seem to be on axis 0"),
