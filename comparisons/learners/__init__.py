@@ -1,0 +1,49 @@
+"""Learners: one protocol, a registry by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from comparisons.learners.base import (
+    SCORECARD_CRITERIA,
+    FitInfo,
+    Learner,
+    TaskNotSupported,
+)
+from comparisons.validation import check_choice
+
+LEARNERS: dict[str, type[Learner]] = {}
+
+
+def register(cls: type[Learner]) -> type[Learner]:
+    """Class decorator: add a learner to the registry under ``cls.name``."""
+    LEARNERS[cls.name] = cls
+    return cls
+
+
+def list_learners() -> list[str]:
+    """Names of the registered learners, sorted."""
+    _load_builtin()
+    return sorted(LEARNERS)
+
+
+def get_learner_class(name: str) -> type[Learner]:
+    _load_builtin()
+    check_choice("learner", name, LEARNERS)
+    return LEARNERS[name]
+
+
+def get_learner(name: str, **params: Any) -> Learner:
+    """Instantiate a registered learner by name (unknown names list the valid ones)."""
+    return get_learner_class(name)(**params)
+
+
+def _load_builtin() -> None:
+    # Imported lazily so that `import comparisons` stays light.
+    from comparisons.learners import lif_reservoir, rnn  # noqa: F401
+
+
+__all__ = [
+    "SCORECARD_CRITERIA", "FitInfo", "Learner", "TaskNotSupported", "LEARNERS", "register",
+    "list_learners", "get_learner", "get_learner_class",
+]

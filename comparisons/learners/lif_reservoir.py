@@ -1,0 +1,240 @@
+"""A fixed random spiking reservoir (liquid state machine) with a trained linear readout.
+
+The reservoir is a recurrent network of current-based LIF neurons from
+:mod:`neurosim.neurons.lif` (its pure step function, run on ``(B, N)`` arrays so that every
+sequence of a batch is simulated at once). Nothing in the reservoir learns; only the readout
+does, by ridge regression on the neurons' filtered spike trains (Maass, Natschläger &
+Markram 2002). The ridge solution is accumulated online from ``sum x xᵀ`` and ``sum x yᵀ``,
+so the training memory per sample is the reservoir state, not the whole sequence.
+
+Each task step is presented for ``steps_per_input`` simulation steps of ``dt``; the
+features at a task step are the neurons' exponentially filtered spike trains (time constant
+``tau_readout``) at the end of that step's window, plus a bias.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import numpy as np
+from scipy import sparse
+
+from comparisons.learners import register
+from comparisons.learners.base import FitInfo, Learner
+from comparisons.metrics.ops import add_memory_traffic
+from comparisons.tasks.base import Task, TaskData
+from comparisons.validation import check_float, check_int
+
+RESERVOIR_SCORECARD = {
+    # The reservoir does not learn; the readout is a ridge regression on all training
+    # states (not a local, online rule), supervised by target outputs.
+    "local_learning": False, "no_weight_transport": True, "no_derivative_feedback": True,
+    "no_clocked_phases": False, "binary_spikes": True, "no_target_outputs": False,
+    "online_in_time": False,
+}
+
+
+@register
+class LIFReservoir(Learner):
+    """Random recurrent LIF reservoir + ridge readout.
+
+    Parameters
+    ----------
+    n_neurons : int
+        Reservoir size (80% excitatory, 20% inhibitory).
+    p_connect : float
+        Connection probability of the recurrent synapses.
+    steps_per_input : int
+        Simulation steps per task step.
+    dt : float
+        Simulation step (s).
+    input_scale, w_exc, w_inh : float
+        Input current per unit input, and recurrent synaptic current jumps (A).
+    tau_readout : float
+        Time constant (s) of the spike-train filter the readout sees.
+    ridge : float
+        L2 penalty of the readout.
+    batch_size : int
+        Sequences simulated at once.
+    """
+
+    name: ClassVar[str] = "lif_reservoir"
+    family: ClassVar[str] = "spiking"
+    scorecard: ClassVar[dict[str, bool]] = RESERVOIR_SCORECARD
+
+    def __init__(self, seed: int = 0, device: str = "auto", n_neurons: int = 400,
+                 p_connect: float = 0.1, steps_per_input: int = 10, dt: float = 1e-3,
+                 input_scale: float = 0.4e-9, bias_current: float = 0.12e-9,
+                 w_exc: float = 0.15e-9, w_inh: float = -0.6e-9, tau_readout: float = 0.02,
+                 ridge: float = 1e-2, batch_size: int = 500) -> None:
+        super().__init__(seed=seed, device=device)
+        self.n_neurons = check_int("lif_reservoir.n_neurons", n_neurons, low=2)
+        self.p_connect = check_float("lif_reservoir.p_connect", p_connect, low=0.0, high=1.0)
+        self.steps_per_input = check_int("lif_reservoir.steps_per_input", steps_per_input,
+                                         low=1)
+        self.dt = check_float("lif_reservoir.dt", dt, low=0.0, low_open=True)
+        self.input_scale = check_float("lif_reservoir.input_scale", input_scale)
+        self.bias_current = check_float("lif_reservoir.bias_current", bias_current)
+        self.w_exc = check_float("lif_reservoir.w_exc", w_exc, low=0.0)
+        self.w_inh = check_float("lif_reservoir.w_inh", w_inh, high=0.0)
+        self.tau_readout = check_float("lif_reservoir.tau_readout", tau_readout, low=0.0,
+                                       low_open=True)
+        self.ridge = check_float("lif_reservoir.ridge", ridge, low=0.0)
+        self.batch_size = check_int("lif_reservoir.batch_size", batch_size, low=1)
+        self._task: Task | None = None
+        self._w_out: np.ndarray | None = None
+        self.device_used = "cpu"
+
+    @classmethod
+    def supports(cls, task: Task) -> tuple[bool, str]:
+        if task.output not in ("per_step", "final"):
+            return False, f"unknown output kind {task.output!r}"
+        return True, ""
+
+    # ------------------------------------------------------------------------ reservoir
+    def _build(self, n_in: int) -> None:
+        from neurosim.neurons.lif import LIFParams
+
+        rng = np.random.default_rng(self.seed)
+        n = self.n_neurons
+        n_exc = int(round(0.8 * n))
+        conn = rng.random((n, n)) < self.p_connect
+        np.fill_diagonal(conn, False)
+        w = np.where(conn, 1.0, 0.0)
+        w[:n_exc] *= self.w_exc
+        w[n_exc:] *= self.w_inh
+        # one matrix maps presynaptic spikes to [excitatory | inhibitory] current jumps
+        self._w_rec = np.hstack([np.where(w > 0, w, 0.0), np.where(w < 0, w, 0.0)])
+        self._fanout = conn.sum(axis=1)  # synapses per presynaptic neuron
+        self._w_in = rng.normal(0.0, 1.0, size=(n_in, n)) * self.input_scale
+        # heterogeneous bias so that the reservoir is not silent between inputs
+        self._bias = self.bias_current * rng.uniform(0.8, 1.2, size=n)
+        self._params = LIFParams()
+
+    def _run(self, x: np.ndarray, collect_raster: bool = False
+             ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:
+        """Simulate the reservoir on ``x`` (T, B, F); return features (T, B, N+1), op counts
+        summed over the batch, and (optionally) the spike raster of sequence 0."""
+        from neurosim.neurons.lif import lif_step
+
+        T, B, _ = x.shape
+        n, k = self.n_neurons, self.steps_per_input
+        p = self._params
+        decay = np.exp(-self.dt / self.tau_readout)
+        state = p.init_state((B, n))
+        trace = np.zeros((B, n))
+        feats = np.empty((T, B, n + 1), dtype=np.float32)
+        feats[..., n] = 1.0
+        spikes_total, syn_events, input_ac = 0.0, 0.0, 0.0
+        raster = [] if collect_raster else None
+        for t in range(T):
+            i_ext = x[t] @ self._w_in + self._bias
+            input_ac += float(np.count_nonzero(x[t])) * n
+            for s in range(k):
+                spk, state = lif_step(state, i_ext, p, self.dt)
+                sf = spk.astype(np.float64)
+                if spk.any():
+                    # event-driven: only the rows of neurons that spiked are added
+                    rec = sparse.csr_matrix(sf) @ self._w_rec
+                    state = state._replace(i_e=state.i_e + rec[:, :n], i_i=state.i_i + rec[:, n:])
+                trace = trace * decay + sf
+                n_spk = float(sf.sum())
+                spikes_total += n_spk
+                syn_events += float(sf.sum(axis=0) @ self._fanout)
+                if raster is not None:
+                    idx = np.flatnonzero(spk[0])
+                    raster.append(np.stack([np.full(idx.size, t * k + s), idx]))
+            feats[t, :, :n] = trace
+        ops = {"spikes": spikes_total, "synaptic_events": syn_events, "ac": input_ac,
+               "neuron_updates": float(T * k * B * n)}
+        r = np.concatenate(raster, axis=1) if raster else None
+        return feats, ops, r
+
+    def _batches(self, x: np.ndarray):
+        for i in range(0, x.shape[1], self.batch_size):
+            yield i, x[:, i:i + self.batch_size]
+
+    # ------------------------------------------------------------------------- protocol
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        self.check_supports(task)
+        self._task = task
+        split = data.train
+        self._build(task.n_in)
+        n_f = self.n_neurons + 1
+        n_out = task.n_out
+        xtx = np.zeros((n_f, n_f))
+        xty = np.zeros((n_f, n_out))
+        t0 = time.perf_counter()
+        ops_sum: dict[str, float] = {}
+        for i, xb in self._batches(split.x):
+            feats, ops, _ = self._run(xb)
+            for key, v in ops.items():
+                ops_sum[key] = ops_sum.get(key, 0.0) + v
+            f, y = self._targets(task, feats, split, i, xb.shape[1])
+            xtx += f.T @ f
+            xty += f.T @ y
+        reg = self.ridge * np.eye(n_f)
+        reg[-1, -1] = 0.0  # do not penalise the bias
+        self._w_out = np.linalg.solve(xtx + reg, xty)
+        wall = time.perf_counter() - t0
+        n = split.n_samples
+        train_ops = {key: v / n for key, v in ops_sum.items()}
+        train_ops["mac"] = float(n_f * n_f * split.n_steps)  # Gram-matrix accumulation
+        # Per sample the learner keeps the reservoir state, the trace and one feature row;
+        # the Gram matrices are shared by all samples.
+        state_bytes = (4 + 1) * self.n_neurons * 8 + n_f * 4
+        return FitInfo(wall_s=wall, train_ops=add_memory_traffic(train_ops),
+                       train_memory_bytes=state_bytes, readout="ridge",
+                       extra={"gram_bytes": int(xtx.nbytes + xty.nbytes)})
+
+    def _targets(self, task: Task, feats: np.ndarray, split, i: int, b: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Feature rows and target rows used by the readout (scored steps only)."""
+        n_out = task.n_out
+        ys = split.y[:, i:i + b] if task.output == "per_step" else split.y[i:i + b]
+        if task.target == "class":
+            ys = np.eye(n_out)[ys.astype(int)]
+        if task.output == "per_step":
+            m = np.ones(feats.shape[:2], bool) if split.mask is None else split.mask[:, i:i + b]
+            return feats[m].astype(np.float64), ys[m].reshape(-1, n_out)
+        return feats[-1].astype(np.float64), ys.reshape(b, n_out)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if self._w_out is None or self._task is None:
+            raise RuntimeError("lif_reservoir: call fit() before predict()")
+        x = np.asarray(x, dtype=np.float64)
+        outs, ops_sum = [], {}
+        for _, xb in self._batches(x):
+            feats, ops, _ = self._run(xb)
+            for key, v in ops.items():
+                ops_sum[key] = ops_sum.get(key, 0.0) + v
+            outs.append(feats.astype(np.float64) @ self._w_out)
+        out = np.concatenate(outs, axis=1)  # (T, B, n_out)
+        n = x.shape[1]
+        ops = {key: v / n for key, v in ops_sum.items()}
+        t_read = x.shape[0] if self._task.output == "per_step" else 1
+        # the readout multiplies real-valued traces: MACs
+        ops["mac"] = float(t_read * (self.n_neurons + 1) * self._task.n_out)
+        self.last_inference_ops = add_memory_traffic(ops)
+        if self._task.output == "final":
+            out = out[-1]
+        self._raster_x = x[:, :1]
+        if self._task.target == "binary":
+            return np.clip(out, 0.0, 1.0)
+        return out
+
+    def param_count(self) -> int:
+        if self._w_out is None:
+            return 0
+        n_rec = int(np.count_nonzero(self._w_rec))
+        return n_rec + self._w_in.size + self._w_out.size + self._bias.size
+
+    def artifacts(self) -> dict:
+        if self._task is None or self._w_out is None:
+            return {}
+        x = getattr(self, "_raster_x", None)
+        if x is None:
+            return {}
+        _, _, r = self._run(x, collect_raster=True)
+        return {"raster_t": r[0], "raster_i": r[1]}

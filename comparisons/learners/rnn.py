@@ -1,0 +1,156 @@
+"""Backprop-through-time learners: Elman RNN, LSTM and GRU from :mod:`backprop`.
+
+Inference op counts are measured with ``FlopCounterMode`` on the explicit-cell twin of the
+trained model (the fused ``nn.LSTM`` kernel has no FLOP formula in PyTorch); training memory
+per sample is the bytes autograd saves for one sequence (it grows linearly with T).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from comparisons.learners import register
+from comparisons.learners.base import FitInfo, Learner
+from comparisons.metrics.memory import autograd_saved_bytes
+from comparisons.metrics.ops import add_memory_traffic, flop_count_macs
+from comparisons.tasks.base import Task, TaskData
+from comparisons.validation import check_float, check_int
+
+BPTT_SCORECARD = {
+    "local_learning": False, "no_weight_transport": False, "no_derivative_feedback": False,
+    "no_clocked_phases": False, "binary_spikes": False, "no_target_outputs": False,
+    "online_in_time": False,
+}
+
+
+class _BPTTLearner(Learner):
+    family: ClassVar[str] = "backprop"
+    scorecard: ClassVar[dict[str, bool]] = BPTT_SCORECARD
+    model_cls_name: ClassVar[str] = ""
+
+    def __init__(self, seed: int = 0, device: str = "auto", hidden_size: int = 16,
+                 epochs: int = 40, batch_size: int = 64, lr: float = 1e-2,
+                 clip_norm: float = 1.0, num_layers: int = 1) -> None:
+        super().__init__(seed=seed, device=device)
+        self.hidden_size = check_int(f"{self.name}.hidden_size", hidden_size, low=1)
+        self.epochs = check_int(f"{self.name}.epochs", epochs, low=1)
+        self.batch_size = check_int(f"{self.name}.batch_size", batch_size, low=1)
+        self.lr = check_float(f"{self.name}.lr", lr, low=0.0, low_open=True)
+        self.clip_norm = check_float(f"{self.name}.clip_norm", clip_norm, low=0.0,
+                                     low_open=True)
+        self.num_layers = check_int(f"{self.name}.num_layers", num_layers, low=1)
+        self._model = None
+        self._trainer = None
+        self._task: Task | None = None
+
+    @classmethod
+    def supports(cls, task: Task) -> tuple[bool, str]:
+        if task.output not in ("per_step", "final"):
+            return False, f"unknown output kind {task.output!r}"
+        return True, ""
+
+    def _build(self, task: Task, impl: str = "auto"):
+        import backprop
+
+        model_cls = getattr(backprop, self.model_cls_name)
+        n_out = task.n_out
+        return model_cls(
+            task.n_in, self.hidden_size, n_out, num_layers=self.num_layers,
+            output="many_to_many" if task.output == "per_step" else "many_to_one",
+            impl=impl, seed=self.seed,
+        )
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from backprop import Trainer
+
+        self.check_supports(task)
+        self._task = task
+        self._model = self._build(task)
+        loss = {"binary": "bce", "class": "ce", "real": "mse"}[task.target]
+        self._trainer = Trainer(self._model, loss=loss, optimizer="adam", lr=self.lr,
+                                clip_norm=self.clip_norm, device=self.device, seed=self.seed,
+                                progress=False)
+        self.device_used = str(self._trainer.device)
+        x = torch.as_tensor(data.train.x)
+        y = torch.as_tensor(data.train.y)
+        if task.target == "class":
+            y = y.long()
+        mask = None
+        if task.output == "per_step" and data.train.mask is not None:
+            mask = torch.as_tensor(data.train.mask)
+        t0 = time.perf_counter()
+        hist = self._trainer.fit(x, y, epochs=self.epochs, batch_size=self.batch_size,
+                                 mask=mask)
+        wall = time.perf_counter() - t0
+        one = x[:, :1]
+        train_macs = self._train_macs(task, one, y[:, :1] if task.output == "per_step"
+                                      else y[:1], loss)
+        saved = autograd_saved_bytes(self._model.cpu(), one)
+        self._model.to(self._trainer.device)
+        return FitInfo(wall_s=wall, history=[float(v) for v in hist.loss], readout="bptt",
+                       train_ops=add_memory_traffic({"mac": train_macs}),
+                       train_memory_bytes=saved,
+                       extra={"sequence_length": int(x.shape[0])})
+
+    def _train_macs(self, task: Task, x1: torch.Tensor, y1: torch.Tensor, loss: str) -> float:
+        """MACs of one forward + backward pass on one training sequence (cell path)."""
+        from backprop.train import masked_loss
+
+        twin = self._twin(task)
+
+        def step() -> None:
+            out = twin(x1)
+            masked_loss(loss, out, y1).backward()
+
+        _, macs = flop_count_macs(step)
+        return macs
+
+    def _twin(self, task: Task):
+        twin = self._build(task, impl="cell")
+        twin.load_state_dict({k: v.cpu() for k, v in self._model.state_dict().items()})
+        return twin
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if self._trainer is None or self._task is None:
+            raise RuntimeError(f"{self.name}: call fit() before predict()")
+        out = self._trainer.predict(torch.as_tensor(np.asarray(x, dtype=np.float32)))
+        twin = self._twin(self._task)
+        with torch.no_grad():
+            _, macs = flop_count_macs(twin, torch.as_tensor(np.asarray(x[:, :1], np.float32)))
+        self.last_inference_ops = add_memory_traffic({"mac": macs, "ac": 0.0})
+        if self._task.target == "binary":
+            out = torch.sigmoid(out)
+        return out.numpy()
+
+    def param_count(self) -> int:
+        return 0 if self._model is None else sum(p.numel() for p in self._model.parameters())
+
+
+@register
+class LSTMLearner(_BPTTLearner):
+    """LSTM (learned initial state) trained by full BPTT with Adam and norm clipping."""
+
+    name: ClassVar[str] = "lstm"
+    model_cls_name: ClassVar[str] = "LSTM"
+
+
+@register
+class GRULearner(_BPTTLearner):
+    """GRU (learned initial state) trained by full BPTT with Adam and norm clipping."""
+
+    name: ClassVar[str] = "gru"
+    model_cls_name: ClassVar[str] = "GRU"
+
+
+@register
+class ElmanLearner(_BPTTLearner):
+    """Elman tanh RNN (learned initial state) trained by full BPTT."""
+
+    name: ClassVar[str] = "rnn"
+    model_cls_name: ClassVar[str] = "ElmanRNN"
+
+

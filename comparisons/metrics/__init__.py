@@ -1,0 +1,21 @@
+"""Metrics: op counts, energy under hardware profiles, hardware cost, plausibility."""
+
+from comparisons.metrics.energy import (
+    Profile,
+    energy_breakdown,
+    energy_joules,
+    get_profile,
+    list_profiles,
+)
+from comparisons.metrics.ops import add_memory_traffic, dense_ops, flop_count_macs
+
+__all__ = [
+    "Profile",
+    "energy_breakdown",
+    "energy_joules",
+    "get_profile",
+    "list_profiles",
+    "add_memory_traffic",
+    "dense_ops",
+    "flop_count_macs",
+]

@@ -1,0 +1,57 @@
+"""Op counting helpers.
+
+Dense work is counted with :class:`torch.utils.flop_counter.FlopCounterMode` (a matmul of
+``(m, k) @ (k, n)`` is ``2 m k n`` FLOPs = ``m k n`` MACs); spiking work is counted by the
+simulator (spikes, synaptic events, neuron updates). Memory traffic follows a simple,
+stated model (:func:`add_memory_traffic`), as in NeuroBench-style analyses: every MAC, AC and
+synaptic event reads one weight; every neuron update reads and writes its state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from torch.utils.flop_counter import FlopCounterMode
+
+
+def flop_count_macs(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """Run ``fn(*args, **kwargs)`` under ``FlopCounterMode``; return ``(result, MACs)``.
+
+    MACs are FLOPs / 2 (PyTorch counts a multiply-add as two FLOPs). Only ops with a
+    registered FLOP formula (matmul, conv, attention, ...) are counted: elementwise gate
+    nonlinearities are not, and are small next to the matmuls.
+    """
+    with FlopCounterMode(display=False) as counter:
+        out = fn(*args, **kwargs)
+    return out, counter.get_total_flops() / 2.0
+
+
+def dense_ops(macs: float) -> dict[str, float]:
+    """Op dict for a dense (non-spiking) computation of ``macs`` multiply-accumulates."""
+    return {"mac": float(macs), "ac": 0.0, "spikes": 0.0, "synaptic_events": 0.0,
+            "neuron_updates": 0.0, "plasticity_updates": 0.0}
+
+
+def add_memory_traffic(
+    ops: dict[str, float], weight_bytes: int = 4, state_bytes: int = 4
+) -> dict[str, float]:
+    """Return a copy of ``ops`` with ``mem_read_bytes`` and ``mem_write_bytes`` filled in.
+
+    Model: each MAC, AC and synaptic event reads one weight of ``weight_bytes``; each neuron
+    update reads and writes one state variable of ``state_bytes``; each plasticity update
+    reads and writes one weight.
+    """
+    out = dict(ops)
+    reads = (ops.get("mac", 0.0) + ops.get("ac", 0.0) + ops.get("synaptic_events", 0.0)) \
+        * weight_bytes
+    reads += ops.get("neuron_updates", 0.0) * state_bytes
+    reads += ops.get("plasticity_updates", 0.0) * weight_bytes
+    writes = ops.get("neuron_updates", 0.0) * state_bytes \
+        + ops.get("plasticity_updates", 0.0) * weight_bytes
+    out["mem_read_bytes"] = float(reads)
+    out["mem_write_bytes"] = float(writes)
+    return out
+
+
+__all__ = ["flop_count_macs", "dense_ops", "add_memory_traffic"]

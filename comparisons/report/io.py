@@ -1,0 +1,92 @@
+"""Writing results: JSON (``{"rows": [...]}``), flattened CSV, atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROW_SCALARS = ("task", "learner", "seed", "config_hash", "status", "family", "metric",
+               "params", "train_memory_bytes", "wall_s", "fit_s", "device", "readout")
+ROW_DICTS = ("metrics", "chance", "ops", "train_ops", "energy_j", "energy_compute_j")
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename,
+    so that readers never see a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _clean(v: Any) -> Any:
+    """JSON-safe value: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_clean(x) for x in v]
+    if hasattr(v, "item") and not isinstance(v, str | bytes):
+        try:
+            v = v.item()
+        except (ValueError, AttributeError):
+            return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def public_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The row without in-memory artifacts (arrays for figures)."""
+    return _clean({k: v for k, v in row.items() if k != "artifacts"})
+
+
+def results_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps({"rows": [public_row(r) for r in rows]}, indent=1, sort_keys=True)
+
+
+def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One CSV record: scalar fields plus ``group.key`` columns for the dict fields."""
+    flat = {k: row.get(k) for k in ROW_SCALARS}
+    for group in ROW_DICTS:
+        for k, v in (row.get(group) or {}).items():
+            flat[f"{group}.{k}"] = v
+    for k, v in (row.get("scorecard") or {}).items():
+        flat[f"scorecard.{k}"] = v
+    err = row.get("error")
+    flat["error"] = (err.strip().splitlines() or [""])[-1] if err else ""
+    return _clean(flat)
+
+
+def results_csv(rows: list[dict[str, Any]]) -> str:
+    flats = [flatten_row(r) for r in rows]
+    cols: list[str] = []
+    for f in flats:
+        cols.extend(c for c in f if c not in cols)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(flats)
+    return buf.getvalue()
+
+
+def load_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Read rows back from a ``results.json`` written by :func:`results_json`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); was it written completely?") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+        raise ValueError(f"{path} must hold an object {{'rows': [...]}}")
+    return data["rows"]
