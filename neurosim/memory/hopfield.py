@@ -305,6 +305,63 @@ def _async_kernel(wt, theta, states, fields, orders, tol):  # pragma: no cover -
     return flips
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@numba.njit(cache=True)
+def _splitmix64(state):  # pragma: no cover - compiled
+    z = state + _GOLDEN
+    nxt = z
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return nxt, z ^ (z >> np.uint64(31))
+
+
+@numba.njit(cache=True, parallel=True)
+def _async_run(wt, theta, states, fields, seeds, random_order, n_sweeps, tol,
+               steps, converged):  # pragma: no cover - compiled
+    """Up to ``n_sweeps`` sweeps per row; a sweep without flips marks the row converged.
+
+    Random orders are Fisher-Yates shuffles driven by a per-row splitmix64 stream (``seeds``,
+    updated in place), so results do not depend on thread scheduling.
+    """
+    n_batch, n = states.shape
+    for b in numba.prange(n_batch):
+        order = np.arange(n)
+        st = seeds[b]
+        for _ in range(n_sweeps):
+            if random_order:
+                for k in range(n - 1, 0, -1):
+                    st, r = _splitmix64(st)
+                    j = np.int64(r % np.uint64(k + 1))
+                    tmp = order[k]
+                    order[k] = order[j]
+                    order[j] = tmp
+            flips = 0
+            for k in range(n):
+                i = order[k]
+                a = fields[b, i] - theta[i]
+                if a > tol:
+                    new = 1.0
+                elif a < -tol:
+                    new = -1.0
+                else:
+                    continue
+                if new != states[b, i]:
+                    d = new - states[b, i]
+                    states[b, i] = new
+                    for j2 in range(n):
+                        fields[b, j2] += d * wt[i, j2]
+                    flips += 1
+            if flips == 0:
+                converged[b] = True
+                break
+            steps[b] += 1
+        seeds[b] = st
+
+
 def async_sweep(weights: np.ndarray, threshold: np.ndarray, states: np.ndarray,
                 orders: np.ndarray, tol: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     r"""One asynchronous sweep: each unit updated once, in ``orders[b]``, using current states.
@@ -524,31 +581,35 @@ class HopfieldNetwork:
 
     predict = recall
 
-    def _orders(self, b: int, n: int) -> np.ndarray:
-        base = np.broadcast_to(np.arange(n), (b, n))
-        if self.order == "fixed":
-            return np.ascontiguousarray(base)
-        return self._rng.permuted(base, axis=1)
+    #: asynchronous recall recomputes the local fields exactly (BLAS) every this many sweeps,
+    #: and keeps them up to date incrementally in between
+    FIELD_REFRESH = 8
 
     def _recall_async(self, S: np.ndarray, limit: int) -> tuple[np.ndarray, RecallInfo]:
         b, n = S.shape
         w = self.weights_
-        S = S.astype(w.dtype)
+        wt = w if np.array_equal(w, w.T) else np.ascontiguousarray(w.T)
+        th = np.ascontiguousarray(self.threshold_)
+        S = np.ascontiguousarray(S, dtype=w.dtype)
         steps = np.zeros(b, dtype=np.int64)
         converged = np.zeros(b, dtype=bool)
+        seeds = self._rng.integers(0, 2**63, size=b, dtype=np.uint64)
         tol = TIE_TOL[self.dtype]
         while True:
             act = np.flatnonzero(~converged & (steps < limit))
             if act.size == 0:
                 break
-            new, flips = async_sweep(w, self.threshold_, S[act], self._orders(act.size, n), tol)
-            S[act] = new
-            moved = flips > 0
-            steps[act[moved]] += 1
-            converged[act[~moved]] = True
+            sa = np.ascontiguousarray(S[act])
+            fields = np.ascontiguousarray(sa @ w.T)
+            st, cv, sd = steps[act], converged[act], seeds[act]
+            # unconverged rows have all done the same number of sweeps so far
+            chunk = int(min(self.FIELD_REFRESH, limit - st.max()))
+            st_chunk = np.zeros_like(st)
+            _async_run(wt, th, sa, fields, sd, self.order == "random", chunk, tol, st_chunk, cv)
+            S[act], steps[act], converged[act], seeds[act] = sa, st + st_chunk, cv, sd
         rest = np.flatnonzero(~converged)  # hit the step limit: is the last state fixed anyway?
         if rest.size:
-            a = S[rest] @ w.T - self.threshold_
+            a = S[rest] @ w.T - th
             want = np.where(a > tol, 1.0, np.where(a < -tol, -1.0, S[rest]))
             converged[rest] = (want == S[rest]).all(axis=1)
         return S, RecallInfo(steps, converged, np.zeros(b, dtype=bool))

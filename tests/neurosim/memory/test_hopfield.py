@@ -279,3 +279,24 @@ def test_binarize_maps_zero_one_and_reals():
     np.testing.assert_array_equal(net.patterns_, 2 * X01 - 1)
     out = net.recall(np.array([0.9, -0.2, 0.7, 0.0, -3.0]))
     assert set(np.unique(out)) <= {-1, 1}
+
+
+@pytest.mark.parametrize("order", ["fixed", "random"])
+def test_recall_equals_repeated_reference_sweeps(order):
+    """recall() (compiled multi-sweep kernel, in-kernel shuffles) = iterated async_sweep."""
+    rng = np.random.default_rng(11)
+    X = rand_patterns(rng, 30, 150)  # load 0.2: many sweeps, many flips
+    cues = flip(rng, X, 0.3)
+    net = HopfieldNetwork(order=order, random_state=3, max_steps=40).fit(X)
+    S, info = net.recall(cues, return_info=True)
+    assert info.converged.all()
+    if order == "fixed":
+        ref = cues.copy()
+        orders = np.tile(np.arange(150), (30, 1))
+        for _ in range(41):
+            ref, flips = async_sweep(net.weights_, net.threshold_, ref, orders, 1e-10)
+        np.testing.assert_array_equal(S, ref)
+    # every recalled state is a fixed point of the reference sweep in any order
+    again, flips = async_sweep(net.weights_, net.threshold_, S,
+                               np.stack([rng.permutation(150) for _ in range(30)]), 1e-10)
+    assert (flips == 0).all()
