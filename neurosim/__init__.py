@@ -21,7 +21,10 @@ from neurosim import units
 from neurosim.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from neurosim.network import Network
 from neurosim.neurons import (
+    AdExParams,
+    ALIFParams,
     CurrentInjection,
+    IzhikevichParams,
     LIFCondParams,
     LIFCondState,
     LIFParams,
@@ -38,4 +41,5 @@ __all__ = [
     "units", "Network", "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup",
     "CurrentInjection", "Synapses", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
     "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
+    "ALIFParams", "IzhikevichParams", "AdExParams",
 ]

@@ -52,6 +52,7 @@ class Plan:
     dtype: Any = np.float64
     device: str = "cpu"
     spike_record: set[str] = field(default_factory=set)
+    start_step: int = 0
 
     @property
     def groups(self) -> list[Any]:
@@ -212,6 +213,7 @@ class Network:
         if self._runner is None:
             from neurosim.backends import get_backend
 
+            self._plan.start_step = self.step_count
             self._runner = get_backend(self.backend_name).prepare(self._plan, self._state)
 
     # ------------------------------------------------------------------ running

@@ -24,7 +24,7 @@ _REGISTRY: dict[str, str] = {
 }
 
 #: what "auto" means on a CPU
-_AUTO_CPU = "numpy"
+_AUTO_CPU = "numba"
 
 __all__ = ["register_backend", "get_backend", "available_backends", "resolve_backend_name",
            "resolve_device", "ChunkOut"]

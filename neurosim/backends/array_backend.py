@@ -55,6 +55,9 @@ class NumpyOps:
     def nonzero(self, x: Any) -> tuple[np.ndarray, ...]:
         return np.nonzero(x)
 
+    def index(self, idx: np.ndarray) -> Any:
+        return idx
+
 
 class ArrayRunner:
     """Runs a :class:`~neurosim.network.Plan` step by step with ``ops`` arrays."""
@@ -97,8 +100,7 @@ class ArrayRunner:
         mon_steps: list[list[int]] = [[] for _ in plan.state_monitors]
         mon_vals: list[dict[str, list[Any]]] = [{v: [] for v in m.variables}
                                                 for m in plan.state_monitors]
-        mon_idx = [ops.asarr(m.indices).long() if hasattr(ops, "torch") else m.indices
-                   for m in plan.state_monitors]
+        mon_idx = [ops.index(m.indices) for m in plan.state_monitors]
         for s in range(k):
             step = start + s
             for mi, m in enumerate(plan.state_monitors):

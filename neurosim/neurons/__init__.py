@@ -1,7 +1,10 @@
 """Neuron models (parameters + pure step functions) and input groups."""
 
+from neurosim.neurons.adex import AdExParams, AdExState, adex_step
+from neurosim.neurons.alif import ALIFParams, ALIFState, alif_step
 from neurosim.neurons.group import NeuronGroup
 from neurosim.neurons.inputs import CurrentInjection, PoissonGroup, SpikeGeneratorGroup
+from neurosim.neurons.izhikevich import IzhikevichParams, IzhikevichState, izhikevich_step
 from neurosim.neurons.lif import (
     LIFCondParams,
     LIFCondState,
@@ -15,10 +18,14 @@ from neurosim.neurons.lif import (
 MODEL_PARAMS: dict[str, type] = {
     LIFParams.model_name: LIFParams,
     LIFCondParams.model_name: LIFCondParams,
+    ALIFParams.model_name: ALIFParams,
+    IzhikevichParams.model_name: IzhikevichParams,
+    AdExParams.model_name: AdExParams,
 }
 
 __all__ = [
     "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection",
     "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
-    "MODEL_PARAMS",
+    "ALIFParams", "ALIFState", "alif_step", "IzhikevichParams", "IzhikevichState",
+    "izhikevich_step", "AdExParams", "AdExState", "adex_step", "MODEL_PARAMS",
 ]

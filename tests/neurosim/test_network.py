@@ -17,7 +17,7 @@ from neurosim import (
 )
 from neurosim.units import Hz, ms, mV, nA, pA
 
-BACKENDS = ["numpy"]
+BACKENDS = ["numpy", "numba", "torch"]
 
 
 def _random_net(backend, seed=0, batch=1):
