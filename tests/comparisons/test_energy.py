@@ -1,0 +1,56 @@
+"""Energy proxies: hand-computed joules, unsupported ops, sources for every figure."""
+
+import math
+
+import pytest
+
+from comparisons.metrics.energy import (
+    energy_breakdown,
+    energy_joules,
+    get_profile,
+    list_profiles,
+)
+from comparisons.metrics.ops import add_memory_traffic
+
+
+def test_cmos45_matches_horowitz_convention():
+    p = get_profile("cmos45")
+    assert p.energy_pj["mac"] == pytest.approx(3.7 + 0.9)  # fp32 mult + add
+    assert p.energy_pj["ac"] == pytest.approx(0.9)
+    ops = {"mac": 1e6, "ac": 2e6}
+    assert energy_joules(ops, "cmos45", memory=False) == pytest.approx(1e6 * 4.6e-12 + 2e6 * 0.9e-12)
+
+
+def test_memory_term_is_bytes_times_energy_per_byte():
+    ops = add_memory_traffic({"mac": 1000.0, "neuron_updates": 10.0})
+    assert ops["mem_read_bytes"] == 1000 * 4 + 10 * 4
+    assert ops["mem_write_bytes"] == 10 * 4
+    p = get_profile("cmos45")
+    diff = energy_joules(ops, p, memory=True) - energy_joules(ops, p, memory=False)
+    assert diff == pytest.approx((4040 + 40) * p.energy_pj["mem_byte"] * 1e-12)
+
+
+def test_loihi_cannot_run_dense_macs_but_prices_synaptic_events():
+    assert energy_joules({"mac": 10.0}, "loihi") is None
+    e = energy_joules({"synaptic_events": 1000.0, "neuron_updates": 100.0}, "loihi")
+    assert e == pytest.approx(1000 * 23.6e-12 + 100 * 52e-12)
+
+
+def test_breakdown_sums_to_total():
+    ops = add_memory_traffic({"synaptic_events": 5e4, "ac": 3e3, "neuron_updates": 4e4,
+                              "mac": 4e3})
+    parts = energy_breakdown(ops, get_profile("cmos45"))
+    assert math.isclose(sum(parts.values()), energy_joules(ops, "cmos45"))
+
+
+@pytest.mark.parametrize("name", list_profiles())
+def test_every_figure_has_a_source(name):
+    p = get_profile(name)
+    assert p.energy_pj, name
+    for key in p.energy_pj:
+        assert p.sources.get(key), f"{name}.{key} has no source"
+
+
+def test_unknown_profile_lists_valid_names():
+    with pytest.raises(ValueError, match=r"unknown profile 'lohi'; choose from: cmos45, loihi"):
+        get_profile("lohi")

@@ -1,0 +1,104 @@
+"""run_cell / run_suite: rows, failures recorded, skips explained, names validated."""
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from comparisons.learners import LEARNERS, register
+from comparisons.learners.base import FitInfo, Learner
+from comparisons.runner import config_hash, run_cell, run_suite
+
+SMALL = {"binary_addition": {"train_bits": 4, "test_bits": 6, "n_train": 64, "n_test": 32}}
+
+
+class _Boom(Learner):
+    name: ClassVar[str] = "test_boom"
+    family: ClassVar[str] = "classical"
+    scorecard: ClassVar[dict] = {}
+
+    @classmethod
+    def supports(cls, task):
+        return True, ""
+
+    def fit(self, task, data):
+        raise RuntimeError("deliberate failure in fit")
+
+    def predict(self, x):
+        raise AssertionError
+
+    def param_count(self):
+        return 0
+
+
+class _Majority(Learner):
+    """Predicts the majority bit; only binary tasks."""
+
+    name: ClassVar[str] = "test_majority"
+    family: ClassVar[str] = "classical"
+    scorecard: ClassVar[dict] = {}
+
+    @classmethod
+    def supports(cls, task):
+        return (task.target == "binary", "binary targets only")
+
+    def fit(self, task, data):
+        self.p = float(data.train.y[data.train.mask].mean() >= 0.5)
+        return FitInfo(readout="count")
+
+    def predict(self, x):
+        self.last_inference_ops = {"ac": 0.0}
+        return np.full((x.shape[0], x.shape[1], 1), self.p, np.float32)
+
+    def param_count(self):
+        return 1
+
+
+@pytest.fixture(autouse=True)
+def _registered():
+    register(_Boom)
+    register(_Majority)
+    yield
+    LEARNERS.pop("test_boom", None)
+    LEARNERS.pop("test_majority", None)
+
+
+def test_failing_learner_is_recorded_and_suite_goes_on():
+    rows = run_suite(["binary_addition"], ["test_boom", "test_majority"], seeds=[0, 1],
+                     task_params=SMALL, progress=False)
+    assert [r["status"] for r in rows] == ["failed", "failed", "ok", "ok"]
+    assert "deliberate failure in fit" in rows[0]["error"]
+    assert "Traceback" in rows[0]["error"]
+    ok = rows[2]
+    # the majority predictor scores exactly the chance baseline
+    assert ok["metrics"]["accuracy"] == pytest.approx(ok["chance"]["accuracy"])
+
+
+def test_row_has_the_contract_fields():
+    row = run_cell("binary_addition", "test_majority", 3, SMALL["binary_addition"])
+    for key in ("task", "learner", "seed", "config_hash", "metrics", "ops", "energy_j",
+                "train_memory_bytes", "wall_s", "status", "versions", "device", "scorecard"):
+        assert key in row, key
+    assert row["seed"] == 3 and row["status"] == "ok"
+
+
+def test_unsupported_task_is_skipped_with_reason():
+    row = run_cell("adding", "test_majority", 0)
+    assert row["status"] == "skipped"
+    assert "binary targets only" in row["error"]
+
+
+def test_config_hash_is_stable_and_sensitive():
+    a = config_hash("t", {"x": 1}, "l", {"h": 2}, 0)
+    assert a == config_hash("t", {"x": 1}, "l", {"h": 2}, 0)
+    assert a != config_hash("t", {"x": 1}, "l", {"h": 2}, 1)
+    assert a != config_hash("t", {"x": 2}, "l", {"h": 2}, 0)
+
+
+def test_unknown_names_are_rejected_before_running():
+    with pytest.raises(ValueError, match=r"unknown task 'addng'; choose from: .*adding"):
+        run_suite(["addng"], ["lstm"], progress=False)
+    with pytest.raises(ValueError, match=r"unknown learner 'lstn'; choose from: .*lstm"):
+        run_suite(["adding"], ["lstn"], progress=False)
+    with pytest.raises(ValueError, match=r"seed must be >= 0, got -1"):
+        run_suite(["adding"], ["lstm"], seeds=[-1], progress=False)
