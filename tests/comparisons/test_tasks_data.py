@@ -188,3 +188,15 @@ def test_associative_scores_and_baselines(seed):
     # +-1 states score the same as 0/1 bits
     states = nearest_pattern(cues(d.test), d.meta["patterns"])
     assert task.score(states, d.test) == task.score((states + 1) / 2, d.test)
+
+
+@pytest.mark.slow
+def test_mnist1d_logistic_regression_reaches_published_accuracy():
+    """Greydanus (2020) reports 32 % for logistic regression on the standard MNIST-1D split."""
+    from sklearn.linear_model import LogisticRegression
+
+    d = MNIST1D().make(0)
+    clf = LogisticRegression(max_iter=2000).fit(d.train.x[:, :, 0].T, d.train.y)
+    acc = clf.score(d.test.x[:, :, 0].T, d.test.y)
+    # binomial sd of an accuracy on 1000 test samples is ~0.015
+    assert abs(acc - 0.32) < 0.04
