@@ -3,6 +3,16 @@
 Boltzmann machines / RBMs live in :mod:`neurosim.memory.boltzmann` (added separately).
 """
 
+from neurosim.memory.experiments import (
+    async_energy_trace,
+    basins_of_attraction,
+    capacity_curve,
+    capacity_knee,
+    energy_descent,
+    one_step_bit_error,
+    one_step_error_theory,
+    spurious_mixtures,
+)
 from neurosim.memory.hopfield import (
     HopfieldNetwork,
     RecallInfo,
@@ -24,6 +34,14 @@ from neurosim.memory.modern import (
 )
 
 __all__ = [
+    "async_energy_trace",
+    "basins_of_attraction",
+    "capacity_curve",
+    "capacity_knee",
+    "energy_descent",
+    "one_step_bit_error",
+    "one_step_error_theory",
+    "spurious_mixtures",
     "DenseAssociativeMemory",
     "ModernHopfield",
     "dense_energy",
