@@ -2,7 +2,12 @@
 
 A task generates its train/test data offline from a seed and knows how to score predictions.
 Data are real-valued tensors of shape ``(T, B, F)`` (time first, like ``nn.LSTM``); spike
-encodings of the same data are produced by :mod:`comparisons.tasks.encoding`.
+encodings of the same data are produced by :mod:`comparisons.tasks.encoding` and reached
+through :meth:`Task.encode`.
+
+Hooks a task may override: :meth:`Task.extra_scores` (more metrics in :meth:`Task.score`,
+e.g. sMAPE), :meth:`Task.baselines` (named trivial predictors besides ``chance``, e.g.
+persistence), :meth:`Task.input_range` (the value range that spike encoders map to [0, 1]).
 
 Targets come in three kinds (``Task.target``):
 
@@ -145,15 +150,27 @@ class Task(ABC):
 
     def encode(
         self,
-        data: TaskData,
+        data: TaskData | Split,
         method: str,
         steps_per_value: int | None = None,
         seed: int | np.random.Generator = 0,
         **options: Any,
-    ) -> TaskData:
-        """Spike-encode both splits (see :func:`comparisons.tasks.encoding.encode_task_data`)."""
+    ) -> TaskData | Split:
+        """Spike-encode a task's data: ``rate``, ``latency`` or ``delta``.
+
+        Given a :class:`TaskData`, both splits are encoded with the input range of the
+        training split and a :class:`TaskData` is returned (the usual call); given a single
+        :class:`Split`, its own range is used and a :class:`Split` is returned. Inputs become
+        float32 0/1 spikes ``(T * steps_per_value, B, F')``; per-step targets and masks are
+        stretched so :meth:`score` works unchanged. See
+        :func:`comparisons.tasks.encoding.encode_task_data` for the options.
+        """
         from comparisons.tasks.encoding import encode_task_data
 
+        if isinstance(data, Split):
+            both = TaskData(train=data, test=data)
+            return encode_task_data(self, both, method, steps_per_value=steps_per_value,
+                                    seed=seed, splits=("train",), **options).train
         return encode_task_data(self, data, method, steps_per_value=steps_per_value,
                                 seed=seed, **options)
 

@@ -311,6 +311,7 @@ def encode_task_data(
     method: str,
     steps_per_value: int | None = None,
     seed: int | np.random.Generator = 0,
+    splits: tuple[str, ...] = ("train", "test"),
     **options: Any,
 ) -> TaskData:
     """Spike-encode both splits of a task consistently.
@@ -320,15 +321,23 @@ def encode_task_data(
     feature's range and the reference starts at ``low``. The returned splits hold ``x`` as
     float32 0/1 spikes of shape ``(T*k, B, F')`` and targets/masks stretched by
     :func:`stretch_split`, so ``task.score`` works on them unchanged. ``meta`` gains
-    ``encoding``, ``steps_per_value``, ``n_in`` (= F') and ``low``/``high``.
+    ``encoding``, ``steps_per_value``, ``n_in`` (= F') and ``low``/``high``. ``splits`` names
+    the splits to encode (the others are returned unchanged). Options go to the encoder:
+    ``max_prob`` (rate), ``threshold`` (latency: normalised; delta: fraction of the range),
+    ``initial`` (delta: normalised starting reference, default 0 = ``low``).
     """
     check_choice("encoding", method, ENCODERS)
     k = check_int("steps_per_value",
                   DEFAULT_STEPS[method] if steps_per_value is None else steps_per_value, low=1)
     rng = _rng(seed)
     low, high = task.input_range(data)
+    for name in splits:
+        check_choice("split", name, ("train", "test"))
     out = []
-    for split in (data.train, data.test):
+    for name, split in (("train", data.train), ("test", data.test)):
+        if name not in splits:
+            out.append(split)
+            continue
         z = _normalise(split.x, low, high) if method != "delta" else (
             (split.x.astype(np.float64) - low) / (high - low))
         spikes = ENCODERS[method](z, k, rng, **options)

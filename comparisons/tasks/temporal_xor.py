@@ -30,7 +30,7 @@ def xor_stream(n: int, n_triples: int, rng: np.random.Generator, random_phase: b
     Split
         ``x`` (T, n, 1) float32 bits, ``T = 3 * n_triples``; ``y`` (T, n, 1) the next bit
         (the last step's target is the following stream bit); ``mask`` (T, n) true where the
-        next bit is an XOR bit.
+        next bit is an XOR bit whose two operands have been shown.
     """
     T = 3 * n_triples
     ab = rng.integers(0, 2, size=(n_triples + 1, 2, n))
@@ -42,6 +42,7 @@ def xor_stream(n: int, n_triples: int, rng: np.random.Generator, random_phase: b
     x = s[:T, :, None].astype(np.float32)
     y = s[1:, :, None].astype(np.float32)
     mask = (idx[1:] % 3) == 2
+    mask[0] = False  # with phase 1 the first XOR bit depends on a bit before the stream
     return Split(x=x, y=y, mask=mask)
 
 

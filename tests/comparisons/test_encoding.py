@@ -229,3 +229,13 @@ def test_task_encode_deterministic_from_seed():
     assert not np.array_equal(a.train.x, c.train.x)
     assert not np.array_equal(a.train.x[:, :2], a.test.x)  # train and test draw differently
 
+
+
+def test_task_encode_single_split():
+    task = get_task("adding", length=10, n_train=5, n_test=2)
+    d = task.make(0)
+    one = task.encode(d.test, "latency", steps_per_value=4)
+    both = task.encode(d, "latency", steps_per_value=4)
+    # the adding task has a fixed input range, so a lone split encodes the same way
+    np.testing.assert_array_equal(one.x, both.test.x)
+    np.testing.assert_array_equal(one.y, d.test.y)
