@@ -128,7 +128,7 @@ def check_data(
         if bad.any():
             r, c = np.argwhere(bad)[0]
             raise ValueError(
-                f"{owner}: {name} must be binary (0/1); found {A[r, c]!r} at [{r}, {c}] "
+                f"{owner}: {name} must be binary (0/1); found {float(A[r, c])!r} at [{r}, {c}] "
                 f"({int(bad.sum())} non-binary values). Threshold it first, pass "
                 "binarize=<threshold>, or use visible='gaussian' for real-valued data")
     return np.ascontiguousarray(A)
