@@ -1,0 +1,311 @@
+"""Fused kernels for surrogate-gradient LIF networks: the whole time loop as one autograd node,
+and a spike-driven (sparse) linear layer.
+
+Two things make a per-step snnTorch network slow on a CPU: every time step builds half a dozen
+autograd nodes per layer, and the input layer multiplies a mostly-zero spike matrix densely.
+
+- :class:`FusedLIF` runs the LIF recurrence of :func:`backprop.snn.lif_step` forward over all
+  ``T`` steps under ``no_grad`` and runs the exact adjoint recurrence backward in one reverse
+  loop; it stores only the membrane trace ``(T, B, N)``.
+- :class:`SpikeLinear` computes ``x @ W.T + b`` for a spike (mostly zero) input by adding the
+  weight rows of the active inputs (accumulates instead of multiply-accumulates), and the
+  weight gradient ``G.T @ x`` the same way. On the CPU it uses numba kernels; on other devices
+  it uses ``torch.sparse`` CSR products.
+
+Both are exercised against the per-step autograd reference in ``tests/backprop/test_snn.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from backprop.surrogate import Surrogate
+
+try:  # numba is a core dependency, but keep the module importable without it
+    from numba import njit
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
+__all__ = ["RESETS", "FusedLIF", "SpikeLinear", "fused_lif", "spike_linear"]
+
+#: reset mechanisms and their integer codes (as in snnTorch's ``reset_mechanism_val``)
+RESETS = {"subtract": 0, "zero": 1, "none": 2}
+
+
+class FusedLIF(torch.autograd.Function):
+    """LIF recurrence over a whole sequence as one autograd node (snnTorch ``Leaky`` semantics).
+
+    Forward, for :math:`t = 1..T` with :math:`R_t = H(U_{t-1} - \\vartheta)` (detached):
+
+    .. math::
+
+        U_t = \\beta U_{t-1} + I_t - \\vartheta R_t \\quad(\\text{subtract}),\\qquad
+        U_t = \\beta (1 - R_t) U_{t-1} + I_t \\quad(\\text{zero}),\\qquad
+        S_t = H(U_t - \\vartheta).
+
+    Backward (adjoint), with :math:`c_t = \\beta` (subtract/none) or :math:`\\beta(1 - R_t)`
+    (zero) and :math:`\\sigma'` the surrogate:
+
+    .. math::
+
+        \\delta_t = \\bar U_t + \\sigma'(U_t - \\vartheta)\\,\\bar S_t + c_{t+1}\\,\\delta_{t+1},
+        \\qquad \\bar I_t = \\delta_t,\\qquad \\bar U_0 = c_1 \\delta_1.
+
+    Inputs: ``current (T, B, N)``, ``mem0 (B, N)``; outputs ``spk, mem`` both ``(T, B, N)``.
+    On the CPU both loops are compiled (numba, one pass over ``T*B*N`` values each); elsewhere
+    they are a short loop of whole-tensor torch ops (one per step, no per-step graph nodes).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        current: Tensor,
+        mem0: Tensor,
+        beta: float,
+        threshold: float,
+        reset: int,
+        surrogate: Surrogate,
+    ) -> tuple[Tensor, Tensor]:
+        if _numba_ok(current) and mem0.dtype == current.dtype:
+            cur = current.detach().contiguous().numpy()
+            m0 = mem0.detach().contiguous().numpy()
+            mem_np = np.empty_like(cur)
+            spk_np = np.empty_like(cur)
+            T = cur.shape[0]
+            sc = cur.dtype.type  # scalars in the tensor's precision, as torch does
+            _lif_forward(
+                cur.reshape(T, -1), m0.reshape(-1), sc(beta), sc(threshold), reset,
+                mem_np.reshape(T, -1), spk_np.reshape(T, -1),
+            )
+            mem, spk = torch.from_numpy(mem_np), torch.from_numpy(spk_np)
+        else:
+            mem = torch.empty_like(current)
+            prev = mem0
+            for t in range(current.shape[0]):
+                if reset == 0:
+                    r = (prev - threshold > 0).to(current.dtype)
+                    u = beta * prev + current[t] - r * threshold
+                elif reset == 1:
+                    r = (prev - threshold > 0).to(current.dtype)
+                    u = beta * ((1 - r) * prev) + current[t]
+                else:
+                    u = beta * prev + current[t]
+                mem[t] = u
+                prev = u
+            spk = (mem - threshold > 0).to(current.dtype)
+        ctx.save_for_backward(mem0, mem)
+        ctx.params = (beta, threshold, reset, surrogate)
+        return spk, mem
+
+    @staticmethod
+    def backward(ctx: Any, g_spk: Tensor, g_mem: Tensor) -> tuple[Any, ...]:
+        mem0, mem = ctx.saved_tensors
+        beta, threshold, reset, surrogate = ctx.params
+        T = mem.shape[0]
+        # all surrogate derivatives in one vectorised call, then the reverse recurrence
+        delta_in = g_mem + g_spk * surrogate.derivative(mem - threshold)
+        if _numba_ok(mem) and delta_in.dtype == mem.dtype and mem0.dtype == mem.dtype:
+            d_np = delta_in.detach().contiguous().numpy()
+            g_np = np.empty_like(d_np)
+            g0 = np.empty(mem0.numel(), d_np.dtype)
+            _lif_backward(
+                d_np.reshape(T, -1), mem.numpy().reshape(T, -1),
+                mem0.detach().contiguous().numpy().reshape(-1),
+                d_np.dtype.type(beta), d_np.dtype.type(threshold), reset,
+                g_np.reshape(T, -1), g0,
+            )
+            g_cur, carry = torch.from_numpy(g_np), torch.from_numpy(g0).reshape(mem0.shape)
+        else:
+            if reset == 1:
+                keep = (mem <= threshold).to(mem.dtype)  # 1 - R_{t+1} = 1 - H(U_t - theta)
+            g_cur = torch.empty_like(mem)
+            carry = None
+            for t in range(T - 1, -1, -1):
+                d = delta_in[t] if carry is None else delta_in[t] + carry
+                g_cur[t] = d
+                carry = beta * d
+                if reset == 1:
+                    prev_keep = (mem0 <= threshold).to(mem.dtype) if t == 0 else keep[t - 1]
+                    carry = carry * prev_keep
+        g_mem0 = carry if ctx.needs_input_grad[1] else None
+        return g_cur, g_mem0, None, None, None, None
+
+
+def fused_lif(
+    current: Tensor, mem0: Tensor, beta: float, threshold: float, reset: str, surrogate: Surrogate
+) -> tuple[Tensor, Tensor]:
+    """Functional form of :class:`FusedLIF` (``reset`` by name); returns ``(spk, mem)``."""
+    return FusedLIF.apply(current, mem0, float(beta), float(threshold), RESETS[reset], surrogate)
+
+
+# --------------------------------------------------------------------------- sparse linear
+
+if HAVE_NUMBA:
+
+    @njit(cache=True)
+    def _lif_forward(cur, mem0, beta, thr, reset, mem, spk):  # pragma: no cover - compiled
+        """LIF forward over (T, M) currents; same operation order (and, with ``beta``/``thr``
+        in the array's dtype, the same rounding) as snnTorch's ``Leaky``."""
+        T, M = cur.shape
+        one = spk.dtype.type(1)
+        zero = spk.dtype.type(0)
+        for m in range(M):
+            prev = mem0[m]
+            for t in range(T):
+                if reset == 0:
+                    r = one if prev - thr > 0 else zero
+                    u = beta * prev + cur[t, m] - r * thr
+                elif reset == 1:
+                    r = one if prev - thr > 0 else zero
+                    u = beta * ((one - r) * prev) + cur[t, m]
+                else:
+                    u = beta * prev + cur[t, m]
+                mem[t, m] = u
+                spk[t, m] = one if u - thr > 0 else zero
+                prev = u
+
+    @njit(cache=True)
+    def _lif_backward(delta_in, mem, mem0, beta, thr, reset, g_cur, g_mem0):  # pragma: no cover
+        """Adjoint of :func:`_lif_forward`: g_cur[t] = delta_in[t] + c_{t+1} g_cur[t+1]."""
+        T, M = delta_in.shape
+        for m in range(M):
+            carry = g_cur.dtype.type(0)
+            for t in range(T - 1, -1, -1):
+                d = delta_in[t, m] + carry
+                g_cur[t, m] = d
+                carry = beta * d
+                if reset == 1:
+                    prev = mem0[m] if t == 0 else mem[t - 1, m]
+                    if prev - thr > 0:
+                        carry = carry * 0
+            g_mem0[m] = carry
+
+    @njit(cache=True)
+    def _csr_from_dense(x):  # pragma: no cover - compiled
+        """CSR (row pointers, column indices, values) and CSC (column pointers, row indices,
+        values) of the non-zeros of a 2-D array: one scan plus a counting sort."""
+        R, F = x.shape
+        indptr = np.zeros(R + 1, np.int64)
+        for r in range(R):
+            c = 0
+            for j in range(F):
+                c += x[r, j] != 0
+            indptr[r + 1] = indptr[r] + c
+        nnz = indptr[R]
+        idx = np.empty(nnz, np.int32)
+        val = np.empty(nnz, x.dtype)
+        k = 0
+        for r in range(R):
+            for j in range(F):
+                v = x[r, j]
+                if v != 0:
+                    idx[k] = j
+                    val[k] = v
+                    k += 1
+        # transpose by counting sort: column pointers, row indices
+        colptr = np.zeros(F + 1, np.int64)
+        for k in range(nnz):
+            colptr[idx[k] + 1] += 1
+        for j in range(F):
+            colptr[j + 1] += colptr[j]
+        fill = colptr[:-1].copy()
+        rows = np.empty(nnz, np.int32)
+        cval = np.empty(nnz, x.dtype)
+        for r in range(R):
+            for k in range(indptr[r], indptr[r + 1]):
+                j = idx[k]
+                rows[fill[j]] = r
+                cval[fill[j]] = val[k]
+                fill[j] += 1
+        return indptr, idx, val, colptr, rows, cval
+
+    @njit(cache=True)
+    def _gather_rows(indptr, idx, val, src, out):  # pragma: no cover - compiled
+        """out[r] += sum_k val[k] * src[idx[k]] over the non-zeros k of row r (rows in
+        order). With the CSR of x this is x @ W.T (src = W.T); with the CSC of x it is
+        x.T @ G (src = G)."""
+        R = out.shape[0]
+        H = out.shape[1]
+        for r in range(R):
+            for k in range(indptr[r], indptr[r + 1]):
+                j = idx[k]
+                v = val[k]
+                for h in range(H):
+                    out[r, h] += v * src[j, h]
+
+
+def _numba_ok(x: Tensor) -> bool:
+    return HAVE_NUMBA and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+
+
+class SpikeLinear(torch.autograd.Function):
+    """``y = x @ W.T + b`` for a sparse (spike) input ``x (R, F)``, in accumulates.
+
+    .. math::
+
+        y_{r,h} = b_h + \\sum_{j:\\,x_{rj} \\neq 0} x_{rj} W_{hj},\\qquad
+        \\bar W_{hj} = \\sum_{r:\\,x_{rj} \\neq 0} x_{rj} \\bar y_{r,h},\\qquad
+        \\bar x = \\bar y W.
+
+    The work is proportional to the number of non-zeros, not to ``R * F``: for binary spikes
+    every multiply-accumulate becomes an accumulate. The input gradient (needed only when ``x``
+    itself requires grad) is a dense product.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        H = weight.shape[0]
+        ctx.has_bias = bias is not None
+        if _numba_ok(x) and x.dtype == weight.dtype:
+            xn = x.detach().contiguous().numpy()
+            indptr, idx, val, colptr, rows, cval = _csr_from_dense(xn)
+            wt = weight.detach().t().contiguous()
+            # numpy's calloc-backed zeros: no multi-threaded fill on the critical path
+            out_np = np.zeros((x.shape[0], H), dtype=xn.dtype)
+            if bias is not None:
+                out_np += bias.detach().numpy()
+            _gather_rows(indptr, idx, val, wt.numpy(), out_np)
+            out = torch.from_numpy(out_np)
+            ctx.csc = (colptr, rows, cval)
+            bias = None  # already added
+        else:  # GPU / other dtypes: torch's CSR product
+            xs = x.detach().to_sparse_csr()
+            out = torch.sparse.mm(xs, weight.detach().t())
+            ctx.csc = None
+        if bias is not None:
+            out += bias.detach()
+        ctx.save_for_backward(x, weight)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        x, weight = ctx.saved_tensors
+        g_x = g_w = g_b = None
+        if ctx.needs_input_grad[0]:
+            g_x = g @ weight
+        if ctx.needs_input_grad[1]:
+            if ctx.csc is not None:
+                colptr, rows, cval = ctx.csc
+                gn = g.detach().contiguous().numpy()
+                gt = np.zeros((weight.shape[1], weight.shape[0]), dtype=gn.dtype)
+                _gather_rows(colptr, rows, cval, gn, gt)
+                g_w = torch.from_numpy(gt).t()
+            else:
+                xts = x.detach().t().to_sparse_csr()
+                g_w = torch.sparse.mm(xts, g).t()
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            g_b = g.sum(0)
+        return g_x, g_w, g_b
+
+
+def spike_linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Functional form of :class:`SpikeLinear` for inputs of any leading shape ``(..., F)``."""
+    lead = x.shape[:-1]
+    y = SpikeLinear.apply(x.reshape(-1, x.shape[-1]), weight, bias)
+    return y.reshape(*lead, weight.shape[0])
