@@ -35,6 +35,24 @@ TASKS: dict[str, type[Task]] = {
 }
 
 
+#: Literature-scale settings for longer runs (the defaults are quick CPU settings):
+#: ``get_task(name, **FULL_SETTINGS[name])``.
+FULL_SETTINGS: dict[str, dict[str, Any]] = {
+    "adding": dict(length=200, n_train=20000, n_test=2000),  # Le et al. 2015 use 150-750
+    "associative_recall": dict(n_patterns=20, n_bits=256, noise=0.2, n_train=2000,
+                               n_test=1000),  # load 0.078 < 0.138 N capacity
+    "binary_addition": dict(train_bits=8, test_bits=64, n_train=5000, n_test=1000),
+    "copy": dict(n_symbols=8, n_recall=10, delay=100, n_train=20000, n_test=2000),
+    "mackey_glass": dict(length=1000, n_train=64, n_test=16, washout=100),
+    "mnist1d": dict(),  # the standard 4000 / 1000 dataset
+    "seq_digits": dict(),  # all 1797 images
+    "spike_patterns": dict(n_classes=10, n_channels=100, length=200, spikes_per_channel=4,
+                           jitter=2.0, p_drop=0.1, noise_prob=0.002, n_train=2000,
+                           n_test=1000),
+    "temporal_xor": dict(n_triples=100, n_train=2000, n_test=500, random_phase=True),
+}
+
+
 def list_tasks() -> list[str]:
     """Names of the registered tasks, sorted."""
     return sorted(TASKS)
@@ -90,7 +108,8 @@ def format_table(rows: list[dict[str, Any]] | None = None) -> str:
 
 
 __all__ = [
-    "Split", "Task", "TaskData", "TASKS", "get_task", "list_tasks", "describe", "format_table",
+    "Split", "Task", "TaskData", "TASKS", "FULL_SETTINGS", "get_task", "list_tasks",
+    "describe", "format_table",
     "AddingProblem", "AssociativeRecall", "BinaryAddition", "CopyTask", "MackeyGlass",
     "MNIST1D", "SequentialDigits", "SpikePatterns", "TemporalXOR",
 ]

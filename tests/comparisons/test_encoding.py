@@ -239,3 +239,16 @@ def test_task_encode_single_split():
     # the adding task has a fixed input range, so a lone split encodes the same way
     np.testing.assert_array_equal(one.x, both.test.x)
     np.testing.assert_array_equal(one.y, d.test.y)
+
+
+def test_task_encode_bool_dtype_and_bad_dtype():
+    task = get_task("adding", length=10, n_train=5, n_test=2)
+    d = task.make(0)
+    e = task.encode(d, "rate", steps_per_value=3, dtype=bool)
+    f = task.encode(d, "rate", steps_per_value=3)
+    assert e.train.x.dtype == bool
+    np.testing.assert_array_equal(e.train.x, f.train.x.astype(bool))
+    with pytest.raises(ValueError, match="dtype must be bool, float32 or float64, got int8"):
+        task.encode(d, "rate", dtype=np.int8)
+    with pytest.raises(ValueError, match="unknown split 'val'; choose from: test, train"):
+        task.encode(d, "rate", splits=("val",))

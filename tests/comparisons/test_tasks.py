@@ -181,3 +181,24 @@ def test_describe_table():
     for name in list_tasks():
         assert name in text
     assert "mse (lower better)" in text
+
+
+def test_full_settings_construct_every_task():
+    from comparisons.tasks import FULL_SETTINGS
+
+    assert sorted(FULL_SETTINGS) == list_tasks()
+    for name, params in FULL_SETTINGS.items():
+        task = get_task(name, **params)
+        for k, v in params.items():
+            assert task.config()[k] == v
+
+
+def test_describe_measured_chance_agrees_with_theory():
+    rows = {r["name"]: r for r in describe(measure=True, seed=0)}
+    assert abs(rows["adding"]["chance_measured"] - 1 / 6) < 0.03
+    assert rows["mackey_glass"]["chance_measured"] == pytest.approx(1.0)
+    assert abs(rows["temporal_xor"]["chance_measured"] - 0.5) < 0.03
+    for name in ("mnist1d", "seq_digits"):
+        assert 0.1 <= rows[name]["chance_measured"] < 0.15  # majority of 10 ~balanced classes
+    assert rows["spike_patterns"]["chance_measured"] == pytest.approx(1 / 5)
+    assert "chance_measured" in format_table(list(rows.values()))
