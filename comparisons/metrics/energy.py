@@ -10,7 +10,13 @@ Energy model (per sample)::
     E = mac*E_mac + ac*E_ac + synaptic_events*E_syn + neuron_updates*E_neuron
         + plasticity_updates*E_plast [+ (mem_read_bytes + mem_write_bytes)*E_byte]
 
-The bracketed memory term is included when ``memory=True``. Caveat shown in every report:
+The bracketed memory term is included when ``memory=True``.
+
+Hybrid systems: a neuromorphic profile (Loihi, TrueNorth) cannot run dense MACs. When a
+learner's counts contain spiking work (synaptic events or neuron updates) *and* ops the chip
+cannot run (e.g. a reservoir's real-valued readout), those ops are priced with the profile's
+``fallback`` host profile (45 nm CMOS), as in "Loihi + CPU" accounting. A learner with no
+spiking work at all gets ``None`` on a neuromorphic profile: it would not run there. Caveat shown in every report:
 once memory access is counted, spiking networks win only at very sparse activity
 (Dampfhoffer et al. 2023; Davidson & Furber 2021).
 """
@@ -52,6 +58,7 @@ class Profile:
     unsupported: tuple[str, ...] = ()
     neurons_per_core: int | None = None
     fanin_per_core: int | None = None
+    fallback: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -75,6 +82,7 @@ def get_profile(name: str) -> Profile:
                                                      d["energy_pj"].items()},
         sources=d["sources"], unsupported=tuple(d.get("unsupported", ())),
         neurons_per_core=d.get("neurons_per_core"), fanin_per_core=d.get("fanin_per_core"),
+        fallback=d.get("fallback"),
     )
 
 
@@ -92,12 +100,17 @@ def energy_breakdown(
         Include memory traffic (``mem_read_bytes + mem_write_bytes``).
     """
     out: dict[str, float] = {}
+    spiking = any(float(ops.get(k, 0.0)) > 0 for k in ("synaptic_events", "neuron_updates"))
+    host = get_profile(profile.fallback) if profile.fallback else None
     for op, ekey in OP_TO_ENERGY.items():
         n = float(ops.get(op, 0.0))
         if n == 0.0:
             continue
         if ekey in profile.unsupported or ekey not in profile.energy_pj:
-            return None
+            if not (spiking and host is not None and ekey in host.energy_pj):
+                return None
+            out[f"{op} (host)"] = n * host.energy_pj[ekey] * 1e-12
+            continue
         out[op] = n * profile.energy_pj[ekey] * 1e-12
     if memory:
         nbytes = sum(float(ops.get(k, 0.0)) for k in MEMORY_OPS)

@@ -54,3 +54,12 @@ def test_every_figure_has_a_source(name):
 def test_unknown_profile_lists_valid_names():
     with pytest.raises(ValueError, match=r"unknown profile 'lohi'; choose from: cmos45, loihi"):
         get_profile("lohi")
+
+
+def test_hybrid_spiking_learner_prices_dense_readout_on_the_host():
+    ops = {"synaptic_events": 1000.0, "mac": 100.0}
+    parts = energy_breakdown(ops, get_profile("loihi"), memory=False)
+    assert parts["synaptic_events"] == pytest.approx(1000 * 23.6e-12)
+    assert parts["mac (host)"] == pytest.approx(100 * 4.6e-12)
+    # a purely dense learner does not run on Loihi at all
+    assert energy_breakdown({"mac": 100.0}, get_profile("loihi")) is None
