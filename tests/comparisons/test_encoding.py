@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from comparisons.tasks import get_task
 from comparisons.tasks.encoding import (
@@ -252,3 +255,43 @@ def test_task_encode_bool_dtype_and_bad_dtype():
         task.encode(d, "rate", dtype=np.int8)
     with pytest.raises(ValueError, match="unknown split 'val'; choose from: test, train"):
         task.encode(d, "rate", splits=("val",))
+
+
+# ------------------------------------------------------------------ property-based checks
+_signals = hnp.arrays(np.float64, hnp.array_shapes(min_dims=3, max_dims=3, max_side=6),
+                      elements=st.floats(-3, 3, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=_signals, k=st.integers(1, 5), thr=st.floats(0.05, 1.0))
+def test_delta_invariant_any_signal(x, k, thr):
+    """After each block the reference is within one threshold of the signal, unless the
+    block used all k slots of the channel (the encoder saturated and carries the rest)."""
+    s = delta_encode(x, k, threshold=thr)
+    F = x.shape[-1]
+    rec = delta_decode(s, k, threshold=thr)
+    blocks = s.reshape(x.shape[0], k, x.shape[1], 2 * F).sum(axis=1)
+    saturated = (blocks[..., :F] == k) | (blocks[..., F:] == k)
+    assert np.all((np.abs(rec - x) < thr + 1e-9) | saturated)
+    assert not np.any(s[..., :F] & s[..., F:])
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=_signals, k=st.integers(1, 9))
+def test_latency_invariants_any_signal(x, k):
+    s = latency_encode(x, k, low=-3.0, high=3.0)
+    blocks = s.reshape(x.shape[0], k, *x.shape[1:])
+    assert np.all(blocks.sum(axis=1) == (x > -3.0))  # one spike iff above the bottom
+    first = np.where(blocks.any(axis=1), blocks.argmax(axis=1), k)
+    order = np.argsort(x.ravel(), kind="stable")
+    assert np.all(np.diff(first.ravel()[order]) <= 0)  # monotone: larger -> not later
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=_signals, k=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_rate_extremes_any_signal(x, k, seed):
+    s = rate_encode(x, k, seed, low=-3.0, high=3.0)
+    blocks = s.reshape(x.shape[0], k, *x.shape[1:])
+    lo = np.broadcast_to((x <= -3.0)[:, None], blocks.shape)
+    hi = np.broadcast_to((x >= 3.0)[:, None], blocks.shape)
+    assert not blocks[lo].any() and blocks[hi].all()
