@@ -55,12 +55,15 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     return np.random.default_rng(check_int("seed", seed, low=0))
 
 
-def _normalise(x: np.ndarray, low: Any, high: Any) -> np.ndarray:
+def _normalise(x: np.ndarray, low: Any, high: Any, clip: bool = True) -> np.ndarray:
+    """``(x - low) / (high - low)``, clipped to [0, 1]; float32 stays float32 (memory)."""
     lo = np.asarray(low, dtype=np.float64)
     hi = np.asarray(high, dtype=np.float64)
     if np.any(hi <= lo):
         raise ValueError(f"high must be > low for every feature, got low={low}, high={high}")
-    return np.clip((x.astype(np.float64) - lo) / (hi - lo), 0.0, 1.0)
+    dt = np.float32 if x.dtype == np.float32 else np.float64
+    z = (x.astype(dt, copy=False) - lo.astype(dt)) / (hi - lo).astype(dt)
+    return np.clip(z, 0.0, 1.0) if clip else z
 
 
 def rate_encode(
@@ -343,8 +346,7 @@ def encode_task_data(
         if name not in splits:
             out.append(split)
             continue
-        z = _normalise(split.x, low, high) if method != "delta" else (
-            (split.x.astype(np.float64) - low) / (high - low))
+        z = _normalise(split.x, low, high, clip=method != "delta")
         spikes = ENCODERS[method](z, k, rng, **options)
         out.append(stretch_split(split, spikes.astype(dtype, copy=False), k, task.output))
     meta = {**data.meta, "encoding": method, "steps_per_value": k,
