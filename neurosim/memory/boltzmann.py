@@ -179,6 +179,7 @@ class BMParams:
     n_chains: int = 100
     weight_decay: float = 0.0
     temperature: float = 1.0
+    init_scale: float = 0.5
 
     def __post_init__(self) -> None:
         o = "BMParams"
@@ -192,6 +193,7 @@ class BMParams:
         check_int(o, "n_chains", self.n_chains, 1)
         check_float(o, "weight_decay", self.weight_decay, 0.0)
         check_float(o, "temperature", self.temperature, 0.0, low_open=True)
+        check_float(o, "init_scale", self.init_scale, 0.0)
 
 
 def bm_exact_statistics(V: torch.Tensor, W: torch.Tensor, b: torch.Tensor
@@ -256,6 +258,9 @@ class BoltzmannMachine(BaseEstimator):
         L2 penalty on the weights.
     temperature : float, default 1
         Temperature used by :meth:`sample`.
+    init_scale : float, default 0.5
+        Standard deviation of the initial weights. Hidden units need it well above zero to
+        break the symmetry (with tiny weights, e.g. on parity data, they get no gradient).
     device : str, default "auto"
     random_state : int, numpy Generator/RandomState or None
 
@@ -269,8 +274,8 @@ class BoltzmannMachine(BaseEstimator):
 
     def __init__(self, n_hidden: int = 0, learning_rate: float = 0.5, n_iter: int = 200,
                  method: str = "exact", n_sweeps: int = 10, n_chains: int = 100,
-                 weight_decay: float = 0.0, temperature: float = 1.0, device="auto",
-                 random_state=None):
+                 weight_decay: float = 0.0, temperature: float = 1.0,
+                 init_scale: float = 0.5, device="auto", random_state=None):
         self.n_hidden = n_hidden
         self.learning_rate = learning_rate
         self.n_iter = n_iter
@@ -279,13 +284,15 @@ class BoltzmannMachine(BaseEstimator):
         self.n_chains = n_chains
         self.weight_decay = weight_decay
         self.temperature = temperature
+        self.init_scale = init_scale
         self.device = device
         self.random_state = random_state
 
     # -- helpers ---------------------------------------------------------------------------
     def _params(self) -> BMParams:
         return BMParams(self.n_hidden, self.learning_rate, self.n_iter, self.method,
-                        self.n_sweeps, self.n_chains, self.weight_decay, self.temperature)
+                        self.n_sweeps, self.n_chains, self.weight_decay, self.temperature,
+                        self.init_scale)
 
     def _torch(self):
         dev = resolve_device(self.device)
@@ -314,7 +321,7 @@ class BoltzmannMachine(BaseEstimator):
             raise ValueError(f"BoltzmannMachine method='exact' enumerates 2**{n} states "
                              f"(n_features + n_hidden = {n} > 20); use method='gibbs'")
         g = self._generator
-        W = 0.01 * torch.randn((n, n), generator=g, dtype=torch.float64, device=dev)
+        W = prm.init_scale * torch.randn((n, n), generator=g, dtype=torch.float64, device=dev)
         W = torch.triu(W, 1)
         W = W + W.T
         p = torch.as_tensor(A.mean(0), device=dev).clamp(1e-3, 1 - 1e-3)
