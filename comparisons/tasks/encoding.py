@@ -146,8 +146,9 @@ def latency_encode(
         \qquad j^\ast = \mathrm{round}\big((1 - v)(k - 1)\big),
 
     and the channel fires at step :math:`tk + j^\ast` if :math:`v > \theta` (values at or below
-    ``threshold`` stay silent). The latency is non-increasing in the value, linear as in
-    snnTorch's ``spikegen.latency(linear=True)`` (Gollisch & Meister 2008 for the biology).
+    ``threshold`` stay silent). The latency is non-increasing in the value; the spikes equal
+    snnTorch's ``spikegen.latency(normalize=True, linear=True, clip=True)`` per block (tested;
+    Gollisch & Meister 2008 for the biology of first-spike latency codes).
 
     Parameters
     ----------

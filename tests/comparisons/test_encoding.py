@@ -295,3 +295,29 @@ def test_rate_extremes_any_signal(x, k, seed):
     lo = np.broadcast_to((x <= -3.0)[:, None], blocks.shape)
     hi = np.broadcast_to((x >= 3.0)[:, None], blocks.shape)
     assert not blocks[lo].any() and blocks[hi].all()
+
+
+# ---------------------------------------------------------------------- snnTorch as peer
+@pytest.mark.parametrize("k", [4, 9, 25])
+def test_latency_matches_snntorch_linear_latency(k):
+    torch = pytest.importorskip("torch")
+    spikegen = pytest.importorskip("snntorch.spikegen")
+    v = np.random.default_rng(k).uniform(0.02, 1.0, size=(6, 40))  # (B, F), no exact ties
+    ref = spikegen.latency(torch.as_tensor(v, dtype=torch.float64), num_steps=k,
+                           normalize=True, linear=True, threshold=0.01, clip=True)
+    ours = latency_encode(v[None], k, threshold=0.01)  # one real step -> k sim steps
+    np.testing.assert_array_equal(ours, ref.numpy().astype(bool))
+
+
+def test_rate_statistics_match_snntorch_rate():
+    torch = pytest.importorskip("torch")
+    spikegen = pytest.importorskip("snntorch.spikegen")
+    torch.manual_seed(0)
+    p = np.linspace(0.05, 0.95, 7)
+    data = torch.as_tensor(np.broadcast_to(p, (3000, 7)).copy(), dtype=torch.float32)
+    k = 6
+    ref = spikegen.rate(data, num_steps=k).numpy().mean(axis=(0, 1))
+    ours = rate_encode(np.broadcast_to(p, (1, 3000, 7)), k, 0).mean(axis=(0, 1))
+    n = 3000 * k
+    sd = np.sqrt(2 * p * (1 - p) / n)  # difference of two independent binomial fractions
+    assert np.all(np.abs(ours - ref) < 5 * sd)
