@@ -3,11 +3,18 @@
 The backprop side of every neurosim comparison (see ``DESIGN.md``).
 """
 
-from .models import GRU, LSTM, ElmanRNN, RecurrentModel, RNNConfig
+from .esn import EchoStateNetwork, ESNParams, esn_initialize
+from .hessian_free import HessianFree
+from .models import GRU, LSTM, ElmanRNN, RecurrentModel, RNNConfig, explicit_cells
 from .train import History, NonFiniteLossError, Trainer, TrainerConfig, masked_loss
 from .utils import resolve_device
 
 __all__ = [
+    "ESNParams",
+    "EchoStateNetwork",
+    "HessianFree",
+    "esn_initialize",
+    "explicit_cells",
     "GRU",
     "LSTM",
     "ElmanRNN",

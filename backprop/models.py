@@ -244,6 +244,7 @@ class RNNConfig:
     learn_initial_state: bool = True
     dropout: float = 0.0
     bias: bool = True
+    forget_bias: float | None = None
 
     def __post_init__(self) -> None:
         check_choice("RNNConfig.cell", self.cell, CELLS)
@@ -258,6 +259,19 @@ class RNNConfig:
         check_choice("RNNConfig.impl", self.impl, IMPLS)
         if not isinstance(self.dropout, int | float) or not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"RNNConfig.dropout must be in [0, 1), got {self.dropout!r}")
+        if self.forget_bias is not None:
+            if self.cell != "lstm":
+                raise ValueError(
+                    f"RNNConfig.forget_bias is for LSTMs only, got cell={self.cell!r}"
+                )
+            if not self.bias:
+                raise ValueError("RNNConfig.forget_bias needs bias=True")
+            if not isinstance(self.forget_bias, int | float) or isinstance(
+                self.forget_bias, bool
+            ):
+                raise TypeError(
+                    f"RNNConfig.forget_bias must be a float or None, got {self.forget_bias!r}"
+                )
         if self.impl == "fused" and self.cell == "rnn_logistic":
             raise ValueError(
                 "RNNConfig.impl='fused' needs a cell torch implements; logistic Elman units "
@@ -299,6 +313,9 @@ class RecurrentModel(nn.Module):
     dropout : float
         Dropout between stacked layers (training only).
     bias : bool
+    forget_bias : float or None
+        LSTM only: initial forget-gate bias (e.g. 1.0, Jozefowicz et al. 2015; large values
+        keep the cell close to the original constant error carousel). None: torch's init.
     seed : int or None
         Seeds weight initialisation (without touching the global RNG).
     device : str, torch.device or None
@@ -321,6 +338,7 @@ class RecurrentModel(nn.Module):
         learn_initial_state: bool = True,
         dropout: float = 0.0,
         bias: bool = True,
+        forget_bias: float | None = None,
         seed: int | None = None,
         device: str | torch.device | None = None,
         _cell: str | None = None,
@@ -339,6 +357,7 @@ class RecurrentModel(nn.Module):
             learn_initial_state=learn_initial_state,
             dropout=float(dropout),
             bias=bias,
+            forget_bias=forget_bias,
         )
         self.config = cfg
         kw = dict(
@@ -363,6 +382,14 @@ class RecurrentModel(nn.Module):
             self.readout: nn.Module = (
                 nn.Linear(feat, output_size) if output_size is not None else nn.Identity()
             )
+        if forget_bias is not None:
+            H = hidden_size
+            with torch.no_grad():
+                for name, p in self.core.named_parameters():
+                    if name.startswith("bias_ih"):
+                        p[H : 2 * H] = float(forget_bias)
+                    elif name.startswith("bias_hh"):
+                        p[H : 2 * H] = 0.0
         if learn_initial_state:
             self.h0 = nn.Parameter(h0)
             if cfg.cell == "lstm":
