@@ -19,6 +19,7 @@ from comparisons.tasks.associative import AssociativeRecall
 from comparisons.tasks.base import Split, Task, TaskData
 from comparisons.tasks.binary_addition import BinaryAddition
 from comparisons.tasks.copy_task import CopyTask
+from comparisons.tasks.encoded import EncodedTask
 from comparisons.tasks.mackey_glass import MackeyGlass
 from comparisons.tasks.mnist1d_task import MNIST1D
 from comparisons.tasks.seq_digits import SequentialDigits
@@ -58,10 +59,27 @@ def list_tasks() -> list[str]:
     return sorted(TASKS)
 
 
-def get_task(name: str, **params: Any) -> Task:
-    """Instantiate a registered task by name (unknown names list the valid ones)."""
+def get_task(
+    name: str,
+    encoding: str | None = None,
+    steps_per_value: int | None = None,
+    encoding_options: dict[str, Any] | None = None,
+    **params: Any,
+) -> Task:
+    """Instantiate a registered task by name (unknown names list the valid ones).
+
+    With ``encoding`` (``"rate"``, ``"latency"``, ``"delta"``) the task is wrapped in an
+    :class:`~comparisons.tasks.encoded.EncodedTask` whose data are spike trains; the other
+    ``params`` go to the task's constructor.
+    """
     check_choice("task", name, TASKS)
-    return TASKS[name](**params)
+    task = TASKS[name](**params)
+    if encoding is None:
+        if steps_per_value is not None or encoding_options:
+            raise ValueError("steps_per_value and encoding_options need an encoding; "
+                             "choose from: delta, latency, rate")
+        return task
+    return EncodedTask(task, encoding, steps_per_value, encoding_options)
 
 
 def describe(measure: bool = False, seed: int = 0) -> list[dict[str, Any]]:
@@ -110,6 +128,7 @@ def format_table(rows: list[dict[str, Any]] | None = None) -> str:
 __all__ = [
     "Split", "Task", "TaskData", "TASKS", "FULL_SETTINGS", "get_task", "list_tasks",
     "describe", "format_table",
-    "AddingProblem", "AssociativeRecall", "BinaryAddition", "CopyTask", "MackeyGlass",
+    "AddingProblem", "AssociativeRecall", "BinaryAddition", "CopyTask", "EncodedTask",
+    "MackeyGlass",
     "MNIST1D", "SequentialDigits", "SpikePatterns", "TemporalXOR",
 ]

@@ -321,3 +321,53 @@ def test_rate_statistics_match_snntorch_rate():
     n = 3000 * k
     sd = np.sqrt(2 * p * (1 - p) / n)  # difference of two independent binomial fractions
     assert np.all(np.abs(ours - ref) < 5 * sd)
+
+
+# ---------------------------------------------------------------------- encoded tasks
+@pytest.mark.parametrize("method", ["rate", "latency", "delta"])
+def test_get_task_with_encoding_is_a_spiking_task(method):
+    from comparisons.tasks import EncodedTask
+
+    task = get_task("copy", encoding=method, steps_per_value=2, n_symbols=4, n_recall=2,
+                    delay=3, n_train=10, n_test=5)
+    assert isinstance(task, EncodedTask) and task.spiking_input
+    assert task.name == "copy" and task.metric == "accuracy" and task.n_out == 4
+    d = task.make(0)
+    assert d.train.x.shape == (2 * 7, 10, task.n_in)
+    assert task.n_in == n_channels(method, 6)
+    assert set(np.unique(d.train.x)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(task.make(0).train.x, d.train.x)  # deterministic
+    perfect = np.eye(4, dtype=np.float32)[d.test.y]
+    assert task.score(perfect, d.test)["accuracy"] == 1.0
+    raw = get_task("copy", n_symbols=4, n_recall=2, delay=3, n_train=10, n_test=5)
+    assert task.baselines(d) == raw.baselines(raw.make(0))
+    cfg = task.config()
+    assert cfg["encoding"] == method and cfg["steps_per_value"] == 2
+    assert cfg != raw.config()  # a different config hash in the results store
+
+
+def test_encoded_task_keeps_extra_scores_and_options():
+    task = get_task("mackey_glass", encoding="delta", steps_per_value=3,
+                    encoding_options={"threshold": 0.05}, length=30, n_train=3, n_test=2,
+                    washout=3, transient=20)
+    d = task.make(1)
+    assert d.meta["threshold"] == 0.05 and task.n_in == 2
+    s = task.score(d.test.y.copy(), d.test)
+    assert s["smape"] == 0.0 and s["nrmse"] == 0.0
+    assert "persistence" in task.baselines(d)
+
+
+def test_encoded_task_bad_input():
+    with pytest.raises(ValueError, match=r"unknown encoding 'morse'; choose from: delta"):
+        get_task("adding", encoding="morse")
+    with pytest.raises(ValueError, match="steps_per_value and encoding_options need an "
+                                         "encoding"):
+        get_task("adding", steps_per_value=3)
+    with pytest.raises(ValueError, match=r"EncodedTask.steps_per_value must be >= 1, got 0"):
+        get_task("adding", encoding="rate", steps_per_value=0)
+    from comparisons.tasks import EncodedTask
+
+    with pytest.raises(TypeError, match="EncodedTask.base must be a Task, got str"):
+        EncodedTask("adding", "rate")
+    with pytest.raises(TypeError, match="already encoded"):
+        EncodedTask(get_task("adding", encoding="rate"), "rate")
