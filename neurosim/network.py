@@ -113,6 +113,8 @@ class Network:
         self._state: dict[str, dict[str, np.ndarray]] | None = None
         self._stored: dict[str, Any] = {}
         self.counters_obj = OpCounters()
+        #: plasticity on/off (Synapses.attach); False freezes weights, e.g. for evaluation
+        self.learning = True
         self.add(*objects)
 
     # ------------------------------------------------------------------ building
@@ -214,7 +216,12 @@ class Network:
             from neurosim.backends import get_backend
 
             self._plan.start_step = self.step_count
-            self._runner = get_backend(self.backend_name).prepare(self._plan, self._state)
+            if any(getattr(s, "plasticity", None) is not None for s in self._plan.synapses):
+                from neurosim.plasticity.engine import prepare_plastic
+
+                self._runner = prepare_plastic(self.backend_name, self._plan, self._state, self)
+            else:
+                self._runner = get_backend(self.backend_name).prepare(self._plan, self._state)
 
     # ------------------------------------------------------------------ running
     @property

@@ -74,6 +74,7 @@ class Synapses:
                              f"[{self.indices.min()}, {self.indices.max()}]")
         self.weights = self._check_weights(weights)
         self.delay = self._check_delay(delay)
+        self.plasticity: Any = None  # a PlasticityRule, see attach()
 
     # ------------------------------------------------------------------ validation
     def _check_weights(self, weights: Any) -> np.ndarray:
@@ -106,6 +107,24 @@ class Synapses:
             raise ValueError(f"Synapses.delay={d.max()} s looks like milliseconds; write "
                              f"{d.max():g}*ms")
         return d
+
+    def attach(self, rule: Any) -> Synapses:
+        """Make this projection plastic with ``rule`` (a
+        :class:`neurosim.plasticity.PlasticityRule`); ``None`` detaches.
+
+        The rule checks that it can serve this projection (bounds vs initial weights and
+        target, no delays) and raises otherwise. The network applies it in every step while
+        ``network.learning`` is True; see :mod:`neurosim.plasticity.engine`.
+        """
+        if rule is not None:
+            from neurosim.plasticity.rules import PlasticityRule
+
+            if not isinstance(rule, PlasticityRule):
+                raise TypeError(f"Synapses.attach: rule must be a PlasticityRule, got "
+                                f"{type(rule).__name__}")
+            rule.check(self)
+        self.plasticity = rule
+        return self
 
     def delay_steps(self, dt: float) -> np.ndarray:
         """Delays in whole steps; raises if a delay is not a multiple of ``dt``."""

@@ -20,7 +20,7 @@ import numpy as np
 from neurosim.backends import ChunkOut
 from neurosim.neurons.adex import AdExParams
 from neurosim.neurons.alif import ALIFParams
-from neurosim.neurons.base import timestep
+from neurosim.neurons.base import hold_steps
 from neurosim.neurons.izhikevich import K0, K1, K2, IzhikevichParams
 from neurosim.neurons.lif import LIFCondParams, LIFParams, lif_coefficients
 
@@ -35,7 +35,7 @@ def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
     if isinstance(params, (LIFParams, ALIFParams)) and not isinstance(params, LIFCondParams):
         k = lif_coefficients(params, dt)
         c[:10] = (params.v_rest, k.a_m, params.r_m * (1.0 - k.a_m), k.k_e, k.k_i, k.a_e,
-                  k.a_i, params.v_thresh, params.v_reset, float(k.n_ref))
+                  k.a_i, params.v_thresh, params.v_reset, k.n_ref)
         if isinstance(params, ALIFParams):
             c[10:12] = (math.exp(-dt / params.tau_a), params.delta_a)
             return ALIF, c
@@ -43,7 +43,7 @@ def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
     if isinstance(params, LIFCondParams):
         c[:10] = (params.v_rest, params.r_m, params.e_e, params.e_i, dt / params.tau_m,
                   math.exp(-dt / params.tau_e), math.exp(-dt / params.tau_i),
-                  params.v_thresh, params.v_reset, float(timestep(params.t_ref, dt)))
+                  params.v_thresh, params.v_reset, hold_steps(params.t_ref, dt))
         return LIF_COND, c
     if isinstance(params, IzhikevichParams):
         c[:11] = (dt, K2, K1, K0, params.a, params.b, params.c, params.d, params.v_peak,
@@ -52,108 +52,129 @@ def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
     if isinstance(params, AdExParams):
         p = params
         c[:16] = (dt, p.g_l, p.e_l, p.delta_t, p.v_t, p.c_m, p.a, p.tau_w, p.b, p.v_reset,
-                  p.v_peak, float(timestep(p.t_ref, dt)), 1.0 - dt / p.tau_e,
+                  p.v_peak, hold_steps(p.t_ref, dt), 1.0 - dt / p.tau_e,
                   1.0 - dt / p.tau_i, 0.0, 0.0)
         return ADEX, c
     raise TypeError(f"numba backend: unsupported model {type(params).__name__}")
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _emit(j, sl, ns):
+    sl[ns] = j
+    return ns + 1
+
+
 @numba.njit(cache=True, nogil=True)
-def _update_group(model, c, S, off, n, b, cur_kind, cur_const, cur_tv, s, spk):
-    for j in range(off, off + n):
-        i_in = 0.0
-        if cur_kind == 1:
-            i_in = cur_const[j]
-        elif cur_kind == 2:
-            i_in = cur_tv[s, b, j]
-        if model == 0 or model == 2:          # LIF / ALIF (exact)
-            v, ie, ii = S[0, b, j], S[1, b, j], S[2, b, j]
-            ref = S[4, b, j] if model == 2 else S[3, b, j]
+def _update_group(model, c, S, off, n, b, irow, sl, ns):
+    """Advance neurons ``off .. off+n`` of copy ``b``; append spiking indices to ``sl``."""
+    if model == 0:                            # LIF (exact); two passes, hoisted constants
+        v_, ie_, ii_, ref_ = S[0, b], S[1, b], S[2, b], S[3, b]
+        c0, c1, c2, c3, c4, c5, c6 = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+        c7, c8, c9 = c[7], c[8], c[9]
+        for j in range(off, off + n):
+            v, ref = v_[j], ref_[j]
+            free = ref <= 0
+            v_int = c0 + (v - c0) * c1 + c2 * irow[j] + c3 * ie_[j] + c4 * ii_[j]
+            v_[j] = v_int if free else v
+            ref_[j] = ref if free else ref - 1.0
+            ie_[j] *= c5
+            ii_[j] *= c6
+        for j in range(off, off + n):
+            if v_[j] >= c7 and ref_[j] <= 0:
+                v_[j] = c8
+                ref_[j] = c9
+                ns = _emit(j, sl, ns)
+    elif model == 2:                          # ALIF (exact)
+        v_, ie_, ii_, a_, ref_ = S[0, b], S[1, b], S[2, b], S[3, b], S[4, b]
+        for j in range(off, off + n):
+            v, ref = v_[j], ref_[j]
             if ref <= 0:
-                v = c[0] + (v - c[0]) * c[1] + c[2] * i_in + c[3] * ie + c[4] * ii
+                v = c[0] + (v - c[0]) * c[1] + c[2] * irow[j] + c[3] * ie_[j] + c[4] * ii_[j]
             else:
                 ref = ref - 1.0
-            thr = c[7]
-            if model == 2:
-                a = S[3, b, j] * c[10]
-                thr = c[7] + a
-            sp = v >= thr and ref <= 0
-            if sp:
+            a = a_[j] * c[10]
+            if v >= c[7] + a and ref <= 0:
                 v = c[8]
                 ref = c[9]
-            S[0, b, j] = v
-            S[1, b, j] = ie * c[5]
-            S[2, b, j] = ii * c[6]
-            if model == 2:
-                S[3, b, j] = a + c[11] if sp else a
-                S[4, b, j] = ref
-            else:
-                S[3, b, j] = ref
-        elif model == 1:                      # conductance LIF (exponential Euler)
-            v, ge, gi, ref = S[0, b, j], S[1, b, j], S[2, b, j], S[3, b, j]
-            r = c[1]
+                a = a + c[11]
+                ns = _emit(j, sl, ns)
+            v_[j] = v
+            ref_[j] = ref
+            a_[j] = a
+            ie_[j] *= c[5]
+            ii_[j] *= c[6]
+    elif model == 1:                          # conductance LIF (exponential Euler)
+        v_, ge_, gi_, ref_ = S[0, b], S[1, b], S[2, b], S[3, b]
+        r = c[1]
+        for j in range(off, off + n):
+            v, ge, gi, ref = v_[j], ge_[j], gi_[j], ref_[j]
             g_tot = 1.0 + r * (ge + gi)
-            v_inf = (c[0] + r * (ge * c[2] + gi * c[3] + i_in)) / g_tot
-            v_int = v_inf + (v - v_inf) * math.exp(-c[4] * g_tot)
+            v_inf = (c[0] + r * (ge * c[2] + gi * c[3] + irow[j])) / g_tot
             if ref <= 0:
-                v = v_int
+                v = v_inf + (v - v_inf) * math.exp(-c[4] * g_tot)
             else:
                 ref = ref - 1.0
-            sp = v >= c[7] and ref <= 0
-            if sp:
+            if v >= c[7] and ref <= 0:
                 v = c[8]
                 ref = c[9]
-            S[0, b, j] = v
-            S[1, b, j] = ge * c[5]
-            S[2, b, j] = gi * c[6]
-            S[3, b, j] = ref
-        elif model == 3:                      # Izhikevich (Euler)
-            v, u, ie, ii = S[0, b, j], S[1, b, j], S[2, b, j], S[3, b, j]
-            dt = c[0]
-            v_new = v + dt * (c[1] * v * v + c[2] * v + c[3] - u + i_in + ie + ii)
+                ns = _emit(j, sl, ns)
+            v_[j] = v
+            ref_[j] = ref
+            ge_[j] = ge * c[5]
+            gi_[j] = gi * c[6]
+    elif model == 3:                          # Izhikevich (Euler)
+        v_, u_, ie_, ii_ = S[0, b], S[1, b], S[2, b], S[3, b]
+        dt = c[0]
+        for j in range(off, off + n):
+            v, u = v_[j], u_[j]
+            v_new = v + dt * (c[1] * v * v + c[2] * v + c[3] - u + irow[j] + ie_[j] + ii_[j])
             u_new = u + dt * (c[4] * (c[5] * v - u))
-            sp = v_new >= c[8]
-            if sp:
+            if v_new >= c[8]:
                 v_new = c[6]
                 u_new = u_new + c[7]
-            S[0, b, j] = v_new
-            S[1, b, j] = u_new
-            S[2, b, j] = ie * c[9]
-            S[3, b, j] = ii * c[10]
-        else:                                 # AdEx (Euler)
-            v, w, ie, ii, ref = S[0, b, j], S[1, b, j], S[2, b, j], S[3, b, j], S[4, b, j]
-            dt = c[0]
+                ns = _emit(j, sl, ns)
+            v_[j] = v_new
+            u_[j] = u_new
+            ie_[j] *= c[9]
+            ii_[j] *= c[10]
+    else:                                     # AdEx (Euler)
+        v_, w_, ie_, ii_, ref_ = S[0, b], S[1, b], S[2, b], S[3, b], S[4, b]
+        dt = c[0]
+        for j in range(off, off + n):
+            v, w, ref = v_[j], w_[j], ref_[j]
             dv = (-c[1] * (v - c[2]) + c[1] * c[3] * math.exp((v - c[4]) / c[3]) - w
-                  + i_in + ie + ii) / c[5]
+                  + irow[j] + ie_[j] + ii_[j]) / c[5]
             w_new = w + dt * ((c[6] * (v - c[2]) - w) / c[7])
             if ref <= 0:
                 v = v + dt * dv
             else:
                 ref = ref - 1.0
-            sp = v >= c[10] and ref <= 0
-            if sp:
+            if v >= c[10] and ref <= 0:
                 v = c[9]
                 w_new = w_new + c[8]
                 ref = c[11]
-            S[0, b, j] = v
-            S[1, b, j] = w_new
-            S[2, b, j] = ie * c[12]
-            S[3, b, j] = ii * c[13]
-            S[4, b, j] = ref
-        spk[b, j] = sp
+                ns = _emit(j, sl, ns)
+            v_[j] = v
+            w_[j] = w_new
+            ref_[j] = ref
+            ie_[j] *= c[12]
+            ii_[j] *= c[13]
+    return ns
 
 
 @numba.njit(cache=True, nogil=True)
-def _run(start, k, S, spk, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv,
+def _run(start, k, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv,
          in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, p_delayed,
          indptr, indices, weights, delays, buf, buf_vars, g_rec, rec_step, rec_b, rec_i,
-         rec_g,
-         n_rec, counts, events, m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count,
+         rec_g, n_rec, counts, events, m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count,
          m_out, n_neuron):
     B = S.shape[1]
     G, GI = g_model.shape[0], in_off.shape[0]
     D = buf.shape[0]
     cap = rec_step.shape[0]
+    zeros = np.zeros(S.shape[2])
+    sl = np.empty(n_neuron + in_spk.shape[2], dtype=np.int64)   # spiking global indices
+    gstart = np.zeros(G + GI + 1, dtype=np.int64)              # per-group ranges in sl
     max_rec = 0
     for g in range(G + GI):
         if g_rec[g]:
@@ -170,55 +191,60 @@ def _run(start, k, S, spk, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv
                     for q in range(nidx):
                         m_out[base + b * nidx + q] = S[m_var[m], b, m_idx[m_idx_ptr[m] + q]]
                 m_count[m] += 1
-        for g in range(G):                                     # neuron groups
-            for b in range(B):
-                _update_group(g_model[g], g_coef[g], S, g_off[g], g_n[g], b, g_cur[g],
-                              cur_const, cur_tv, s, spk)
-        for g in range(GI):                                    # input groups
-            for b in range(B):
+        for b in range(B):
+            ns = 0
+            for g in range(G):                                 # neuron groups
+                gstart[g] = ns
+                kind = g_cur[g]
+                irow = zeros if kind == 0 else (cur_const if kind == 1 else cur_tv[s, b])
+                ns = _update_group(g_model[g], g_coef[g], S, g_off[g], g_n[g], b, irow, sl,
+                                   ns)
+            for g in range(GI):                                # input groups
+                gstart[G + g] = ns
                 for q in range(in_n[g]):
-                    spk[b, n_neuron + in_off[g] + q] = in_spk[s, b, in_off[g] + q]
-        for p in range(p_pre.shape[0]):                        # synapses
-            var, row0 = p_var[p], p_ptr[p]
-            for b in range(B):
-                for i in range(p_npre[p]):
-                    if spk[b, p_pre[p] + i]:
-                        lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
-                        events[p] += hi - lo
-                        if p_delayed[p]:
-                            for q in range(lo, hi):
-                                d = delays[q]
-                                if d == 0:
-                                    S[var, b, p_post[p] + indices[q]] += weights[q]
-                                else:
-                                    buf[(step + d) % D, var, b, p_post[p] + indices[q]] += \
-                                        weights[q]
-                        else:
-                            for q in range(lo, hi):
-                                S[var, b, p_post[p] + indices[q]] += weights[q]
-        if D > 1:
-            slot = step % D
-            for var in buf_vars:
-                for b in range(B):
+                    if in_spk[s, b, in_off[g] + q]:
+                        sl[ns] = n_neuron + in_off[g] + q
+                        ns += 1
+            gstart[G + GI] = ns
+            for p in range(p_pre.shape[0]):                    # synapses (event-driven)
+                var, row0, pre, post = p_var[p], p_ptr[p], p_pre[p], p_post[p]
+                for t in range(ns):
+                    i = sl[t] - pre
+                    if i < 0 or i >= p_npre[p]:
+                        continue
+                    lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
+                    events[p] += hi - lo
+                    if p_delayed[p]:
+                        for q in range(lo, hi):
+                            d = delays[q]
+                            if d == 0:
+                                S[var, b, post + indices[q]] += weights[q]
+                            else:
+                                buf[(step + d) % D, var, b, post + indices[q]] += weights[q]
+                    else:
+                        row = S[var, b]
+                        for q in range(lo, hi):
+                            row[post + indices[q]] += weights[q]
+            if D > 1:
+                slot = step % D
+                for var in buf_vars:
                     for j in range(n_neuron):
                         S[var, b, j] += buf[slot, var, b, j]
                         buf[slot, var, b, j] = 0.0
-        for g in range(G + GI):                                # counts and records
-            off = g_off[g] if g < G else n_neuron + in_off[g - G]
-            n = g_n[g] if g < G else in_n[g - G]
-            for b in range(B):
-                cnt = 0
-                for q in range(n):
-                    if spk[b, off + q]:
-                        cnt += 1
-                        if g_rec[g]:
-                            r = n_rec[0]
-                            rec_step[r] = step
-                            rec_b[r] = b
-                            rec_i[r] = q
-                            rec_g[r] = g
-                            n_rec[0] = r + 1
-                counts[s, b, g] = cnt
+            for g in range(G + GI):                            # counts and records
+                counts[s, b, g] = gstart[g + 1] - gstart[g]
+        # records in (step, batch, neuron) order: a second pass over copies is not needed
+        # when B == 1; for B > 1 spikes of copy b were appended in copy order above
+            for g in range(G + GI):
+                if g_rec[g]:
+                    off = g_off[g] if g < G else n_neuron + in_off[g - G]
+                    for t in range(gstart[g], gstart[g + 1]):
+                        r = n_rec[0]
+                        rec_step[r] = step
+                        rec_b[r] = b
+                        rec_i[r] = sl[t] - off
+                        rec_g[r] = g
+                        n_rec[0] = r + 1
     return k
 
 
@@ -245,7 +271,6 @@ class NumbaRunner:
         for g, off in zip(ng, self.g_off):
             for v, name in enumerate(g.state_vars):
                 self.S[v, :, off:off + g.n] = state[g.name][name]
-        self.spk = np.zeros((B, self.n_neuron + self.n_in), dtype=np.bool_)
         glob = {g.name: int(o) for g, o in zip(ng, self.g_off)}
         glob.update({g.name: self.n_neuron + int(o) for g, o in zip(ig, self.in_off)})
         self.group_index = {g.name: k for k, g in enumerate([*ng, *ig])}
@@ -370,7 +395,7 @@ class NumbaRunner:
         parts = []
         done = 0
         while done < k:
-            s = _run(start + done, k - done, self.S, self.spk, self.g_model, self.g_coef,
+            s = _run(start + done, k - done, self.S, self.g_model, self.g_coef,
                      self.g_off, self.g_n, g_cur, cur_const, cur_tv[done:] if tv else cur_tv,
                      self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre,
                      self.p_post, self.p_var, self.p_ptr, self.p_delayed, self.indptr,

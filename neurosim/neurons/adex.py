@@ -19,7 +19,7 @@ from neurosim.neurons.base import (
     check_time_constant,
     check_voltage,
     exp,
-    timestep,
+    hold_steps,
     where,
 )
 from neurosim.units import ms, mV, nA, nS, pF
@@ -113,6 +113,6 @@ def adex_step(state: AdExState, i_in: Any, params: AdExParams, dt: float
     spikes = (v_new >= p.v_peak) & (ref <= 0)
     v_new = where(spikes, p.v_reset, v_new)
     w_new = where(spikes, w_new + p.b, w_new)
-    ref = where(spikes, float(timestep(p.t_ref, dt)), ref)
+    ref = where(spikes, hold_steps(p.t_ref, dt), ref)
     f_e, f_i = 1.0 - dt / p.tau_e, 1.0 - dt / p.tau_i
     return spikes, AdExState(v_new, w_new, state.i_e * f_e, state.i_i * f_i, ref)

@@ -83,6 +83,6 @@ def alif_step(state: ALIFState, i_in: Any, params: ALIFParams, dt: float
     a = state.a * math.exp(-dt / params.tau_a)
     spikes = (v >= params.v_thresh + a) & (ref <= 0)
     v = where(spikes, params.v_reset, v)
-    ref = where(spikes, float(c.n_ref), ref)
+    ref = where(spikes, c.n_ref, ref)
     a = where(spikes, a + params.delta_a, a)
     return spikes, ALIFState(v, state.i_e * c.a_e, state.i_i * c.a_i, a, ref)

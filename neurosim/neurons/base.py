@@ -35,6 +35,13 @@ def timestep(t: float, dt: float) -> int:
     return int(math.floor((t + 1e-3 * dt) / dt))
 
 
+def hold_steps(t_ref: float, dt: float) -> float:
+    """Refractory counter set at a spike: the membrane is held for the ``n - 1`` steps after
+    the spike step, where ``n = timestep(t_ref, dt)``, so integration resumes at step
+    ``k + n`` for a spike at step ``k`` (time ``t_spike + t_ref``; Brian2's convention)."""
+    return float(max(timestep(t_ref, dt) - 1, 0))
+
+
 def check_finite(owner: str, name: str, value: Any) -> None:
     """Raise ValueError when ``value`` is not a finite real number."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):

@@ -106,7 +106,8 @@ class SpikeGeneratorGroup:
     ----------
     n : number of sources.
     indices : int array ``(S,)`` of source indices in ``[0, n)``.
-    times : array ``(S,)`` of spike times (s, >= 0); each is rounded to the nearest step.
+    times : array ``(S,)`` of spike times (s, >= 0); a spike is emitted in the step that
+        contains its time: ``floor((t + 1e-3 dt) / dt)`` (Brian2's rule).
     name : unique name in the network.
 
     The same spikes are given to every batch copy. A source may spike at most once per step.
@@ -136,7 +137,7 @@ class SpikeGeneratorGroup:
         self._dt: float | None = None
 
     def check_dt(self, dt: float) -> None:
-        steps = np.floor(self.times / dt + 0.5).astype(np.int64)
+        steps = np.floor((self.times + 1e-3 * dt) / dt).astype(np.int64)
         key = steps * self.n + self.indices
         if np.unique(key).size != key.size:
             raise ValueError("SpikeGeneratorGroup has a source spiking twice in one step "

@@ -23,7 +23,7 @@ from neurosim.neurons.base import (
     check_time_constant,
     check_voltage,
     exp,
-    timestep,
+    hold_steps,
     where,
 )
 from neurosim.units import Mohm, ms, mV
@@ -105,7 +105,7 @@ class LIFCoefficients(NamedTuple):
     a_i: float
     k_e: float
     k_i: float
-    n_ref: int
+    n_ref: float  #: refractory counter value set at a spike (see ``hold_steps``)
 
 
 def _kernel(r_m: float, tau_s: float, tau_m: float, dt: float) -> float:
@@ -124,7 +124,7 @@ def lif_coefficients(params: LIFParams, dt: float) -> LIFCoefficients:
         a_i=math.exp(-dt / params.tau_i),
         k_e=_kernel(params.r_m, params.tau_e, params.tau_m, dt),
         k_i=_kernel(params.r_m, params.tau_i, params.tau_m, dt),
-        n_ref=timestep(params.t_ref, dt),
+        n_ref=hold_steps(params.t_ref, dt),
     )
 
 
@@ -139,7 +139,8 @@ def lif_step(state: LIFState, i_in: Any, params: LIFParams, dt: float
 
     integrated exactly over the step (``i_in`` constant during the step; Rotter & Diesmann
     1999). While ``ref > 0`` the membrane is held (the synaptic currents still decay). Then
-    ``v >= v_thresh`` emits a spike, sets ``v = v_reset`` and ``ref = round(t_ref / dt)``.
+    ``v >= v_thresh`` emits a spike and sets ``v = v_reset``; the membrane is held until
+    ``t_spike + t_ref`` (``ref = round(t_ref / dt) - 1`` further steps; Brian2's rule).
 
     Parameters
     ----------
@@ -162,7 +163,7 @@ def lif_step(state: LIFState, i_in: Any, params: LIFParams, dt: float
     ref = where(free, state.ref, state.ref - 1.0)
     spikes = (v >= params.v_thresh) & (ref <= 0)
     v = where(spikes, params.v_reset, v)
-    ref = where(spikes, float(c.n_ref), ref)
+    ref = where(spikes, c.n_ref, ref)
     return spikes, LIFState(v, state.i_e * c.a_e, state.i_i * c.a_i, ref)
 
 
@@ -233,7 +234,7 @@ def lif_cond_step(state: LIFCondState, i_in: Any, params: LIFCondParams, dt: flo
     as in :func:`lif_step`. Shapes: any ``S``; returns ``(spikes, new_state)``.
     """
     params.check_dt(dt)
-    n_ref = float(timestep(params.t_ref, dt))
+    n_ref = hold_steps(params.t_ref, dt)
     r = params.r_m
     g_tot = 1.0 + r * (state.g_e + state.g_i)
     v_inf = (params.v_rest + r * (state.g_e * params.e_e + state.g_i * params.e_i + i_in)) / g_tot

@@ -1,0 +1,1 @@
+"""Interoperability with other simulators (Brian2). Submodules import their peer lazily."""
