@@ -110,6 +110,14 @@ def run_suite(
     device: str = "auto",
     progress: bool = True,
     on_row: RowCallback | None = None,
+    *,
+    store: Any = None,
+    resume: bool = True,
+    task_grid: dict[str, dict[str, Sequence[Any]]] | None = None,
+    learner_grid: dict[str, dict[str, Sequence[Any]]] | None = None,
+    scheduler: str | None = None,
+    local_workers: int | None = None,
+    threads: int | None = None,
 ) -> list[dict[str, Any]]:
     """Run every (task, learner, seed) cell; returns one row per cell.
 
@@ -122,40 +130,95 @@ def run_suite(
     task_params, learner_params : dict, optional
         Per-name keyword arguments, e.g. ``{"lstm": {"hidden_size": 16}}``.
     progress : bool
-        Show a tqdm progress bar (only when stderr is a terminal).
+        Progress bar on a terminal (one line per cell otherwise), on stderr.
     on_row : callable, optional
-        Called with each finished row (e.g. to store it at once).
+        Called with each newly computed row.
+    store : str, Path or ResultStore, optional
+        SQLite results store: each row is written when it finishes; with ``resume`` the
+        cells already stored as finished are read back instead of run.
+    task_grid, learner_grid : dict, optional
+        Parameter grids, e.g. ``{"lstm": {"hidden_size": [8, 16]}}`` (see
+        :func:`comparisons.sweep.expand`).
+    scheduler, local_workers : optional
+        Run the cells on a Dask scheduler at this address, or on a ``LocalCluster`` with
+        this many worker processes (see :func:`comparisons.sweep.run_cells`).
+    threads : int, optional
+        torch threads per cell (``None``: leave as is in-process, 1 on Dask workers).
     """
-    from comparisons.learners import list_learners
-    from comparisons.tasks import list_tasks
-    from comparisons.validation import check_choice
+    from comparisons.sweep import expand, run_cells
 
-    for t in tasks:
-        check_choice("task", t, list_tasks())
-    for name in learners:
-        check_choice("learner", name, list_learners())
-    seeds = [check_int("seed", s, low=0) for s in seeds]
-    cells = [(t, lname, s) for t in tasks for lname in learners for s in seeds]
-    rows: list[dict[str, Any]] = []
-    bar = _progress(len(cells), progress)
-    for t, lname, s in cells:
-        if bar is not None:
-            bar.set_postfix_str(f"{t} / {lname} / seed {s}")
-        row = run_cell(t, lname, s, (task_params or {}).get(t), (learner_params or {}).get(
-            lname), device=device)
-        rows.append(row)
-        if on_row is not None:
-            on_row(row)
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    return rows
+    cells = expand(tasks, learners, seeds, task_params, learner_params, task_grid,
+                   learner_grid, device=device)
+    if threads is None and (scheduler is not None or local_workers is not None):
+        threads = 1
+    return run_cells(cells, store=store, scheduler=scheduler, local_workers=local_workers,
+                     threads=threads, progress=progress, on_row=on_row, resume=resume)
 
 
-def _progress(total: int, enabled: bool):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
+#: tasks whose sequence length is one parameter: (task, parameter, length -> value)
+_PROBE_TASKS: tuple[tuple[str, str, Callable[[int], int]], ...] = (
+    ("adding", "length", lambda T: T),
+    ("temporal_xor", "n_triples", lambda T: max(1, T // 3)),
+    ("binary_addition", "train_bits", lambda T: max(1, T - 3)),
+    ("spike_patterns", "length", lambda T: T),
+    ("mackey_glass", "length", lambda T: T),
+)
 
-    return tqdm(total=total, desc="cells", unit="cell", disable=not sys.stderr.isatty())
+
+def measure_train_memory(
+    learner: str,
+    lengths: Sequence[int] = (25, 50, 100),
+    learner_params: dict[str, Any] | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+) -> list[dict[str, Any]]:
+    """Training memory per sample of ``learner`` at several sequence lengths.
+
+    Fits the learner (one epoch where it has an ``epochs`` setting, 8 training sequences)
+    on the first task of ``adding, temporal_xor, binary_addition, spike_patterns,
+    mackey_glass`` that it supports, at each length, and records
+    ``FitInfo.train_memory_bytes`` through the learner's public API. BPTT learners store
+    every step's activations (bytes grow linearly with T); learners with local or online
+    readouts keep a state whose size does not depend on T.
+
+    Returns
+    -------
+    list of dict
+        One record per length: ``learner``, ``learner_hash``, ``probe_task``, ``length``
+        (the actual T of the training sequences), ``train_memory_bytes``, ``status``, ``error``.
+    """
+    import inspect
+
+    cls = get_learner_class(learner)
+    lparams = dict(learner_params or {})
+    lhash = config_hash("", {}, learner, lparams, 0)
+    accepted = inspect.signature(cls.__init__).parameters
+    if "epochs" in accepted:
+        lparams["epochs"] = 1
+    base = {"learner": learner, "learner_hash": lhash, "learner_config": dict(
+        learner_params or {})}
+    choice = None
+    for tname, pname, conv in _PROBE_TASKS:
+        if cls.supports(get_task(tname))[0]:
+            choice = (tname, pname, conv)
+            break
+    if choice is None:
+        return [{**base, "probe_task": None, "length": int(T), "train_memory_bytes": None,
+                 "status": "skipped", "error": "supports none of the probe tasks "
+                 + ", ".join(t for t, _, _ in _PROBE_TASKS)} for T in lengths]
+    tname, pname, conv = choice
+    out = []
+    for T in lengths:
+        T = check_int("length", T, low=2)
+        rec = {**base, "probe_task": tname, "length": T, "train_memory_bytes": None,
+               "status": "ok", "error": None}
+        try:
+            task = get_task(tname, **{pname: conv(T), "n_train": 8, "n_test": 2})
+            data = task.make(seed)
+            rec["length"] = int(data.train.x.shape[0])
+            info = cls(seed=seed, device=device, **lparams).fit(task, data)
+            rec["train_memory_bytes"] = int(info.train_memory_bytes)
+        except Exception:  # noqa: BLE001 - recorded, like a failing cell
+            rec.update(status="failed", error=traceback.format_exc())
+        out.append(rec)
+    return out
