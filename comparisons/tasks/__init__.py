@@ -82,24 +82,30 @@ def get_task(
     return EncodedTask(task, encoding, steps_per_value, encoding_options)
 
 
-def describe(measure: bool = False, seed: int = 0) -> list[dict[str, Any]]:
+def describe(
+    measure: bool = False, seed: int = 0, task_params: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """One row per registered task: name, target, output, metric, direction, chance, text.
 
     ``chance`` is the theoretical statement (``Task.chance_note``); with ``measure=True``
-    each task is also generated with its default (quick) settings and ``chance_measured``
-    holds the constant predictor's headline metric on the test split (takes a few seconds,
-    MNIST-1D generation dominates).
+    each task is also generated (default quick settings, updated by ``task_params[name]``)
+    and ``chance_measured`` holds the constant predictor's headline metric on the test split
+    (a few seconds with the defaults; MNIST-1D generation dominates).
     """
+    task_params = task_params or {}
+    for name in task_params:
+        check_choice("task", name, TASKS)
     rows = []
     for name in list_tasks():
         cls = TASKS[name]
         row: dict[str, Any] = {
             "name": name, "target": cls.target, "output": cls.output, "metric": cls.metric,
             "higher_is_better": cls.higher_is_better, "chance": cls.chance_note,
+            "spiking_input": cls.spiking_input,
             "description": cls.description,
         }
         if measure:
-            task = cls()
+            task = cls(**task_params.get(name, {}))
             row["chance_measured"] = task.chance(task.make(seed).test)[cls.metric]
         rows.append(row)
     return rows

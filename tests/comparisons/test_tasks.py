@@ -194,7 +194,8 @@ def test_full_settings_construct_every_task():
 
 
 def test_describe_measured_chance_agrees_with_theory():
-    rows = {r["name"]: r for r in describe(measure=True, seed=0)}
+    small = {"mnist1d": dict(num_samples=1000), "adding": dict(length=10, n_train=1)}
+    rows = {r["name"]: r for r in describe(measure=True, seed=0, task_params=small)}
     assert abs(rows["adding"]["chance_measured"] - 1 / 6) < 0.03
     assert rows["mackey_glass"]["chance_measured"] == pytest.approx(1.0)
     assert abs(rows["temporal_xor"]["chance_measured"] - 0.5) < 0.03
@@ -202,3 +203,5 @@ def test_describe_measured_chance_agrees_with_theory():
         assert 0.1 <= rows[name]["chance_measured"] < 0.15  # majority of 10 ~balanced classes
     assert rows["spike_patterns"]["chance_measured"] == pytest.approx(1 / 5)
     assert "chance_measured" in format_table(list(rows.values()))
+    with pytest.raises(ValueError, match="unknown task 'addng'"):
+        describe(measure=True, task_params={"addng": {}})

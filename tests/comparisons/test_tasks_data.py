@@ -200,3 +200,16 @@ def test_mnist1d_logistic_regression_reaches_published_accuracy():
     acc = clf.score(d.test.x[:, :, 0].T, d.test.y)
     # binomial sd of an accuracy on 1000 test samples is ~0.015
     assert abs(acc - 0.32) < 0.04
+
+
+def test_associative_recall_through_a_hopfield_network():
+    """A memory model reads the patterns from the training split and recalls test cues."""
+    hop = pytest.importorskip("neurosim.memory.hopfield")
+    for seed in SEEDS:
+        task = AssociativeRecall(n_patterns=3, n_bits=100, noise=0.1, n_train=3, n_test=50)
+        d = task.make(seed)
+        net = hop.HopfieldNetwork(rule="hebbian", random_state=seed)
+        net.fit(patterns_from_split(d.train))
+        s = task.score(net.recall(cues(d.test)), d.test)
+        # load 0.03 << 0.138 and 10 % noise: retrieval is essentially perfect
+        assert s["accuracy"] > 0.99
