@@ -46,7 +46,15 @@ from .sampling import (
     rbm_log_partition_exact,
 )
 
-__all__ = ["AUTO_EXACT_UNITS", "RBM", "RBMParams", "cd_gradient", "learning_rate_factor"]
+__all__ = [
+    "AUTO_EXACT_UNITS",
+    "RBM",
+    "RBMParams",
+    "augment",
+    "cd_gradient",
+    "cd_gradient_augmented",
+    "learning_rate_factor",
+]
 
 #: ``method="auto"`` computes log Z exactly when the smaller layer has at most this many units.
 AUTO_EXACT_UNITS = 20
@@ -112,6 +120,97 @@ class RBMParams:
                                  f"{self.binarize!r}")
 
 
+def augment(W: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    r"""Pack an RBM into one matrix :math:`\tilde W = \begin{pmatrix} W & b \\ c^\top & 0
+    \end{pmatrix}` of shape (n_visible + 1, n_hidden + 1).
+
+    With a constant 1 appended to ``v`` and ``h``, :math:`\tilde v^\top \tilde W_{:, :n_h} =
+    c + W^\top v` and :math:`\tilde W_{:n_v, :} \tilde h = b + W h`, and the CD statistics
+    of weights and both biases come out of one outer product (fewer, larger operations).
+    """
+    Wa = torch.zeros((W.shape[0] + 1, W.shape[1] + 1), dtype=W.dtype, device=W.device)
+    Wa[:-1, :-1] = W
+    Wa[:-1, -1] = b
+    Wa[-1, :-1] = c
+    return Wa
+
+
+def _with_ones(x: torch.Tensor) -> torch.Tensor:
+    return torch.cat([x, torch.ones((x.shape[0], 1), dtype=x.dtype, device=x.device)], 1)
+
+
+def _visible_given_hidden(ha, Wv, visible, generator, out):
+    mean_v = ha @ Wv.T
+    if visible == "binary":
+        torch.bernoulli(mean_v.sigmoid_(), generator=generator, out=out)
+    else:
+        out.copy_(mean_v.add_(torch.randn(mean_v.shape, generator=generator,
+                                          dtype=mean_v.dtype, device=mean_v.device)))
+
+
+def cd_gradient_augmented(
+    v0a: torch.Tensor,
+    Wa: torch.Tensor,
+    k: int,
+    generator: torch.Generator | None = None,
+    visible: str = "binary",
+    chain: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Contrastive-divergence gradient of a mini-batch in the packed form of :func:`augment`.
+
+    .. math::
+
+        \Delta\tilde W = \tfrac1m\,\tilde v_0^\top \tilde p(h\mid v_0)
+        - \tfrac1{m_k}\,\tilde v_k^\top \tilde p(h\mid v_k)
+
+    i.e. :math:`\Delta W = \langle v h^\top\rangle_0 - \langle v h^\top\rangle_k`,
+    :math:`\Delta b = \langle v\rangle_0 - \langle v\rangle_k`,
+    :math:`\Delta c = \langle h\rangle_0 - \langle h\rangle_k` (the corner entry is 0).
+    :math:`v_k` comes from ``k`` block-Gibbs steps :math:`h \sim \sigma(c + W^\top v)`,
+    :math:`v \sim \sigma(b + W h)` (or :math:`\mathcal N(b + Wh, I)`) started at the data
+    (CD-k, Hinton 2002) or at the persistent chain (PCD, Tieleman 2008).
+
+    Parameters
+    ----------
+    v0a : (m, n_visible + 1) tensor
+        Data mini-batch with a column of ones appended.
+    Wa : (n_visible + 1, n_hidden + 1) tensor
+        Packed parameters (see :func:`augment`).
+    k : int
+        Gibbs steps.
+    chain : (m_k, n_visible + 1) tensor, optional
+        Persistent fantasy particles (ones column included); updated **in place** (PCD).
+
+    Returns
+    -------
+    dWa : (n_visible + 1, n_hidden + 1) tensor
+        Gradient estimate in packed form.
+    vka : (m_k, n_visible + 1) tensor
+        Negative-phase visible states (``chain`` itself for PCD).
+    """
+    n_v, n_h = Wa.shape[0] - 1, Wa.shape[1] - 1
+    Wh, Wv = Wa[:, :n_h], Wa[:n_v, :]
+    m = v0a.shape[0]
+    ph0a = torch.ones((m, n_h + 1), dtype=Wa.dtype, device=Wa.device)
+    torch.sigmoid(v0a @ Wh, out=ph0a[:, :n_h])
+    if chain is None:
+        vka = torch.ones((m, n_v + 1), dtype=Wa.dtype, device=Wa.device)
+        ha = torch.bernoulli(ph0a, generator=generator)  # ones column stays 1
+        steps = range(k)
+    else:
+        vka = chain
+        ha = torch.ones((chain.shape[0], n_h + 1), dtype=Wa.dtype, device=Wa.device)
+        steps = range(k)
+    for step in steps:
+        if chain is not None or step > 0:
+            torch.bernoulli((vka @ Wh).sigmoid_(), generator=generator, out=ha[:, :n_h])
+        _visible_given_hidden(ha, Wv, visible, generator, vka[:, :n_v])
+    phka = torch.ones((vka.shape[0], n_h + 1), dtype=Wa.dtype, device=Wa.device)
+    torch.sigmoid(vka @ Wh, out=phka[:, :n_h])
+    dWa = torch.addmm(v0a.T @ ph0a, vka.T, phka, beta=1.0 / m, alpha=-1.0 / vka.shape[0])
+    return dWa, vka
+
+
 def cd_gradient(
     v0: torch.Tensor,
     W: torch.Tensor,
@@ -122,16 +221,13 @@ def cd_gradient(
     visible: str = "binary",
     chain: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    r"""Contrastive-divergence estimate of the mean log-likelihood gradient of a mini-batch.
+    r"""Contrastive-divergence gradient in unpacked form (calls :func:`cd_gradient_augmented`).
 
     .. math::
 
         \Delta W = \tfrac1m\big(v_0^\top p(h\mid v_0) - v_k^\top p(h\mid v_k)\big),\quad
         \Delta b = \overline{v_0 - v_k},\quad
         \Delta c = \overline{p(h\mid v_0) - p(h\mid v_k)}
-
-    where :math:`v_k` comes from ``k`` block-Gibbs steps started at the data (CD-k, Hinton 2002)
-    or, when ``chain`` is given, at the persistent fantasy particles (PCD, Tieleman 2008).
 
     Parameters
     ----------
@@ -141,42 +237,17 @@ def cd_gradient(
     k : int
         Number of Gibbs steps.
     chain : (n_chains, n_visible) tensor, optional
-        Persistent negative-phase visible states (PCD).
+        Persistent negative-phase visible states (PCD); not modified.
 
     Returns
     -------
-    dW : (n_visible, n_hidden) tensor
-    db : (n_visible,) tensor
-    dc : (n_hidden,) tensor
-    vk : tensor
+    dW, db, dc : gradient estimates, shaped like W, b, c
+    vk : (m or n_chains, n_visible) tensor
         The negative-phase visible states (the new persistent chain for PCD).
     """
-    m = v0.shape[0]
-    ph0 = torch.sigmoid(torch.addmm(c, v0, W))
-    if chain is None:
-        h = torch.bernoulli(ph0, generator=generator)
-        vk, _ = _down_up(h, W, b, c, k, generator, visible)
-    else:
-        vk, _ = rbm_gibbs(chain, W, b, c, k, generator, visible)
-    phk = torch.sigmoid(torch.addmm(c, vk, W))
-    mk = vk.shape[0]
-    dW = torch.addmm(v0.T @ ph0, vk.T, phk, beta=1.0 / m, alpha=-1.0 / mk)
-    db = v0.mean(0) - vk.mean(0)
-    dc = ph0.mean(0) - phk.mean(0)
-    return dW, db, dc, vk
-
-
-def _down_up(h, W, b, c, k, generator, visible):
-    for step in range(k):
-        mean_v = torch.addmm(b, h, W.T)
-        if visible == "binary":
-            v = torch.bernoulli(torch.sigmoid(mean_v), generator=generator)
-        else:
-            v = mean_v + torch.randn(mean_v.shape, generator=generator, dtype=mean_v.dtype,
-                                     device=mean_v.device)
-        if step < k - 1:
-            h = torch.bernoulli(torch.sigmoid(torch.addmm(c, v, W)), generator=generator)
-    return v, h
+    dWa, vka = cd_gradient_augmented(_with_ones(v0), augment(W, b, c), k, generator, visible,
+                                     None if chain is None else _with_ones(chain))
+    return dWa[:-1, :-1], dWa[:-1, -1], dWa[-1, :-1], vka[:, :-1]
 
 
 class RBM(TransformerMixin, BaseEstimator):
@@ -327,20 +398,21 @@ class RBM(TransformerMixin, BaseEstimator):
     def _train(self, A: np.ndarray, prm: RBMParams, n_epochs: int) -> None:
         dev = self._device()
         g = self._gen()
-        X = torch.as_tensor(A, dtype=torch.float32, device=dev)
-        W, b, c = (t.clone() for t in self._tensors())
-        if self._velocity is None:
-            self._velocity = (torch.zeros_like(W), torch.zeros_like(b), torch.zeros_like(c))
-        vW, vb, vc = (t.to(dev) for t in self._velocity)
+        X = _with_ones(torch.as_tensor(A, dtype=torch.float32, device=dev))
+        Wa = augment(*self._tensors())
+        n_v, n_h = A.shape[1], prm.n_components
+        if self._velocity is None or self._velocity.shape != Wa.shape:
+            self._velocity = torch.zeros_like(Wa)
+        vel = self._velocity.to(dev)
         chain = None
         if prm.persistent:
             chain = self._chain
-            if chain is None or chain.shape != (prm.batch_size, A.shape[1]):
+            if chain is None or chain.shape != (prm.batch_size, n_v + 1):
                 idx = torch.randint(X.shape[0], (prm.batch_size,), generator=g, device=dev)
                 chain = X[idx].clone()
             chain = chain.to(dev)
-        n, bs, mom = X.shape[0], prm.batch_size, prm.momentum
-        work = min(bs, n) * W.numel()
+        n, bs, mom, wd = X.shape[0], prm.batch_size, prm.momentum, prm.weight_decay
+        work = min(bs, n) * Wa.numel()
         with torch.inference_mode(), few_threads_for_small_work(work, dev):
             for _ in range(n_epochs):
                 t0 = time.perf_counter()
@@ -348,31 +420,26 @@ class RBM(TransformerMixin, BaseEstimator):
                                                               prm.n_iter)
                 Xs = X[torch.randperm(n, generator=g, device=dev)]
                 for s in range(0, n, bs):
-                    v0 = Xs[s:s + bs]
-                    dW, db, dc, vk = cd_gradient(v0, W, b, c, prm.k, g, prm.visible, chain)
-                    if chain is not None:
-                        chain = vk
-                    if prm.weight_decay:
-                        dW.add_(W, alpha=-prm.weight_decay)
-                    vW.mul_(mom).add_(dW, alpha=lr)
-                    vb.mul_(mom).add_(db, alpha=lr)
-                    vc.mul_(mom).add_(dc, alpha=lr)
-                    W.add_(vW)
-                    b.add_(vb)
-                    c.add_(vc)
+                    dWa, _ = cd_gradient_augmented(Xs[s:s + bs], Wa, prm.k, g, prm.visible,
+                                                   chain)
+                    if wd:
+                        dWa[:n_v, :n_h].add_(Wa[:n_v, :n_h], alpha=-wd)
+                    vel.mul_(mom).add_(dWa, alpha=lr)
+                    Wa.add_(vel)
                 self.n_epochs_ += 1
-                if not (torch.isfinite(W).all() and torch.isfinite(b).all()):
+                if not torch.isfinite(Wa).all():
                     raise FloatingPointError(
                         f"RBM training diverged in epoch {self.n_epochs_} (non-finite "
                         f"weights); lower learning_rate (now {prm.learning_rate})")
                 if self.verbose:
-                    err = self._reconstruction_error(Xs, W, b, c, prm.visible)
+                    W, b, c = Wa[:-1, :-1], Wa[:-1, -1], Wa[-1, :-1]
+                    err = self._reconstruction_error(Xs[:, :-1], W, b, c, prm.visible)
                     print(f"[RBM] epoch {self.n_epochs_}: reconstruction error {err:.4f}, "
                           f"{time.perf_counter() - t0:.3f} s")
-        self.components_ = W.T.cpu().numpy().copy()
-        self.intercept_visible_ = b.cpu().numpy().copy()
-        self.intercept_hidden_ = c.cpu().numpy().copy()
-        self._velocity = (vW, vb, vc)
+        self.components_ = Wa[:-1, :-1].T.cpu().numpy().copy()
+        self.intercept_visible_ = Wa[:-1, -1].cpu().numpy().copy()
+        self.intercept_hidden_ = Wa[-1, :-1].cpu().numpy().copy()
+        self._velocity = vel
         self._chain = chain
         self._log_z_cache = {}
 
