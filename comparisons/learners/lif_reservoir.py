@@ -65,7 +65,7 @@ class LIFReservoir(Learner):
 
     def __init__(self, seed: int = 0, device: str = "auto", n_neurons: int = 400,
                  p_connect: float = 0.1, steps_per_input: int = 10, dt: float = 1e-3,
-                 input_scale: float = 0.4e-9, bias_current: float = 0.12e-9,
+                 input_scale: float = 1.0e-9, bias_current: float = 0.12e-9,
                  w_exc: float = 0.15e-9, w_inh: float = -0.6e-9, tau_readout: float = 0.02,
                  ridge: float = 1e-2, batch_size: int = 500) -> None:
         super().__init__(seed=seed, device=device)
