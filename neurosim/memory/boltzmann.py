@@ -288,6 +288,12 @@ class BoltzmannMachine(BaseEstimator):
         self.device = device
         self.random_state = random_state
 
+    def __getstate__(self):
+        # torch.Generator cannot be pickled; a fresh one is made from random_state on demand
+        state = super().__getstate__()
+        state.pop("_generator", None)
+        return state
+
     # -- helpers ---------------------------------------------------------------------------
     def _params(self) -> BMParams:
         return BMParams(self.n_hidden, self.learning_rate, self.n_iter, self.method,

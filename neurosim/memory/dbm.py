@@ -235,6 +235,12 @@ class DBM(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __getstate__(self):
+        # torch.Generator cannot be pickled; a fresh one is made from random_state on demand
+        state = super().__getstate__()
+        state.pop("_generator", None)
+        return state
+
     def _params(self) -> DBMParams:
         nc = self.n_components
         return DBMParams(tuple(nc) if isinstance(nc, list) else nc, self.learning_rate,

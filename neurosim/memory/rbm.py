@@ -326,6 +326,12 @@ class RBM(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __getstate__(self):
+        # torch.Generator cannot be pickled; a fresh one is made from random_state on demand
+        state = super().__getstate__()
+        state.pop("_generator", None)
+        return state
+
     # -- helpers ---------------------------------------------------------------------------
     def _params(self) -> RBMParams:
         return RBMParams(self.n_components, self.visible, self.learning_rate, self.n_iter,

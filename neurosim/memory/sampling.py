@@ -483,7 +483,8 @@ def bm_gibbs(
 
 def _gibbs_sweeps(s, W, b, free, beta, n_sweeps, generator):
     for _ in range(n_sweeps):
-        order = free[torch.randperm(free.numel(), generator=generator, device="cpu")
+        dev = generator.device if generator is not None else free.device
+        order = free[torch.randperm(free.numel(), generator=generator, device=dev)
                      .to(free.device)]
         u = torch.rand((free.numel(), s.shape[0]), generator=generator, dtype=s.dtype,
                        device=s.device)
