@@ -17,6 +17,7 @@ Both are exercised against the per-step autograd reference in ``tests/backprop/t
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -275,8 +276,10 @@ class SpikeLinear(torch.autograd.Function):
             ctx.csc = (colptr, rows, cval)
             bias = None  # already added
         else:  # GPU / other dtypes: torch's CSR product
-            xs = x.detach().to_sparse_csr()
-            out = torch.sparse.mm(xs, weight.detach().t())
+            with warnings.catch_warnings():  # "sparse CSR support is in beta"
+                warnings.simplefilter("ignore", UserWarning)
+                xs = x.detach().to_sparse_csr()
+                out = torch.sparse.mm(xs, weight.detach().t())
             ctx.csc = None
         if bias is not None:
             out += bias.detach()
@@ -297,8 +300,10 @@ class SpikeLinear(torch.autograd.Function):
                 _gather_rows(colptr, rows, cval, gn, gt)
                 g_w = torch.from_numpy(gt).t()
             else:
-                xts = x.detach().t().to_sparse_csr()
-                g_w = torch.sparse.mm(xts, g).t()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    xts = x.detach().t().to_sparse_csr()
+                    g_w = torch.sparse.mm(xts, g).t()
         if ctx.has_bias and ctx.needs_input_grad[2]:
             g_b = g.sum(0)
         return g_x, g_w, g_b
