@@ -151,12 +151,23 @@ class ResultStore:
             self._conn = sqlite3.connect(str(self.path), timeout=self.timeout,
                                          isolation_level=None)
             self._conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"could not switch to WAL (got {mode})")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise _explain(exc, self.path, "open it for writing") from exc
+        delay = 0.05
+        for attempt in range(self.retries + 1):
+            try:  # switching to WAL needs a moment of exclusive access
+                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise sqlite3.OperationalError(f"could not switch to WAL (got {mode})")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                break
+            except sqlite3.Error as exc:
+                if "locked" in str(exc).lower() and attempt < self.retries:
+                    time.sleep(delay * (1 + random.random()))
+                    delay = min(delay * 2, 2.0)
+                    continue
+                self.close()
+                raise _explain(exc, self.path, "open it for writing") from exc
         self._transact(self._create_schema, "create its tables")
         self._check_schema()
 
