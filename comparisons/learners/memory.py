@@ -1,0 +1,213 @@
+"""Associative-memory learners for pattern completion: Hopfield (Hebbian / Storkey /
+pseudo-inverse), modern Hopfield (Ramsauer et al. 2020) and an RBM (CD-k) from
+:mod:`neurosim.memory`.
+
+They store the clean patterns found in the training targets
+(:func:`comparisons.tasks.associative.patterns_from_split`) and complete the test cues.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import numpy as np
+
+from comparisons.learners import register
+from comparisons.learners.base import FitInfo, Learner
+from comparisons.metrics.ops import add_memory_traffic
+from comparisons.tasks.base import Task, TaskData
+from comparisons.validation import check_choice, check_float, check_int
+
+
+class _MemoryLearner(Learner):
+    family: ClassVar[str] = "memory"
+
+    def __init__(self, seed: int = 0, device: str = "auto") -> None:
+        super().__init__(seed=seed, device=device)
+        self._model = None
+        self._n = 0
+        self.device_used = "cpu"
+
+    @classmethod
+    def supports(cls, task: Task) -> tuple[bool, str]:
+        if task.name != "associative_recall":
+            return False, "an associative memory completes stored patterns (associative_recall)"
+        return True, ""
+
+    def _patterns(self, data: TaskData) -> np.ndarray:
+        from comparisons.tasks.associative import patterns_from_split
+
+        return patterns_from_split(data.train)
+
+    def _cues(self, x: np.ndarray) -> np.ndarray:
+        from comparisons.tasks.associative import cues
+        from comparisons.tasks.base import Split
+
+        return cues(Split(x=np.asarray(x, np.float32), y=np.zeros((x.shape[1], 1))))
+
+    def artifacts(self) -> dict:
+        w = getattr(self, "_weights_for_hist", None)
+        return {} if w is None else {"weights": np.asarray(w).ravel()}
+
+
+HOPFIELD_SCORECARD = {
+    "local_learning": True, "no_weight_transport": True, "no_derivative_feedback": True,
+    "no_clocked_phases": True, "binary_spikes": True, "no_target_outputs": True,
+    "online_in_time": True,
+}
+
+
+@register
+class HopfieldLearner(_MemoryLearner):
+    """Classical ±1 Hopfield network; asynchronous recall to a fixed point.
+
+    Parameters
+    ----------
+    rule : {"hebbian", "storkey", "pseudo_inverse"}
+        The pseudo-inverse rule is not local (it inverts the pattern overlap matrix); the
+        scorecard says so.
+    """
+
+    name: ClassVar[str] = "hopfield"
+    scorecard: ClassVar[dict[str, bool]] = HOPFIELD_SCORECARD
+
+    def __init__(self, seed: int = 0, device: str = "auto", rule: str = "hebbian",
+                 max_steps: int = 50) -> None:
+        super().__init__(seed=seed, device=device)
+        self.rule = check_choice("Hopfield rule", rule, ["hebbian", "storkey",
+                                                          "pseudo_inverse"])
+        self.max_steps = check_int("hopfield.max_steps", max_steps, low=1)
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from neurosim.memory import HopfieldNetwork
+
+        self.check_supports(task)
+        pats = self._patterns(data)
+        t0 = time.perf_counter()
+        self._model = HopfieldNetwork(rule=self.rule, update="async", max_steps=self.max_steps,
+                                      device="cpu", random_state=self.seed).fit(pats)
+        p, n = pats.shape
+        self._n = n
+        self._weights_for_hist = self._model.weights_[np.triu_indices(n, 1)]
+        # Hebbian / Storkey: one weight update per synapse per stored pattern
+        return FitInfo(wall_s=time.perf_counter() - t0, readout=self.rule,
+                       train_ops=add_memory_traffic({"plasticity_updates": float(n * n)}),
+                       train_memory_bytes=n * 8)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if self._model is None:
+            raise RuntimeError("hopfield: call fit() before predict()")
+        c = self._cues(x)
+        c = np.where(c == 0, 1.0, c)  # erased bits start at +1 (the dynamics fixes them)
+        states, info = self._model.recall(c, return_info=True)
+        n = self._n
+        sweeps = float(np.mean(info.steps + 1))  # +1: the final sweep that changes nothing
+        # each unit update sums N ±1-weighted inputs: accumulates, N per unit, N units a sweep
+        self.last_inference_ops = add_memory_traffic({"ac": sweeps * n * n,
+                                                      "neuron_updates": sweeps * n})
+        return (states > 0).astype(np.float32)
+
+    def param_count(self) -> int:
+        return self._n * self._n
+
+
+@register
+class ModernHopfieldLearner(_MemoryLearner):
+    """Modern Hopfield network (softmax attention over the stored patterns), one update."""
+
+    name: ClassVar[str] = "modern_hopfield"
+    scorecard: ClassVar[dict[str, bool]] = {**HOPFIELD_SCORECARD, "binary_spikes": False}
+
+    def __init__(self, seed: int = 0, device: str = "auto", beta: float = 1.0,
+                 max_steps: int = 1) -> None:
+        super().__init__(seed=seed, device=device)
+        self.beta = check_float("modern_hopfield.beta", beta, low=0.0, low_open=True)
+        self.max_steps = check_int("modern_hopfield.max_steps", max_steps, low=1)
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from neurosim.memory import ModernHopfield
+
+        self.check_supports(task)
+        pats = self._patterns(data)
+        t0 = time.perf_counter()
+        self._model = ModernHopfield(beta=self.beta, max_steps=self.max_steps,
+                                     device="cpu").fit(pats)
+        self._p, self._n = pats.shape
+        return FitInfo(wall_s=time.perf_counter() - t0, readout="store",
+                       train_ops=add_memory_traffic({"plasticity_updates": float(self._n)}),
+                       train_memory_bytes=self._n * 8)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if self._model is None:
+            raise RuntimeError("modern_hopfield: call fit() before predict()")
+        states = self._model.recall(self._cues(x))
+        p, n = self._p, self._n
+        # per update: similarities X^T xi (P x N MACs) and the weighted sum X p (P x N MACs)
+        self.last_inference_ops = add_memory_traffic({"mac": 2.0 * p * n * self.max_steps})
+        return (np.asarray(states) > 0).astype(np.float32)
+
+    def param_count(self) -> int:
+        return getattr(self, "_p", 0) * self._n
+
+
+@register
+class RBMLearner(_MemoryLearner):
+    """Binary RBM trained by CD-k on the clean training patterns; completion by mean-field
+    iterations v -> h -> v from the cue (erased bits start at 0.5)."""
+
+    name: ClassVar[str] = "rbm"
+    scorecard: ClassVar[dict[str, bool]] = {
+        # Hebbian positive phase minus anti-Hebbian negative phase: local, but symmetric
+        # weights are used in both directions and the two phases alternate.
+        "local_learning": True, "no_weight_transport": False, "no_derivative_feedback": True,
+        "no_clocked_phases": False, "binary_spikes": True, "no_target_outputs": True,
+        "online_in_time": True,
+    }
+
+    def __init__(self, seed: int = 0, device: str = "auto", n_hidden: int = 32,
+                 epochs: int = 50, learning_rate: float = 0.1, k: int = 1,
+                 mean_field_steps: int = 10) -> None:
+        super().__init__(seed=seed, device=device)
+        self.n_hidden = check_int("rbm.n_hidden", n_hidden, low=1)
+        self.epochs = check_int("rbm.epochs", epochs, low=1)
+        self.learning_rate = check_float("rbm.learning_rate", learning_rate, low=0.0,
+                                         low_open=True)
+        self.k = check_int("rbm.k", k, low=1)
+        self.mean_field_steps = check_int("rbm.mean_field_steps", mean_field_steps, low=1)
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from neurosim.memory.rbm import RBM
+
+        self.check_supports(task)
+        y = (np.asarray(data.train.y) >= 0.5).astype(np.float64)
+        t0 = time.perf_counter()
+        self._model = RBM(n_components=self.n_hidden, learning_rate=self.learning_rate,
+                          n_iter=self.epochs, k=self.k, device="cpu",
+                          random_state=self.seed).fit(y)
+        self._n = y.shape[1]
+        self._weights_for_hist = self._model.components_
+        nh = self.n_hidden
+        per_sample = self.epochs * (2 * self.k + 1) * self._n * nh  # Gibbs chain MACs
+        return FitInfo(wall_s=time.perf_counter() - t0, readout=f"CD-{self.k}",
+                       train_ops=add_memory_traffic({
+                           "mac": float(per_sample),
+                           "plasticity_updates": float(self.epochs * self._n * nh)}),
+                       train_memory_bytes=(self._n + nh) * 8 * 2)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if self._model is None:
+            raise RuntimeError("rbm: call fit() before predict()")
+        c = self._cues(x)
+        v = np.where(c > 0, 1.0, np.where(c < 0, 0.0, 0.5))
+        W = self._model.components_  # (H, N)
+        b, cb = self._model.intercept_visible_, self._model.intercept_hidden_
+        for _ in range(self.mean_field_steps):
+            h = 1.0 / (1.0 + np.exp(-(v @ W.T + cb)))
+            v = 1.0 / (1.0 + np.exp(-(h @ W + b)))
+        self.last_inference_ops = add_memory_traffic(
+            {"mac": 2.0 * self.mean_field_steps * self._n * self.n_hidden})
+        return v.astype(np.float32)
+
+    def param_count(self) -> int:
+        return self._n * self.n_hidden + self._n + self.n_hidden
