@@ -23,6 +23,7 @@ like neural networks. J. Physique Lett. 46, L359-L365 (pseudo-inverse / projecti
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -31,6 +32,7 @@ from typing import Any
 import numba
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "RULES",
@@ -282,11 +284,11 @@ def sync_step(weights: torch.Tensor, threshold: torch.Tensor, states: torch.Tens
     return _sign_keep(states @ weights.T - threshold, states, tol)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _async_kernel(wt, theta, states, fields, orders, tol):  # pragma: no cover - compiled
     n_batch, n = states.shape
     flips = np.zeros(n_batch, dtype=np.int64)
-    for b in numba.prange(n_batch):
+    for b in range(n_batch):
         for k in range(n):
             i = orders[b, k]
             a = fields[b, i] - theta[i]
@@ -319,9 +321,8 @@ def _splitmix64(state):  # pragma: no cover - compiled
     return nxt, z ^ (z >> np.uint64(31))
 
 
-@numba.njit(cache=True, parallel=True)
-def _async_run(wt, theta, states, fields, seeds, random_order, n_sweeps, tol,
-               steps, converged):  # pragma: no cover - compiled
+def _async_run_impl(wt, theta, states, fields, seeds, random_order, n_sweeps, tol,
+                    steps, converged):  # pragma: no cover - compiled
     """Up to ``n_sweeps`` sweeps per row; a sweep without flips marks the row converged.
 
     Random orders are Fisher-Yates shuffles driven by a per-row splitmix64 stream (``seeds``,
@@ -360,6 +361,18 @@ def _async_run(wt, theta, states, fields, seeds, random_order, n_sweeps, tol,
                 break
             steps[b] += 1
         seeds[b] = st
+
+
+_async_run_serial = numba.njit(cache=True)(_async_run_impl)
+_async_run_parallel = numba.njit(cache=True, parallel=True)(_async_run_impl)
+#: work (cues x N^2) above which threads are used; below it thread start-up and contention on a
+#: small, shared machine cost far more than they save (measured 30x on a loaded 2-core box)
+PARALLEL_WORK = 2e8
+
+
+def _threads_for(work: float):
+    """Context limiting BLAS/OpenMP (numpy, torch) to one thread for small problems."""
+    return contextlib.nullcontext() if work >= PARALLEL_WORK else threadpool_limits(1)
 
 
 def async_sweep(weights: np.ndarray, threshold: np.ndarray, states: np.ndarray,
@@ -527,8 +540,9 @@ class HopfieldNetwork:
         """Store patterns ``X`` of shape ``(P, N)`` (``±1``) with :attr:`rule`."""
         self._validate_settings()
         X = check_array(X, "patterns", binarize=self.binarize)
-        n = X.shape[1]
-        w = learn_weights(self._t(X), self.rule, self.zero_diagonal)
+        p, n = X.shape
+        with _threads_for(p * n * n * (1 if self.rule == "hebbian" else 4)):
+            w = learn_weights(self._t(X), self.rule, self.zero_diagonal)
         self._set_fitted(w, self._threshold_vector(n), X)
         return self
 
@@ -575,7 +589,8 @@ class HopfieldNetwork:
         limit = self.max_steps if max_steps is None else _check_int(
             "recall", "max_steps", max_steps, low=0)
         run = self._recall_async if self.update == "async" else self._recall_sync
-        S, info = run(S, limit)
+        with _threads_for(S.shape[0] * S.shape[1] ** 2):
+            S, info = run(S, limit)
         out = S.astype(np.int8) if not one else S[0].astype(np.int8)
         return (out, info) if return_info else out
 
@@ -605,7 +620,9 @@ class HopfieldNetwork:
             # unconverged rows have all done the same number of sweeps so far
             chunk = int(min(self.FIELD_REFRESH, limit - st.max()))
             st_chunk = np.zeros_like(st)
-            _async_run(wt, th, sa, fields, sd, self.order == "random", chunk, tol, st_chunk, cv)
+            kern = _async_run_parallel if sa.shape[0] * n * n >= PARALLEL_WORK else \
+                _async_run_serial
+            kern(wt, th, sa, fields, sd, self.order == "random", chunk, tol, st_chunk, cv)
             S[act], steps[act], converged[act], seeds[act] = sa, st + st_chunk, cv, sd
         rest = np.flatnonzero(~converged)  # hit the step limit: is the last state fixed anyway?
         if rest.size:

@@ -27,6 +27,7 @@ from neurosim.memory.hopfield import (
     _check_choice,
     _check_int,
     _check_real,
+    _threads_for,
     check_array,
     resolve_device,
 )
@@ -164,6 +165,10 @@ class ModernHopfield:
         S, one = self._cues(X)
         limit = self.max_steps if max_steps is None else _check_int(
             "recall", "max_steps", max_steps, low=0)
+        with _threads_for(S.shape[0] * self.n_patterns_ * self.n_features_in_ * 2):
+            return self._recall(S, one, limit, return_info)
+
+    def _recall(self, S, one, limit, return_info):
         outs, steps, conv = [], [], []
         for s in self._batches(S):
             st = torch.zeros(s.shape[0], dtype=torch.int64, device=s.device)
@@ -380,6 +385,10 @@ class DenseAssociativeMemory:
         s, one = self._states(X, "cues")
         limit = self.max_steps if max_steps is None else _check_int(
             "recall", "max_steps", max_steps, low=0)
+        with _threads_for(s.shape[0] * self.n_patterns_ * self.n_features_in_ * 8):
+            return self._recall(s, one, limit, return_info)
+
+    def _recall(self, s, one, limit, return_info):
         b = s.shape[0]
         steps = np.zeros(b, dtype=np.int64)
         conv = np.zeros(b, dtype=bool)
