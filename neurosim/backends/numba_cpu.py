@@ -249,7 +249,13 @@ def _run(start, k, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv,
 
 
 class NumbaRunner:
-    """Holds the flattened network and calls the compiled chunk kernel."""
+    """Holds the flattened network and calls the compiled chunk kernel.
+
+    ``kernel`` (default :func:`_run`) is what :meth:`run_chunk` calls with ``_run``'s
+    arguments; :mod:`neurosim.plasticity.compiled` replaces it to add plasticity.
+    """
+
+    kernel = staticmethod(_run)
 
     def __init__(self, plan: Any, state: dict[str, dict[str, np.ndarray]]) -> None:
         if plan.dtype != np.float64:
@@ -395,7 +401,7 @@ class NumbaRunner:
         parts = []
         done = 0
         while done < k:
-            s = _run(start + done, k - done, self.S, self.g_model, self.g_coef,
+            s = self.kernel(start + done, k - done, self.S, self.g_model, self.g_coef,
                      self.g_off, self.g_n, g_cur, cur_const, cur_tv[done:] if tv else cur_tv,
                      self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre,
                      self.p_post, self.p_var, self.p_ptr, self.p_delayed, self.indptr,

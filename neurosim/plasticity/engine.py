@@ -3,8 +3,9 @@
 :meth:`neurosim.network.Network` calls :func:`prepare_plastic` instead of the backend's
 ``prepare`` when any of its Synapses has a rule attached (``Synapses.attach``). The runner
 returned here is the array runner of :mod:`neurosim.backends.array_backend` (numpy, or torch
-for ``backend="torch"``; the ``"numba"`` backend uses the numpy array path for plastic
-networks) with two changes in every step, after the neurons have been updated:
+for ``backend="torch"``); for ``backend="numba"`` with pair STDP rules and one copy it is the
+compiled :class:`~neurosim.plasticity.compiled.PlasticNumbaRunner` (same arithmetic), and
+otherwise the numpy array path with two changes in every step, after the neurons have been updated:
 
 1. a plastic projection transmits the spikes of the step with each copy's *current*
    weights ``(B, n_syn)`` (copies learn independently);
@@ -113,8 +114,16 @@ class PlasticArrayRunner(ArrayRunner):
 
 
 def prepare_plastic(backend_name: str, plan: Any, state: dict[str, dict[str, np.ndarray]],
-                    network: Any = None) -> PlasticArrayRunner:
+                    network: Any = None) -> Any:
     """The runner for a plan with plastic projections (see the module docstring)."""
+    if backend_name == "numba":
+        from neurosim.plasticity.compiled import PlasticNumbaRunner, supports
+
+        plastic = plastic_synapses(plan)
+        if supports(plan, plastic):
+            for s in plastic:
+                s.plasticity.check(s)
+            return PlasticNumbaRunner(plan, state, plastic, network)
     if backend_name == "torch":
         from neurosim.backends.torch_backend import TorchOps
 
