@@ -417,9 +417,10 @@ class BoltzmannMachine(BaseEstimator):
 
         Returns
         -------
-        states : ndarray (n_chains, n_units)
-            The lowest-energy state each run visited.
-        energies : ndarray (n_chains,)
+        states : ndarray (n_chains or n_samples, n_units)
+            The lowest-energy state each run visited (with ``X``: the final state of each
+            clamped run, a low-energy completion of the hidden units).
+        energies : ndarray (n_chains or n_samples,)
         """
         self._check_fitted()
         temps = np.geomspace(10.0, 0.05, 60) if temperatures is None else temperatures

@@ -43,8 +43,6 @@ __all__ = [
     "bm_gibbs",
     "bm_log_partition_exact",
     "bm_log_unnormalized_visible",
-    "dbm_log_partition_exact",
-    "dbm_log_unnormalized_visible",
     "few_threads_for_small_work",
     "rbm_free_energy",
     "rbm_gibbs",
@@ -587,69 +585,3 @@ def bm_log_unnormalized_visible(
     out = [e_v[lo:lo + 256] + torch.logsumexp(v[lo:lo + 256] @ Wvh @ H.T + e_h, dim=1)
            for lo in range(0, v.shape[0], 256)]
     return torch.cat(out)
-
-
-# ---------------------------------------------------------------------------------------------
-# Deep Boltzmann machine (two hidden layers): exact by enumerating the first hidden layer
-# ---------------------------------------------------------------------------------------------
-
-
-def dbm_log_partition_exact(
-    W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor, c1: torch.Tensor, c2: torch.Tensor,
-    *, max_units: int = MAX_EXACT_UNITS, chunk_elements: int = 1 << 22,
-) -> float:
-    r"""Exact :math:`\log Z` of a two-hidden-layer DBM by enumerating ``h1``.
-
-    With :math:`E = -b^\top v - c_1^\top h_1 - c_2^\top h_2 - v^\top W_1 h_1 - h_1^\top W_2 h_2`,
-    ``v`` and ``h2`` are independent given ``h1``:
-
-    .. math::
-
-        \log Z = \operatorname{logsumexp}_{h_1}\Big[c_1^\top h_1
-        + \sum_i \operatorname{softplus}(b_i + W_{1,i:} h_1)
-        + \sum_k \operatorname{softplus}(c_{2,k} + h_1^\top W_{2,:k})\Big]
-
-    Parameters
-    ----------
-    W1 : (n_visible, n_hidden1), W2 : (n_hidden1, n_hidden2), b, c1, c2 : biases
-    """
-    n1 = W1.shape[1]
-    _check_size(n1, max_units, "n_hidden1", "DBM likelihoods need a first hidden layer "
-                "small enough to enumerate")
-    W1, W2, b, c1, c2 = (t.double() for t in (W1, W2, b, c1, c2))
-    width = W1.shape[0] + W2.shape[1]
-    parts = []
-    for lo, hi in _chunks(n1, width, chunk_elements):
-        h1 = binary_states(lo, hi, n1, device=W1.device)
-        t = h1 @ c1 + F.softplus(torch.addmm(b, h1, W1.T)).sum(1) + F.softplus(
-            torch.addmm(c2, h1, W2)).sum(1)
-        parts.append(torch.logsumexp(t, 0))
-    return float(torch.logsumexp(torch.stack(parts), 0).item())
-
-
-def dbm_log_unnormalized_visible(
-    v: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor, c1: torch.Tensor,
-    c2: torch.Tensor, *, max_units: int = MAX_EXACT_UNITS, chunk_elements: int = 1 << 22,
-) -> torch.Tensor:
-    r""":math:`\log \sum_{h_1, h_2} e^{-E(v, h_1, h_2)}` for each row of ``v`` (exact).
-
-    .. math::
-
-        \log p^*(v) = b^\top v + \operatorname{logsumexp}_{h_1}\Big[(c_1 + W_1^\top v)^\top h_1
-        + \sum_k \operatorname{softplus}(c_{2,k} + h_1^\top W_{2,:k})\Big]
-
-    Returns
-    -------
-    (n_samples,) float64 tensor
-    """
-    n1 = W1.shape[1]
-    _check_size(n1, max_units, "n_hidden1", "DBM likelihoods need a first hidden layer "
-                "small enough to enumerate")
-    v, W1, W2, b, c1, c2 = (t.double() for t in (v, W1, W2, b, c1, c2))
-    field = torch.addmm(c1, v, W1)  # (n, n1)
-    acc = torch.full((v.shape[0],), -math.inf, dtype=torch.float64, device=v.device)
-    for lo, hi in _chunks(n1, max(v.shape[0], W2.shape[1]), chunk_elements):
-        h1 = binary_states(lo, hi, n1, device=v.device)
-        top = F.softplus(torch.addmm(c2, h1, W2)).sum(1)  # (chunk,)
-        acc = torch.logaddexp(acc, torch.logsumexp(field @ h1.T + top, dim=1))
-    return v @ b + acc

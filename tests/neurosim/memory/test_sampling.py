@@ -11,6 +11,7 @@ import pytest
 import torch
 from scipy import integrate
 
+from neurosim.memory.dbm import dbm_log_partition_exact, dbm_log_unnormalized_visible
 from neurosim.memory.sampling import (
     ais_beta_schedule,
     ais_rbm,
@@ -19,8 +20,6 @@ from neurosim.memory.sampling import (
     bm_gibbs,
     bm_log_partition_exact,
     bm_log_unnormalized_visible,
-    dbm_log_partition_exact,
-    dbm_log_unnormalized_visible,
     rbm_free_energy,
     rbm_gibbs,
     rbm_log_partition_exact,
