@@ -315,3 +315,23 @@ def test_ais_test_likelihood_beats_sklearn_with_64_hidden_units(digits, seed):
     fe = rbm_free_energy(torch.as_tensor(Xte), W, b, c)
     ll_peer = float((-fe).mean()) - peer_z.value
     assert ll_ours - 3 * est.std > ll_peer + 3 * peer_z.std, (ll_ours, ll_peer)
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu(digits):
+    """Same weights -> same exact log Z and free energies on cuda and cpu; training on cuda
+    reaches the same likelihood band (different random streams, so not identical)."""
+    Xtr, Xte = digits
+    cpu = RBM(n_components=16, n_iter=20, random_state=0, device="cpu").fit(Xtr)
+    gpu = clone(cpu).set_params(device="cuda")
+    for name in ("components_", "intercept_visible_", "intercept_hidden_", "base_rate_logits_",
+                 "n_features_in_", "n_epochs_"):
+        setattr(gpu, name, getattr(cpu, name))
+    gpu._velocity, gpu._chain = None, None
+    assert gpu.log_partition().value == pytest.approx(cpu.log_partition().value, abs=1e-8)
+    np.testing.assert_allclose(gpu.free_energy(Xte), cpu.free_energy(Xte), rtol=1e-10)
+    trained = RBM(n_components=16, n_iter=20, random_state=0, device="cuda").fit(Xtr)
+    assert abs(trained.score(Xte) - cpu.score(Xte)) < 1.0
+    assert trained.sample(4, n_steps=10).shape == (4, 64)
+    ais = trained.log_partition("ais", n_betas=2000)
+    assert ais.lower <= trained.log_partition("exact").value <= ais.upper
