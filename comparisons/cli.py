@@ -4,8 +4,14 @@ Examples
 --------
     neurosim-compare list
     neurosim-compare run --preset quick --out reports/latest
+    neurosim-compare run --config sweep.toml --out out/ --local-workers 2
     neurosim-compare run --tasks binary_addition --learners lstm --seeds 0 1 --out out/
+    neurosim-compare report --store out/results.sqlite --out out/
     neurosim-compare report --results out/results.json --out out/
+
+``run`` writes every finished cell to a SQLite results store (default ``OUT/results.sqlite``)
+at once; run the same command again after an interruption and the finished cells are read
+back instead of recomputed (``--fresh`` recomputes them).
 """
 
 from __future__ import annotations
@@ -14,82 +20,181 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-
-from comparisons.validation import check_choice
+from pathlib import Path
+from typing import Any
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="neurosim-compare", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="neurosim-compare", description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n".join(__doc__.split("\n")[2:]))
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a comparison and write a report")
-    run.add_argument("--preset", default=None, help="named configuration (see `list`)")
-    run.add_argument("--tasks", nargs="+", default=None, help="task names")
-    run.add_argument("--learners", nargs="+", default=None, help="learner names")
+    src = run.add_mutually_exclusive_group()
+    src.add_argument("--preset", default=None, help="named configuration (see `list`)")
+    src.add_argument("--config", default=None, help="TOML sweep configuration file")
+    run.add_argument("--tasks", nargs="+", default=None, help="task names (or: all)")
+    run.add_argument("--learners", nargs="+", default=None, help="learner names (or: all)")
     run.add_argument("--seeds", nargs="+", type=int, default=None, help="seeds (ints >= 0)")
-    run.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    run.add_argument("--device", default=None, help="auto, cpu or cuda")
     run.add_argument("--out", default="reports/latest", help="output directory")
+    run.add_argument("--store", default=None,
+                     help="SQLite results store (default: OUT/results.sqlite)")
+    run.add_argument("--fresh", action="store_true",
+                     help="recompute cells the store already holds")
+    dist = run.add_mutually_exclusive_group()
+    dist.add_argument("--scheduler", default=None, help="Dask scheduler address to run on")
+    dist.add_argument("--local-workers", type=int, default=None,
+                      help="run on a Dask LocalCluster with this many worker processes")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    run.add_argument("--threads", type=int, default=1,
-                     help="torch intra-op threads (default 1: the suite's small models run "
-                          "fastest single-threaded and do not oversubscribe a shared CPU)")
-    rep = sub.add_parser("report", help="re-render a report from results.json")
-    rep.add_argument("--results", required=True, help="path to a results.json")
+    run.add_argument("--no-memory-probe", action="store_true",
+                     help="skip measuring training memory vs sequence length")
+    run.add_argument("--threads", type=int, default=None,
+                     help="torch intra-op threads per cell (default 1: the suite's small "
+                          "models run fastest single-threaded and do not oversubscribe a "
+                          "shared CPU)")
+    rep = sub.add_parser("report", help="render a report from a store or a results.json")
+    rsrc = rep.add_mutually_exclusive_group(required=True)
+    rsrc.add_argument("--store", help="a results store written by `run`")
+    rsrc.add_argument("--results", help="a results.json written by `run`")
     rep.add_argument("--out", required=True, help="output directory")
-    sub.add_parser("list", help="list tasks, learners, profiles and presets")
+    rep.add_argument("--title", default="neurosim comparison", help="report title")
+    lst = sub.add_parser("list", help="list tasks, learners, profiles and presets")
+    lst.add_argument("what", nargs="?", default="all",
+                     choices=["all", "tasks", "learners", "profiles", "presets"])
     return p
 
 
-def _cmd_list() -> int:
-    from comparisons import list_learners, list_profiles, list_tasks
+def _cmd_list(what: str) -> int:
+    from comparisons.learners import get_learner_class, list_learners
+    from comparisons.metrics.energy import get_profile, list_profiles
     from comparisons.presets import PRESETS
+    from comparisons.tasks import format_table, get_task, list_tasks
 
-    print("tasks:    " + ", ".join(list_tasks()))
-    print("learners: " + ", ".join(list_learners()))
-    print("profiles: " + ", ".join(list_profiles()))
-    print("presets:  " + ", ".join(sorted(PRESETS)))
+    if what in ("all", "tasks"):
+        print("tasks:    " + ", ".join(list_tasks()))
+        if what == "tasks":
+            print(format_table())
+    if what in ("all", "learners"):
+        print("learners: " + ", ".join(list_learners()))
+        if what == "learners":
+            tasks = {t: get_task(t) for t in list_tasks()}
+            for name in list_learners():
+                cls = get_learner_class(name)
+                ok = [t for t, task in tasks.items() if cls.supports(task)[0]]
+                doc = (cls.__doc__ or "").strip().split("\n")[0]
+                print(f"  {name:<16} {cls.family:<10} {doc}\n  {'':<16} tasks: "
+                      f"{', '.join(ok) or '(none)'}")
+    if what in ("all", "profiles"):
+        print("profiles: " + ", ".join(list_profiles()))
+        if what == "profiles":
+            for p in list_profiles():
+                print(f"  {p:<12} {get_profile(p).title}")
+    if what in ("all", "presets"):
+        print("presets:  " + ", ".join(sorted(PRESETS)))
+        if what == "presets":
+            for name, pr in sorted(PRESETS.items()):
+                print(f"  {name:<10} tasks: {pr['tasks']}; learners: {pr['learners']}; "
+                      f"seeds: {pr['seeds']}")
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def _config(args: argparse.Namespace):
+    from comparisons.config import config_from_dict, load_config
     from comparisons.presets import get_preset
-    from comparisons.report import write_report
-    from comparisons.runner import run_suite
 
-    cfg = dict(get_preset(args.preset)) if args.preset else {
-        "tasks": [], "learners": [], "seeds": [0], "task_params": {}, "learner_params": {}}
-    if args.tasks:
-        cfg["tasks"] = args.tasks
-    if args.learners:
-        cfg["learners"] = args.learners
+    over: dict[str, Any] = {}
+    for key in ("tasks", "learners"):
+        val = getattr(args, key)
+        if val:
+            over[key] = "all" if val == ["all"] else val
     if args.seeds is not None:
-        cfg["seeds"] = args.seeds
-    if not cfg["tasks"] or not cfg["learners"]:
-        raise ValueError("give --preset or both --tasks and --learners (see `neurosim-compare "
-                         "list`)")
-    check_choice("device", args.device, ["auto", "cpu", "cuda"])
-    if args.threads < 1:
-        raise ValueError(f"--threads must be >= 1, got {args.threads}")
+        over["seeds"] = args.seeds
+    if args.device is not None:
+        over["device"] = args.device
+    if args.threads is not None:
+        if args.threads < 1:
+            raise ValueError(f"--threads must be >= 1, got {args.threads}")
+        over["threads"] = args.threads
+    if args.config:
+        return load_config(args.config, over)
+    if args.preset:
+        data = get_preset(args.preset)
+        data.update(over)
+        return config_from_dict(data, source=f"preset {args.preset}")
+    if not over.get("tasks") or not over.get("learners"):
+        raise ValueError("give --preset, --config, or both --tasks and --learners (see "
+                         "`neurosim-compare list`)")
+    return config_from_dict(over, source="command line")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from comparisons.report import Report
+    from comparisons.runner import measure_train_memory
+    from comparisons.store import ResultStore
+    from comparisons.sweep import run_cells
+
+    cfg = _config(args)
+    if args.local_workers is not None and args.local_workers < 1:
+        raise ValueError(f"--local-workers must be >= 1, got {args.local_workers}")
+    out = Path(args.out)
+    store_path = Path(args.store) if args.store else out / "results.sqlite"
     import torch
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(cfg.threads)
+    cells = cfg.cells()
     t0 = time.perf_counter()
-    rows = run_suite(cfg["tasks"], cfg["learners"], cfg["seeds"], cfg.get("task_params"),
-                     cfg.get("learner_params"), device=args.device,
-                     progress=not args.no_progress)
+    new: list[dict[str, Any]] = []
+    with ResultStore(store_path) as store:
+        rows = run_cells(cells, store=store, scheduler=args.scheduler,
+                         local_workers=args.local_workers, threads=cfg.threads,
+                         progress=not args.no_progress, on_row=new.append,
+                         resume=not args.fresh)
+        probes: list[dict[str, Any]] = []
+        if cfg.memory_lengths and not args.no_memory_probe:
+            probes = _memory_probe(rows, cfg, store, measure_train_memory, args)
     wall = time.perf_counter() - t0
-    meta = {"preset": args.preset or "(custom)", "tasks": ", ".join(cfg["tasks"]),
-            "learners": ", ".join(cfg["learners"]), "seeds": ", ".join(map(str, cfg["seeds"])),
-            "device": args.device, "wall time [s]": round(wall, 1)}
-    paths = write_report(rows, args.out, meta=meta)
     n_fail = sum(r["status"] == "failed" for r in rows)
-    print(f"{len(rows)} runs in {wall:.1f} s ({n_fail} failed); report: {paths['html']}")
+    n_skip = sum(r["status"] == "skipped" for r in rows)
+    meta = {**cfg.meta(), "cells": len(rows), "run now / from store":
+            f"{len(new)} / {len(rows) - len(new)}", "failed": n_fail, "skipped": n_skip,
+            "wall time [s]": round(wall, 1), "results store": str(store_path)}
+    if args.scheduler or args.local_workers:
+        meta["dask"] = args.scheduler or f"LocalCluster, {args.local_workers} workers"
+    paths = Report(rows, title=cfg.title, meta=meta, memory=probes).write(out)
+    print(f"{len(rows)} cells in {wall:.1f} s ({len(rows) - len(new)} from the store, "
+          f"{n_fail} failed, {n_skip} skipped); report: {paths['html']}")
     return 1 if n_fail else 0
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    from comparisons.report import load_rows, write_report
+def _memory_probe(rows, cfg, store, measure, args) -> list[dict[str, Any]]:
+    """Training memory vs sequence length, once per learner variant (stored, resumable)."""
+    from comparisons.runner import config_hash
 
-    paths = write_report(load_rows(args.results), args.out)
+    variants: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        if r.get("status") == "ok":
+            lp = r.get("learner_config") or {}
+            variants.setdefault((r["learner"], config_hash("", {}, r["learner"], lp, 0)), lp)
+    done = store.probed()
+    for (name, h), lp in variants.items():
+        if (name, h) in done and not args.fresh:
+            continue
+        if not args.no_progress:
+            print(f"training memory vs sequence length: {name} at T = "
+                  f"{', '.join(map(str, cfg.memory_lengths))}", file=sys.stderr, flush=True)
+        store.put_probe(measure(name, cfg.memory_lengths, lp))
+    return [p for p in store.probes() if (p["learner"], p["learner_hash"]) in variants]
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from comparisons.report import Report
+
+    if args.store:
+        rep = Report.from_store(args.store, title=args.title)
+    else:
+        rep = Report.from_json(args.results, title=args.title)
+    paths = rep.write(args.out)
     print(f"report: {paths['html']}")
     return 0
 
@@ -98,13 +203,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":
-            return _cmd_list()
+            return _cmd_list(args.what)
         if args.command == "run":
             return _cmd_run(args)
         return _cmd_report(args)
     except (ValueError, TypeError, OSError) as exc:
         print(f"neurosim-compare: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("neurosim-compare: interrupted; finished cells are in the results store — run "
+              "the same command again to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,35 +1,150 @@
-"""Reports: self-contained HTML (figures embedded), Markdown, JSON and CSV."""
+"""Reports: self-contained HTML (figures embedded), Markdown (+ PNG files), JSON and CSV.
+
+>>> from comparisons import Report                                     # doctest: +SKIP
+>>> Report.from_store("reports/latest/results.sqlite").write("out/")  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from comparisons.report.html import render_html, render_markdown
-from comparisons.report.io import atomic_write_text, load_rows, results_csv, results_json
+from comparisons.report.html import build, render_html, render_markdown
+from comparisons.report.io import (
+    artifacts_json,
+    atomic_write_text,
+    load_results,
+    load_rows,
+    results_csv,
+    results_json,
+)
 from comparisons.report.summary import summarize
 
 
-def write_report(rows: list[dict[str, Any]], out_dir: str | Path,
-                 title: str = "neurosim comparison", meta: dict[str, Any] | None = None
-                 ) -> dict[str, Path]:
-    """Write ``index.html``, ``report.md``, ``results.json`` and ``results.csv`` to ``out_dir``.
-
-    Each file is written atomically (temporary file + rename). Returns the paths.
-    """
-    out = Path(out_dir)
+def _write(path: Path, text: str | bytes) -> None:
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            _atomic_write_bytes(path, text)
+        else:
+            atomic_write_text(path, text)
     except OSError as exc:
-        raise OSError(f"cannot create report directory {out}: {exc.strerror}") from exc
-    paths = {"json": out / "results.json", "csv": out / "results.csv",
-             "markdown": out / "report.md", "html": out / "index.html"}
-    atomic_write_text(paths["json"], results_json(rows))
-    atomic_write_text(paths["csv"], results_csv(rows))
-    atomic_write_text(paths["markdown"], render_markdown(rows, title))
-    atomic_write_text(paths["html"], render_html(rows, title, meta))
-    return paths
+        why = exc.strerror or str(exc)
+        raise OSError(f"cannot write report file {path}: {why}") from exc
 
 
-__all__ = ["write_report", "render_html", "render_markdown", "results_json", "results_csv",
-           "load_rows", "summarize", "atomic_write_text"]
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Report:
+    """A comparison report built from result rows.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Result rows (from :func:`comparisons.run_suite`, a store or a ``results.json``).
+    title : str
+    meta : dict, optional
+        Settings shown at the top (preset, seeds, wall time, ...).
+    memory : list of dict, optional
+        Training-memory-vs-length records (:func:`comparisons.runner.measure_train_memory`).
+    """
+
+    def __init__(self, rows: list[dict[str, Any]], title: str = "neurosim comparison",
+                 meta: dict[str, Any] | None = None,
+                 memory: list[dict[str, Any]] | None = None) -> None:
+        if isinstance(rows, dict) or not all(isinstance(r, dict) for r in rows):
+            raise TypeError("Report needs a list of result rows (dicts)")
+        if not isinstance(title, str):
+            raise TypeError(f"Report.title must be a string, got {title!r}")
+        self.rows = list(rows)
+        self.title = title
+        self.meta = dict(meta or {})
+        self.memory = list(memory or [])
+
+    @classmethod
+    def from_store(cls, path: str | os.PathLike, title: str = "neurosim comparison",
+                   **kw: Any) -> Report:
+        """All rows (and memory probes) of a results store, opened read-only."""
+        from comparisons.store import ResultStore
+
+        with ResultStore(path, readonly=True) as st:
+            rows, memory = st.rows(), st.probes()
+        meta = {"results store": str(path), **kw.pop("meta", {})}
+        return cls(rows, title=title, meta=meta, memory=memory, **kw)
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike, title: str = "neurosim comparison",
+                  **kw: Any) -> Report:
+        """Rows and memory probes of a ``results.json`` (artifacts from ``artifacts.json``)."""
+        rows, memory = load_results(path)
+        return cls(rows, title=title, memory=memory, **kw)
+
+    def measure_memory(self, lengths: tuple[int, ...] = (25, 50, 100)) -> Report:
+        """Measure training memory vs sequence length for the learners in the rows."""
+        from comparisons.runner import measure_train_memory
+
+        seen: dict[str, dict[str, Any]] = {}
+        for r in self.rows:
+            if r.get("status") == "ok":
+                seen.setdefault(r["learner"], r.get("learner_config") or {})
+        self.memory = [m for name, lp in seen.items()
+                       for m in measure_train_memory(name, lengths, lp)]
+        return self
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One record per (task, learner) variant (see :func:`summarize`)."""
+        return summarize(self.rows)
+
+    def html(self) -> str:
+        return render_html(self.rows, self.title, self.meta, self.memory)
+
+    def markdown(self) -> str:
+        return render_markdown(self.rows, self.title, self.memory, figure_dir=None)
+
+    def write(self, out_dir: str | os.PathLike) -> dict[str, Path]:
+        """Write ``index.html``, ``report.md`` (+ ``figures/*.png``), ``results.json``,
+        ``results.csv`` and ``artifacts.json`` to ``out_dir``; each file atomically
+        (temporary file + rename). Returns the paths by kind."""
+        out = Path(out_dir)
+        try:
+            (out / "figures").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OSError(f"cannot create report directory {out}: "
+                          f"{exc.strerror or exc}") from exc
+        built = build(self.rows, self.memory)
+        paths = {"json": out / "results.json", "csv": out / "results.csv",
+                 "markdown": out / "report.md", "html": out / "index.html"}
+        _write(paths["json"], results_json(self.rows, self.memory))
+        _write(paths["csv"], results_csv(self.rows))
+        arts = artifacts_json(self.rows)
+        if arts is not None:
+            paths["artifacts"] = out / "artifacts.json"
+            _write(paths["artifacts"], arts)
+        for name, png in built[1].pngs.items():
+            _write(out / "figures" / name, png)
+        _write(paths["markdown"], render_markdown(self.rows, self.title, self.memory, built))
+        _write(paths["html"], render_html(self.rows, self.title, self.meta, self.memory,
+                                          built))
+        return paths
+
+
+def write_report(rows: list[dict[str, Any]], out_dir: str | Path,
+                 title: str = "neurosim comparison", meta: dict[str, Any] | None = None,
+                 memory: list[dict[str, Any]] | None = None) -> dict[str, Path]:
+    """Write a report (see :meth:`Report.write`); returns the paths."""
+    return Report(rows, title=title, meta=meta, memory=memory).write(out_dir)
+
+
+__all__ = ["Report", "write_report", "render_html", "render_markdown", "results_json",
+           "results_csv", "load_rows", "load_results", "summarize", "atomic_write_text"]

@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from comparisons.report.summary import learner_key, task_key  # noqa: E402
+
 FAMILY_COLORS = {"backprop": "#1f77b4", "spiking": "#d62728", "memory": "#2ca02c",
                  "classical": "#7f7f7f"}
 
@@ -40,40 +42,146 @@ def accuracy_figure(summary: list[dict[str, Any]], task: str) -> bytes:
     return _png(fig)
 
 
-def pareto_figure(summary: list[dict[str, Any]], task: str, profile: str) -> bytes:
-    """Headline metric vs energy per inference (log x) under ``profile``, with and without
-    memory access; one point per learner."""
+def pareto_figure(summary: list[dict[str, Any]], task: str, profiles: list[str]) -> bytes:
+    """Headline metric vs energy per inference (log x), one panel per profile; filled
+    markers include memory access, open ones count compute only; the line joins the
+    Pareto-optimal learners (with memory)."""
+    from comparisons.report.summary import pareto_front
+
     recs = [s for s in summary if s["task"] == task and s["n_ok"] > 0]
-    fig, ax = plt.subplots(figsize=(4.8, 3.4))
-    for s in recs:
-        c = FAMILY_COLORS.get(s["family"], "#999")
-        e_mem = s["energy_j"].get(profile)
-        e_cmp = s["energy_compute_j"].get(profile)
-        if e_mem:
-            ax.errorbar(e_mem, s["mean"], yerr=s["std"], fmt="o", color=c, capsize=3)
-            ax.annotate(s["learner"], (e_mem, s["mean"]), fontsize=8, xytext=(4, 4),
-                        textcoords="offset points")
-        if e_cmp:
-            ax.plot(e_cmp, s["mean"], marker="o", mfc="none", color=c, ls="none")
+    profs = [p for p in profiles if any(s["energy_j"].get(p) for s in recs)] or profiles[:1]
+    ncol = min(2, len(profs))
+    nrow = (len(profs) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.4 * nrow), squeeze=False)
+    for ax in axes.flat[len(profs):]:
+        ax.set_visible(False)
+    for ax, profile in zip(axes.flat, profs, strict=False):
+        pts = []
+        for s in recs:
+            c = FAMILY_COLORS.get(s["family"], "#999")
+            e_mem = s["energy_j"].get(profile)
+            e_cmp = s["energy_compute_j"].get(profile)
+            pts.append((e_mem if e_mem else np.nan, s["mean"]))
             if e_mem:
-                ax.plot([e_cmp, e_mem], [s["mean"]] * 2, color=c, lw=0.8, alpha=0.6)
+                ax.errorbar(e_mem, s["mean"], yerr=s["std"], fmt="o", color=c, capsize=3)
+                ax.annotate(s["learner"], (e_mem, s["mean"]), fontsize=7, xytext=(4, 4),
+                            textcoords="offset points")
+            if e_cmp:
+                ax.plot(e_cmp, s["mean"], marker="o", mfc="none", color=c, ls="none")
+                if e_mem:
+                    ax.plot([e_cmp, e_mem], [s["mean"]] * 2, color=c, lw=0.8, alpha=0.6)
+        front = pareto_front(pts, recs[0]["higher_is_better"] if recs else True)
+        if len(front) > 1:
+            ax.step([pts[i][0] for i in front], [pts[i][1] for i in front], where="post",
+                    color="k", lw=0.8, ls=":", label="Pareto front")
+            ax.legend(fontsize=7, loc="best")
+        if not any(np.isfinite(p[0]) for p in pts):
+            ax.text(0.5, 0.5, "no learner runs on this profile", ha="center",
+                    transform=ax.transAxes, fontsize=8)
+        else:
+            ax.set_xscale("log")
+        ax.set_xlabel(f"J per inference, {profile}")
+        ax.set_ylabel(recs[0]["metric"] if recs else "")
+        ax.set_title(f"{task}: {profile}", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def breakdown_figure(parts: list[dict[str, Any]], task: str, profiles: list[str]) -> bytes:
+    """Share of each op kind in the energy per inference (100% stacked bars), one panel per
+    profile; the total is written next to each bar ("n/a": the profile cannot run it)."""
+    recs = [b for b in parts if b["task"] == task]
+    learners = list(dict.fromkeys(b["learner"] for b in recs))
+    kinds = sorted({k for b in recs if b["parts"] for k in b["parts"]})
+    cmap = plt.get_cmap("tab10")
+    colors = {k: cmap(i % 10) for i, k in enumerate(kinds)}
+    ncol = min(2, len(profiles))
+    nrow = (len(profiles) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 0.6 + (0.45 * len(learners)
+                                                                      + 0.9) * nrow),
+                             squeeze=False)
+    for ax in axes.flat[len(profiles):]:
+        ax.set_visible(False)
+    for ax, profile in zip(axes.flat, profiles, strict=False):
+        for y, name in enumerate(learners):
+            b = next((b for b in recs if b["learner"] == name and b["profile"] == profile),
+                     None)
+            if not b or not b["parts"]:
+                ax.text(0.01, y, "n/a", va="center", fontsize=7)
+                continue
+            total = sum(b["parts"].values())
+            left = 0.0
+            for k in kinds:
+                v = b["parts"].get(k, 0.0) / total if total > 0 else 0.0
+                ax.barh(y, v, left=left, color=colors[k], label=k)
+                left += v
+            ax.text(1.01, y, f"{total:.2g} J", va="center", fontsize=7)
+        ax.set_yticks(range(len(learners)), learners, fontsize=7)
+        ax.set_xlim(0, 1.25)
+        ax.set_xticks([0, 0.5, 1.0], ["0", "50%", "100%"])
+        ax.invert_yaxis()
+        ax.set_title(f"{profile}", fontsize=9)
+    handles = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    if handles:
+        fig.legend(handles.values(), handles.keys(), fontsize=7, loc="lower center",
+                   ncol=min(4, len(handles)), bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(f"{task}: energy per inference by op kind (with memory access)", fontsize=9)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return _png(fig)
+
+
+def memory_figure(probes: list[dict[str, Any]]) -> bytes:
+    """Training memory per sample vs sequence length, one line per learner (log-log)."""
+    fig, ax = plt.subplots(figsize=(4.8, 3.3))
+    by: dict[str, list[tuple[int, int]]] = {}
+    for p in probes:
+        if p.get("status") == "ok" and p.get("train_memory_bytes"):
+            by.setdefault(p["learner"], []).append((p["length"], p["train_memory_bytes"]))
+    for name, pts in sorted(by.items()):
+        pts.sort()
+        ax.plot([t for t, _ in pts], [b for _, b in pts], marker="o", label=name)
     ax.set_xscale("log")
-    ax.set_xlabel(f"energy per inference [J], profile {profile} (open: compute only)")
-    ax.set_ylabel(recs[0]["metric"] if recs else "")
-    ax.set_title(f"{task}: accuracy vs energy")
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length T (steps)")
+    ax.set_ylabel("training memory per sample [bytes]")
+    ax.set_title("training memory vs sequence length")
+    if by:
+        ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def weight_hist_figure(weights: dict[str, np.ndarray], title: str) -> bytes:
+    """Histogram of each weight array (non-zero entries)."""
+    fig, ax = plt.subplots(figsize=(4.8, 3.0))
+    for name, w in weights.items():
+        w = np.asarray(w, dtype=float).ravel()
+        w = w[np.isfinite(w) & (w != 0)]
+        if w.size:
+            ax.hist(w, bins=40, alpha=0.6, label=f"{name} ({w.size})")
+    ax.set_xlabel("weight")
+    ax.set_ylabel("count")
+    ax.set_title(title)
+    if weights:
+        ax.legend(fontsize=7)
     return _png(fig)
 
 
 def curves_figure(rows: list[dict[str, Any]], task: str) -> bytes:
     """Training curves (loss per epoch) of every learner that records one, all seeds."""
     fig, ax = plt.subplots(figsize=(4.8, 3.2))
-    seen = set()
+    seen: set[str] = set()
+    order = sorted({learner_key(r) for r in rows if task_key(r) == task})
+    cmap = plt.get_cmap("tab10")
     for r in rows:
-        if r["task"] != task or r.get("status") != "ok" or not r.get("history"):
+        if task_key(r) != task or r.get("status") != "ok" or not r.get("history"):
             continue
-        c = FAMILY_COLORS.get(r.get("family"), "#999")
-        label = r["learner"] if r["learner"] not in seen else None
-        seen.add(r["learner"])
+        name = learner_key(r)
+        c = cmap(order.index(name) % 10)
+        label = name if name not in seen else None
+        seen.add(name)
         ax.plot(np.arange(1, len(r["history"]) + 1), r["history"], color=c, alpha=0.7,
                 label=label)
     ax.set_xlabel("epoch")

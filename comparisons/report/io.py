@@ -52,8 +52,22 @@ def public_row(row: dict[str, Any]) -> dict[str, Any]:
     return _clean({k: v for k, v in row.items() if k != "artifacts"})
 
 
-def results_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps({"rows": [public_row(r) for r in rows]}, indent=1, sort_keys=True)
+def results_json(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
+                 ) -> str:
+    """``{"rows": [...]}`` (plus ``"memory_vs_length": [...]`` when measured)."""
+    data: dict[str, Any] = {"rows": [public_row(r) for r in rows]}
+    if memory:
+        data["memory_vs_length"] = _clean(memory)
+    return json.dumps(data, indent=1, sort_keys=True)
+
+
+def artifacts_json(rows: list[dict[str, Any]]) -> str | None:
+    """``{config_hash: artifacts}`` of the rows that carry figure data (rasters, weights),
+    written next to ``results.json``; ``None`` when no row has any."""
+    from comparisons.store import to_jsonable
+
+    arts = {r["config_hash"]: to_jsonable(r["artifacts"]) for r in rows if r.get("artifacts")}
+    return json.dumps(arts, separators=(",", ":")) if arts else None
 
 
 def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -83,10 +97,36 @@ def results_csv(rows: list[dict[str, Any]]) -> str:
 
 def load_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
     """Read rows back from a ``results.json`` written by :func:`results_json`."""
+    return load_results(path)[0]
+
+
+def load_results(path: str | os.PathLike) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows (with artifacts from a neighbouring ``artifacts.json``) and memory-probe records
+    from a ``results.json``."""
+    path = Path(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not valid JSON ({exc}); was it written completely?") from exc
+    except OSError as exc:
+        raise OSError(f"cannot read {path}: {exc.strerror}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
         raise ValueError(f"{path} must hold an object {{'rows': [...]}}")
-    return data["rows"]
+    rows = data["rows"]
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict):
+            raise ValueError(f"{path}: rows[{i}] must be an object, got {type(r).__name__}")
+        missing = [k for k in ("task", "learner", "seed", "status") if k not in r]
+        if missing:
+            raise ValueError(f"{path}: rows[{i}] lacks {', '.join(missing)}")
+    arts_path = path.with_name("artifacts.json")
+    if arts_path.is_file():
+        try:
+            arts = json.loads(arts_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, OSError):
+            arts = {}  # figures only: a damaged artifacts file loses rasters, not results
+        for r in rows:
+            if r.get("config_hash") in arts:
+                r["artifacts"] = arts[r["config_hash"]]
+    memory = data.get("memory_vs_length") or []
+    return rows, memory

@@ -1,0 +1,317 @@
+"""Sweep configurations: TOML files (and presets) read as data, validated before anything runs.
+
+A config file is parsed with the standard library's :mod:`tomllib` and only read as data:
+nothing in it is evaluated or imported. Every value is checked, and a bad one is reported
+with the file, the line and what is allowed::
+
+    # sweep.toml
+    title = "LSTM vs reservoir"
+    tasks = ["binary_addition", "adding"]     # or "all"
+    learners = ["lstm", "lif_reservoir"]      # or "all": unsupported cells are skipped
+    seeds = [0, 1, 2]
+    device = "auto"                           # auto, cpu or cuda
+    threads = 1                               # torch threads per cell
+    memory_lengths = [25, 50, 100]            # training memory vs T (empty: skip)
+
+    [task_params.binary_addition]             # fixed parameters per task ...
+    train_bits = 8
+    [learner_params.lstm]                     # ... and per learner
+    epochs = 20
+    [learner_grid.lstm]                       # every combination is its own variant
+    hidden_size = [8, 16]
+    [task_grid.adding]
+    length = [50, 100]
+
+A preset (``preset = "quick"``) can be the starting point; the file's settings replace the
+preset's.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from comparisons.validation import check_choice
+
+KEYS = ("title", "preset", "tasks", "learners", "seeds", "device", "threads",
+        "memory_lengths", "task_params", "learner_params", "task_grid", "learner_grid")
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """A validated sweep: what :func:`comparisons.sweep.expand` needs, plus report settings."""
+
+    tasks: tuple[str, ...]
+    learners: tuple[str, ...]
+    seeds: tuple[int, ...] = (0,)
+    task_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    learner_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    task_grid: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    learner_grid: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    device: str = "auto"
+    threads: int = 1
+    memory_lengths: tuple[int, ...] = (25, 50, 100)
+    title: str = "neurosim comparison"
+    source: str = "(python)"
+
+    def __post_init__(self) -> None:
+        if not self.tasks:
+            raise ConfigError(f"{self.source}: tasks must not be empty")
+        if not self.learners:
+            raise ConfigError(f"{self.source}: learners must not be empty")
+
+    def cells(self, device: str | None = None):
+        from comparisons.sweep import expand
+
+        return expand(self.tasks, self.learners, self.seeds, self.task_params,
+                      self.learner_params, self.task_grid, self.learner_grid,
+                      device=device or self.device)
+
+    def meta(self) -> dict[str, Any]:
+        """Settings shown at the top of the report."""
+        return {"config": self.source, "tasks": ", ".join(self.tasks),
+                "learners": ", ".join(self.learners), "seeds": ", ".join(map(str, self.seeds)),
+                "device": self.device, "threads": self.threads}
+
+
+class _Where:
+    """Finds the line of a key in TOML text (for error messages)."""
+
+    _header = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+
+    def __init__(self, text: str | None, source: str) -> None:
+        self.lines = (text or "").splitlines()
+        self.source = source
+
+    def line(self, *path: str) -> int | None:
+        table: tuple[str, ...] = ()
+        for no, raw in enumerate(self.lines, 1):
+            m = self._header.match(raw)
+            if m:
+                table = tuple(p.strip().strip('"').strip("'") for p in m.group(1).split("."))
+                continue
+            head = raw.split("=", 1)[0].strip()
+            if "=" not in raw or not head:
+                continue
+            keys = tuple(p.strip().strip('"').strip("'") for p in head.split("."))
+            full = table + keys
+            if full == tuple(path) or (len(path) > len(full) and full == tuple(
+                    path[:len(full)])):
+                return no
+        if len(path) > 1:
+            for no, raw in enumerate(self.lines, 1):
+                m = self._header.match(raw)
+                if m and tuple(p.strip().strip('"') for p in m.group(1).split(".")) == \
+                        tuple(path[:2]):
+                    return no
+        return None
+
+    def error(self, path: tuple[str, ...], msg: str, exc: type = ConfigError) -> Exception:
+        no = self.line(*path) if path else None
+        where = f"{self.source}:{no}" if no else self.source
+        err = f"{where}: {msg}"
+        return ConfigError(err) if exc is ConfigError else exc(err)
+
+
+def _names(value: Any, key: str, valid: list[str], where: _Where) -> tuple[str, ...]:
+    if value == "all":
+        return tuple(valid)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise where.error((key,), f"{key} must be a list of names or \"all\", got {value!r}",
+                          TypeError)
+    for v in value:
+        try:
+            check_choice(key[:-1], v, valid)
+        except ValueError as exc:
+            raise where.error((key,), str(exc)) from None
+    if len(set(value)) != len(value):
+        raise where.error((key,), f"{key} lists a name twice: {value!r}")
+    return tuple(value)
+
+
+def _ints(value: Any, key: str, low: int, where: _Where) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise where.error((key,), f"{key} must be a list of integers, got {value!r}", TypeError)
+    for i, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise where.error((key,), f"{key}[{i}] must be an integer, got {v!r}", TypeError)
+        if v < low:
+            raise where.error((key,), f"{key}[{i}] must be >= {low}, got {v}")
+    return tuple(value)
+
+
+def _accepted(cls: type) -> list[str]:
+    sig = inspect.signature(cls.__init__)
+    return [n for n, p in sig.parameters.items() if n not in ("self", "seed", "device")
+            and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def _tables(value: Any, key: str, names: tuple[str, ...], where: _Where,
+            grid: bool) -> dict[str, dict[str, Any]]:
+    from comparisons.learners import get_learner_class
+    from comparisons.tasks import TASKS
+
+    if not isinstance(value, Mapping):
+        raise where.error((key,), f"{key} must be a table, got {value!r}", TypeError)
+    out: dict[str, dict[str, Any]] = {}
+    for name, params in value.items():
+        if name not in names:
+            raise where.error((key, name), f"{key}.{name}: {name!r} is not in this sweep's "
+                              f"{key.split('_')[0]}s; choose from: {', '.join(names)}")
+        if not isinstance(params, Mapping):
+            raise where.error((key, name), f"{key}.{name} must be a table of parameters, got "
+                              f"{params!r}", TypeError)
+        cls = TASKS[name] if key.startswith("task") else get_learner_class(name)
+        allowed = _accepted(cls)
+        for p, v in params.items():
+            if p not in allowed:
+                raise where.error((key, name, p), f"unknown parameter {p!r} for "
+                                  f"{key.split('_')[0]} {name}; choose from: "
+                                  f"{', '.join(sorted(allowed))}")
+            if grid and (not isinstance(v, list) or not v):
+                raise where.error((key, name, p), f"{key}.{name}.{p} must be a non-empty list "
+                                  f"of values, got {v!r}", TypeError)
+            if isinstance(v, Mapping):
+                raise where.error((key, name, p), f"{key}.{name}.{p} must be a value, got a "
+                                  "table", TypeError)
+        out[name] = dict(params)
+    return out
+
+
+def _try_build(cfg: SweepConfig, where: _Where) -> None:
+    """Construct every task and learner once so that bad values fail now, with a line."""
+    from comparisons.learners import get_learner_class
+    from comparisons.sweep import _grid_points
+    from comparisons.tasks import get_task
+
+    for kind, names, fixed, grids in (("task", cfg.tasks, cfg.task_params, cfg.task_grid),
+                                      ("learner", cfg.learners, cfg.learner_params,
+                                       cfg.learner_grid)):
+        for name in names:
+            for point in _grid_points(grids.get(name), f"{kind}_grid.{name}"):
+                params = {**fixed.get(name, {}), **point}
+                try:
+                    if kind == "task":
+                        get_task(name, **params)
+                    else:
+                        get_learner_class(name)(seed=0, device="cpu", **params)
+                except (TypeError, ValueError) as exc:
+                    bad = next((p for p in params if p in str(exc)), None)
+                    key = f"{kind}_grid" if bad in point else f"{kind}_params"
+                    path = (key, name, bad) if bad else (f"{kind}_params", name)
+                    raise where.error(path, f"{kind} {name}: {exc}", type(exc)
+                                      if isinstance(exc, TypeError) else ConfigError) from None
+
+
+def config_from_dict(data: Mapping[str, Any], source: str = "(dict)",
+                     text: str | None = None) -> SweepConfig:
+    """Validate a parsed config (TOML table or preset dict) into a :class:`SweepConfig`.
+
+    Raises ``ConfigError`` (a ``ValueError``) or ``TypeError`` naming ``source``, the line
+    (when ``text`` is given) and the allowed values.
+    """
+    from comparisons.learners import list_learners
+    from comparisons.presets import get_preset
+    from comparisons.tasks import list_tasks
+
+    where = _Where(text, source)
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{source}: a config must be a table, got {type(data).__name__}")
+    for k in data:
+        if k not in KEYS:
+            raise where.error((k,), f"unknown setting {k!r}; choose from: "
+                              f"{', '.join(sorted(KEYS))}")
+    merged: dict[str, Any] = {}
+    if "preset" in data:
+        if not isinstance(data["preset"], str):
+            raise where.error(("preset",), f"preset must be a name, got {data['preset']!r}",
+                              TypeError)
+        try:
+            merged.update(get_preset(data["preset"]))
+        except ValueError as exc:
+            raise where.error(("preset",), str(exc)) from None
+    merged.update({k: v for k, v in data.items() if k != "preset"})
+    for req in ("tasks", "learners"):
+        if req not in merged:
+            raise where.error((), f"missing setting {req!r} (a list of names, or \"all\")")
+    tasks = _names(merged["tasks"], "tasks", list_tasks(), where)
+    learners = _names(merged["learners"], "learners", list_learners(), where)
+    for key in ("task_params", "learner_params", "task_grid", "learner_grid"):
+        if key not in data and isinstance(merged.get(key), Mapping):
+            # a preset's tables apply to the names this sweep keeps
+            keep = tasks if key.startswith("task") else learners
+            merged[key] = {k: v for k, v in merged[key].items() if k in keep}
+    seeds = _ints(merged.get("seeds", [0]), "seeds", 0, where)
+    if not seeds:
+        raise where.error(("seeds",), "seeds must not be empty")
+    mem = _ints(merged.get("memory_lengths", [25, 50, 100]), "memory_lengths", 2, where)
+    device = merged.get("device", "auto")
+    if not isinstance(device, str):
+        raise where.error(("device",), f"device must be a string, got {device!r}", TypeError)
+    try:
+        check_choice("device", device, ["auto", "cpu", "cuda"])
+    except ValueError as exc:
+        raise where.error(("device",), str(exc)) from None
+    threads = merged.get("threads", 1)
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise where.error(("threads",), f"threads must be an integer, got {threads!r}",
+                          TypeError)
+    if threads < 1:
+        raise where.error(("threads",), f"threads must be >= 1, got {threads}")
+    title = merged.get("title", "neurosim comparison")
+    if not isinstance(title, str):
+        raise where.error(("title",), f"title must be a string, got {title!r}", TypeError)
+    cfg = SweepConfig(
+        tasks=tasks, learners=learners, seeds=seeds,
+        task_params=_tables(merged.get("task_params", {}), "task_params", tasks, where, False),
+        learner_params=_tables(merged.get("learner_params", {}), "learner_params", learners,
+                               where, False),
+        task_grid=_tables(merged.get("task_grid", {}), "task_grid", tasks, where, True),
+        learner_grid=_tables(merged.get("learner_grid", {}), "learner_grid", learners, where,
+                             True),
+        device=device, threads=threads, memory_lengths=mem, title=title, source=source,
+    )
+    _try_build(cfg, where)
+    return cfg
+
+
+def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None
+                ) -> SweepConfig:
+    """Read and validate a TOML sweep config (syntax errors give the line and column).
+
+    ``overrides`` (e.g. from command-line flags) replace the file's top-level settings.
+    """
+    data, text = read_toml(path)
+    data.update(overrides or {})
+    return config_from_dict(data, source=str(path), text=text)
+
+
+def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file into (data, text); errors name the file, line and column."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise OSError(f"cannot read config {p}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text ({exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+    return data, text
+
+
+__all__ = ["SweepConfig", "ConfigError", "load_config", "config_from_dict", "read_toml",
+           "KEYS"]
