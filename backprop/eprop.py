@@ -378,9 +378,15 @@ class EProp:
         if y is not None:
             y = torch.as_tensor(y).to(self.device)
             if y.shape != (x.shape[1],):
+                hint = ""
+                if y.ndim == 1 and y.shape[0] == x.shape[0]:
+                    hint = (
+                        f"; x {tuple(x.shape)} looks batch-first (B, T, F): "
+                        "pass x.transpose(0, 1) to get (T, B, F)"
+                    )
                 raise ValueError(
                     f"EProp expected labels y of shape ({x.shape[1]},) (one per sequence), "
-                    f"got {tuple(y.shape)}"
+                    f"got {tuple(y.shape)}{hint}"
                 )
             if y.dtype.is_floating_point or int(y.min()) < 0 or int(y.max()) >= self.n_out:
                 raise ValueError(f"EProp labels must be ints in [0, {self.n_out - 1}]")
