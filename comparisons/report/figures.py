@@ -17,6 +17,15 @@ FAMILY_COLORS = {"backprop": "#1f77b4", "spiking": "#d62728", "memory": "#2ca02c
                  "classical": "#7f7f7f"}
 
 
+def _log_x(ax) -> None:
+    """Log x axis with labels on the decades only (minor labels overlap on short ranges)."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -79,7 +88,11 @@ def pareto_figure(summary: list[dict[str, Any]], task: str, profiles: list[str])
             ax.text(0.5, 0.5, "no learner runs on this profile", ha="center",
                     transform=ax.transAxes, fontsize=8)
         else:
-            ax.set_xscale("log")
+            _log_x(ax)
+            lo = np.nanmin([p[0] for p in pts] + [s["energy_compute_j"].get(profile) or
+                                                  np.nan for s in recs])
+            hi = np.nanmax([p[0] for p in pts])
+            ax.set_xlim(lo / 2, hi * 2)  # at least one decade label in view
         ax.set_xlabel(f"J per inference, {profile}")
         ax.set_ylabel(recs[0]["metric"] if recs else "")
         ax.set_title(f"{task}: {profile}", fontsize=9)
@@ -143,8 +156,8 @@ def memory_figure(probes: list[dict[str, Any]]) -> bytes:
     for name, pts in sorted(by.items()):
         pts.sort()
         ax.plot([t for t, _ in pts], [b for _, b in pts], marker="o", label=name)
-    ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xlim(left=0)
     ax.set_xlabel("sequence length T (steps)")
     ax.set_ylabel("training memory per sample [bytes]")
     ax.set_title("training memory vs sequence length")

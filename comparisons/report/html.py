@@ -74,12 +74,17 @@ class FigureSet:
         return f'<img alt="{esc(self.alts[name])}" src="data:image/png;base64,{b64}">'
 
 
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str) and len(v) > 12 and not re.fullmatch(r"[-+0-9.eE –]+", v)
+
+
 def _table(headers: list[str], rows: list[list[Any]], left: int = 1) -> str:
     th = "".join(f'<th class="{"l" if i < left else ""}">{esc(h)}</th>'
                  for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{esc(fmt(c))}</td>'
-                         for i, c in enumerate(r)) + "</tr>" for r in rows)
+        "<tr>" + "".join(f'<td class="{"l" if i < left or _is_text(c) else ""}">'
+                         f'{esc(fmt(c))}</td>' for i, c in enumerate(r)) + "</tr>"
+        for r in rows)
     return f"<div class='wrap'><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody>" \
            "</table></div>"
 
