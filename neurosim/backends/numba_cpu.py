@@ -90,7 +90,8 @@ def _update_group(model, c, S, off, n, b, irow, sl, ns):
                 ref_[j] = c9
                 ns = _emit(off + j, sl, ns)
     elif model == 2:                          # ALIF (exact)
-        v_, ie_, ii_, a_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi], S[4, b, lo:hi]
+        v_, ie_, ii_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi]
+        a_, ref_ = S[3, b, lo:hi], S[4, b, lo:hi]
         for j in range(n):
             v, ref = v_[j], ref_[j]
             if ref <= 0:
@@ -143,7 +144,8 @@ def _update_group(model, c, S, off, n, b, irow, sl, ns):
             ie_[j] *= c[9]
             ii_[j] *= c[10]
     else:                                     # AdEx (Euler)
-        v_, w_, ie_, ii_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi], S[4, b, lo:hi]
+        v_, w_, ie_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi]
+        ii_, ref_ = S[3, b, lo:hi], S[4, b, lo:hi]
         dt = c[0]
         for j in range(n):
             v, w, ref = v_[j], w_[j], ref_[j]
