@@ -32,8 +32,18 @@ from neurosim.memory.modern import (
     modern_hopfield_energy,
     modern_hopfield_update,
 )
+from neurosim.memory.spiking_memory import (
+    SpikingHopfield,
+    SpikingMemoryParams,
+    SpikingRecall,
+    spiking_recall,
+)
 
 __all__ = [
+    "SpikingHopfield",
+    "SpikingMemoryParams",
+    "SpikingRecall",
+    "spiking_recall",
     "async_energy_trace",
     "basins_of_attraction",
     "capacity_curve",

@@ -1,0 +1,282 @@
+"""Spiking associative memory: a recurrent LIF network built from stored Hopfield patterns.
+
+The bridge between the two halves of :mod:`neurosim`. Each unit of a ``±1`` pattern is a
+leaky integrate-and-fire neuron (the engine's pure :func:`neurosim.neurons.lif.lif_step`);
+``+1`` means "fires", ``−1`` means "silent". The recurrent weights are the Hopfield weights
+``W`` (any rule of :mod:`neurosim.memory.hopfield`) with each row's mean removed:
+
+.. math:: W'_{ij} = W_{ij} - \\frac1N\\sum_k W_{ik}, \\qquad
+          \\sum_j W'_{ij} x_j = \\sum_j W_{ij}\\,(x_j - \\bar x)
+
+so a population in which the units of a pattern fire (``x_j ∈ {0, 1}``, ``x̄ ≈ ½``) drives
+neuron ``i`` with a current proportional to the Hopfield field ``½ (W s)_i``: excitation
+between co-active units plus activity-dependent inhibition. A cue is an external current
+(depolarising for ``+1`` cue bits, hyperpolarising for ``−1``) applied for ``cue_time``;
+then the cue is removed and the recurrent currents alone complete and hold the pattern. The
+state is read out from the firing rates in the last ``readout_time``: ``+1`` where a neuron
+fires at ``min_rate`` or more.
+
+Synapses saturate (NMDA-like; Wang 1999): each neuron ``j`` has a gate ``u_j`` that is set
+to 1 at each of its spikes and decays with ``syn_tau`` otherwise, and neuron ``i`` receives the
+current ``(2 coupling / R_m) Σ_j W'_ij u_j``. For firing rates well above ``1/syn_tau`` the gate
+stays near 1 whatever the exact rate, so the network behaves like the binary Hopfield network
+rather than a threshold-linear one (with plain summing synapses the rate differences between
+weakly and strongly driven units let the state drift away from the pattern). ``coupling`` is
+the voltage offset ``±coupling`` that a unit receives from a fully recalled pattern.
+
+References
+----------
+Hopfield (1984), neurons with graded response have collective computational properties like
+those of two-state neurons, PNAS 81, 3088; Amit & Brunel (1997), model of global spontaneous
+activity and local structured activity during delay periods in the cerebral cortex; Wang (1999),
+synaptic basis of cortical persistent activity: the importance of NMDA receptors to working
+memory;
+Gerstner, Kistler, Naud & Paninski (2014), Neuronal Dynamics, ch. 17 (memory and attractor
+dynamics).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from neurosim.memory.hopfield import (
+    DTYPES,
+    RULES,
+    _check_choice,
+    _threads_for,
+    check_array,
+    learn_weights,
+    resolve_device,
+)
+from neurosim.neurons.lif import LIFParams, LIFState, lif_step
+from neurosim.units import Hz, ms, mV
+
+__all__ = ["SpikingMemoryParams", "SpikingRecall", "SpikingHopfield", "spiking_recall"]
+
+
+
+@dataclass(frozen=True)
+class SpikingMemoryParams:
+    """Protocol and coupling of :class:`SpikingHopfield` (SI floats).
+
+    Parameters
+    ----------
+    cue_time : s, > 0. How long the cue current is applied.
+    free_time : s, > 0. Free run after the cue is removed.
+    readout_time : s, in ``(0, free_time]``. Final window whose rates are read out.
+    dt : s, > 0. Integration step (exact integration within a step).
+    bias : V, < 0. Resting offset below threshold ``v_inf − v_thresh`` with no input
+        (negative: silent without recurrent or cue input).
+    cue_drive : V, > 0. Voltage offset ``R_m I_cue`` of the cue current (``±`` per bit).
+    coupling : V, > 0. Recurrent drive (see module docstring).
+    min_rate : Hz, > 0. Readout threshold.
+    syn_tau : s, > 0. Decay of the saturating synaptic gates.
+    """
+
+    cue_time: float = 50 * ms
+    free_time: float = 150 * ms
+    readout_time: float = 50 * ms
+    dt: float = 0.5 * ms
+    bias: float = -2 * mV
+    cue_drive: float = 10 * mV
+    coupling: float = 40 * mV
+    min_rate: float = 10 * Hz
+    syn_tau: float = 50 * ms
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        for f in ("cue_time", "free_time", "readout_time", "dt", "cue_drive", "coupling",
+                  "min_rate", "syn_tau"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise TypeError(f"{name}.{f} must be a number, got {v!r}")
+            if not (math.isfinite(v) and v > 0):
+                raise ValueError(f"{name}.{f} must be > 0, got {v}")
+        for f in ("cue_time", "free_time", "readout_time", "dt", "syn_tau"):
+            if getattr(self, f) >= 1.0 and getattr(self, f) == int(getattr(self, f)):
+                raise ValueError(f"{name}.{f}={getattr(self, f)} s looks like milliseconds; "
+                                 f"write {getattr(self, f)}*ms")
+        for f in ("bias", "cue_drive", "coupling"):
+            if abs(getattr(self, f)) >= 1.0:
+                raise ValueError(f"{name}.{f}={getattr(self, f)} V looks like millivolts; "
+                                 f"write {getattr(self, f)}*mV")
+        if not (isinstance(self.bias, (int, float)) and math.isfinite(self.bias)
+                and self.bias < 0):
+            raise ValueError(f"{name}.bias must be < 0, got {self.bias}")
+        if self.readout_time > self.free_time:
+            raise ValueError(f"{name}.readout_time must be <= free_time={self.free_time}, "
+                             f"got {self.readout_time}")
+        if self.cue_drive <= -self.bias:
+            raise ValueError(f"{name}.cue_drive must be > -bias={-self.bias} so that cued "
+                             f"neurons can fire, got {self.cue_drive}")
+        if self.dt > self.cue_time:
+            raise ValueError(f"{name}.dt must be <= cue_time={self.cue_time}, got {self.dt}")
+
+
+@dataclass(frozen=True)
+class SpikingRecall:
+    """Outcome of :func:`spiking_recall` for a batch of ``B`` cues of ``N`` neurons.
+
+    Attributes
+    ----------
+    states : int8 array (B, N), ``±1`` read out from ``rates``.
+    rates : array (B, N), Hz, in the readout window.
+    cue_rates : array (B, N), Hz, while the cue was on.
+    spike_times, spike_units : arrays, the raster of the first cue (s, neuron index).
+    n_spikes : int, all spikes of all cues (for energy accounting).
+    """
+
+    states: np.ndarray
+    rates: np.ndarray
+    cue_rates: np.ndarray
+    spike_times: np.ndarray = field(repr=False)
+    spike_units: np.ndarray = field(repr=False)
+    n_spikes: int = 0
+
+
+def spiking_recall(weights: torch.Tensor, cues: torch.Tensor, params: SpikingMemoryParams,
+                   lif: LIFParams) -> SpikingRecall:
+    r"""Simulate the recurrent LIF memory from ``±1`` cues (pure function of its inputs).
+
+    .. math::
+        \tau_m \dot v_i = -(v_i - v_\text{rest}) + R_m\Big(I_b + I^\text{cue}_i(t)
+        + \frac{2\,c}{R_m}\sum_j W'_{ij} u_j\Big),
+        \qquad \dot u_j = -u_j/\tau_s,\quad u_j \leftarrow 1 \text{ at a spike of } j
+
+    with ``R_m I_b = v_thresh − v_rest + bias``, ``R_m I^cue_i = ±cue_drive`` for
+    ``t < cue_time`` and 0 after, ``c = coupling``, ``τ_s = syn_tau``; the membrane is
+    advanced by the engine's :func:`neurosim.neurons.lif.lif_step` (input constant within a
+    step).
+
+    Parameters
+    ----------
+    weights : Tensor, shape (N, N)
+        Row-centred recurrent weights ``W'``.
+    cues : Tensor, shape (B, N), ``±1``.
+    params : SpikingMemoryParams
+    lif : LIFParams
+
+    Returns
+    -------
+    SpikingRecall
+    """
+    b, n = cues.shape
+    dt = params.dt
+    n_cue = max(1, int(round(params.cue_time / dt)))
+    n_free = max(1, int(round(params.free_time / dt)))
+    n_read = max(1, int(round(params.readout_time / dt)))
+    i_bias = (lif.v_thresh - lif.v_rest + params.bias) / lif.r_m
+    i_cue = cues * (params.cue_drive / lif.r_m)
+    w_t = (weights * (2.0 * params.coupling / lif.r_m)).T.contiguous()
+    decay = math.exp(-dt / params.syn_tau)
+    z = torch.zeros_like(cues)
+    state = LIFState(torch.full_like(cues, lif.v_rest), z, z.clone(), z.clone())
+    u = torch.zeros_like(cues)  # saturating synaptic gates, one per presynaptic neuron
+    cue_counts = torch.zeros_like(cues)
+    read_counts = torch.zeros_like(cues)
+    times, units = [], []
+    total = 0
+    for k in range(n_cue + n_free):
+        i_in = i_bias + u @ w_t
+        if k < n_cue:
+            i_in = i_in + i_cue
+        spikes, state = lif_step(state, i_in, lif, dt)
+        u = torch.where(spikes, 1.0, u * decay).to(cues.dtype)
+        sf = spikes.to(cues.dtype)
+        if k < n_cue:
+            cue_counts += sf
+        elif k >= n_cue + n_free - n_read:
+            read_counts += sf
+        total += int(sf.sum())
+        first = torch.nonzero(spikes[0]).flatten()
+        if first.numel():
+            times.append(np.full(first.numel(), (k + 1) * dt))
+            units.append(first.cpu().numpy())
+    rates = (read_counts / (n_read * dt)).cpu().numpy()
+    states = np.where(rates >= params.min_rate, 1, -1).astype(np.int8)
+    return SpikingRecall(
+        states=states,
+        rates=rates,
+        cue_rates=(cue_counts / (n_cue * dt)).cpu().numpy(),
+        spike_times=np.concatenate(times) if times else np.zeros(0),
+        spike_units=np.concatenate(units) if units else np.zeros(0, dtype=np.int64),
+        n_spikes=total,
+    )
+
+
+class SpikingHopfield:
+    """Spiking associative memory built from stored patterns (scikit-learn style).
+
+    Parameters
+    ----------
+    rule : {"hebbian", "storkey", "pseudo_inverse"}
+        Rule that builds ``W`` from the patterns (then row-centred).
+    params : SpikingMemoryParams
+    lif : LIFParams
+        Neuron model (engine defaults: 20 ms membrane, 5 ms synaptic current).
+    binarize : bool
+        Map ``x > 0 -> +1``, ``x <= 0 -> -1`` instead of rejecting non-``±1`` input.
+    device : str
+    dtype : {"float32", "float64"}
+
+    Attributes
+    ----------
+    weights_ : ndarray (N, N), the row-centred recurrent weights (dimensionless).
+    patterns_ : ndarray (P, N)
+    n_features_in_, n_patterns_ : int
+    """
+
+    def __init__(self, rule: str = "hebbian", params: SpikingMemoryParams | None = None,
+                 lif: LIFParams | None = None, binarize: bool = False, device: str = "auto",
+                 dtype: str = "float32"):
+        self.rule = rule
+        self.params = params
+        self.lif = lif
+        self.binarize = binarize
+        self.device = device
+        self.dtype = dtype
+
+    def fit(self, X: Any, y: Any = None) -> SpikingHopfield:
+        """Store ``±1`` patterns ``X`` ``(P, N)``."""
+        name = type(self).__name__
+        _check_choice(name, "rule", self.rule, RULES)
+        _check_choice(name, "dtype", self.dtype, DTYPES)
+        for attr, cls in (("params", SpikingMemoryParams), ("lif", LIFParams)):
+            v = getattr(self, attr)
+            if v is not None and not isinstance(v, cls):
+                raise TypeError(f"{name}.{attr} must be a {cls.__name__} or None, "
+                                f"got {type(v).__name__}")
+        self.params_ = self.params or SpikingMemoryParams()
+        self.lif_ = self.lif or LIFParams()
+        self.lif_.check_dt(self.params_.dt)
+        self._device = resolve_device(self.device)
+        self._tdtype = getattr(torch, self.dtype)
+        X = check_array(X, "patterns", binarize=self.binarize)
+        w = learn_weights(torch.as_tensor(X, dtype=torch.float64), self.rule)
+        w = w - w.mean(dim=1, keepdim=True)
+        self.weights_ = w.numpy()
+        self._w_t = torch.as_tensor(self.weights_, dtype=self._tdtype, device=self._device)
+        self.patterns_ = X.astype(np.int8)
+        self.n_patterns_, self.n_features_in_ = X.shape
+        return self
+
+    def simulate(self, X: Any) -> SpikingRecall:
+        """Run the cue/free-run protocol on cues ``X`` ``(B, N)``; full :class:`SpikingRecall`."""
+        if not hasattr(self, "weights_"):
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+        S = check_array(X, "cues", self.n_features_in_, binarize=self.binarize)
+        cues = torch.as_tensor(S, dtype=self._tdtype, device=self._device)
+        with _threads_for(S.shape[0] * S.shape[1] ** 2 * 100):
+            return spiking_recall(self._w_t, cues, self.params_, self.lif_)
+
+    def recall(self, X: Any) -> np.ndarray:
+        """Completed ``±1`` states, ``(B, N)`` (``(N,)`` for a 1-D cue)."""
+        out = self.simulate(X).states
+        return out[0] if np.ndim(X) == 1 else out
+
+    predict = recall
