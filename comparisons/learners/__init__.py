@@ -40,7 +40,7 @@ def get_learner(name: str, **params: Any) -> Learner:
 
 def _load_builtin() -> None:
     # Imported lazily so that `import comparisons` stays light.
-    from comparisons.learners import lif_reservoir, memory, rnn, windows  # noqa: F401
+    from comparisons.learners import lif_reservoir, memory, rnn, spiking, windows  # noqa: F401,I001
 
 
 __all__ = [

@@ -1,0 +1,312 @@
+"""Learners from the ``backprop`` package that are not plain RNNs: the echo state network,
+a surrogate-gradient spiking net trained by BPTT, and e-prop (Bellec et al. 2020).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from comparisons.learners import register
+from comparisons.learners.base import FitInfo, Learner
+from comparisons.metrics.memory import autograd_saved_bytes
+from comparisons.metrics.ops import add_memory_traffic
+from comparisons.tasks.base import Task, TaskData
+from comparisons.validation import check_float, check_int
+
+
+def _is_binary(x: np.ndarray) -> bool:
+    return bool(np.all((x == 0) | (x == 1)))
+
+
+def _input_ops(x: np.ndarray, fan_out: int) -> dict[str, float]:
+    """Ops of the input projection per sample: binary inputs select weights (ACs, one per
+    active input and target), real-valued inputs multiply them (MACs)."""
+    per_sample_nonzero = float(np.count_nonzero(x)) / x.shape[1]
+    key = "ac" if _is_binary(x) else "mac"
+    return {key: per_sample_nonzero * fan_out}
+
+
+@register
+class ESNLearner(Learner):
+    """Echo state network (Jaeger 2001): fixed random tanh reservoir scaled to a spectral
+    radius, leaky integration, ridge readout in closed form."""
+
+    name: ClassVar[str] = "esn"
+    family: ClassVar[str] = "reservoir"
+    scorecard: ClassVar[dict[str, bool]] = {
+        "local_learning": False, "no_weight_transport": True, "no_derivative_feedback": True,
+        "no_clocked_phases": False, "binary_spikes": False, "no_target_outputs": False,
+        "online_in_time": False,
+    }
+
+    def __init__(self, seed: int = 0, device: str = "auto", reservoir_size: int = 400,
+                 spectral_radius: float = 0.95, leak_rate: float = 1.0,
+                 ridge: float = 1e-4) -> None:
+        super().__init__(seed=seed, device=device)
+        self.reservoir_size = check_int("esn.reservoir_size", reservoir_size, low=1)
+        self.spectral_radius = check_float("esn.spectral_radius", spectral_radius, low=0.0,
+                                           low_open=True)
+        self.leak_rate = check_float("esn.leak_rate", leak_rate, low=0.0, high=1.0,
+                                     low_open=True)
+        self.ridge = check_float("esn.ridge", ridge, low=0.0)
+        self._esn = None
+        self._task: Task | None = None
+
+    @classmethod
+    def supports(cls, task: Task) -> tuple[bool, str]:
+        return True, ""
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from backprop.esn import EchoStateNetwork
+
+        self.check_supports(task)
+        self._task = task
+        n_in = data.train.x.shape[-1]
+        self._esn = EchoStateNetwork(
+            n_in, self.reservoir_size, task.n_out,
+            output="many_to_many" if task.output == "per_step" else "many_to_one",
+            seed=self.seed, device=self.device, spectral_radius=self.spectral_radius,
+            leak_rate=self.leak_rate, ridge=self.ridge, washout=0)
+        self.device_used = str(self._esn.w.device)
+        y = np.asarray(data.train.y)
+        if task.target == "class":
+            y = np.eye(task.n_out, dtype=np.float32)[y.astype(int)]
+        mask = None if data.train.mask is None else torch.as_tensor(data.train.mask)
+        t0 = time.perf_counter()
+        self._esn.fit(torch.as_tensor(data.train.x), torch.as_tensor(y, dtype=torch.float32),
+                      mask=mask if task.output == "per_step" else None)
+        n = self.reservoir_size
+        return FitInfo(wall_s=time.perf_counter() - t0, readout="ridge",
+                       train_ops=add_memory_traffic({"mac": float(
+                           data.train.n_steps * (n * n + (n + 1) ** 2))}),
+                       train_memory_bytes=(n + 1) * 4)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if self._esn is None or self._task is None:
+            raise RuntimeError("esn: call fit() before predict()")
+        with torch.no_grad():
+            out = self._esn.predict(torch.as_tensor(np.asarray(x, np.float32))).cpu().numpy()
+        T = x.shape[0]
+        n = self.reservoir_size
+        nnz_rec = float(torch.count_nonzero(self._esn.w))
+        reads = T if self._task.output == "per_step" else 1
+        ops = _input_ops(np.asarray(x), n)
+        ops["mac"] = ops.get("mac", 0.0) + T * nnz_rec + reads * (n + 1) * self._task.n_out
+        self.last_inference_ops = add_memory_traffic(ops)
+        if self._task.target == "binary":
+            out = np.clip(out, 0.0, 1.0)
+        return out
+
+    def param_count(self) -> int:
+        if self._esn is None:
+            return 0
+        return int(sum(b.numel() for b in self._esn.buffers()))
+
+
+@register
+class SurrogateSNN(Learner):
+    """Two-layer LIF network (snnTorch-compatible neurons, fused fast path) trained by BPTT
+    with a surrogate gradient; inputs are injected as currents, outputs are the output
+    layer's membrane potentials (per step, or summed over time for final outputs)."""
+
+    name: ClassVar[str] = "snn_bptt"
+    family: ClassVar[str] = "spiking"
+    scorecard: ClassVar[dict[str, bool]] = {
+        "local_learning": False, "no_weight_transport": False,
+        "no_derivative_feedback": False, "no_clocked_phases": False, "binary_spikes": True,
+        "no_target_outputs": False, "online_in_time": False,
+    }
+
+    def __init__(self, seed: int = 0, device: str = "auto", hidden_size: int = 128,
+                 beta: float = 0.9, epochs: int = 30, batch_size: int = 64,
+                 lr: float = 2e-3) -> None:
+        super().__init__(seed=seed, device=device)
+        self.hidden_size = check_int("snn_bptt.hidden_size", hidden_size, low=1)
+        self.beta = check_float("snn_bptt.beta", beta, low=0.0, high=1.0, low_open=True)
+        self.epochs = check_int("snn_bptt.epochs", epochs, low=1)
+        self.batch_size = check_int("snn_bptt.batch_size", batch_size, low=1)
+        self.lr = check_float("snn_bptt.lr", lr, low=0.0, low_open=True)
+        self._net = None
+        self._task: Task | None = None
+
+    @classmethod
+    def supports(cls, task: Task) -> tuple[bool, str]:
+        return True, ""
+
+    def _out(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        spikes = []
+        h = x
+        for i, layer in enumerate(self._net.layers):
+            h, mem = layer(h)
+            if i < len(self._net.layers) - 1:
+                spikes.append(h)
+        # the last layer's membrane is the readout (a leaky integrator of hidden spikes)
+        if self._task.output == "final":
+            return mem.mean(0), spikes
+        return mem, spikes
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from backprop.snn import LIFParams, SpikingMLP
+        from backprop.train import masked_loss
+        from backprop.utils import resolve_device
+
+        self.check_supports(task)
+        self._task = task
+        dev = resolve_device(self.device)
+        self.device_used = str(dev)
+        n_in = data.train.x.shape[-1]
+        self._net = SpikingMLP((n_in, self.hidden_size, task.n_out),
+                               # the readout layer never resets: a leaky integrator of the
+                               # hidden spikes (non-leaky when only its mean over time is read)
+                               [LIFParams(beta=self.beta), LIFParams(
+                                   beta=1.0 if task.output == "final" else self.beta,
+                                   reset="none")],
+                               seed=self.seed, device=dev)
+        x = torch.as_tensor(data.train.x, device=dev)
+        y = torch.as_tensor(data.train.y, device=dev)
+        if task.target == "class":
+            y = y.long()
+        mask = None
+        if task.output == "per_step" and data.train.mask is not None:
+            mask = torch.as_tensor(data.train.mask, device=dev)
+        loss_kind = {"binary": "bce", "class": "ce", "real": "mse"}[task.target]
+        opt = torch.optim.Adam(self._net.parameters(), lr=self.lr)
+        gen = torch.Generator().manual_seed(self.seed)
+        n = x.shape[1]
+        history = []
+        t0 = time.perf_counter()
+        for _ in range(self.epochs):
+            perm = torch.randperm(n, generator=gen).to(dev)
+            tot = 0.0
+            for i in range(0, n, self.batch_size):
+                idx = perm[i:i + self.batch_size]
+                out, _ = self._out(x[:, idx])
+                yb = y[:, idx] if task.output == "per_step" else y[idx]
+                mb = None if mask is None else mask[:, idx]
+                loss = masked_loss(loss_kind, out, yb, mb)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                tot += float(loss.detach()) * len(idx)
+            history.append(tot / n)
+        wall = time.perf_counter() - t0
+        saved = autograd_saved_bytes(lambda z: self._out(z)[0], x[:, :1])
+        return FitInfo(wall_s=wall, history=history, readout="bptt (surrogate gradient)",
+                       train_memory_bytes=saved)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if self._net is None or self._task is None:
+            raise RuntimeError("snn_bptt: call fit() before predict()")
+        dev = next(self._net.parameters()).device
+        xt = torch.as_tensor(np.asarray(x, np.float32), device=dev)
+        with torch.no_grad():
+            out, spikes = self._out(xt)
+        T, B = x.shape[:2]
+        h_spikes = float(spikes[0].sum()) / B
+        ops = _input_ops(np.asarray(x), self.hidden_size)
+        ops.update(spikes=h_spikes, synaptic_events=h_spikes * self._task.n_out,
+                   neuron_updates=float(T * (self.hidden_size + self._task.n_out)))
+        self.last_inference_ops = add_memory_traffic(ops)
+        self._raster = spikes[0][:, 0].cpu().numpy()
+        out = out.cpu()
+        if self._task.target == "binary":
+            out = torch.sigmoid(out)
+        return out.numpy()
+
+    def param_count(self) -> int:
+        return 0 if self._net is None else sum(p.numel() for p in self._net.parameters())
+
+    def artifacts(self) -> dict:
+        r = getattr(self, "_raster", None)
+        if r is None:
+            return {}
+        t, i = np.nonzero(r)
+        w = self._net.layers[0].linear.weight if hasattr(self._net.layers[0], "linear") \
+            else next(self._net.layers[0].parameters())
+        return {"raster_t": t, "raster_i": i, "weights": w.detach().cpu().numpy().ravel()}
+
+
+@register
+class EPropLearner(Learner):
+    """Recurrent ALIF network trained online by e-prop with random feedback (Bellec et al.
+    2020); classification from the leaky readout summed over the last steps."""
+
+    name: ClassVar[str] = "eprop"
+    family: ClassVar[str] = "spiking"
+    scorecard: ClassVar[dict[str, bool]] = {
+        # eligibility traces are local; the learning signal is broadcast through fixed random
+        # feedback (no weight transport) but uses a pseudo-derivative of the spike function
+        "local_learning": True, "no_weight_transport": True, "no_derivative_feedback": False,
+        "no_clocked_phases": True, "binary_spikes": True, "no_target_outputs": False,
+        "online_in_time": True,
+    }
+
+    def __init__(self, seed: int = 0, device: str = "auto", n_rec: int = 100,
+                 epochs: int = 20, batch_size: int = 32) -> None:
+        super().__init__(seed=seed, device=device)
+        self.n_rec = check_int("eprop.n_rec", n_rec, low=1)
+        self.epochs = check_int("eprop.epochs", epochs, low=1)
+        self.batch_size = check_int("eprop.batch_size", batch_size, low=1)
+        self._net = None
+
+    @classmethod
+    def supports(cls, task: Task) -> tuple[bool, str]:
+        if task.target != "class" or task.output != "final":
+            return False, "e-prop here classifies whole sequences (class target, final output)"
+        return True, ""
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from backprop.eprop import EProp
+
+        self.check_supports(task)
+        self._task = task
+        n_in = data.train.x.shape[-1]
+        self._net = EProp(n_in, self.n_rec, task.n_out, device=self.device, seed=self.seed)
+        self.device_used = str(self._net.device)
+        t0 = time.perf_counter()
+        hist = self._net.fit(torch.as_tensor(data.train.x), torch.as_tensor(
+            data.train.y.astype(np.int64)), epochs=self.epochs, batch_size=self.batch_size,
+            seed=self.seed)
+        T = data.train.n_steps
+        n_syn = (n_in + self.n_rec) * self.n_rec
+        # per step every synapse updates its eligibility trace (and filtered trace)
+        return FitInfo(wall_s=time.perf_counter() - t0, history=list(hist), readout="e-prop",
+                       train_ops=add_memory_traffic({"plasticity_updates": float(
+                           self.epochs * T * n_syn)}),
+                       train_memory_bytes=int(3 * n_syn * 4))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        from backprop.eprop import rsnn_forward
+
+        if self._net is None:
+            raise RuntimeError("eprop: call fit() before predict()")
+        xt = torch.as_tensor(np.asarray(x, np.float32)).to(self._net.device)
+        with torch.no_grad():
+            out = rsnn_forward(xt, self._net.weights, self._net.params)
+        p = self._net.params
+        window = out["y"][-min(p.readout_steps, x.shape[0]):].sum(0).cpu().numpy()
+        z = out["z"]
+        T, B = x.shape[:2]
+        spikes = float(z.sum()) / B
+        ops = _input_ops(np.asarray(x), self.n_rec)
+        ops.update(spikes=spikes, synaptic_events=spikes * (self.n_rec - 1 + self._task.n_out),
+                   neuron_updates=float(T * self.n_rec))
+        self.last_inference_ops = add_memory_traffic(ops)
+        self._raster = z[:, 0].cpu().numpy()
+        return window
+
+    def param_count(self) -> int:
+        return 0 if self._net is None else int(sum(w.numel() for w in
+                                                   self._net.weights.values()))
+
+    def artifacts(self) -> dict:
+        r = getattr(self, "_raster", None)
+        if r is None:
+            return {}
+        t, i = np.nonzero(r)
+        return {"raster_t": t, "raster_i": i,
+                "weights": self._net.weights["w_rec"].detach().cpu().numpy().ravel()}
