@@ -110,6 +110,8 @@ def main(argv=None) -> dict:
         "ratios": {"sklearn": ours_s / peer_s},
         "ours_test_ll": r16["ours"]["test_ll"],
         "sklearn_test_ll": r16["sklearn"]["test_ll"],
+        "ours_test_ll_seeds": r16["ours"]["test_ll_all"],
+        "sklearn_test_ll_seeds": r16["sklearn"]["test_ll_all"],
         "epochs": epochs,
         "repeats": repeats,
         "ours_bs10_s": r16["ours_bs10"]["epoch_s"],

@@ -364,6 +364,9 @@ class DBM(TransformerMixin, BaseEstimator):
             H1 = torch.sigmoid(2.0 * (V @ W1) + c1a)
             W2, c1b, c2 = _pretrain_rbm(H1, n2, 1.0, 2.0, ep, lr, bs, mom, g,
                                         torch.zeros(n1, device=dev))
+            # h1 gets the hidden bias of RBM 1 and the visible bias of RBM 2; each was
+            # learned as if it were the only one, so the DBM uses their mean (a choice of
+            # ours; Salakhutdinov & Hinton 2009 do not prescribe it).
             c1 = 0.5 * (c1a + c1b)
         self.weights_ = (W1.cpu().numpy(), W2.cpu().numpy())
         self.intercepts_ = (b.cpu().numpy(), c1.cpu().numpy(), c2.cpu().numpy())
