@@ -32,7 +32,7 @@ from typing import Any
 import numba
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 __all__ = [
     "RULES",
@@ -370,9 +370,19 @@ _async_run_parallel = numba.njit(cache=True, parallel=True)(_async_run_impl)
 PARALLEL_WORK = 2e8
 
 
+_CONTROLLER: list[ThreadpoolController] = []
+
+
 def _threads_for(work: float):
-    """Context limiting BLAS/OpenMP (numpy, torch) to one thread for small problems."""
-    return contextlib.nullcontext() if work >= PARALLEL_WORK else threadpool_limits(1)
+    """Context limiting BLAS/OpenMP (numpy, torch) to one thread for small problems.
+
+    The controller (which scans the loaded libraries, ~3 ms) is made once and reused.
+    """
+    if work >= PARALLEL_WORK:
+        return contextlib.nullcontext()
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1)
 
 
 def async_sweep(weights: np.ndarray, threshold: np.ndarray, states: np.ndarray,
@@ -565,6 +575,7 @@ class HopfieldNetwork:
         self._w_t = w
         self._th_t = self._t(th)
         self.weights_ = w.detach().cpu().numpy()
+        self._symmetric = bool(np.array_equal(self.weights_, self.weights_.T))
         self.threshold_ = th.astype(self.weights_.dtype)
         self.patterns_ = X.astype(np.int8)
         self.n_features_in_ = self.weights_.shape[0]
@@ -603,7 +614,7 @@ class HopfieldNetwork:
     def _recall_async(self, S: np.ndarray, limit: int) -> tuple[np.ndarray, RecallInfo]:
         b, n = S.shape
         w = self.weights_
-        wt = w if np.array_equal(w, w.T) else np.ascontiguousarray(w.T)
+        wt = w if self._symmetric else np.ascontiguousarray(w.T)
         th = np.ascontiguousarray(self.threshold_)
         S = np.ascontiguousarray(S, dtype=w.dtype)
         steps = np.zeros(b, dtype=np.int64)
