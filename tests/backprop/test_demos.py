@@ -1,0 +1,94 @@
+"""The lecture demonstrations as tests: binary addition (7c) and the adding problem
+(Hochreiter & Schmidhuber 1997). Long versions are marked slow; the examples
+(examples/bp_*.py) run the full sweeps and draw the figures."""
+
+import numpy as np
+import pytest
+import torch
+
+from backprop import GRU, LSTM, ElmanRNN, Trainer
+from backprop.data import adding_problem, binary_addition, bits_to_int
+
+
+def test_binary_addition_targets_are_the_sums():
+    x, y = binary_addition(50, 12, delay=2, seed=3)
+    a, b = bits_to_int(x[:, :, 0]), bits_to_int(x[:, :, 1])
+    s = bits_to_int(y[2:, :, 0])
+    assert all(si == ai + bi for ai, bi, si in zip(a, b, s))
+    assert torch.all(y[:2] == 0)
+
+
+def test_adding_problem_targets_and_baseline():
+    x, y = adding_problem(4000, 50, seed=0)
+    assert torch.all(x[..., 1].sum(0) == 2)
+    torch.testing.assert_close(y[:, 0], (x[..., 0] * x[..., 1]).sum(0))
+    # predicting the mean (1) gives MSE = var(U1 + U2) = 2/12
+    assert float(((y - 1.0) ** 2).mean()) == pytest.approx(1 / 6, rel=0.05)
+
+
+def _train_adder(hidden, seed, epochs, nonlinearity="tanh"):
+    x, y = binary_addition(64 * 50, 8, seed=seed)
+    model = ElmanRNN(2, hidden, 1, nonlinearity=nonlinearity, seed=seed)
+    tr = Trainer(model, loss="bce", lr=0.03, seed=seed, progress=False, device="cpu")
+    tr.fit(x, y, epochs=epochs, batch_size=64)
+    return model
+
+
+def _exact(model, n_bits, seed, n=1000):
+    x, y = binary_addition(n, n_bits, seed=seed)
+    with torch.no_grad():
+        return float(((model(x) > 0).float() == y).all(0).float().mean())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_eight_unit_net_trained_on_8_bits_adds_64_bit_numbers_exactly(seed):
+    model = _train_adder(8, seed, epochs=8)  # 400 updates of 64 sums (<= 8 bits)
+    assert _exact(model, 64, seed=100 + seed) == 1.0
+
+
+@pytest.mark.slow
+def test_three_unit_net_with_restarts_learns_the_automaton():
+    from sklearn.cluster import KMeans
+
+    for seed in (0, 1):
+        for attempt in range(6):
+            model = _train_adder(3, 1000 * attempt + seed, epochs=60)
+            if _exact(model, 8, seed=999) == 1.0:  # decided on the training distribution
+                break
+        assert _exact(model, 64, seed=100 + seed) == 1.0
+        x, _ = binary_addition(300, 16, seed=5)
+        with torch.no_grad():
+            h, _ = model.features(x)
+        carry, lab = torch.zeros(300), []
+        for t in range(x.shape[0]):
+            total = x[t, :, 0] + x[t, :, 1] + carry
+            carry = (total >= 2).float()
+            lab.append(2 * carry + total % 2)
+        lab = torch.stack(lab).reshape(-1).numpy().astype(int)
+        km = KMeans(4, n_init=10, random_state=0).fit(h.reshape(-1, 3).numpy())
+        purity = sum(np.bincount(lab[km.labels_ == c]).max() for c in range(4)) / len(lab)
+        assert purity > 0.99  # the 4 automaton states are 4 clusters of hidden states
+
+
+def _adding(cls, T, seed, epochs, lr=1e-2, hidden=32):
+    kw = {"forget_bias": 1.0} if cls is LSTM else {}
+    x, y = adding_problem(64 * 50, T, seed=seed)
+    xv, yv = adding_problem(1000, T, seed=seed + 100)
+    tr = Trainer(cls(2, hidden, 1, output="many_to_one", seed=seed, **kw), lr=lr, seed=seed,
+                 progress=False, device="cpu")
+    tr.fit(x, y, epochs=epochs, batch_size=64, validation=(xv, yv),
+           callback=lambda e, h: h.val_loss[-1] < 0.005)
+    return tr.evaluate(xv, yv)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_adding_problem_short_sequences(cls):
+    # T = 20 in the default run (seconds); T = 100 below is marked slow
+    assert _adding(cls, 20, seed=0, epochs=15, hidden=16) < 0.01
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_adding_problem_T100(cls, seed):
+    assert _adding(cls, 100, seed=seed, epochs=40) < 0.01
