@@ -338,7 +338,10 @@ class SpikingMLP(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """``x (T, B, sizes[0])`` -> last layer's spikes and membranes ``(T, B, sizes[-1])``."""
         check_sequence(x, self.sizes[0], name="x", owner="SpikingMLP")
-        if self.check_finite and not bool(torch.isfinite(x).all()):
+        # a sum is NaN/inf whenever an element is (one cheap reduction); confirm elementwise
+        if self.check_finite and not bool(torch.isfinite(x.sum())) and not bool(
+            torch.isfinite(x).all()
+        ):
             raise ValueError(
                 "SpikingMLP got an input x containing NaN or inf; spike inputs must be finite "
                 "(0/1 spikes or real-valued currents)"

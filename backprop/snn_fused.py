@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from backprop.surrogate import Surrogate
+from backprop.surrogate import ATan, FastSigmoid, Rectangular, Sigmoid, Surrogate, Triangular
 
 try:  # numba is a core dependency, but keep the module importable without it
     from numba import njit
@@ -109,20 +109,25 @@ class FusedLIF(torch.autograd.Function):
         mem0, mem = ctx.saved_tensors
         beta, threshold, reset, surrogate = ctx.params
         T = mem.shape[0]
-        # all surrogate derivatives in one vectorised call, then the reverse recurrence
-        delta_in = g_mem + g_spk * surrogate.derivative(mem - threshold)
-        if _numba_ok(mem) and delta_in.dtype == mem.dtype and mem0.dtype == mem.dtype:
-            d_np = delta_in.detach().contiguous().numpy()
-            g_np = np.empty_like(d_np)
-            g0 = np.empty(mem0.numel(), d_np.dtype)
+        if _numba_ok(mem) and g_spk.dtype == mem.dtype == g_mem.dtype == mem0.dtype:
+            code, c1, c2 = _surrogate_code(surrogate)
+            if code < 0:  # a custom surrogate: its derivative in torch, the loop compiled
+                g_mem = g_mem + g_spk * surrogate.derivative(mem - threshold)
+            g_np = np.empty(tuple(mem.shape), _np_dtype(mem))
+            g0 = np.empty(mem0.numel(), g_np.dtype)
+            sc = g_np.dtype.type
+
+            def flat(t: Tensor) -> np.ndarray:
+                return t.detach().contiguous().numpy().reshape(T, -1)
+
             _lif_backward(
-                d_np.reshape(T, -1), mem.numpy().reshape(T, -1),
+                flat(g_spk), flat(g_mem), flat(mem),
                 mem0.detach().contiguous().numpy().reshape(-1),
-                d_np.dtype.type(beta), d_np.dtype.type(threshold), reset,
-                g_np.reshape(T, -1), g0,
+                sc(beta), sc(threshold), reset, code, c1, c2, g_np.reshape(T, -1), g0,
             )
             g_cur, carry = torch.from_numpy(g_np), torch.from_numpy(g0).reshape(mem0.shape)
         else:
+            delta_in = g_mem + g_spk * surrogate.derivative(mem - threshold)
             if reset == 1:
                 keep = (mem <= threshold).to(mem.dtype)  # 1 - R_{t+1} = 1 - H(U_t - theta)
             g_cur = torch.empty_like(mem)
@@ -156,9 +161,10 @@ if HAVE_NUMBA:
         T, M = cur.shape
         one = spk.dtype.type(1)
         zero = spk.dtype.type(0)
-        for m in range(M):
-            prev = mem0[m]
-            for t in range(T):
+        for t in range(T):
+            prev_row = mem0 if t == 0 else mem[t - 1]
+            for m in range(M):
+                prev = prev_row[m]
                 if reset == 0:
                     r = one if prev - thr > 0 else zero
                     u = beta * prev + cur[t, m] - r * thr
@@ -169,23 +175,48 @@ if HAVE_NUMBA:
                     u = beta * prev + cur[t, m]
                 mem[t, m] = u
                 spk[t, m] = one if u - thr > 0 else zero
-                prev = u
 
     @njit(cache=True)
-    def _lif_backward(delta_in, mem, mem0, beta, thr, reset, g_cur, g_mem0):  # pragma: no cover
-        """Adjoint of :func:`_lif_forward`: g_cur[t] = delta_in[t] + c_{t+1} g_cur[t+1]."""
-        T, M = delta_in.shape
-        for m in range(M):
-            carry = g_cur.dtype.type(0)
-            for t in range(T - 1, -1, -1):
-                d = delta_in[t, m] + carry
+    def _lif_backward(
+        g_spk, g_mem, mem, mem0, beta, thr, reset, code, c1, c2, g_cur, g_mem0
+    ):  # pragma: no cover - compiled
+        """Adjoint of :func:`_lif_forward` with the surrogate derivative inline.
+
+        ``g_cur[t] = g_mem[t] + sigma'(mem[t] - thr) g_spk[t] + c_{t+1} g_cur[t+1]``;
+        ``code`` selects sigma' (see ``_SURROGATE_CODES``), -1: ``g_spk`` is ignored and
+        ``g_mem`` already holds the whole local term.
+        """
+        T, M = mem.shape
+        carry = np.zeros(M, g_cur.dtype)
+        half_pi = np.pi / 2
+        for t in range(T - 1, -1, -1):
+            for m in range(M):
+                d = g_mem[t, m] + carry[m]
+                if code >= 0:
+                    x = mem[t, m] - thr
+                    if code == 0:  # atan
+                        z = half_pi * c1 * x
+                        sg = c1 / 2 / (1 + z * z)
+                    elif code == 1:  # fast sigmoid
+                        q = c1 * abs(x) + 1
+                        sg = 1 / (q * q)
+                    elif code == 2:  # sigmoid
+                        e = 1 / (1 + np.exp(-c1 * x))
+                        sg = c1 * e * (1 - e)
+                    elif code == 3:  # triangular
+                        sg = c1 * max(0.0, 1 - abs(x) / c2)
+                    else:  # rectangular
+                        sg = 1 / c2 if abs(x) < c2 / 2 else 0.0
+                    d += g_spk[t, m] * sg
                 g_cur[t, m] = d
-                carry = beta * d
+                c = beta * d
                 if reset == 1:
                     prev = mem0[m] if t == 0 else mem[t - 1, m]
                     if prev - thr > 0:
-                        carry = carry * 0
-            g_mem0[m] = carry
+                        c = c * 0
+                carry[m] = c
+        for m in range(M):
+            g_mem0[m] = carry[m]
 
     @njit(cache=True)
     def _csr_from_dense(x):  # pragma: no cover - compiled
@@ -193,22 +224,21 @@ if HAVE_NUMBA:
         values) of the non-zeros of a 2-D array: one scan plus a counting sort."""
         R, F = x.shape
         indptr = np.zeros(R + 1, np.int64)
-        for r in range(R):
-            c = 0
-            for j in range(F):
-                c += x[r, j] != 0
-            indptr[r + 1] = indptr[r] + c
-        nnz = indptr[R]
-        idx = np.empty(nnz, np.int32)
-        val = np.empty(nnz, x.dtype)
+        # worst-case buffers: only the pages actually written are ever touched
+        idx_all = np.empty(R * F, np.int32)
+        val_all = np.empty(R * F, x.dtype)
         k = 0
         for r in range(R):
             for j in range(F):
                 v = x[r, j]
                 if v != 0:
-                    idx[k] = j
-                    val[k] = v
+                    idx_all[k] = j
+                    val_all[k] = v
                     k += 1
+            indptr[r + 1] = k
+        nnz = k
+        idx = idx_all[:nnz].copy()
+        val = val_all[:nnz].copy()
         # transpose by counting sort: column pointers, row indices
         colptr = np.zeros(F + 1, np.int64)
         for k in range(nnz):
@@ -243,6 +273,26 @@ if HAVE_NUMBA:
 
 def _numba_ok(x: Tensor) -> bool:
     return HAVE_NUMBA and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+
+
+def _np_dtype(x: Tensor) -> type:
+    return np.float32 if x.dtype == torch.float32 else np.float64
+
+
+def _surrogate_code(s: Surrogate) -> tuple[int, float, float]:
+    """Integer code and constants of a built-in surrogate for the compiled backward."""
+    kind = type(s)
+    if kind is ATan:
+        return 0, float(s.alpha), 1.0
+    if kind is FastSigmoid:
+        return 1, float(s.slope), 1.0
+    if kind is Sigmoid:
+        return 2, float(s.slope), 1.0
+    if kind is Triangular:
+        return 3, float(s.gamma), float(s.width)
+    if kind is Rectangular:
+        return 4, 1.0, float(s.width)
+    return -1, 1.0, 1.0
 
 
 class SpikeLinear(torch.autograd.Function):
@@ -298,7 +348,7 @@ class SpikeLinear(torch.autograd.Function):
                 gn = g.detach().contiguous().numpy()
                 gt = np.zeros((weight.shape[1], weight.shape[0]), dtype=gn.dtype)
                 _gather_rows(colptr, rows, cval, gn, gt)
-                g_w = torch.from_numpy(gt).t()
+                g_w = torch.from_numpy(gt).t().contiguous()
             else:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)
