@@ -80,9 +80,9 @@ class HopfieldLearner(_MemoryLearner):
         self.max_steps = check_int("hopfield.max_steps", max_steps, low=1)
 
     def fit(self, task: Task, data: TaskData) -> FitInfo:
+        self.check_supports(task)
         from neurosim.memory import HopfieldNetwork
 
-        self.check_supports(task)
         pats = self._patterns(data)
         t0 = time.perf_counter()
         self._model = HopfieldNetwork(rule=self.rule, update="async", max_steps=self.max_steps,
@@ -126,9 +126,9 @@ class ModernHopfieldLearner(_MemoryLearner):
         self.max_steps = check_int("modern_hopfield.max_steps", max_steps, low=1)
 
     def fit(self, task: Task, data: TaskData) -> FitInfo:
+        self.check_supports(task)
         from neurosim.memory import ModernHopfield
 
-        self.check_supports(task)
         pats = self._patterns(data)
         t0 = time.perf_counter()
         self._model = ModernHopfield(beta=self.beta, max_steps=self.max_steps,
@@ -177,9 +177,9 @@ class RBMLearner(_MemoryLearner):
         self.mean_field_steps = check_int("rbm.mean_field_steps", mean_field_steps, low=1)
 
     def fit(self, task: Task, data: TaskData) -> FitInfo:
+        self.check_supports(task)
         from neurosim.memory.rbm import RBM
 
-        self.check_supports(task)
         y = (np.asarray(data.train.y) >= 0.5).astype(np.float64)
         t0 = time.perf_counter()
         self._model = RBM(n_components=self.n_hidden, learning_rate=self.learning_rate,

@@ -1,0 +1,113 @@
+"""Learners: declared abilities, scorecards, measured op counts vs hand counts, learning."""
+
+import numpy as np
+import pytest
+
+from comparisons.learners import (
+    SCORECARD_CRITERIA,
+    TaskNotSupported,
+    get_learner,
+    get_learner_class,
+    list_learners,
+)
+from comparisons.runner import run_cell
+from comparisons.tasks import get_task
+
+
+@pytest.mark.parametrize("name", list_learners())
+def test_every_learner_has_a_complete_scorecard(name):
+    cls = get_learner_class(name)
+    assert set(cls.scorecard) == set(SCORECARD_CRITERIA), name
+    assert all(isinstance(v, bool) for v in cls.scorecard.values())
+    assert cls.family in {"backprop", "spiking", "memory", "classical", "reservoir"}
+
+
+def test_bptt_is_not_plausible_and_hebbian_hopfield_is_local():
+    assert not any(get_learner_class("lstm").scorecard.values())
+    hop = get_learner_class("hopfield").scorecard
+    assert hop["local_learning"] and hop["no_weight_transport"] and hop["no_target_outputs"]
+
+
+def test_unsupported_task_raises_clear_error():
+    task = get_task("adding", n_train=4, n_test=2)
+    learner = get_learner("hopfield")
+    with pytest.raises(TaskNotSupported, match="cannot do task 'adding'"):
+        learner.fit(task, task.make(0))
+
+
+def test_predict_before_fit_is_an_error():
+    with pytest.raises(RuntimeError, match="call fit"):
+        get_learner("lif_reservoir").predict(np.zeros((3, 2, 2)))
+
+
+def test_lif_reservoir_op_counts_match_hand_count():
+    task = get_task("binary_addition", train_bits=3, test_bits=4, n_train=40, n_test=10)
+    data = task.make(0)
+    lr = get_learner("lif_reservoir", n_neurons=50, steps_per_input=4, seed=1)
+    lr.fit(task, data)
+    x = data.test.x[:, :1]  # one sequence
+    lr.predict(x)
+    ops = lr.last_inference_ops
+    T, n, k = x.shape[0], 50, 4
+    assert ops["neuron_updates"] == T * k * n
+    art = lr.artifacts()  # raster of this same sequence
+    counts = np.bincount(art["raster_i"], minlength=n)
+    assert ops["spikes"] == counts.sum() > 0
+    assert ops["synaptic_events"] == counts @ lr._fanout
+    assert ops["ac"] == np.count_nonzero(x) * n  # binary inputs select input weights
+    assert ops["mac"] == T * (n + 1) * 1  # real-valued readout per step
+
+
+def test_lif_reservoir_is_deterministic_given_seed():
+    task = get_task("temporal_xor", n_triples=4, n_train=30, n_test=10)
+    data = task.make(0)
+    preds = []
+    for _ in range(2):
+        lr = get_learner("lif_reservoir", n_neurons=40, seed=3)
+        lr.fit(task, data)
+        preds.append(lr.predict(data.test.x))
+    np.testing.assert_array_equal(preds[0], preds[1])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lstm_learns_binary_addition_and_generalises_to_longer_numbers(seed):
+    # trained on 6-bit numbers, tested on 16-bit numbers: only the carry automaton generalises
+    params = {"train_bits": 6, "test_bits": 16, "n_train": 512, "n_test": 200}
+    row = run_cell("binary_addition", "lstm", seed, params,
+                   {"hidden_size": 8, "epochs": 30, "batch_size": 32, "lr": 2e-2})
+    assert row["status"] == "ok", row["error"]
+    assert row["metrics"]["sequence_accuracy"] >= 0.95
+    assert row["chance"]["sequence_accuracy"] < 0.01
+
+
+@pytest.mark.parametrize("name", ["hopfield", "modern_hopfield", "rbm"])
+def test_memories_complete_cues_near_the_nearest_pattern_ceiling(name):
+    # P = 5 patterns in N = 64 units (load 0.08 < 0.138), 10% flipped bits
+    params = {"n_patterns": 5, "n_bits": 64, "noise": 0.1, "n_train": 100, "n_test": 100}
+    row = run_cell("associative_recall", name, 0, params)
+    assert row["status"] == "ok", row["error"]
+    assert row["metrics"]["accuracy"] >= 0.98
+    assert row["metrics"]["accuracy"] > row["chance"]["accuracy"] + 0.3
+
+
+def test_hopfield_recall_ops_are_sweeps_times_n_squared():
+    task = get_task("associative_recall", n_patterns=3, n_bits=32, noise=0.1, n_train=20,
+                    n_test=10)
+    data = task.make(0)
+    hop = get_learner("hopfield")
+    hop.fit(task, data)
+    hop.predict(data.test.x)
+    ops = hop.last_inference_ops
+    sweeps = ops["neuron_updates"] / 32
+    assert sweeps >= 1
+    assert ops["ac"] == pytest.approx(sweeps * 32 * 32)
+
+
+def test_ar_taps_beats_persistence_on_mackey_glass():
+    task = get_task("mackey_glass")
+    data = task.make(0)
+    ar = get_learner("ar_taps")
+    ar.fit(task, data)
+    score = task.score(ar.predict(data.test.x), data.test)
+    persistence = task.baselines(data)["persistence"]["nrmse"]
+    assert score["nrmse"] < persistence
