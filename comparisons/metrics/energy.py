@@ -16,9 +16,10 @@ Hybrid systems: a neuromorphic profile (Loihi, TrueNorth) cannot run dense MACs.
 learner's counts contain spiking work (synaptic events or neuron updates) *and* ops the chip
 cannot run (e.g. a reservoir's real-valued readout), those ops are priced with the profile's
 ``fallback`` host profile (45 nm CMOS), as in "Loihi + CPU" accounting. A learner with no
-spiking work at all gets ``None`` on a neuromorphic profile: it would not run there. Caveat shown in every report:
-once memory access is counted, spiking networks win only at very sparse activity
-(Dampfhoffer et al. 2023; Davidson & Furber 2021).
+spiking work at all gets ``None`` on a neuromorphic profile: it would not run there.
+
+Caveat shown in every report: once memory access is counted, spiking networks win only at
+very sparse activity (Dampfhoffer et al. 2023; Davidson & Furber 2021).
 """
 
 from __future__ import annotations

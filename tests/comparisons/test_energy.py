@@ -18,7 +18,8 @@ def test_cmos45_matches_horowitz_convention():
     assert p.energy_pj["mac"] == pytest.approx(3.7 + 0.9)  # fp32 mult + add
     assert p.energy_pj["ac"] == pytest.approx(0.9)
     ops = {"mac": 1e6, "ac": 2e6}
-    assert energy_joules(ops, "cmos45", memory=False) == pytest.approx(1e6 * 4.6e-12 + 2e6 * 0.9e-12)
+    want = 1e6 * 4.6e-12 + 2e6 * 0.9e-12
+    assert energy_joules(ops, "cmos45", memory=False) == pytest.approx(want)
 
 
 def test_memory_term_is_bytes_times_energy_per_byte():
