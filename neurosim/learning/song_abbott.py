@@ -28,7 +28,7 @@ import numpy as np
 from neurosim.units import Hz, Mohm, ms, mV
 
 __all__ = ["SongAbbottConfig", "SongAbbottResult", "build_song_abbott", "run_song_abbott",
-           "run_song_abbott_brian2", "weight_fractions"]
+           "run_song_abbott_brian2", "weight_fractions", "poisson_trains"]
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,29 @@ def weight_fractions(w: np.ndarray, lo: float = 0.1, hi: float = 0.9) -> tuple[f
     return float((w < lo).mean()), float((w > hi).mean())
 
 
+def poisson_trains(cfg: SongAbbottConfig, duration: float, seed: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed Poisson input ``(indices, times)`` on the ``dt`` grid (to feed both simulators
+    the same spikes): each input spikes in a step with probability ``rate * dt``."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 2]))
+    n_steps = int(round(duration / cfg.dt))
+    step, idx = np.nonzero(rng.random((n_steps, cfg.n_inputs)) < cfg.rate * cfg.dt)
+    return idx, step * cfg.dt
+
+
 def build_song_abbott(cfg: SongAbbottConfig = SongAbbottConfig(), seed: int = 0,
-                      backend: str = "auto") -> tuple[Any, Any, Any]:
-    """``(network, synapses, spike_monitor)`` of the model on neurosim."""
-    from neurosim import LIFCondParams, Network, NeuronGroup, PoissonGroup, SpikeMonitor
+                      backend: str = "auto", input_spikes: Any = None
+                      ) -> tuple[Any, Any, Any]:
+    """``(network, synapses, spike_monitor)`` of the model on neurosim (Poisson input, or
+    the given ``(indices, times)`` through a SpikeGeneratorGroup)."""
+    from neurosim import (
+        LIFCondParams,
+        Network,
+        NeuronGroup,
+        PoissonGroup,
+        SpikeGeneratorGroup,
+        SpikeMonitor,
+    )
     from neurosim.plasticity import STDP, PairSTDPParams
     from neurosim.synapses import Synapses
 
@@ -98,7 +117,10 @@ def build_song_abbott(cfg: SongAbbottConfig = SongAbbottConfig(), seed: int = 0,
     params = LIFCondParams(tau_m=cfg.tau_m, v_rest=cfg.e_l, v_reset=cfg.v_reset,
                            v_thresh=cfg.v_thresh, t_ref=0.0, r_m=cfg.r_m, tau_e=cfg.tau_e,
                            e_e=cfg.e_e)
-    inp = PoissonGroup(cfg.n_inputs, cfg.rate, name="input")
+    if input_spikes is None:
+        inp: Any = PoissonGroup(cfg.n_inputs, cfg.rate, name="input")
+    else:
+        inp = SpikeGeneratorGroup(cfg.n_inputs, *input_spikes, name="input")
     out = NeuronGroup(1, params, name="neuron")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     w0 = rng.random(cfg.n_inputs) * gmax
@@ -113,9 +135,10 @@ def build_song_abbott(cfg: SongAbbottConfig = SongAbbottConfig(), seed: int = 0,
 
 
 def run_song_abbott(duration: float, cfg: SongAbbottConfig = SongAbbottConfig(),
-                    seed: int = 0, backend: str = "auto") -> SongAbbottResult:
+                    seed: int = 0, backend: str = "auto", input_spikes: Any = None
+                    ) -> SongAbbottResult:
     """Simulate ``duration`` s on neurosim; weights returned in units of gmax."""
-    net, syn, mon = build_song_abbott(cfg, seed, backend)
+    net, syn, mon = build_song_abbott(cfg, seed, backend, input_spikes)
     t0 = time.perf_counter()
     net.run(duration, progress=False)
     wall = time.perf_counter() - t0
@@ -125,7 +148,8 @@ def run_song_abbott(duration: float, cfg: SongAbbottConfig = SongAbbottConfig(),
 
 def run_song_abbott_brian2(duration: float, cfg: SongAbbottConfig = SongAbbottConfig(),
                            seed: int = 0, target: str = "numpy",
-                           build_dir: str | None = None) -> SongAbbottResult:
+                           build_dir: str | None = None, input_spikes: Any = None
+                           ) -> SongAbbottResult:
     """The same model in Brian2 (its ``examples/synapses/STDP.py``, exponential Euler).
 
     ``target``: ``"numpy"``, ``"cython"`` (runtime) or ``"cpp_standalone"`` (built in
@@ -149,7 +173,11 @@ def run_song_abbott_brian2(duration: float, cfg: SongAbbottConfig = SongAbbottCo
               taupre=cfg.tau_pre * b2.second, taupost=cfg.tau_post * b2.second,
               gmax=cfg.gmax, dApre=cfg.d_apre * cfg.gmax,
               dApost=-cfg.d_apre * cfg.tau_pre / cfg.tau_post * cfg.ltd_ratio * cfg.gmax)
-    inp = b2.PoissonGroup(cfg.n_inputs, rates=cfg.rate * b2.Hz)
+    if input_spikes is None:
+        inp = b2.PoissonGroup(cfg.n_inputs, rates=cfg.rate * b2.Hz)
+    else:
+        inp = b2.SpikeGeneratorGroup(cfg.n_inputs, input_spikes[0],
+                                     input_spikes[1] * b2.second)
     neuron = b2.NeuronGroup(1, """dv/dt = (ge * (Ee - v) + El - v) / taum : volt
                                   dge/dt = -ge / taue : 1""",
                             threshold="v > vt", reset="v = vr", method="exponential_euler",

@@ -87,6 +87,10 @@ class PairSTDPParams:
         check_bounds(o, self.w_min, self.w_max)
         check_choice(o, "weight_dependence", self.weight_dependence, WEIGHT_DEPENDENCE)
         check_choice(o, "pairing", self.pairing, PAIRING)
+        if self.weight_dependence == "multiplicative" and not (
+                math.isfinite(self.w_min) and math.isfinite(self.w_max)):
+            raise ValueError(f"{o}.weight_dependence='multiplicative' needs finite w_min and "
+                             f"w_max, got [{self.w_min}, {self.w_max}]")
 
 
 class PairSTDPState(NamedTuple):
