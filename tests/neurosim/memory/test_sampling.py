@@ -240,3 +240,13 @@ def test_dbm_exact_log_partition_and_marginal_match_brute_force(seed):
     unnorm = dbm_log_unnormalized_visible(torch.as_tensor(V), W1, W2, b, c1, c2,
                                           chunk_elements=3).numpy()
     np.testing.assert_allclose(unnorm, np.log(np.exp(neg_e).sum((1, 2))), rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rbm_log_partition_is_symmetric_in_the_layers(seed):
+    """Binary RBMs: swapping visible and hidden (W -> W^T, b <-> c) leaves Z unchanged, and
+    the two enumeration directions (over h, over v) agree."""
+    W, b, c = random_rbm(7, 9, seed)
+    z = rbm_log_partition_exact(W, b, c)  # enumerates the 7 visible units
+    assert rbm_log_partition_exact(W.T.contiguous(), c, b) == pytest.approx(z, abs=1e-10)
+    assert rbm_log_partition_exact(W.float(), b.float(), c.float()) == pytest.approx(z, abs=1e-4)
