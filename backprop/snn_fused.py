@@ -176,7 +176,7 @@ if HAVE_NUMBA:
                 mem[t, m] = u
                 spk[t, m] = one if u - thr > 0 else zero
 
-    @njit(cache=True)
+    @njit(cache=True, fastmath={"arcp", "contract", "afn", "reassoc"})
     def _lif_backward(
         g_spk, g_mem, mem, mem0, beta, thr, reset, code, c1, c2, g_cur, g_mem0
     ):  # pragma: no cover - compiled
@@ -187,34 +187,44 @@ if HAVE_NUMBA:
         ``g_mem`` already holds the whole local term.
         """
         T, M = mem.shape
+        ty = g_cur.dtype.type
         carry = np.zeros(M, g_cur.dtype)
-        half_pi = np.pi / 2
+        c1, c2 = ty(c1), ty(c2)
+        half_pi, one, zero = ty(np.pi / 2), ty(1), ty(0)
         for t in range(T - 1, -1, -1):
-            for m in range(M):
-                d = g_mem[t, m] + carry[m]
-                if code >= 0:
-                    x = mem[t, m] - thr
-                    if code == 0:  # atan
-                        z = half_pi * c1 * x
-                        sg = c1 / 2 / (1 + z * z)
-                    elif code == 1:  # fast sigmoid
-                        q = c1 * abs(x) + 1
-                        sg = 1 / (q * q)
-                    elif code == 2:  # sigmoid
-                        e = 1 / (1 + np.exp(-c1 * x))
-                        sg = c1 * e * (1 - e)
-                    elif code == 3:  # triangular
-                        sg = c1 * max(0.0, 1 - abs(x) / c2)
-                    else:  # rectangular
-                        sg = 1 / c2 if abs(x) < c2 / 2 else 0.0
-                    d += g_spk[t, m] * sg
-                g_cur[t, m] = d
-                c = beta * d
-                if reset == 1:
-                    prev = mem0[m] if t == 0 else mem[t - 1, m]
-                    if prev - thr > 0:
-                        c = c * 0
-                carry[m] = c
+            d = g_cur[t]
+            gs, gm, u = g_spk[t], g_mem[t], mem[t]
+            # one branch-free, vectorisable loop per surrogate
+            if code == 0:  # atan
+                for m in range(M):
+                    z = half_pi * c1 * (u[m] - thr)
+                    d[m] = gm[m] + gs[m] * (c1 / 2 / (1 + z * z)) + carry[m]
+            elif code == 1:  # fast sigmoid
+                for m in range(M):
+                    q = c1 * abs(u[m] - thr) + 1
+                    d[m] = gm[m] + gs[m] / (q * q) + carry[m]
+            elif code == 2:  # sigmoid
+                for m in range(M):
+                    e = 1 / (1 + np.exp(-c1 * (u[m] - thr)))
+                    d[m] = gm[m] + gs[m] * (c1 * e * (1 - e)) + carry[m]
+            elif code == 3:  # triangular
+                for m in range(M):
+                    tri = c1 * max(zero, 1 - abs(u[m] - thr) / c2)
+                    d[m] = gm[m] + gs[m] * tri + carry[m]
+            elif code == 4:  # rectangular
+                for m in range(M):
+                    box = one / c2 if abs(u[m] - thr) < c2 / 2 else zero
+                    d[m] = gm[m] + gs[m] * box + carry[m]
+            else:
+                for m in range(M):
+                    d[m] = gm[m] + carry[m]
+            if reset == 1:
+                prev = mem0 if t == 0 else mem[t - 1]
+                for m in range(M):
+                    carry[m] = zero if prev[m] - thr > 0 else beta * d[m]
+            else:
+                for m in range(M):
+                    carry[m] = beta * d[m]
         for m in range(M):
             g_mem0[m] = carry[m]
 
