@@ -40,7 +40,14 @@ def get_learner(name: str, **params: Any) -> Learner:
 
 def _load_builtin() -> None:
     # Imported lazily so that `import comparisons` stays light.
-    from comparisons.learners import lif_reservoir, memory, rnn, spiking, windows  # noqa: F401,I001
+    from comparisons.learners import (  # noqa: F401
+        lif_reservoir,
+        memory,
+        rnn,
+        spiking,
+        statespace,
+        windows,
+    )
 
 
 __all__ = [
