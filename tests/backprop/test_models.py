@@ -6,7 +6,16 @@ import dataclasses
 import pytest
 import torch
 
-from backprop.models import GRU, LSTM, ElmanRNN, RNNConfig, elman_cell, gru_cell, lstm_cell
+from backprop.models import (
+    GRU,
+    LSTM,
+    ElmanRNN,
+    EncoderDecoder,
+    RNNConfig,
+    elman_cell,
+    gru_cell,
+    lstm_cell,
+)
 
 CLASSES = [LSTM, GRU, ElmanRNN]
 
@@ -193,3 +202,35 @@ def test_bad_constructor_arguments():
         if torch.cuda.is_available():
             raise RuntimeError("CUDA is not available (skipped: CUDA present)")
         LSTM(3, 4, 1, device="cuda")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_encoder_decoder_teacher_forcing_with_own_outputs_equals_free_running(cell):
+    m = EncoderDecoder(3, 8, 2, cell=cell, output_steps=5, seed=0)
+    x = torch.randn(7, 4, 3)
+    y = m(x)
+    assert y.shape == (5, 4, 2)
+    torch.testing.assert_close(m(x, teacher=y.detach()), y, rtol=1e-5, atol=1e-6)
+    assert m(x, steps=3).shape == (3, 4, 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_encoder_decoder_learns_to_reverse(seed):
+    from backprop import Trainer
+
+    x = torch.rand(4, 800, 1, generator=torch.Generator().manual_seed(seed))
+    y = x.flip(0)
+    tr = Trainer(EncoderDecoder(1, 24, 1, cell="gru", seed=seed), lr=2e-2, seed=seed,
+                 progress=False)
+    tr.fit(x, y, epochs=8, batch_size=40)
+    assert tr.evaluate(x, y) < 0.1 * float(y.var())
+
+
+def test_encoder_decoder_bad_input():
+    m = EncoderDecoder(3, 8, 2)
+    with pytest.raises(ValueError, match=r"expected teacher of shape \(T_out, 4, 2\)"):
+        m(torch.randn(7, 4, 3), teacher=torch.randn(5, 4, 3))
+    with pytest.raises(ValueError, match="unknown Seq2SeqConfig.cell 'transformer'"):
+        EncoderDecoder(3, 8, 2, cell="transformer")
+    with pytest.raises(ValueError, match=r"expected x of shape \(T, B, 3\)"):
+        m(torch.randn(7, 4, 2))
