@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> None:
     X = protos[rng.integers(0, 2, 300)]
     X = np.where(rng.random(X.shape) < 0.1, 1 - X, X)
     n_iter = 50 if args.quick else 300
+    _, counts = np.unique(X, axis=0, return_counts=True)
+    q = counts / counts.sum()
+    print(f"best possible (minus the empirical entropy): {float(q @ np.log(q)):.4f} nats")
     for n_hidden in (0, 1, 2):
         bm = BoltzmannMachine(n_hidden=n_hidden, n_iter=n_iter, random_state=args.seed).fit(X)
         print(f"hidden units {n_hidden}: exact mean log-likelihood {bm.score(X):.4f} nats")
