@@ -179,8 +179,8 @@ def spiking_recall(weights: torch.Tensor, cues: torch.Tensor, params: SpikingMem
     u = torch.zeros_like(cues)  # saturating synaptic gates, one per presynaptic neuron
     cue_counts = torch.zeros_like(cues)
     read_counts = torch.zeros_like(cues)
-    times, units = [], []
-    total = 0
+    free_counts = torch.zeros_like(cues)
+    raster = torch.zeros(n_cue + n_free, n, dtype=torch.bool, device=cues.device)
     for k in range(n_cue + n_free):
         i_in = i_bias + u @ w_t
         if k < n_cue:
@@ -190,22 +190,21 @@ def spiking_recall(weights: torch.Tensor, cues: torch.Tensor, params: SpikingMem
         sf = spikes.to(cues.dtype)
         if k < n_cue:
             cue_counts += sf
-        elif k >= n_cue + n_free - n_read:
-            read_counts += sf
-        total += int(sf.sum())
-        first = torch.nonzero(spikes[0]).flatten()
-        if first.numel():
-            times.append(np.full(first.numel(), (k + 1) * dt))
-            units.append(first.cpu().numpy())
+        else:
+            free_counts += sf
+            if k >= n_cue + n_free - n_read:
+                read_counts += sf
+        raster[k] = spikes[0]
+    steps, units = (a.cpu().numpy() for a in torch.nonzero(raster, as_tuple=True))
     rates = (read_counts / (n_read * dt)).cpu().numpy()
     states = np.where(rates >= params.min_rate, 1, -1).astype(np.int8)
     return SpikingRecall(
         states=states,
         rates=rates,
         cue_rates=(cue_counts / (n_cue * dt)).cpu().numpy(),
-        spike_times=np.concatenate(times) if times else np.zeros(0),
-        spike_units=np.concatenate(units) if units else np.zeros(0, dtype=np.int64),
-        n_spikes=total,
+        spike_times=(steps + 1) * dt,
+        spike_units=units,
+        n_spikes=int((cue_counts.sum() + free_counts.sum()).item()),
     )
 
 

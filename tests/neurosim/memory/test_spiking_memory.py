@@ -51,7 +51,7 @@ def test_recurrence_holds_the_memory():
 def test_cue_phase_rate_matches_lif_theory():
     """Uncoupled neurons under the constant cue current fire at the LIF rate."""
     lif = LIFParams()
-    p = SpikingMemoryParams(cue_time=500 * ms, coupling=1e-6 * mV, dt=0.1 * ms)
+    p = SpikingMemoryParams(cue_time=300 * ms, coupling=1e-6 * mV, dt=0.25 * ms)
     X = np.array([[1.0, -1.0, 1.0, -1.0]])
     r = SpikingHopfield(params=p, lif=lif, dtype="float64").fit(X).simulate(X)
     gap = lif.v_thresh - lif.v_rest
