@@ -164,6 +164,8 @@ class TripletSTDPParams:
     full model"; Wang et al. 2005 data): ``tau_plus`` 16.8 ms, ``tau_minus`` 33.7 ms,
     ``tau_x`` 946 ms, ``tau_y`` 27 ms, ``A2+`` 6.1e-3, ``A3+`` 6.7e-3, ``A2-`` 1.6e-3,
     ``A3-`` 1.4e-3 (amplitudes in units of the weight). ``tau_x`` may exceed 1 s.
+    ``pairing="nearest"`` resets traces to 1 at a spike instead of incrementing them (the
+    variant Diehl & Cook 2015 use, with ``A2+ = A3- = 0``).
     """
 
     tau_plus: float = 16.8 * ms
@@ -176,9 +178,11 @@ class TripletSTDPParams:
     a3_minus: float = 1.4e-3
     w_min: float = 0.0
     w_max: float = 1.0
+    pairing: str = "all_to_all"
 
     def __post_init__(self) -> None:
         o = type(self).__name__
+        check_choice(o, "pairing", self.pairing, PAIRING)
         for f in ("tau_plus", "tau_minus", "tau_y"):
             check_tau(o, f, getattr(self, f))
         v = check_real(o, "tau_x", self.tau_x)
@@ -223,12 +227,13 @@ def triplet_stdp_step(state: TripletSTDPState, w: Any, pre_spikes: Any, post_spi
     r2 = state.r2 * math.exp(-dt / p.tau_x)
     o1 = state.o1 * math.exp(-dt / p.tau_minus)
     o2 = state.o2 * math.exp(-dt / p.tau_y)
+    nearest = p.pairing == "nearest"
     ltd = gather(pre * (p.a2_minus + p.a3_minus * r2), pre_idx, 1) * gather(o1, post_idx, 2)
     w = clip(w - ltd, p.w_min, p.w_max)
-    r1, r2 = r1 + pre, r2 + pre
+    r1, r2 = _jump(r1, pre, nearest), _jump(r2, pre, nearest)
     ltp = gather(post * (p.a2_plus + p.a3_plus * o2), post_idx, 2) * gather(r1, pre_idx, 1)
     w = clip(w + ltp, p.w_min, p.w_max)
-    o1, o2 = o1 + post, o2 + post
+    o1, o2 = _jump(o1, post, nearest), _jump(o2, post, nearest)
     return w, TripletSTDPState(r1, r2, o1, o2)
 
 

@@ -29,9 +29,8 @@ def lateral_inhibition_matrix(n: int, weight: float) -> np.ndarray:
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"lateral_inhibition_matrix: n must be an int >= 1, got {n!r}")
-    if not np.isfinite(weight) or weight < 0:
-        raise ValueError(f"lateral_inhibition_matrix: weight must be finite and >= 0, got "
-                         f"{weight}")
+    if not np.isfinite(weight):
+        raise ValueError(f"lateral_inhibition_matrix: weight must be finite, got {weight}")
     w = np.full((n, n), float(weight))
     np.fill_diagonal(w, 0.0)
     return w
@@ -78,7 +77,8 @@ def wta_network(exc: Any, inh: Any, w_exc_inh: float, w_inh_exc: float) -> list[
     """Synapses of a Diehl & Cook style WTA circuit between two equal-size NeuronGroups.
 
     ``exc -> inh`` one-to-one with weight ``w_exc_inh`` (excitatory target), ``inh -> exc``
-    to every other excitatory neuron with ``w_inh_exc`` (inhibitory target ``"i"``).
+    to every other excitatory neuron with ``w_inh_exc`` (inhibitory target ``"i"``; a
+    conductance >= 0 for conductance models, a negative current for current-based ones).
     """
     from neurosim.synapses import Synapses
 
