@@ -155,6 +155,7 @@ def cd_gradient_augmented(
     generator: torch.Generator | None = None,
     visible: str = "binary",
     chain: torch.Tensor | None = None,
+    workspace: dict | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Contrastive-divergence gradient of a mini-batch in the packed form of :func:`augment`.
 
@@ -180,6 +181,9 @@ def cd_gradient_augmented(
         Gibbs steps.
     chain : (m_k, n_visible + 1) tensor, optional
         Persistent fantasy particles (ones column included); updated **in place** (PCD).
+    workspace : dict, optional
+        Scratch buffers reused between calls (pass the same dict for every mini-batch; the
+        returned tensors then live in it and are overwritten by the next call).
 
     Returns
     -------
@@ -191,21 +195,25 @@ def cd_gradient_augmented(
     n_v, n_h = Wa.shape[0] - 1, Wa.shape[1] - 1
     Wh, Wv = Wa[:, :n_h], Wa[:n_v, :]
     m = v0a.shape[0]
-    ph0a = torch.ones((m, n_h + 1), dtype=Wa.dtype, device=Wa.device)
+    ws = {} if workspace is None else workspace
+
+    def ones(name, rows, cols):  # a buffer whose last column is 1
+        buf = ws.get(name)
+        if buf is None or buf.shape != (rows, cols) or buf.device != Wa.device:
+            buf = ws[name] = torch.ones((rows, cols), dtype=Wa.dtype, device=Wa.device)
+        return buf
+
+    ph0a = ones("ph0a", m, n_h + 1)
     torch.sigmoid(v0a @ Wh, out=ph0a[:, :n_h])
+    vka = ones("vka", m, n_v + 1) if chain is None else chain
+    ha = ones("ha", vka.shape[0], n_h + 1)
     if chain is None:
-        vka = torch.ones((m, n_v + 1), dtype=Wa.dtype, device=Wa.device)
-        ha = torch.bernoulli(ph0a, generator=generator)  # ones column stays 1
-        steps = range(k)
-    else:
-        vka = chain
-        ha = torch.ones((chain.shape[0], n_h + 1), dtype=Wa.dtype, device=Wa.device)
-        steps = range(k)
-    for step in steps:
+        torch.bernoulli(ph0a[:, :n_h], generator=generator, out=ha[:, :n_h])
+    for step in range(k):
         if chain is not None or step > 0:
             torch.bernoulli((vka @ Wh).sigmoid_(), generator=generator, out=ha[:, :n_h])
         _visible_given_hidden(ha, Wv, visible, generator, vka[:, :n_v])
-    phka = torch.ones((vka.shape[0], n_h + 1), dtype=Wa.dtype, device=Wa.device)
+    phka = ones("phka", vka.shape[0], n_h + 1)
     torch.sigmoid(vka @ Wh, out=phka[:, :n_h])
     dWa = torch.addmm(v0a.T @ ph0a, vka.T, phka, beta=1.0 / m, alpha=-1.0 / vka.shape[0])
     return dWa, vka
@@ -419,6 +427,7 @@ class RBM(TransformerMixin, BaseEstimator):
             chain = chain.to(dev)
         n, bs, mom, wd = X.shape[0], prm.batch_size, prm.momentum, prm.weight_decay
         work = min(bs, n) * Wa.numel()
+        workspace: dict = {}
         with torch.inference_mode(), few_threads_for_small_work(work, dev):
             for _ in range(n_epochs):
                 t0 = time.perf_counter()
@@ -427,7 +436,7 @@ class RBM(TransformerMixin, BaseEstimator):
                 Xs = X[torch.randperm(n, generator=g, device=dev)]
                 for s in range(0, n, bs):
                     dWa, _ = cd_gradient_augmented(Xs[s:s + bs], Wa, prm.k, g, prm.visible,
-                                                   chain)
+                                                   chain, workspace)
                     if wd:
                         dWa[:n_v, :n_h].add_(Wa[:n_v, :n_h], alpha=-wd)
                     vel.mul_(mom).add_(dWa, alpha=lr)
