@@ -284,29 +284,6 @@ def sync_step(weights: torch.Tensor, threshold: torch.Tensor, states: torch.Tens
     return _sign_keep(states @ weights.T - threshold, states, tol)
 
 
-@numba.njit(cache=True)
-def _async_kernel(wt, theta, states, fields, orders, tol):  # pragma: no cover - compiled
-    n_batch, n = states.shape
-    flips = np.zeros(n_batch, dtype=np.int64)
-    for b in range(n_batch):
-        for k in range(n):
-            i = orders[b, k]
-            a = fields[b, i] - theta[i]
-            if a > tol:
-                new = 1.0
-            elif a < -tol:
-                new = -1.0
-            else:
-                continue
-            if new != states[b, i]:
-                d = new - states[b, i]
-                states[b, i] = new
-                for j in range(n):
-                    fields[b, j] += d * wt[i, j]
-                flips[b] += 1
-    return flips
-
-
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -321,16 +298,18 @@ def _splitmix64(state):  # pragma: no cover - compiled
     return nxt, z ^ (z >> np.uint64(31))
 
 
-def _async_run_impl(wt, theta, states, fields, seeds, random_order, n_sweeps, tol,
+def _async_run_impl(wt, theta, states, fields, orders, seeds, random_order, n_sweeps, tol,
                     steps, converged):  # pragma: no cover - compiled
     """Up to ``n_sweeps`` sweeps per row; a sweep without flips marks the row converged.
 
-    Random orders are Fisher-Yates shuffles driven by a per-row splitmix64 stream (``seeds``,
-    updated in place), so results do not depend on thread scheduling.
+    Row ``b`` starts from ``orders[b]``; with ``random_order`` it is Fisher-Yates shuffled
+    before each sweep by a per-row splitmix64 stream (``seeds``, updated in place), so results
+    do not depend on thread scheduling. ``states``, ``fields``, ``steps``, ``converged`` are
+    updated in place.
     """
     n_batch, n = states.shape
     for b in numba.prange(n_batch):
-        order = np.arange(n)
+        order = orders[b].copy()
         st = seeds[b]
         for _ in range(n_sweeps):
             if random_order:
@@ -412,11 +391,12 @@ def async_sweep(weights: np.ndarray, threshold: np.ndarray, states: np.ndarray,
     """
     dtype = weights.dtype
     s = np.array(states, dtype=dtype, copy=True, order="C")
-    fields = np.ascontiguousarray(s @ weights.T)
-    wt = np.ascontiguousarray(weights.T)
-    flips = _async_kernel(wt, np.ascontiguousarray(threshold, dtype=dtype), s, fields,
-                          np.ascontiguousarray(orders, dtype=np.int64), float(tol))
-    return s, flips
+    b = s.shape[0]
+    _async_run_serial(np.ascontiguousarray(weights.T), np.ascontiguousarray(threshold, dtype),
+                      s, np.ascontiguousarray(s @ weights.T),
+                      np.ascontiguousarray(orders, dtype=np.int64), np.zeros(b, np.uint64),
+                      False, 1, float(tol), np.zeros(b, np.int64), np.zeros(b, bool))
+    return s, (s != states).sum(axis=1)
 
 
 def hopfield_energy(weights: torch.Tensor, threshold: torch.Tensor,
@@ -633,7 +613,8 @@ class HopfieldNetwork:
             st_chunk = np.zeros_like(st)
             kern = _async_run_parallel if sa.shape[0] * n * n >= PARALLEL_WORK else \
                 _async_run_serial
-            kern(wt, th, sa, fields, sd, self.order == "random", chunk, tol, st_chunk, cv)
+            kern(wt, th, sa, fields, np.broadcast_to(np.arange(n), (act.size, n)), sd,
+                 self.order == "random", chunk, tol, st_chunk, cv)
             S[act], steps[act], converged[act], seeds[act] = sa, st + st_chunk, cv, sd
         rest = np.flatnonzero(~converged)  # hit the step limit: is the last state fixed anyway?
         if rest.size:
