@@ -230,55 +230,75 @@ if HAVE_NUMBA:
 
     @njit(cache=True)
     def _csr_from_dense(x):  # pragma: no cover - compiled
-        """CSR (row pointers, column indices, values) and CSC (column pointers, row indices,
-        values) of the non-zeros of a 2-D array: one scan plus a counting sort."""
+        """CSR of the non-zeros of a 2-D array: row pointers, column indices, values (empty
+        when every non-zero is 1, i.e. binary spikes) and that binary flag.
+
+        A vectorisable counting pass, then a branch-free fill (no mispredicted branches at
+        any density)."""
         R, F = x.shape
         indptr = np.zeros(R + 1, np.int64)
-        # worst-case buffers: only the pages actually written are ever touched
-        idx_all = np.empty(R * F, np.int32)
-        val_all = np.empty(R * F, x.dtype)
-        k = 0
+        nonbinary = 0
         for r in range(R):
+            c = 0
             for j in range(F):
                 v = x[r, j]
-                if v != 0:
-                    idx_all[k] = j
-                    val_all[k] = v
-                    k += 1
-            indptr[r + 1] = k
-        nnz = k
-        idx = idx_all[:nnz].copy()
-        val = val_all[:nnz].copy()
-        # transpose by counting sort: column pointers, row indices
-        colptr = np.zeros(F + 1, np.int64)
-        for k in range(nnz):
-            colptr[idx[k] + 1] += 1
-        for j in range(F):
-            colptr[j + 1] += colptr[j]
-        fill = colptr[:-1].copy()
-        rows = np.empty(nnz, np.int32)
-        cval = np.empty(nnz, x.dtype)
-        for r in range(R):
-            for k in range(indptr[r], indptr[r + 1]):
-                j = idx[k]
-                rows[fill[j]] = r
-                cval[fill[j]] = val[k]
-                fill[j] += 1
-        return indptr, idx, val, colptr, rows, cval
+                c += v != 0
+                nonbinary += (v != 0) & (v != 1)
+            indptr[r + 1] = indptr[r] + c
+        nnz = indptr[R]
+        binary = nonbinary == 0
+        idx = np.empty(nnz + 1, np.int32)
+        val = np.empty(1 if binary else nnz + 1, x.dtype)
+        k = 0
+        if binary:
+            for r in range(R):
+                for j in range(F):
+                    idx[k] = j
+                    k += x[r, j] != 0
+        else:
+            for r in range(R):
+                for j in range(F):
+                    v = x[r, j]
+                    idx[k] = j
+                    val[k] = v
+                    k += v != 0
+        return indptr, idx[:nnz], val[:nnz] if not binary else val[:0], binary
 
     @njit(cache=True)
-    def _gather_rows(indptr, idx, val, src, out):  # pragma: no cover - compiled
-        """out[r] += sum_k val[k] * src[idx[k]] over the non-zeros k of row r (rows in
-        order). With the CSR of x this is x @ W.T (src = W.T); with the CSC of x it is
-        x.T @ G (src = G)."""
+    def _gather_rows(indptr, idx, val, binary, src, out):  # pragma: no cover - compiled
+        """``out[r] += sum_k val[k] * src[idx[k]]`` over row r's non-zeros: ``x @ W.T`` with
+        ``src = W.T``; accumulates only (no multiplies) for binary spikes."""
         R = out.shape[0]
         H = out.shape[1]
         for r in range(R):
+            o = out[r]
             for k in range(indptr[r], indptr[r + 1]):
-                j = idx[k]
-                v = val[k]
-                for h in range(H):
-                    out[r, h] += v * src[j, h]
+                s = src[idx[k]]
+                if binary:
+                    for h in range(H):
+                        o[h] += s[h]
+                else:
+                    v = val[k]
+                    for h in range(H):
+                        o[h] += v * s[h]
+
+    @njit(cache=True)
+    def _scatter_rows(indptr, idx, val, binary, g, out):  # pragma: no cover - compiled
+        """``out[idx[k]] += val[k] * g[r]`` for every non-zero (r, idx[k]): the weight
+        gradient ``x.T @ G`` from the same CSR (accumulates only for binary spikes)."""
+        R = g.shape[0]
+        H = g.shape[1]
+        for r in range(R):
+            gr = g[r]
+            for k in range(indptr[r], indptr[r + 1]):
+                o = out[idx[k]]
+                if binary:
+                    for h in range(H):
+                        o[h] += gr[h]
+                else:
+                    v = val[k]
+                    for h in range(H):
+                        o[h] += v * gr[h]
 
 
 def _numba_ok(x: Tensor) -> bool:
@@ -325,22 +345,22 @@ class SpikeLinear(torch.autograd.Function):
         ctx.has_bias = bias is not None
         if _numba_ok(x) and x.dtype == weight.dtype:
             xn = x.detach().contiguous().numpy()
-            indptr, idx, val, colptr, rows, cval = _csr_from_dense(xn)
+            csr = _csr_from_dense(xn)
             wt = weight.detach().t().contiguous()
             # numpy's calloc-backed zeros: no multi-threaded fill on the critical path
             out_np = np.zeros((x.shape[0], H), dtype=xn.dtype)
             if bias is not None:
                 out_np += bias.detach().numpy()
-            _gather_rows(indptr, idx, val, wt.numpy(), out_np)
+            _gather_rows(*csr, wt.numpy(), out_np)
             out = torch.from_numpy(out_np)
-            ctx.csc = (colptr, rows, cval)
+            ctx.csr = csr
             bias = None  # already added
         else:  # GPU / other dtypes: torch's CSR product
             with warnings.catch_warnings():  # "sparse CSR support is in beta"
                 warnings.simplefilter("ignore", UserWarning)
                 xs = x.detach().to_sparse_csr()
                 out = torch.sparse.mm(xs, weight.detach().t())
-            ctx.csc = None
+            ctx.csr = None
         if bias is not None:
             out += bias.detach()
         ctx.save_for_backward(x, weight)
@@ -353,11 +373,10 @@ class SpikeLinear(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             g_x = g @ weight
         if ctx.needs_input_grad[1]:
-            if ctx.csc is not None:
-                colptr, rows, cval = ctx.csc
+            if ctx.csr is not None:
                 gn = g.detach().contiguous().numpy()
                 gt = np.zeros((weight.shape[1], weight.shape[0]), dtype=gn.dtype)
-                _gather_rows(colptr, rows, cval, gn, gt)
+                _scatter_rows(*ctx.csr, gn, gt)
                 g_w = torch.from_numpy(gt).t().contiguous()
             else:
                 with warnings.catch_warnings():

@@ -188,12 +188,15 @@ def test_fused_and_reference_networks_agree():
 @pytest.mark.parametrize("density", [0.0, 0.02, 0.1, 0.5])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("backend", ["numba", "torch_sparse"])
-def test_spike_linear_equals_dense(density, dtype, backend, monkeypatch):
+@pytest.mark.parametrize("graded", [False, True])
+def test_spike_linear_equals_dense(density, dtype, backend, graded, monkeypatch):
     if backend == "torch_sparse":  # the path used on GPUs, forced on the CPU
         monkeypatch.setattr(snn_fused, "_numba_ok", lambda x: False)
     g = torch.Generator().manual_seed(11)
     x = _spikes((300, 50), density, 11, dtype)
-    x[3, 4] = 0.5 if density > 0 else 0.0  # graded values are handled too
+    if graded:  # non-binary inputs take the multiply-accumulate branch
+        x[3, 4] = 0.5
+        x[7, 1] = -2.0
     w = torch.randn(20, 50, generator=g, dtype=dtype)
     b = torch.randn(20, generator=g, dtype=dtype)
     x_before = x.clone()
