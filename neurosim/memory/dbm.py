@@ -43,6 +43,7 @@ from .sampling import (
     LogPartition,
     _check_size,
     _chunks,
+    ais_rbm,
     binary_states,
     few_threads_for_small_work,
 )
@@ -50,10 +51,12 @@ from .sampling import (
 __all__ = [
     "DBM",
     "DBMParams",
+    "dbm_as_rbm",
     "dbm_gibbs_step",
     "dbm_log_partition_exact",
     "dbm_log_unnormalized_visible",
     "dbm_mean_field",
+    "dbm_variational_lower_bound",
 ]
 
 
@@ -181,6 +184,53 @@ def dbm_log_unnormalized_visible(
         top = F.softplus(torch.addmm(c2, h1, W2)).sum(1)  # (chunk,)
         acc = torch.logaddexp(acc, torch.logsumexp(field @ h1.T + top, dim=1))
     return v @ b + acc
+
+
+def dbm_as_rbm(
+    W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor, c1: torch.Tensor, c2: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""A two-hidden-layer DBM as an RBM between the layers ``[v, h2]`` and ``h1``.
+
+    The DBM graph is bipartite ({v, h2} vs {h1}), so its joint distribution is that of an RBM
+    with "visible" layer :math:`[v, h^2]`, weights :math:`[W_1; W_2^\top]` and biases
+    :math:`[b, c_2]`, :math:`c_1`. Its partition function is the DBM's, so exact enumeration
+    and AIS (:func:`~neurosim.memory.sampling.ais_rbm`) apply unchanged.
+
+    Returns
+    -------
+    W : (n_visible + n_hidden2, n_hidden1) tensor
+    b_outer : (n_visible + n_hidden2,) tensor
+    c_inner : (n_hidden1,) tensor
+    """
+    return torch.cat([W1, W2.T], 0), torch.cat([b, c2]), c1
+
+
+def dbm_variational_lower_bound(
+    v: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor, c1: torch.Tensor,
+    c2: torch.Tensor, n_iter: int = 50,
+) -> torch.Tensor:
+    r"""Mean-field lower bound on :math:`\log p^*(v) = \log\sum_{h^1,h^2} e^{-E(v,h^1,h^2)}`.
+
+    .. math::
+
+        \log p^*(v) \ge b^\top v + c_1^\top\mu_1 + c_2^\top\mu_2 + v^\top W_1\mu_1
+        + \mu_1^\top W_2 \mu_2 + \mathcal H(\mu_1) + \mathcal H(\mu_2)
+
+    with :math:`\mu` from :func:`dbm_mean_field` and :math:`\mathcal H` the entropy of
+    independent Bernoulli units (Salakhutdinov & Hinton 2009, eq. 9).
+
+    Returns
+    -------
+    (n_samples,) tensor
+    """
+    mu1, mu2 = dbm_mean_field(v, W1, W2, c1, c2, n_iter)
+
+    def entropy(mu):
+        mu = mu.clamp(1e-12, 1 - 1e-12)
+        return -(mu * mu.log() + (1 - mu) * (1 - mu).log()).sum(1)
+
+    return (v @ b + mu1 @ c1 + mu2 @ c2 + ((v @ W1) * mu1).sum(1) + ((mu1 @ W2) * mu2).sum(1)
+            + entropy(mu1) + entropy(mu2))
 
 
 @dataclass(frozen=True)
@@ -371,6 +421,7 @@ class DBM(TransformerMixin, BaseEstimator):
         self.weights_ = (W1.cpu().numpy(), W2.cpu().numpy())
         self.intercepts_ = (b.cpu().numpy(), c1.cpu().numpy(), c2.cpu().numpy())
         self.n_features_in_ = A.shape[1]
+        self.base_rate_logits_ = b0.cpu().numpy().astype(np.float64)
         self.n_epochs_ = 0
         idx = torch.randint(A.shape[0], (prm.n_chains,), generator=g, device=dev)
         v = V[idx].clone()
@@ -447,25 +498,52 @@ class DBM(TransformerMixin, BaseEstimator):
         mu1, mu2 = dbm_mean_field(V, W1, W2, c1, c2, self.mean_field_iter)
         return (mu1 if layer == 1 else mu2).cpu().numpy()
 
-    def log_partition(self, max_units: int = 24) -> LogPartition:
-        """Exact :math:`\\log Z` by enumerating ``h1`` (ValueError if n_hidden1 > max_units)."""
-        self._check_fitted()
-        z = dbm_log_partition_exact(*self._tensors(torch.float64), max_units=max_units)
-        return LogPartition(z, 0.0, z, z, "exact")
+    def log_partition(self, method: str = "auto", *, n_chains: int = 100,
+                      n_betas: int = 14500, max_units: int = MAX_EXACT_UNITS) -> LogPartition:
+        """:math:`\\log Z`: exact by enumeration, or AIS on the bipartite form (:func:`dbm_as_rbm`).
 
-    def score_samples(self, X) -> np.ndarray:
-        """Exact log-likelihood :math:`\\log p(v)` of each row (needs a small ``h1``)."""
+        ``method="auto"`` is exact when ``h1`` (or ``[v, h2]``) has at most 20 units.
+        """
+        self._check_fitted()
+        if method not in ("auto", "exact", "ais"):
+            raise ValueError(f"unknown log_partition method {method!r}; choose from: auto, "
+                             "exact, ais")
+        W1, W2, b, c1, c2 = self._tensors(torch.float64)
+        n1 = W1.shape[1]
+        if method == "auto":
+            method = "exact" if n1 <= 20 else "ais"
+        if method == "exact":
+            z = dbm_log_partition_exact(W1, W2, b, c1, c2, max_units=max_units)
+            return LogPartition(z, 0.0, z, z, "exact")
+        W, b_outer, c_inner = dbm_as_rbm(W1, W2, b, c1, c2)
+        base = torch.cat([torch.as_tensor(self.base_rate_logits_, device=W.device),
+                          torch.zeros(W2.shape[1], dtype=W.dtype, device=W.device)])
+        return ais_rbm(W, b_outer, c_inner, n_chains=n_chains, betas=n_betas,
+                       base_visible_bias=base, generator=self._gen())
+
+    def score_samples(self, X, method: str = "auto", **ais_kwargs) -> np.ndarray:
+        """Log-likelihood :math:`\\log p(v)` of each row.
+
+        Exact when ``h1`` is small enough to enumerate (``method="auto"`` up to 20 units,
+        ``"exact"`` up to ``MAX_EXACT_UNITS``); otherwise (``method="ais"``, or "auto" with a
+        larger ``h1``) the mean-field lower bound on :math:`\\log p^*(v)`
+        (:func:`dbm_variational_lower_bound`) minus the AIS estimate of :math:`\\log Z`, i.e. an
+        estimate of a lower bound, as reported by Salakhutdinov & Hinton (2009).
+        """
         self._check_fitted()
         A = self._check_X(X)
         W1, W2, b, c1, c2 = self._tensors(torch.float64)
-        log_z = self.log_partition().value
-        lp = dbm_log_unnormalized_visible(torch.as_tensor(A, device=W1.device), W1, W2, b, c1,
-                                          c2)
-        return lp.cpu().numpy() - log_z
+        log_z = self.log_partition(method, **ais_kwargs)
+        V = torch.as_tensor(A, device=W1.device)
+        if log_z.method == "exact":
+            lp = dbm_log_unnormalized_visible(V, W1, W2, b, c1, c2)
+        else:
+            lp = dbm_variational_lower_bound(V, W1, W2, b, c1, c2)
+        return lp.cpu().numpy() - log_z.value
 
-    def score(self, X, y=None) -> float:
-        """Mean exact log-likelihood of ``X`` in nats per sample."""
-        return float(np.mean(self.score_samples(X)))
+    def score(self, X, y=None, method: str = "auto", **ais_kwargs) -> float:
+        """Mean log-likelihood of ``X`` in nats per sample (see :meth:`score_samples`)."""
+        return float(np.mean(self.score_samples(X, method, **ais_kwargs)))
 
     def sample(self, n_samples: int = 1, n_steps: int = 1000) -> np.ndarray:
         """Visible samples after ``n_steps`` Gibbs steps of independent chains started from

@@ -10,7 +10,16 @@ import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 
-from neurosim.memory.dbm import DBM, dbm_gibbs_step, dbm_mean_field
+from neurosim.memory.dbm import (
+    DBM,
+    dbm_as_rbm,
+    dbm_gibbs_step,
+    dbm_log_partition_exact,
+    dbm_log_unnormalized_visible,
+    dbm_mean_field,
+    dbm_variational_lower_bound,
+)
+from neurosim.memory.sampling import ais_rbm, rbm_log_partition_exact
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +128,44 @@ def test_bad_input_and_parameters(digits):
         DBM(learning_rate=-1.0).fit(Xtr[:20])
     big = DBM((30, 2), n_iter=0, pretrain_iter=1, random_state=0).fit(Xtr[:50])
     with pytest.raises(ValueError, match=r"2\*\*30 terms \(n_hidden1 = 30"):
-        big.score(Xtr[:5])
+        big.score(Xtr[:5], method="exact")
+    with pytest.raises(ValueError, match="unknown log_partition method 'mcmc'"):
+        big.log_partition("mcmc")
     with pytest.raises(RuntimeError, match="not fitted yet"):
         DBM().sample(2)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_bipartite_form_gives_the_same_partition_function_and_ais_agrees(seed):
+    W1, W2, b, c1, c2 = random_dbm(seed, n_v=12, n1=8, n2=6, scale=0.4)
+    exact = dbm_log_partition_exact(W1, W2, b, c1, c2)
+    W, bo, ci = dbm_as_rbm(W1, W2, b, c1, c2)
+    assert rbm_log_partition_exact(W, bo, ci) == pytest.approx(exact, abs=1e-10)
+    est = ais_rbm(W, bo, ci, n_chains=100, betas=2000,
+                  generator=torch.Generator().manual_seed(seed))
+    assert est.lower <= exact <= est.upper, (est, exact)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mean_field_bound_is_below_the_exact_unnormalised_log_probability(seed):
+    W1, W2, b, c1, c2 = random_dbm(seed, n_v=6, n1=5, n2=4, scale=0.5)
+    V = torch.as_tensor(list(itertools.product([0.0, 1.0], repeat=6)), dtype=torch.float64)
+    exact = dbm_log_unnormalized_visible(V, W1, W2, b, c1, c2)
+    bound = dbm_variational_lower_bound(V, W1, W2, b, c1, c2)
+    assert torch.all(bound <= exact + 1e-10)
+    assert torch.mean(exact - bound).item() < 1.0  # a useful bound, not a vacuous one
+
+
+def test_ais_scoring_for_a_large_first_hidden_layer(digits):
+    Xtr, Xte = digits
+    small = DBM((16, 8), n_iter=3, pretrain_iter=3, random_state=0).fit(Xtr[:500])
+    exact = small.log_partition("exact")
+    ais = small.log_partition("ais", n_betas=2000)
+    assert ais.lower <= exact.value <= ais.upper
+    # the AIS score is a lower-bound estimate: below the exact log-likelihood, and close
+    lb = small.score(Xte, method="ais", n_betas=2000)
+    assert lb <= small.score(Xte) + 3 * ais.std
+    assert lb > small.score(Xte) - 2.0
+    big = DBM((32, 8), n_iter=1, pretrain_iter=1, random_state=0).fit(Xtr[:200])
+    assert big.log_partition(n_betas=300, n_chains=20).method == "ais"
+    assert np.isfinite(big.score(Xte[:20], n_betas=300, n_chains=20))
