@@ -15,6 +15,7 @@ import numpy as np
 
 from comparisons.learners import TaskNotSupported, get_learner_class
 from comparisons.metrics.energy import energy_joules, list_profiles
+from comparisons.metrics.hardware import hardware_metrics
 from comparisons.tasks import get_task
 from comparisons.validation import check_int
 
@@ -80,11 +81,13 @@ def run_cell(
         learner = cls(seed=seed, device=device, **lparams)
         data = task.make(seed)
         info = learner.fit(task, data)
-        pred = learner.predict(data.test.x)
-        row["metrics"] = task.score(pred, data.test)
         row["train_metrics"] = task.score(learner.predict(data.train.x), data.train)
-        row["chance"] = task.chance(data.test)
+        pred = learner.predict(data.test.x)  # last: op counts and artifacts are the test's
         ops = dict(learner.last_inference_ops)
+        row["metrics"] = task.score(pred, data.test)
+        row["chance"] = task.chance(data.test)
+        row["baselines"] = task.baselines(data)
+        row["hardware"] = hardware_metrics(learner, ops)
         row.update(
             ops=ops, train_ops=dict(info.train_ops), history=list(info.history),
             energy_j=_energy(ops, memory=True), energy_compute_j=_energy(ops, memory=False),

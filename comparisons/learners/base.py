@@ -120,6 +120,12 @@ class Learner(ABC):
             and isinstance(v, int | float | str | bool | type(None) | tuple | list)
         }
 
+    def structure(self) -> dict[str, Any]:
+        """Sizes for hardware metrics: ``neurons``, ``synapses`` (spiking learners), the
+        ``weights`` arrays (for connection sparsity) and optionally ``footprint_bytes``.
+        The default knows nothing; learners override it."""
+        return {"weights": []}
+
     def artifacts(self) -> dict[str, Any]:
         """Optional data for report figures (spike rasters, weight arrays)."""
         return {}

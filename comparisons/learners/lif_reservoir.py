@@ -224,6 +224,12 @@ class LIFReservoir(Learner):
             return np.clip(out, 0.0, 1.0)
         return out
 
+    def structure(self) -> dict:
+        if self._w_out is None:
+            return {"weights": []}
+        return {"neurons": self.n_neurons, "synapses": int(np.count_nonzero(self._w_rec)),
+                "weights": [self._w_rec, self._w_in, self._w_out]}
+
     def param_count(self) -> int:
         if self._w_out is None:
             return 0

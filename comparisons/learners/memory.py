@@ -108,6 +108,12 @@ class HopfieldLearner(_MemoryLearner):
                                                       "neuron_updates": sweeps * n})
         return (states > 0).astype(np.float32)
 
+    def structure(self) -> dict:
+        if self._model is None:
+            return {"weights": []}
+        w = self._model.weights_
+        return {"neurons": self._n, "synapses": int(np.count_nonzero(w)), "weights": [w]}
+
     def param_count(self) -> int:
         return self._n * self._n
 
@@ -208,6 +214,13 @@ class RBMLearner(_MemoryLearner):
         self.last_inference_ops = add_memory_traffic(
             {"mac": 2.0 * self.mean_field_steps * self._n * self.n_hidden})
         return v.astype(np.float32)
+
+    def structure(self) -> dict:
+        if self._model is None:
+            return {"weights": []}
+        w = self._model.components_
+        return {"neurons": self._n + self.n_hidden, "synapses": int(np.count_nonzero(w)),
+                "weights": [w]}
 
     def param_count(self) -> int:
         return self._n * self.n_hidden + self._n + self.n_hidden

@@ -126,6 +126,11 @@ class _BPTTLearner(Learner):
             out = torch.sigmoid(out)
         return out.numpy()
 
+    def structure(self) -> dict:
+        if self._model is None:
+            return {"weights": []}
+        return {"weights": [p.detach().cpu().numpy() for p in self._model.parameters()]}
+
     def param_count(self) -> int:
         return 0 if self._model is None else sum(p.numel() for p in self._model.parameters())
 

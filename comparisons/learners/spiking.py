@@ -101,6 +101,12 @@ class ESNLearner(Learner):
             out = np.clip(out, 0.0, 1.0)
         return out
 
+    def structure(self) -> dict:
+        if self._esn is None:
+            return {"weights": []}
+        return {"weights": [b.detach().cpu().numpy() for b in
+                            (self._esn.w, self._esn.w_in, self._esn.w_out)]}
+
     def param_count(self) -> int:
         if self._esn is None:
             return 0
@@ -217,6 +223,13 @@ class SurrogateSNN(Learner):
             out = torch.sigmoid(out)
         return out.numpy()
 
+    def structure(self) -> dict:
+        if self._net is None:
+            return {"weights": []}
+        ws = [p.detach().cpu().numpy() for p in self._net.parameters() if p.ndim == 2]
+        return {"neurons": self.hidden_size + self._task.n_out,
+                "synapses": int(sum(np.count_nonzero(w) for w in ws)), "weights": ws}
+
     def param_count(self) -> int:
         return 0 if self._net is None else sum(p.numel() for p in self._net.parameters())
 
@@ -298,6 +311,13 @@ class EPropLearner(Learner):
         self.last_inference_ops = add_memory_traffic(ops)
         self._raster = z[:, 0].cpu().numpy()
         return window
+
+    def structure(self) -> dict:
+        if self._net is None:
+            return {"weights": []}
+        ws = [self._net.weights[k].detach().cpu().numpy() for k in ("w_in", "w_rec", "w_out")]
+        return {"neurons": self.n_rec, "synapses": int(sum(np.count_nonzero(w) for w in ws)),
+                "weights": ws}
 
     def param_count(self) -> int:
         return 0 if self._net is None else int(sum(w.numel() for w in

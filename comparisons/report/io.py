@@ -13,7 +13,8 @@ from typing import Any
 
 ROW_SCALARS = ("task", "learner", "seed", "config_hash", "status", "family", "metric",
                "params", "train_memory_bytes", "wall_s", "fit_s", "device", "readout")
-ROW_DICTS = ("metrics", "chance", "ops", "train_ops", "energy_j", "energy_compute_j")
+ROW_DICTS = ("metrics", "chance", "ops", "train_ops", "energy_j", "energy_compute_j",
+             "hardware")
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -64,3 +64,23 @@ def test_hybrid_spiking_learner_prices_dense_readout_on_the_host():
     assert parts["mac (host)"] == pytest.approx(100 * 4.6e-12)
     # a purely dense learner does not run on Loihi at all
     assert energy_breakdown({"mac": 100.0}, get_profile("loihi")) is None
+
+
+def test_neurobench_style_hardware_metrics():
+    import numpy as np
+
+    from comparisons.metrics.hardware import (
+        activation_sparsity,
+        connection_sparsity,
+        cores_needed,
+    )
+
+    w = [np.array([[0.0, 1.0], [2.0, 0.0]]), np.zeros(4)]
+    assert connection_sparsity(w) == 6 / 8
+    assert connection_sparsity([]) is None
+    assert activation_sparsity({"spikes": 25.0, "neuron_updates": 100.0}) == 0.75
+    assert activation_sparsity({"mac": 10.0}) == 0.0
+    # Loihi: 1024 neurons and 16384 fan-in per core
+    assert cores_needed(1500, 10, "loihi") == 2
+    assert cores_needed(10, 1024 * 16384 * 3, "loihi") == 3
+    assert cores_needed(10, 10, "cmos45") is None
