@@ -21,7 +21,10 @@ the log-likelihood with a mean-field positive phase and a persistent-Gibbs negat
     - \langle \tilde h_1 \tilde h_2^\top\rangle_{\text{chains}} .
 
 Because ``v`` and ``h2`` are independent given ``h1``, :math:`\log Z` and :math:`\log p(v)`
-are exact by enumerating ``h1`` when it has at most ~20-24 units.
+are exact by enumerating ``h1`` when it has at most ~20-24 units. For larger ``h1`` the DBM is
+scored as in Salakhutdinov & Hinton (2009): AIS for :math:`\log Z` (the DBM is an RBM between
+``[v, h2]`` and ``h1``, :func:`dbm_as_rbm`) and the mean-field lower bound on
+:math:`\log p^*(v)`.
 """
 
 from __future__ import annotations
