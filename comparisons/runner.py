@@ -15,6 +15,7 @@ import numpy as np
 
 from comparisons.learners import TaskNotSupported, get_learner_class
 from comparisons.metrics.energy import energy_joules, list_profiles
+from comparisons.metrics.gpu import GPUEnergyMeter
 from comparisons.metrics.hardware import hardware_metrics
 from comparisons.tasks import get_task
 from comparisons.validation import check_int
@@ -80,7 +81,8 @@ def run_cell(
     try:
         learner = cls(seed=seed, device=device, **lparams)
         data = task.make(seed)
-        info = learner.fit(task, data)
+        with GPUEnergyMeter() as meter:
+            info = learner.fit(task, data)
         row["train_metrics"] = task.score(learner.predict(data.train.x), data.train)
         pred = learner.predict(data.test.x)  # last: op counts and artifacts are the test's
         ops = dict(learner.last_inference_ops)
@@ -88,6 +90,7 @@ def run_cell(
         row["chance"] = task.chance(data.test)
         row["baselines"] = task.baselines(data)
         row["hardware"] = hardware_metrics(learner, ops)
+        row["hardware"]["gpu_fit_energy_j"] = meter.joules  # measured (NVML); None on CPU
         row.update(
             ops=ops, train_ops=dict(info.train_ops), history=list(info.history),
             energy_j=_energy(ops, memory=True), energy_compute_j=_energy(ops, memory=False),

@@ -84,3 +84,16 @@ def test_neurobench_style_hardware_metrics():
     assert cores_needed(1500, 10, "loihi") == 2
     assert cores_needed(10, 1024 * 16384 * 3, "loihi") == 3
     assert cores_needed(10, 10, "cmos45") is None
+
+
+def test_gpu_energy_meter_is_none_without_nvml_or_gpu():
+    import torch
+
+    from comparisons.metrics.gpu import GPUEnergyMeter
+
+    with GPUEnergyMeter() as meter:
+        sum(range(1000))
+    if not torch.cuda.is_available():
+        assert meter.joules is None
+    else:  # pragma: no cover - GPU machines
+        assert meter.joules is None or meter.joules >= 0
