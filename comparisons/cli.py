@@ -134,18 +134,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from comparisons.store import ResultStore
     from comparisons.sweep import run_cells
 
-    cfg = _config(args)
     if args.local_workers is not None and args.local_workers < 1:
         raise ValueError(f"--local-workers must be >= 1, got {args.local_workers}")
+    cfg = _config(args)
     out = Path(args.out)
+    _check_writable(out)  # fail now, not after an hour of sweeping
     store_path = Path(args.store) if args.store else out / "results.sqlite"
-    import torch
-
-    torch.set_num_threads(cfg.threads)
-    cells = cfg.cells()
     t0 = time.perf_counter()
     new: list[dict[str, Any]] = []
     with ResultStore(store_path) as store:
+        import torch
+
+        torch.set_num_threads(cfg.threads)
+        cells = cfg.cells()
         rows = run_cells(cells, store=store, scheduler=args.scheduler,
                          local_workers=args.local_workers, threads=cfg.threads,
                          progress=not args.no_progress, on_row=new.append,
@@ -165,6 +166,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"{len(rows)} cells in {wall:.1f} s ({len(rows) - len(new)} from the store, "
           f"{n_fail} failed, {n_skip} skipped); report: {paths['html']}")
     return 1 if n_fail else 0
+
+
+def _check_writable(out: Path) -> None:
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise OSError(f"cannot write to the report directory {out}: "
+                      f"{exc.strerror or exc}") from exc
 
 
 def _memory_probe(rows, cfg, store, measure, args) -> list[dict[str, Any]]:
