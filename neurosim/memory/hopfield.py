@@ -32,6 +32,7 @@ from typing import Any
 import numba
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from threadpoolctl import ThreadpoolController
 
 __all__ = [
@@ -438,7 +439,7 @@ class RecallInfo:
     cycle: np.ndarray
 
 
-class HopfieldNetwork:
+class HopfieldNetwork(BaseEstimator):
     """Binary ``±1`` Hopfield network (scikit-learn style estimator).
 
     Parameters

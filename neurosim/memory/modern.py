@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 
 from neurosim.memory.hopfield import (
     DTYPES,
@@ -100,7 +101,7 @@ def modern_hopfield_energy(patterns: torch.Tensor, states: torch.Tensor,
     return -lse + 0.5 * (states * states).sum(-1) + np.log(p) / beta + 0.5 * m2
 
 
-class ModernHopfield:
+class ModernHopfield(BaseEstimator):
     """Modern Hopfield network / attention memory (scikit-learn style estimator).
 
     Parameters
@@ -282,7 +283,7 @@ def dense_field(patterns: torch.Tensor, states: torch.Tensor, units: torch.Tenso
     return (_F(r + xi, kind, degree) - _F(r - xi, kind, degree)).sum(-1)
 
 
-class DenseAssociativeMemory:
+class DenseAssociativeMemory(BaseEstimator):
     """Binary dense associative memory (Krotov & Hopfield 2016), scikit-learn style.
 
     Parameters

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 
 from neurosim.memory.hopfield import (
     DTYPES,
@@ -208,7 +209,7 @@ def spiking_recall(weights: torch.Tensor, cues: torch.Tensor, params: SpikingMem
     )
 
 
-class SpikingHopfield:
+class SpikingHopfield(BaseEstimator):
     """Spiking associative memory built from stored patterns (scikit-learn style).
 
     Parameters

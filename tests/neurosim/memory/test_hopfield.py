@@ -300,3 +300,14 @@ def test_recall_equals_repeated_reference_sweeps(order):
     again, flips = async_sweep(net.weights_, net.threshold_, S,
                                np.stack([rng.permutation(150) for _ in range(30)]), 1e-10)
     assert (flips == 0).all()
+
+
+def test_sklearn_contract_clone_and_params():
+    from sklearn.base import clone
+
+    net = HopfieldNetwork(rule="storkey", max_steps=7, random_state=3)
+    assert net.get_params()["rule"] == "storkey"
+    twin = clone(net.set_params(max_steps=9))
+    assert twin.max_steps == 9 and not hasattr(twin, "weights_")
+    X = np.array([[1, -1, 1, -1, 1], [1, 1, -1, -1, 1]])
+    np.testing.assert_array_equal(twin.fit(X).recall(X), net.fit(X).recall(X))
