@@ -1,0 +1,239 @@
+"""Vogels–Abbott CUBA benchmark: neurosim (numba) vs Brian2 C++ standalone and runtime.
+
+4000 current-based LIF neurons (80% excitatory), 2% connectivity, dt 0.1 ms, exact
+integration (Vogels & Abbott 2005, as in Brian2's ``examples/CUBA.py``). Times a whole
+``run()`` of 1 s and of 3 s (Brian2's runtime mode pays a fixed set-up per run), median of
+several repeats, ours and the peers in the same benchmark run. Brian2 runs in subprocesses
+(its standalone device is global state); its build directories live in a temp dir.
+
+Usage: ``python benchmarks/cuba.py [--quick] [--repeats R] [--no-standalone]``.
+The last line printed is one JSON object (see DESIGN.md, "Contracts").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ----------------------------------------------------------------------------- ours
+def build_ours(model: str = "cuba", n: int = 4000, seed: int = 0, backend: str = "numba",
+               batch: int = 1, monitor: bool = True):
+    """The CUBA / COBA network in neurosim; fan-in 80 at every size (2% of 4000)."""
+    from neurosim import LIFCondParams, LIFParams, Network, NeuronGroup, SpikeMonitor, Synapses
+    from neurosim.units import ms, mV, nS
+
+    rng = np.random.default_rng(seed)
+    n_exc = int(n * 0.8)
+    p = min(1.0, 80.0 / n)
+    if model == "cuba":
+        par = LIFParams(tau_m=20 * ms, v_rest=-49 * mV, v_reset=-60 * mV, v_thresh=-50 * mV,
+                        t_ref=5 * ms, r_m=1.0, tau_e=5 * ms, tau_i=10 * ms)
+        init_e = {"v": -60 * mV + rng.random(n_exc) * 10 * mV}
+        init_i = {"v": -60 * mV + rng.random(n - n_exc) * 10 * mV}
+        we, wi = 1.62 * mV, -9 * mV   # weights in volts with r_m = 1 ohm
+    else:
+        par = LIFCondParams()         # Vogels–Abbott COBA defaults
+        def init(k):
+            return {"v": -60 * mV + (rng.standard_normal(k) * 5 - 5) * mV,
+                    "g_e": (rng.standard_normal(k) * 1.5 + 4) * 10 * nS,
+                    "g_i": (rng.standard_normal(k) * 12 + 20) * 10 * nS}
+        init_e, init_i = init(n_exc), init(n - n_exc)
+        we, wi = 6 * nS, 67 * nS
+    E = NeuronGroup(n_exc, par, name="E", init=init_e)
+    I = NeuronGroup(n - n_exc, par, name="I", init=init_i)  # noqa: E741
+    syn = [Synapses.fixed_probability(E, E, p, we, seed=seed + 1, name="EE"),
+           Synapses.fixed_probability(E, I, p, we, seed=seed + 2, name="EI"),
+           Synapses.fixed_probability(I, E, p, wi, target="i", seed=seed + 3, name="IE"),
+           Synapses.fixed_probability(I, I, p, wi, target="i", seed=seed + 4, name="II")]
+    mons = [SpikeMonitor(E, name="mE"), SpikeMonitor(I, name="mI")] if monitor else []
+    return Network(E, I, *syn, *mons, dt=0.1 * ms, seed=seed, backend=backend,
+                   batch_size=batch)
+
+
+def time_ours(model: str, n: int, duration: float, repeats: int, backend: str = "numba",
+              batch: int = 1) -> dict:
+    """Median wall time of a whole ``run(duration)`` on a freshly built network."""
+    warm = build_ours(model, min(n, 200), backend=backend, batch=batch)
+    warm.run(1e-3)                                      # JIT (cached) outside the timing
+    times, cpu, spikes = [], [], 0
+    for r in range(repeats):
+        net = build_ours(model, n, seed=r, backend=backend, batch=batch)
+        t0, c0 = time.perf_counter(), time.process_time()
+        net.run(duration, progress=False)
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        spikes = net.counters["spikes"]
+    return {"run_s": statistics.median(times), "cpu_s": statistics.median(cpu),
+            "all_s": times, "rate_hz": spikes / (n * duration * batch)}
+
+
+def jit_cold_s(model: str = "cuba") -> float:
+    """First-call time (numba compile) in a fresh process with an empty JIT cache."""
+    code = ("import time, sys; sys.path.insert(0, %r); from cuba import build_ours; "
+            "net = build_ours(%r, 200); t0 = time.perf_counter(); net.run(1e-3); "
+            "print(time.perf_counter() - t0)" % (HERE, model))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- Brian2
+def _b2_build(model: str, n: int, seed: int):
+    import brian2 as b2
+    from brian2 import NeuronGroup, SpikeMonitor, Synapses, ms, mV, nS
+
+    b2.seed(seed)
+    n_exc, p = int(n * 0.8), min(1.0, 80.0 / n)
+    if model == "cuba":
+        eqs = """
+        dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+        dge/dt = -ge/taue : volt
+        dgi/dt = -gi/taui : volt
+        """
+        ns = dict(taum=20 * ms, taue=5 * ms, taui=10 * ms, Vt=-50 * mV, Vr=-60 * mV,
+                  El=-49 * mV, we=(60 * 0.27 / 10) * mV, wi=(-20 * 4.5 / 10) * mV)
+        P = NeuronGroup(n, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
+                        method="exact", namespace=ns)
+        P.v = "Vr + rand() * (Vt - Vr)"
+    else:
+        eqs = """
+        dv/dt = (gl*(El-v) + ge*(Ee-v) + gi*(Ei-v))/Cm : volt (unless refractory)
+        dge/dt = -ge/taue : siemens
+        dgi/dt = -gi/taui : siemens
+        """
+        ns = dict(gl=10 * nS, El=-60 * mV, Ee=0 * mV, Ei=-80 * mV, Cm=200 * b2.pF,
+                  taue=5 * ms, taui=10 * ms, Vt=-50 * mV, Vr=-60 * mV, we=6 * nS, wi=67 * nS)
+        P = NeuronGroup(n, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
+                        method="exponential_euler", namespace=ns)
+        P.v = "El + (randn() * 5 - 5)*mV"
+        P.ge = "(randn() * 1.5 + 4) * 10.*nS"
+        P.gi = "(randn() * 12 + 20) * 10.*nS"
+    Ce = Synapses(P, P, on_pre="ge += we", namespace=ns)
+    Ci = Synapses(P, P, on_pre="gi += wi", namespace=ns)
+    Ce.connect(f"i<{n_exc}", p=p)
+    Ci.connect(f"i>={n_exc}", p=p)
+    mon = SpikeMonitor(P)
+    return b2.Network(P, Ce, Ci, mon), mon
+
+
+def _b2_peer_main(model: str, mode: str, n: int, duration: float, repeats: int) -> None:
+    import brian2 as b2
+
+    tmp = tempfile.mkdtemp(prefix="neurosim_b2_")
+    b2.defaultclock.dt = 0.1 * b2.ms
+    out: dict = {"mode": mode}
+    if mode == "standalone":
+        build = os.path.join(tmp, "build")
+        b2.set_device("cpp_standalone", directory=build, build_on_run=False)
+        net, mon = _b2_build(model, n, 0)
+        net.run(duration * b2.second)
+        t0 = time.perf_counter()
+        b2.device.build(directory=build, compile=True, run=True)
+        total = time.perf_counter() - t0
+        runs = [float(b2.device._last_run_time)]
+        for _ in range(repeats - 1):
+            b2.device.run(directory=build, with_output=False)
+            runs.append(float(b2.device._last_run_time))
+        out.update(run_s=statistics.median(runs), all_s=runs,
+                   compile_s=total - runs[0], spikes=int(mon.num_spikes))
+    else:
+        b2.prefs.codegen.target = "cython"
+        b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(tmp, "cython_cache")
+        net, mon = _b2_build(model, n, 0)   # same code: compiles the cython cache once
+        net.run(0.1 * b2.ms)
+        runs = []
+        for r in range(repeats):
+            net, mon = _b2_build(model, n, r)
+            t0 = time.perf_counter()
+            net.run(duration * b2.second)
+            runs.append(time.perf_counter() - t0)
+        out.update(run_s=statistics.median(runs), all_s=runs, spikes=int(mon.num_spikes))
+    out["rate_hz"] = out["spikes"] / (n * duration)
+    print(json.dumps(out))
+
+
+def brian2_peer(model: str, mode: str, n: int, duration: float, repeats: int) -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--peer", model, mode, str(n),
+           str(duration), str(repeats)]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- main
+def main(model: str = "cuba", argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="1000 neurons, 0.1/0.3 s, no "
+                    "standalone compile")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--no-standalone", action="store_true")
+    ap.add_argument("--no-runtime", action="store_true")
+    args = ap.parse_args(argv)
+    n, durs = (1000, (0.1, 0.3)) if args.quick else (4000, (1.0, 3.0))
+    standalone = not (args.quick or args.no_standalone)
+    res: dict = {"ours": {}, "brian2_standalone": {}, "brian2_runtime": {}}
+    for d in durs:
+        res["ours"][d] = time_ours(model, n, d, args.repeats)
+        if standalone:
+            res["brian2_standalone"][d] = brian2_peer(model, "standalone", n, d, args.repeats)
+        if not args.no_runtime:
+            res["brian2_runtime"][d] = brian2_peer(model, "runtime", n, d,
+                                                   max(1, args.repeats - 1))
+    jit = jit_cold_s(model)
+    d1, d3 = durs
+    print(f"{model.upper()}: {n} neurons, fan-in 80, dt 0.1 ms; wall-clock medians of "
+          f"{args.repeats} runs (machine shared: compare ratios)")
+    print(f"{'simulator':<22}" + "".join(f"{f'run({d:g} s)':>14}" for d in durs)
+          + f"{'per sim. s':>12}{'rate Hz':>9}")
+    summary = {}
+    for name, per in res.items():
+        if not per or any("error" in v for v in per.values()):
+            if per:
+                print(f"{name:<22} failed: {next(iter(per.values())).get('error')}")
+            continue
+        slope = (per[d3]["run_s"] - per[d1]["run_s"]) / (d3 - d1)
+        summary[name] = {"run_1": per[d1]["run_s"], "run_3": per[d3]["run_s"],
+                         "per_sim_s": slope, "rate_hz": per[d1]["rate_hz"]}
+        print(f"{name:<22}" + "".join(f"{per[d]['run_s']:>14.3f}" for d in durs)
+              + f"{slope:>12.3f}{per[d1]['rate_hz']:>9.2f}")
+    print(f"ours: first-call numba JIT with an empty cache {jit:.2f} s; CPU time of "
+          f"run({d1:g} s) {res['ours'][d1]['cpu_s']:.3f} s")
+    if standalone and "error" not in res["brian2_standalone"].get(d1, {"error": 1}):
+        print(f"brian2 standalone compile: {res['brian2_standalone'][d1]['compile_s']:.1f} s "
+              "(excluded from its run time)")
+    ours = summary["ours"]["run_1"]
+    peers = {k: v["run_1"] for k, v in summary.items() if k != "ours"}
+    out = {"benchmark": model + ("_quick" if args.quick else ""), "ours_s": ours,
+           "peers": peers, "ratios": {k: ours / v for k, v in peers.items()},
+           "n_neurons": n, "durations_s": list(durs),
+           "ours_per_sim_s": summary["ours"]["per_sim_s"],
+           "peers_per_sim_s": {k: v["per_sim_s"] for k, v in summary.items() if k != "ours"},
+           "ours_cpu_s": res["ours"][d1]["cpu_s"], "ours_jit_first_call_s": jit,
+           "rates_hz": {k: v["rate_hz"] for k, v in summary.items()}}
+    if standalone and "compile_s" in res["brian2_standalone"].get(d1, {}):
+        out["brian2_standalone_compile_s"] = res["brian2_standalone"][d1]["compile_s"]
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--peer":
+        _b2_peer_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]),
+                      int(sys.argv[6]))
+    else:
+        sys.path.insert(0, HERE)
+        main("cuba")
