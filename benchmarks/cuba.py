@@ -80,9 +80,9 @@ def time_ours(model: str, n: int, duration: float, repeats: int, backend: str = 
 
 def jit_cold_s(model: str = "cuba") -> float:
     """First-call time (numba compile) in a fresh process with an empty JIT cache."""
-    code = ("import time, sys; sys.path.insert(0, %r); from cuba import build_ours; "
-            "net = build_ours(%r, 200); t0 = time.perf_counter(); net.run(1e-3); "
-            "print(time.perf_counter() - t0)" % (HERE, model))
+    code = (f"import time, sys; sys.path.insert(0, {HERE!r}); from cuba import build_ours; "
+            f"net = build_ours({model!r}, 200); t0 = time.perf_counter(); net.run(1e-3); "
+            "print(time.perf_counter() - t0)")
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
