@@ -17,12 +17,28 @@ FAMILY_COLORS = {"backprop": "#1f77b4", "spiking": "#d62728", "memory": "#2ca02c
                  "classical": "#7f7f7f"}
 
 
-def _log_x(ax) -> None:
-    """Log x axis with labels on the decades only (minor labels overlap on short ranges)."""
-    from matplotlib.ticker import LogLocator, NullFormatter
+def _log_x(ax, lo: float, hi: float) -> None:
+    """x axis over [lo, hi] with labels that do not overlap: log with decade labels on wide
+    ranges, log with 1-2-5 labels on a decade or two, linear (scientific offset) below one
+    decade."""
+    from matplotlib.ticker import (
+        LogFormatterSciNotation,
+        LogLocator,
+        MaxNLocator,
+        NullFormatter,
+    )
 
+    span = np.log10(hi / lo)
+    if span < 1.0:
+        ax.set_xlim(lo, hi)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
+        return
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.set_xlim(lo, hi)
+    subs = (1.0, 2.0, 5.0) if span < 2.5 else (1.0,)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=8))
+    ax.xaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
@@ -88,11 +104,10 @@ def pareto_figure(summary: list[dict[str, Any]], task: str, profiles: list[str])
             ax.text(0.5, 0.5, "no learner runs on this profile", ha="center",
                     transform=ax.transAxes, fontsize=8)
         else:
-            _log_x(ax)
             lo = np.nanmin([p[0] for p in pts] + [s["energy_compute_j"].get(profile) or
                                                   np.nan for s in recs])
             hi = np.nanmax([p[0] for p in pts])
-            ax.set_xlim(lo / 2, hi * 2)  # at least one decade label in view
+            _log_x(ax, lo / 1.6, hi * 1.6)
         ax.set_xlabel(f"J per inference, {profile}")
         ax.set_ylabel(recs[0]["metric"] if recs else "")
         ax.set_title(f"{task}: {profile}", fontsize=9)

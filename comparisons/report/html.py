@@ -242,14 +242,18 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
         recs = [s for s in summary if s["task"] == task]
         parts.append(f"<h2 id='task-{esc(slug(task))}'>Task: {esc(task)}</h2>")
         head, body = accuracy_rows(recs)
-        parts.append(_table(head, body))
+        if body:
+            parts.append(_table(head, body))
         for s in recs:
             if s["n_ok"] == 0 and s["n_skipped"]:
                 parts.append(f"<p class='skip'>Skipped {esc(s['learner'])}: "
                              f"{esc(s['skip_reason'])}</p>")
+        ok = [s for s in recs if s["n_ok"]]
+        if not ok:
+            parts.append("<p>No learner finished a run on this task.</p>")
+            continue
         parts.append("<div class='figs'>" + "".join(figs.img(n) for n in where.get(task, []))
                      + "</div>")
-        ok = [s for s in recs if s["n_ok"]]
         parts.append("<h3>Energy per inference [J] (with memory access / compute only)</h3>")
         parts.append(_table(
             ["learner", *[f"{p} (+mem)" for p in profiles],
@@ -316,7 +320,8 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
         recs = [s for s in summary if s["task"] == task]
         lines += [f"## {task}", ""]
         head, body = accuracy_rows(recs)
-        lines += _md_table(head, body) + [""]
+        if body:
+            lines += _md_table(head, body) + [""]
         for s in recs:
             if s["n_ok"] == 0 and s["n_skipped"]:
                 lines.append(f"- skipped {s['learner']}: {s['skip_reason']}")
