@@ -71,6 +71,19 @@ class SpikeMonitor:
         """Spike count per neuron summed over batch copies, ``(n,)``."""
         return np.bincount(self.i, minlength=self.group.n)
 
+    def to_dense(self, n_steps: int | None = None, batch_size: int | None = None,
+                 start_step: int = 0) -> np.ndarray:
+        """Spikes as a bool array ``(T, B, n)``: ``out[k, b, i]`` is True when neuron ``i``
+        of copy ``b`` spiked at step ``start_step + k`` (e.g. per-step reservoir states)."""
+        steps = self.steps - start_step
+        T = n_steps if n_steps is not None else int(steps.max()) + 1 if steps.size else 0
+        B = batch_size if batch_size is not None else (int(self.batch.max()) + 1
+                                                       if self.batch.size else 1)
+        out = np.zeros((T, B, self.group.n), dtype=bool)
+        keep = (steps >= 0) & (steps < T)
+        out[steps[keep], self.batch[keep], self.i[keep]] = True
+        return out
+
     def spike_trains(self, batch: int = 0) -> dict[int, np.ndarray]:
         """``{neuron: times}`` for one batch copy."""
         sel = self.batch == batch
