@@ -151,7 +151,9 @@ def _b2_peer_main(model: str, mode: str, n: int, duration: float, repeats: int) 
                    compile_s=total - runs[0], spikes=int(mon.num_spikes))
     else:
         b2.prefs.codegen.target = "cython"
-        b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(tmp, "cython_cache")
+        # a cache shared between runs (outside the repo) so compilation happens once
+        b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(
+            tempfile.gettempdir(), "neurosim_b2_cython_cache")
         net, mon = _b2_build(model, n, 0)   # same code: compiles the cython cache once
         net.run(0.1 * b2.ms)
         runs = []
