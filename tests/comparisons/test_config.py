@@ -140,3 +140,11 @@ def test_unreadable_and_non_utf8_files(tmp_path):
     p.write_bytes(b'title = "caf\xe9"\n')
     with pytest.raises(ConfigError, match="latin.toml: not UTF-8 text"):
         load_config(p)
+
+
+def test_example_config_is_valid():
+    from pathlib import Path
+
+    p = Path(__file__).resolve().parents[2] / "examples" / "compare_sweep.toml"
+    cfg = load_config(p)
+    assert len(cfg.cells()) == 3 * 3  # lstm x 2 hidden sizes + reservoir, 3 seeds

@@ -229,3 +229,19 @@ def test_cell_is_plain_data():
     assert c.describe() == "adding / lstm / seed 0"
     with pytest.raises(AttributeError):
         c.seed = 1
+
+
+@pytest.mark.slow
+def test_existing_scheduler_address_gives_the_same_rows():
+    distributed = pytest.importorskip("distributed")
+    kw = dict(tasks=["binary_addition"], learners=["lstm", "lif_reservoir"], seeds=[0, 1],
+              task_params=TINY, learner_params={"lstm": {"epochs": 2, "hidden_size": 4},
+                                                "lif_reservoir": {"n_neurons": 30}},
+              progress=False, threads=1)
+    local = run_suite(**kw)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        dist = run_suite(**kw, scheduler=cluster.scheduler_address)
+    for a, b in zip(local, dist, strict=True):
+        for key in SAME_KEYS:
+            assert a.get(key) == b.get(key), (a["learner_label"], a["seed"], key)
