@@ -44,9 +44,11 @@ __all__ = [
     "snntorch_equivalent",
 ]
 
-#: the ``sparse="auto"`` input path uses gather-and-add below this input density (CPU only);
-#: from ``benchmarks/snn_train.py --sweep`` on a 2-core CPU the crossover is near 30-40%.
-AUTO_SPARSE_DENSITY = 0.25
+#: the ``sparse="auto"`` input path uses gather-and-add below this input density (CPU only).
+#: ``benchmarks/snn_train.py --sweep`` (first layer 784 -> 256, T*B = 3200 rows, forward +
+#: weight gradient) puts the crossover against a 1-thread MKL product between 10% and 20%;
+#: a 2-thread product moves it lower, hence a conservative value.
+AUTO_SPARSE_DENSITY = 0.12
 
 _SPARSE_MODES = ("auto", "always", "never")
 
