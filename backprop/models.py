@@ -88,7 +88,8 @@ def lstm_cell(
     c: torch.Tensor,
     w_hh: torch.Tensor,
     b_hh: torch.Tensor | None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    with_gates: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     r"""One step of a long short-term memory cell (Hochreiter & Schmidhuber 1997, with the
     forget gate of Gers et al. 2000), gate order as in ``torch.nn.LSTM`` (i, f, g, o).
 
@@ -108,7 +109,7 @@ def lstm_cell(
     Returns
     -------
     h_t, c_t : Tensor, shape (B, H)
-    gates : Tensor, shape (B, 4H)
+    gates : Tensor, shape (B, 4H), or None when ``with_gates`` is False
         The activated gates ``[i, f, g, o]`` (for inspection).
     """
     pre = x_proj + F.linear(h, w_hh, b_hh)
@@ -116,7 +117,7 @@ def lstm_cell(
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
     c_new = f * c + i * g
     h_new = o * torch.tanh(c_new)
-    return h_new, c_new, torch.cat((i, f, g, o), dim=-1)
+    return h_new, c_new, (torch.cat((i, f, g, o), dim=-1) if with_gates else None)
 
 
 def gru_cell(
@@ -124,7 +125,8 @@ def gru_cell(
     h: torch.Tensor,
     w_hh: torch.Tensor,
     b_hh: torch.Tensor | None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+    with_gates: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     r"""One step of a gated recurrent unit (Cho et al. 2014), gate order as in
     ``torch.nn.GRU`` (r, z, n).
 
@@ -144,7 +146,7 @@ def gru_cell(
     Returns
     -------
     h_t : Tensor, shape (B, H)
-    gates : Tensor, shape (B, 3H)
+    gates : Tensor, shape (B, 3H), or None when ``with_gates`` is False
         ``[r, z, n]``.
     """
     hp = F.linear(h, w_hh, b_hh)
@@ -153,7 +155,8 @@ def gru_cell(
     r = torch.sigmoid(xr + hr)
     z = torch.sigmoid(xz + hz)
     n = torch.tanh(xn + r * hn)
-    return (1.0 - z) * n + z * h, torch.cat((r, z, n), dim=-1)
+    h_new = (1.0 - z) * n + z * h
+    return h_new, (torch.cat((r, z, n), dim=-1) if with_gates else None)
 
 
 _ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -195,13 +198,15 @@ def run_direction(
     final_state : like ``state``
     """
     T = x.shape[0]
-    x_proj = F.linear(x, w_ih, b_ih)  # one matmul for all steps
+    # one matmul for all steps; unbind (not x_proj[t]) so that the backward pass stacks the
+    # per-step gradients once instead of scattering each into a full-size zero tensor
+    x_proj = F.linear(x, w_ih, b_ih).unbind(0)
     outs: list[torch.Tensor | None] = [None] * T
     steps = range(T - 1, -1, -1) if reverse else range(T)
     if cell == "lstm":
         h, c = state  # type: ignore[misc]
         for t in steps:
-            h, c, gates = lstm_cell(x_proj[t], h, c, w_hh, b_hh)
+            h, c, gates = lstm_cell(x_proj[t], h, c, w_hh, b_hh, record is not None)
             outs[t] = h
             if record is not None:
                 record.setdefault("h", []).append(h)
@@ -211,7 +216,7 @@ def run_direction(
     elif cell == "gru":
         h = state  # type: ignore[assignment]
         for t in steps:
-            h, gates = gru_cell(x_proj[t], h, w_hh, b_hh)
+            h, gates = gru_cell(x_proj[t], h, w_hh, b_hh, record is not None)
             outs[t] = h
             if record is not None:
                 record.setdefault("h", []).append(h)

@@ -17,6 +17,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -79,6 +80,8 @@ def masked_loss(
                 f"loss 'ce' needs targets of shape {tuple(pred.shape[:-1])} (the outputs "
                 f"{tuple(pred.shape)} without the class axis), got {tuple(target.shape)}"
             )
+        if mask is None:
+            return F.cross_entropy(pred.reshape(-1, pred.shape[-1]), target.reshape(-1).long())
         per = F.cross_entropy(
             pred.reshape(-1, pred.shape[-1]), target.reshape(-1).long(), reduction="none"
         ).reshape(target.shape)
@@ -92,6 +95,10 @@ def masked_loss(
                 f"got {tuple(target.shape)}{hint}"
             )
         target = target.to(pred.dtype)
+        if mask is None:  # fast path: fused mean reduction
+            if kind == "mse":
+                return F.mse_loss(pred, target)
+            return F.binary_cross_entropy_with_logits(pred, target)
         if kind == "mse":
             per = F.mse_loss(pred, target, reduction="none")
         else:
@@ -346,10 +353,17 @@ class Trainer:
         return xb, yb
 
     # -- one step -------------------------------------------------------------------------
+    def _autocast(self) -> Any:
+        """float16 autocast on CUDA when ``amp``; otherwise a no-op (cheaper than a disabled
+        autocast context, which costs ~0.5 ms per step on a loaded CPU)."""
+        if self.amp:
+            return torch.autocast("cuda", dtype=torch.float16)
+        return contextlib.nullcontext()
+
     def _forward_loss(
         self, xb: torch.Tensor, yb: torch.Tensor, mb: torch.Tensor | None, state: Any = None
     ) -> tuple[torch.Tensor, Any]:
-        with torch.autocast("cuda", dtype=torch.float16, enabled=self.amp):
+        with self._autocast():
             out = self.model(xb) if state is None else self.model(xb, state)
         return masked_loss(self.config.loss, out.float(), yb, mb), state
 
@@ -448,7 +462,7 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             cuts = sorted({s, nxt, t1})
             outs = []
-            with torch.autocast("cuda", dtype=torch.float16, enabled=self.amp):
+            with self._autocast():
                 for a, b in zip(cuts[:-1], cuts[1:]):
                     out, st = self.model(xb.narrow(ta, a, b - a), st, return_state=True)
                     outs.append(out)
@@ -607,7 +621,7 @@ class Trainer:
         out_ax = 0
         for i in range(0, max(n, 1), bs):
             xb = x.narrow(ax, i, min(bs, n - i)) if n else x
-            with torch.autocast("cuda", dtype=torch.float16, enabled=self.amp):
+            with self._autocast():
                 out = self.model(xb.to(self.device))
             out_ax = ax if out.ndim == 3 else 0
             outs.append(out.float().cpu())
