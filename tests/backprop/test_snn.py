@@ -110,7 +110,10 @@ def test_fused_network_matches_snntorch_float32():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("reset", RESETS)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_fused_lif_equals_reference(seed, reset, dtype):
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_fused_lif_equals_reference(seed, reset, dtype, backend, monkeypatch):
+    if backend == "torch":  # the loop used on GPUs, forced on the CPU
+        monkeypatch.setattr(snn_fused, "_numba_ok", lambda x: False)
     g = torch.Generator().manual_seed(seed)
     T, B, N = 15 + seed, 4, 7
     cur = (torch.randn(T, B, N, generator=g, dtype=torch.float64) * 0.7 + 0.2).to(dtype)
@@ -142,7 +145,10 @@ class _Gauss(Surrogate):
 
 
 @pytest.mark.parametrize("surrogate", [*sorted(SURROGATES), "custom"])
-def test_fused_backward_for_every_surrogate(surrogate):
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_fused_backward_for_every_surrogate(surrogate, backend, monkeypatch):
+    if backend == "torch":
+        monkeypatch.setattr(snn_fused, "_numba_ok", lambda x: False)
     s = _Gauss() if surrogate == "custom" else make_surrogate(surrogate)
     g = torch.Generator().manual_seed(2)
     cur = torch.randn(12, 3, 5, generator=g, dtype=torch.float64) * 0.8 + 0.3
