@@ -11,7 +11,8 @@ A sweep is a list of :class:`Cell` s (:func:`expand`) run by :func:`run_cells`:
 
 With a results store (:class:`comparisons.store.ResultStore` or a path), every finished row is
 written as soon as it arrives (by the driver process), and cells whose config hash is already
-stored as finished (``ok`` or ``skipped``) are not run again: their stored rows are returned.
+stored as finished (``ok`` or ``skipped``) by the same code (:func:`code_fingerprint`) are
+not run again: their stored rows are returned.
 """
 
 from __future__ import annotations
@@ -135,6 +136,32 @@ def expand(
     return cells
 
 
+_CODE: str | None = None
+
+
+def code_fingerprint() -> str:
+    """Hash of the source of the packages that compute results (comparisons, backprop,
+    neurosim: ``*.py`` and profile data). Stored with each row; a resumed sweep reuses only
+    rows computed by the same code, so an edited learner never shows stale results."""
+    global _CODE
+    if _CODE is None:
+        import hashlib
+        import importlib.util
+        from pathlib import Path
+
+        h = hashlib.sha256()
+        for pkg in ("comparisons", "backprop", "neurosim"):
+            spec = importlib.util.find_spec(pkg)
+            if spec is None or not spec.submodule_search_locations:
+                continue
+            root = Path(next(iter(spec.submodule_search_locations)))
+            for f in sorted([*root.rglob("*.py"), *root.rglob("*.json")]):
+                h.update(str(f.relative_to(root.parent)).encode())
+                h.update(f.read_bytes())
+        _CODE = h.hexdigest()[:16]
+    return _CODE
+
+
 def execute_cell(cell: Cell, threads: int | None = None) -> dict[str, Any]:
     """Run one cell (in this process or on a Dask worker) and label its row."""
     from comparisons.runner import run_cell
@@ -148,6 +175,7 @@ def execute_cell(cell: Cell, threads: int | None = None) -> dict[str, Any]:
                    dict(cell.learner_params), device=cell.device)
     row["task_label"] = cell.task_label or cell.task
     row["learner_label"] = cell.learner_label or cell.learner
+    row.setdefault("versions", {})["code"] = code_fingerprint()
     return row
 
 
@@ -255,12 +283,21 @@ def run_cells(
     try:
         hashes = [c.config_hash for c in cells]
         rows: list[dict[str, Any] | None] = [None] * len(cells)
+        stale = 0
         if st is not None and resume:
             done = st.finished_hashes(FINISHED)
+            code = code_fingerprint()
             for i, h in enumerate(hashes):
                 if h in done:
-                    rows[i] = st.get(h)
+                    row = st.get(h)
+                    if (row.get("versions") or {}).get("code") == code:
+                        rows[i] = row
+                    else:
+                        stale += 1
         todo = [i for i, r in enumerate(rows) if r is None]
+        if progress and stale:
+            print(f"{stale} stored cell(s) were computed by different code; running them "
+                  "again", file=sys.stderr)
         bar = Progress(len(cells), progress, done=len(cells) - len(todo))
         if progress and len(todo) < len(cells):
             print(f"resuming: {len(cells) - len(todo)} of {len(cells)} cells already in "
@@ -313,4 +350,4 @@ def _run_dask(cells: Sequence[Cell], todo: list[int], finish, scheduler: str | N
             cluster.close()
 
 
-__all__ = ["Cell", "expand", "execute_cell", "run_cells", "Progress"]
+__all__ = ["Cell", "expand", "execute_cell", "run_cells", "Progress", "code_fingerprint"]

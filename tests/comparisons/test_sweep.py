@@ -245,3 +245,17 @@ def test_existing_scheduler_address_gives_the_same_rows():
     for a, b in zip(local, dist, strict=True):
         for key in SAME_KEYS:
             assert a.get(key) == b.get(key), (a["learner_label"], a["seed"], key)
+
+
+def test_rows_of_different_code_are_recomputed(tmp_path, monkeypatch):
+    import comparisons.sweep as sweep
+
+    store = tmp_path / "r.sqlite"
+    args = (["binary_addition"], ["test_counting"], [0, 1], TINY)
+    rows = run_suite(*args, progress=False, store=store)
+    assert rows[0]["versions"]["code"] == sweep.code_fingerprint() and len(CALLS) == 2
+    run_suite(*args, progress=False, store=store)
+    assert len(CALLS) == 2
+    monkeypatch.setattr(sweep, "_CODE", "edited-learner")
+    run_suite(*args, progress=False, store=store)
+    assert len(CALLS) == 4
