@@ -1,11 +1,12 @@
 """LSTM training: backprop.Trainer vs a plain hand-written PyTorch loop with nn.LSTM.
 
-Same data, same architecture (nn.LSTM with a zero initial state + linear readout of the last
-step, MSE, Adam, gradient-norm clipping 1.0, shuffled mini-batches), same device, same
-process. Epochs of the two are interleaved; the medians of the per-epoch wall times are compared. The Trainer's
-overhead is everything it adds around the same kernels: validation of the batch layout,
-index_select batching, the per-step finite-loss check, history. Also printed: our explicit
-cell path (``impl="cell"``, a Python loop over the pure ``lstm_cell``) over the fused path
+Same data, same architecture (nn.LSTM with a zero initial state + linear readout of the
+last step, MSE, Adam, gradient-norm clipping 1.0, shuffled mini-batches), same device, same
+process. Epochs of the two are interleaved; the medians of the per-epoch wall times are
+compared. The Trainer's overhead is everything it adds around the same kernels: validation
+of the batch layout, index_select batching, the per-step finite-loss check, history. Also
+printed: the package default with a learned initial state, and our explicit cell path
+(``impl="cell"``, a Python loop over the pure ``lstm_cell``) over the fused path
 (``impl="fused"``: nn.LSTM, cuDNN on a GPU).
 
     python benchmarks/lstm.py [--quick] [--repeats 7] [--device auto] [--threads 1]
