@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     sizes = (100, 200) if args.quick else (250, 500, 1000)
-    loads = np.round(np.arange(0.02, 0.61 if not args.quick else 0.41, 0.02), 2)
+    loads = np.round(np.arange(0.02, 0.81 if not args.quick else 0.41, 0.02), 2)
     rules = ("hebbian", "storkey", "pseudo_inverse")
     fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
     print(f"{'rule':>15} {'N':>6} {'knee (m>=0.95)':>15} {'exact <50% at':>14}")
