@@ -340,6 +340,17 @@ class SpikingMLP(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """``x (T, B, sizes[0])`` -> last layer's spikes and membranes ``(T, B, sizes[-1])``."""
         check_sequence(x, self.sizes[0], name="x", owner="SpikingMLP")
+        w = self.layers[0].linear.weight
+        if x.dtype != w.dtype:
+            raise TypeError(
+                f"SpikingMLP has {w.dtype} weights, got x of dtype {x.dtype}; convert x "
+                f"(x.to({w.dtype})) or build the model with dtype={x.dtype}"
+            )
+        if x.device != w.device:
+            raise ValueError(
+                f"SpikingMLP lives on {w.device}, got x on {x.device}; "
+                "move x with x.to(model.device)"
+            )
         # a sum is NaN/inf whenever an element is (one cheap reduction); confirm elementwise
         if self.check_finite and not bool(torch.isfinite(x.sum())) and not bool(
             torch.isfinite(x).all()

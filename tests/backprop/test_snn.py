@@ -330,6 +330,9 @@ def test_bad_shapes_and_values():
         net(x)
     with pytest.raises(TypeError, match="floating-point"):
         net(torch.zeros(4, 3, 8, dtype=torch.int64))
+    with pytest.raises(TypeError, match=r"SpikingMLP has torch.float32 weights, got x of dtype "
+                                        r"torch.float64"):
+        net(torch.zeros(4, 3, 8, dtype=torch.float64))
     with pytest.raises(ValueError, match=r"Leaky expected mem of shape \(2, 3\)"):
         Leaky()(torch.zeros(2, 3), torch.zeros(3, 2))
 
