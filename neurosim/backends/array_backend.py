@@ -49,8 +49,8 @@ class NumpyOps:
         wt = _csr_t(syn, sel)
         if syn.dense:
             dense = wt.T.toarray()
-            return lambda src: src @ dense
-        return lambda src: (wt @ src.T).T
+            return lambda spk: spk.astype(self.dtype) @ dense
+        return lambda spk: (wt @ spk.T.astype(self.dtype)).T
 
     def nonzero(self, x: Any) -> tuple[np.ndarray, ...]:
         return np.nonzero(x)
@@ -140,9 +140,8 @@ class ArrayRunner:
         return out
 
     def _deliver(self, step: int, spk: dict[str, Any]) -> None:
-        ops = self.ops
         for syn in self.plan.synapses:
-            src = ops.tofloat(spk[syn.pre.name])
+            src = spk[syn.pre.name]
             tgt = self.state[syn.post.name]
             for d, mat in self.mats[syn.name]:
                 contrib = mat(src)

@@ -9,7 +9,6 @@ numba backends' for the same seed and inputs.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -43,20 +42,37 @@ class TorchOps:
         return torch.stack(xs)
 
     def matrix(self, syn: Any, sel: np.ndarray | None) -> Any:
+        """Delivery function ``spikes (B, n_pre) bool -> input (B, n_post)``: a dense
+        matmul for dense projections, otherwise event-driven (gather the rows of the
+        spiking neurons, scatter-add their weights; work ~ spikes x fan-out)."""
         wt = _csr_t(syn, sel)
         if syn.dense or wt.nnz > 0.2 * syn.n_pre * syn.post.n:
             dense = torch.as_tensor(wt.T.toarray(), dtype=self.dtype, device=self.device)
-            return lambda src: src @ dense
-        wt.sort_indices()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
-            sparse = torch.sparse_csr_tensor(
-                torch.as_tensor(wt.indptr, dtype=torch.int64),
-                torch.as_tensor(wt.indices, dtype=torch.int64),
-                torch.as_tensor(wt.data, dtype=self.dtype), size=wt.shape,
-                check_invariants=False,
-            ).to(self.device)
-        return lambda src: (sparse @ src.T).T
+            return lambda spk: spk.to(self.dtype) @ dense
+        w = wt.T.tocsr()
+        w.sort_indices()
+        dev = self.device
+        indptr = torch.as_tensor(w.indptr, dtype=torch.int64, device=dev)
+        cols = torch.as_tensor(w.indices, dtype=torch.int64, device=dev)
+        vals = torch.as_tensor(w.data, dtype=self.dtype, device=dev)
+        n_post = syn.post.n
+
+        def deliver(spk: torch.Tensor) -> torch.Tensor:
+            out = torch.zeros(spk.shape[0], n_post, dtype=self.dtype, device=dev)
+            b_idx, i_idx = torch.nonzero(spk, as_tuple=True)
+            if b_idx.numel() == 0:
+                return out
+            starts = indptr[i_idx]
+            lens = indptr[i_idx + 1] - starts
+            total = int(lens.sum())
+            rep_b = torch.repeat_interleave(b_idx, lens, output_size=total)
+            shift = torch.repeat_interleave(starts - (torch.cumsum(lens, 0) - lens), lens,
+                                            output_size=total)
+            pos = shift + torch.arange(total, device=dev)
+            out.index_put_((rep_b, cols[pos]), vals[pos], accumulate=True)
+            return out
+
+        return deliver
 
     def nonzero(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         return torch.nonzero(x, as_tuple=True)
