@@ -105,3 +105,51 @@ def test_adding_problem_short_sequences(cls):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_adding_problem_T100(cls, seed):
     assert _adding(cls, 100, seed=seed, epochs=40) < 0.01
+
+
+@pytest.fixture(scope="module")
+def mnist1d():
+    from backprop.data import load_mnist1d
+
+    return load_mnist1d()
+
+
+def test_mnist1d_is_built_offline_with_the_published_split(mnist1d):
+    xtr, ytr, xte, yte = mnist1d
+    assert xtr.shape == (40, 4000, 1) and xte.shape == (40, 1000, 1)
+    assert set(ytr.tolist()) == set(range(10)) and ytr.dtype == torch.int64
+    assert np.bincount(ytr.numpy()).min() > 300  # roughly balanced classes
+
+
+@pytest.mark.slow
+def test_mnist1d_gru_close_to_published_accuracy(mnist1d):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "examples" / "bp_mnist1d.py"
+    spec = importlib.util.spec_from_file_location("bp_mnist1d", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    xtr, ytr, xte, yte = mnist1d
+    tr = Trainer(mod.GRUAllSteps(seed=0), loss="ce", lr=1e-2, clip_norm=None, progress=False,
+                 device="cpu")
+    tr.fit(xtr, ytr, epochs=200, batch_size=100)
+    acc = float((tr.predict(xte).argmax(1) == yte).float().mean())
+    assert acc > 0.85  # published: 0.91 (logistic regression 0.32, MLP 0.68)
+
+
+@pytest.mark.gpu
+def test_amp_training_on_cuda_and_paths_agree():
+    x, y = adding_problem(256, 30, seed=0)
+    m = LSTM(2, 16, 1, output="many_to_one", seed=0)
+    tr = Trainer(m, lr=1e-2, amp=True, device="cuda", progress=False)
+    assert tr.amp and tr.scaler is not None
+    h = tr.fit(x, y, epochs=3, batch_size=64)
+    assert all(np.isfinite(h.loss))
+    xc = x.cuda()
+    fused = m(xc)
+    from backprop import explicit_cells
+
+    with explicit_cells(m):
+        cell = m(xc)
+    torch.testing.assert_close(cell, fused, rtol=1e-4, atol=1e-5)
