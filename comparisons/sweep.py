@@ -142,8 +142,14 @@ _CODE: str | None = None
 def code_fingerprint() -> str:
     """Hash of the source of the packages that compute results (comparisons, backprop,
     neurosim: ``*.py`` and profile data). Stored with each row; a resumed sweep reuses only
-    rows computed by the same code, so an edited learner never shows stale results."""
+    rows computed by the same code, so an edited learner never shows stale results.
+
+    The environment variable ``NEUROSIM_CODE_FINGERPRINT`` replaces the hash (to reuse
+    results across edits on purpose, or to pin it in tests while others edit the tree).
+    """
     global _CODE
+    if _CODE is None and os.environ.get("NEUROSIM_CODE_FINGERPRINT"):
+        _CODE = os.environ["NEUROSIM_CODE_FINGERPRINT"]
     if _CODE is None:
         import hashlib
         import importlib.util

@@ -151,8 +151,12 @@ n_neurons = 40
 
 
 def _cli(args, **kw):
+    # pinned: the code must not "change" between the killed run and the restart because
+    # someone edits the tree meanwhile (that would, correctly, recompute the cells)
+    env = {**os.environ, "NEUROSIM_CODE_FINGERPRINT": "kill-test"}
     return subprocess.Popen([sys.executable, "-m", "comparisons.cli", *args], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, **kw)
 
 
 def _finished(path: Path) -> int:
@@ -178,13 +182,14 @@ def test_sigkill_then_restart_loses_nothing_and_skips_finished(tmp_path):
     proc.communicate()
     k = _finished(store)
     assert 3 <= k < n, f"the sweep was not killed mid-way ({k} of {n} cells stored)"
+    assert proc.returncode == -signal.SIGKILL
     with ResultStore(store) as st:
         assert st.integrity_check() == "ok"
         before = st.stored_at()
     proc = _cli(["run", "--config", str(cfg), "--out", str(out), "--no-progress"])
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
-    assert f"({len(before)} from the store, 0 failed" in stdout
+    assert f"({len(before)} from the store, 0 failed" in stdout, stdout + stderr
     with ResultStore(store) as st:
         rows = st.rows()
         after = st.stored_at()
