@@ -15,6 +15,10 @@ Variants timed in the same process, interleaved (medians over repeats):
   (``fused=False, sparse="never"``), the "plain" baseline of REFERENCES.md.
 
 Run at 10% input spikes (the headline) and at 2%. ``--quick``: small network, few repeats.
+Each variant's wall time and process CPU time are recorded. On a shared, overloaded machine
+torch's 2-thread pool makes every parallel op wait for a descheduled thread, which hits
+snnTorch's many small per-step ops hardest; ``--threads 1`` gives load-robust figures (the CPU
+time column then measures the work itself).
 ``--sweep``: time the first layer's dense vs gather-and-add product across densities.
 Last line: one JSON object (``ours_s``/``peers``/``ratios`` at 10%, extra keys for 2%).
 """
