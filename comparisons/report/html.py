@@ -79,7 +79,8 @@ def _is_text(v: Any) -> bool:
 
 
 def _table(headers: list[str], rows: list[list[Any]], left: int = 1) -> str:
-    th = "".join(f'<th class="{"l" if i < left else ""}">{esc(h)}</th>'
+    text_cols = {i for r in rows for i, c in enumerate(r) if _is_text(c)}
+    th = "".join(f'<th class="{"l" if i < left or i in text_cols else ""}">{esc(h)}</th>'
                  for i, h in enumerate(headers))
     body = "".join(
         "<tr>" + "".join(f'<td class="{"l" if i < left or _is_text(c) else ""}">'
@@ -109,10 +110,12 @@ def accuracy_rows(recs: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]
     better = "higher" if recs[0]["higher_is_better"] else "lower"
     head = ["learner", "family", f"{metric} mean ({better} is better)", "± std", "min – max",
             "seeds ok", "failed", "chance", "params", "fit s", "train memory B/sample",
-            "readout"]
+            "readout", "other metrics (mean ± std)"]
     body = [[s["learner"], s["family"], s["mean"], s["std"], _spread(s), s["n_ok"],
              s["n_failed"], s["chance"], s["params"], s["fit_s"], s["train_memory_bytes"],
-             s["readout"]] for s in recs if s["n_ok"] or s["n_failed"]]
+             s["readout"], "; ".join(f"{k} {fmt(m)} ± {fmt(sd)}" for k, (m, sd) in
+                                     s.get("other_metrics", {}).items())]
+            for s in recs if s["n_ok"] or s["n_failed"]]
     return head, body
 
 

@@ -52,6 +52,14 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "skip_reason": next((r.get("error") for r in rs if r.get("status") == "skipped"),
                                 None),
         }
+        others: dict[str, list[float]] = defaultdict(list)
+        for r in ok:
+            for k, v in (r.get("metrics") or {}).items():
+                if k != metric and isinstance(v, int | float) and np.isfinite(v):
+                    others[k].append(float(v))
+        rec["other_metrics"] = {
+            k: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)
+            for k, v in sorted(others.items())}
         for key in ("energy_j", "energy_compute_j", "ops"):
             acc: dict[str, list[float]] = defaultdict(list)
             for r in ok:
