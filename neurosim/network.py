@@ -188,7 +188,7 @@ class Network:
         )
         state_bytes = sum(8 * len(g.state_vars) * g.n * self.batch_size for g in neuron_groups)
         syn_bytes = sum(s.n_syn * 12 + 8 * (s.n_pre + 1)
-                        + (4 * s.n_syn if np.unique(plan.delay_steps[s.name]).size > 1 else 0)
+                        + (4 * s.n_syn if plan.delay_steps[s.name].ndim else 0)
                         for s in syns)
         c = self.counters_obj
         c.state_bytes, c.synapse_bytes = state_bytes, syn_bytes

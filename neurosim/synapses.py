@@ -43,7 +43,7 @@ class Synapses:
         targets, V for ``"v"``).
     target : ``"e"``, ``"i"`` or ``"v"`` (see the target model's ``targets``).
     delay : transmission delay in s: scalar or ``(n_syn,)``; must be >= 0 and a multiple of
-        the network's ``dt``.
+        the network's ``dt``. Stored as a 0-d array when all delays are equal.
     dense : hint that backends should use a dense weight matrix.
     name : unique name in the network.
     """
@@ -72,6 +72,7 @@ class Synapses:
         if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= post.n):
             raise ValueError(f"Synapses.indices must be in [0, {post.n}), got range "
                              f"[{self.indices.min()}, {self.indices.max()}]")
+        self.indices = self.indices.astype(np.int32)    # 4 bytes per synapse
         self.weights = self._check_weights(weights)
         self.delay = self._check_delay(delay)
         self.plasticity: Any = None  # a PlasticityRule, see attach()
@@ -106,6 +107,8 @@ class Synapses:
         if d.size and d.max() >= 1.0:
             raise ValueError(f"Synapses.delay={d.max()} s looks like milliseconds; write "
                              f"{d.max():g}*ms")
+        if d.size == 0 or np.all(d == d[0]):
+            return np.asarray(d[0] if d.size else 0.0)   # homogeneous: a 0-d array
         return d
 
     def attach(self, rule: Any) -> Synapses:
@@ -127,12 +130,13 @@ class Synapses:
         return self
 
     def delay_steps(self, dt: float) -> np.ndarray:
-        """Delays in whole steps; raises if a delay is not a multiple of ``dt``."""
+        """Delays in whole steps (0-d when homogeneous, else ``(n_syn,)``); raises if a
+        delay is not a multiple of ``dt``."""
         steps = np.rint(self.delay / dt)
         bad = np.abs(steps * dt - self.delay) > 1e-6 * dt
         if np.any(bad):
             raise ValueError(f"Synapses.delay must be a multiple of dt={dt} s; got "
-                             f"{self.delay[bad][0]} s")
+                             f"{np.broadcast_to(self.delay, bad.shape)[bad].flat[0]} s")
         return steps.astype(np.int64)
 
     @property

@@ -75,7 +75,8 @@ class ArrayRunner:
             d = plan.delay_steps[s.name]
             if plan.max_delay(s) > 0:
                 self.buffers[s.name] = ops.asarr(state[f"syn:{s.name}"]["buffer"])
-                self.mats[s.name] = [(int(v), ops.matrix(s, d == v)) for v in np.unique(d)]
+                self.mats[s.name] = ([(int(d), ops.matrix(s, None))] if d.ndim == 0 else
+                                     [(int(v), ops.matrix(s, d == v)) for v in np.unique(d)])
             else:
                 self.mats[s.name] = [(0, ops.matrix(s, None))]
             self.row_len[s.name] = s.row_lengths().astype(np.int64)

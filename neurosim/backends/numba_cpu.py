@@ -301,8 +301,12 @@ class NumbaRunner:
         self.indices = np.concatenate([s.indices for s in syns] or [np.zeros(0)]
                                       ).astype(np.uint32)
         self.weights = np.concatenate([s.weights for s in syns] or [np.zeros(0)])
-        self.delays = np.concatenate([plan.delay_steps[s.name] for s in syns]
-                                     or [np.zeros(0)]).astype(np.int64)
+        # per-synapse delays (int32) only when some projection is delayed
+        if any(plan.max_delay(s) > 0 for s in syns):
+            self.delays = np.concatenate([np.broadcast_to(plan.delay_steps[s.name], s.n_syn)
+                                          for s in syns]).astype(np.int32)
+        else:
+            self.delays = np.zeros(1, dtype=np.int32)
         max_d = [plan.max_delay(s) for s in syns]
         self.p_delayed = np.array([d > 0 for d in max_d], dtype=np.bool_)
         self.D = max(max_d + [0]) + 1
