@@ -80,6 +80,7 @@ def run_cell(
     t0 = time.perf_counter()
     try:
         learner = cls(seed=seed, device=device, **lparams)
+        row["scorecard"] = dict(learner.scorecard)  # may depend on settings (e.g. readout)
         data = task.make(seed)
         with GPUEnergyMeter() as meter:
             info = learner.fit(task, data)

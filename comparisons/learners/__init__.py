@@ -46,6 +46,7 @@ def _load_builtin() -> None:
         rnn,
         spiking,
         statespace,
+        stdp_reservoir,
         windows,
     )
 

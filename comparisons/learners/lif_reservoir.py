@@ -24,7 +24,9 @@ from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.metrics.ops import add_memory_traffic
 from comparisons.tasks.base import Task, TaskData
-from comparisons.validation import check_float, check_int
+from comparisons.validation import check_choice, check_float, check_int
+
+READOUTS = ("ridge", "lms")
 
 RESERVOIR_SCORECARD = {
     # The reservoir does not learn; the readout is a ridge regression on all training
@@ -33,6 +35,22 @@ RESERVOIR_SCORECARD = {
     "no_clocked_phases": False, "binary_spikes": True, "no_target_outputs": False,
     "online_in_time": False,
 }
+
+
+def nlms(w: np.ndarray, f: np.ndarray, y: np.ndarray, mu: float) -> np.ndarray:
+    r"""Normalised least-mean-squares (delta rule), one online pass over the rows.
+
+    .. math:: w \leftarrow w + \mu\, \frac{f\,(y - w^\top f)^\top}{\lVert f\rVert^2 + \epsilon}
+
+    Local: each output unit changes its weights from its presynaptic activity ``f`` and its
+    own error (Widrow & Hoff 1960). ``w`` (D, O), ``f`` (R, D), ``y`` (R, O).
+    """
+    w = w.copy()
+    norms = np.einsum("ij,ij->i", f, f) + 1e-8
+    for r in range(f.shape[0]):
+        err = y[r] - f[r] @ w
+        w += (mu / norms[r]) * np.outer(f[r], err)
+    return w
 
 
 @register
@@ -67,7 +85,8 @@ class LIFReservoir(Learner):
                  p_connect: float = 0.1, steps_per_input: int = 10, dt: float = 1e-3,
                  input_scale: float = 1.0e-9, bias_current: float = 0.12e-9,
                  w_exc: float = 0.15e-9, w_inh: float = -0.6e-9, tau_readout: float = 0.02,
-                 ridge: float = 1e-2, batch_size: int = 500) -> None:
+                 ridge: float = 1e-2, batch_size: int = 500, readout: str = "ridge",
+                 lms_rate: float = 0.5) -> None:
         super().__init__(seed=seed, device=device)
         self.n_neurons = check_int("lif_reservoir.n_neurons", n_neurons, low=2)
         self.p_connect = check_float("lif_reservoir.p_connect", p_connect, low=0.0, high=1.0)
@@ -82,6 +101,12 @@ class LIFReservoir(Learner):
                                        low_open=True)
         self.ridge = check_float("lif_reservoir.ridge", ridge, low=0.0)
         self.batch_size = check_int("lif_reservoir.batch_size", batch_size, low=1)
+        self.readout = check_choice("readout", readout, READOUTS)
+        self.lms_rate = check_float("lif_reservoir.lms_rate", lms_rate, low=0.0, high=2.0,
+                                    low_open=True)
+        if self.readout == "lms":  # an online delta rule at the output units: local
+            self.scorecard = {**type(self).scorecard, "local_learning": True,
+                              "online_in_time": True, "no_clocked_phases": True}
         self._task: Task | None = None
         self._w_out: np.ndarray | None = None
         self.device_used = "cpu"
@@ -129,15 +154,18 @@ class LIFReservoir(Learner):
         spikes_total, syn_events, input_ac = 0.0, 0.0, 0.0
         raster = [] if collect_raster else None
         for t in range(T):
-            i_ext = x[t] @ self._w_in + self._bias
-            input_ac += float(np.count_nonzero(x[t])) * n
+            i_ext = self._window_current(x[t])
+            input_ac += float(np.count_nonzero(x[t])) * n if self._analog_input else 0.0
             for s in range(k):
+                state, in_events = self._step_input(x[t], state)
+                syn_events += in_events
                 spk, state = lif_step(state, i_ext, p, self.dt)
                 sf = spk.astype(np.float64)
                 if spk.any():
                     # event-driven: only the rows of neurons that spiked are added
                     rec = sparse.csr_matrix(sf) @ self._w_rec
                     state = state._replace(i_e=state.i_e + rec[:, :n], i_i=state.i_i + rec[:, n:])
+                self._after_step(spk)
                 trace = trace * decay + sf
                 n_spk = float(sf.sum())
                 spikes_total += n_spk
@@ -151,6 +179,20 @@ class LIFReservoir(Learner):
         r = np.concatenate(raster, axis=1) if raster else None
         return feats, ops, r
 
+    # hooks for subclasses (the STDP reservoir drives the reservoir with input spikes)
+    _analog_input = True
+
+    def _window_current(self, xt: np.ndarray) -> np.ndarray:
+        """Constant current (B, N) injected during one task step's window."""
+        return xt @ self._w_in + self._bias
+
+    def _step_input(self, xt: np.ndarray, state):
+        """Per simulation step input; returns the new state and the synaptic events used."""
+        return state, 0.0
+
+    def _after_step(self, spikes: np.ndarray) -> None:
+        """Called after each simulation step with the reservoir spikes (B, N)."""
+
     def _batches(self, x: np.ndarray):
         for i in range(0, x.shape[1], self.batch_size):
             yield i, x[:, i:i + self.batch_size]
@@ -158,9 +200,14 @@ class LIFReservoir(Learner):
     # ------------------------------------------------------------------------- protocol
     def fit(self, task: Task, data: TaskData) -> FitInfo:
         self.check_supports(task)
+        return self._fit_readout(task, data, build=True)
+
+    def _fit_readout(self, task: Task, data: TaskData, build: bool) -> FitInfo:
+        """Simulate the training split and fit the readout (ridge or online LMS)."""
         self._task = task
         split = data.train
-        self._build(task.n_in)
+        if build:
+            self._build(split.x.shape[-1])
         n_f = self.n_neurons + 1
         n_out = task.n_out
         xtx = np.zeros((n_f, n_f))
@@ -172,20 +219,27 @@ class LIFReservoir(Learner):
             for key, v in ops.items():
                 ops_sum[key] = ops_sum.get(key, 0.0) + v
             f, y = self._targets(task, feats, split, i, xb.shape[1])
-            xtx += f.T @ f
-            xty += f.T @ y
-        reg = self.ridge * np.eye(n_f)
-        reg[-1, -1] = 0.0  # do not penalise the bias
-        self._w_out = np.linalg.solve(xtx + reg, xty)
+            if self.readout == "ridge":
+                xtx += f.T @ f
+                xty += f.T @ y
+            else:
+                self._w_out = nlms(self._w_out if self._w_out is not None else
+                                   np.zeros((n_f, n_out)), f, y, self.lms_rate)
+        if self.readout == "ridge":
+            reg = self.ridge * np.eye(n_f)
+            reg[-1, -1] = 0.0  # do not penalise the bias
+            self._w_out = np.linalg.solve(xtx + reg, xty)
         wall = time.perf_counter() - t0
         n = split.n_samples
         train_ops = {key: v / n for key, v in ops_sum.items()}
-        train_ops["mac"] = float(n_f * n_f * split.n_steps)  # Gram-matrix accumulation
+        # ridge: Gram-matrix accumulation; LMS: one prediction + one update per scored step
+        train_ops["mac"] = float((n_f * n_f if self.readout == "ridge" else 2 * n_f * n_out)
+                                 * split.n_steps)
         # Per sample the learner keeps the reservoir state, the trace and one feature row;
         # the Gram matrices are shared by all samples.
         state_bytes = (4 + 1) * self.n_neurons * 8 + n_f * 4
         return FitInfo(wall_s=wall, train_ops=add_memory_traffic(train_ops),
-                       train_memory_bytes=state_bytes, readout="ridge",
+                       train_memory_bytes=state_bytes, readout=self.readout,
                        extra={"gram_bytes": int(xtx.nbytes + xty.nbytes)})
 
     def _targets(self, task: Task, feats: np.ndarray, split, i: int, b: int

@@ -111,3 +111,32 @@ def test_ar_taps_beats_persistence_on_mackey_glass():
     score = task.score(ar.predict(data.test.x), data.test)
     persistence = task.baselines(data)["persistence"]["nrmse"]
     assert score["nrmse"] < persistence
+
+
+def test_stdp_reservoir_learns_inputs_within_bounds_and_freezes_them():
+    task = get_task("temporal_xor", n_triples=3, n_train=12, n_test=4)
+    data = task.make(0)
+    lr = get_learner("stdp_reservoir", n_neurons=30, n_stdp=6, steps_per_input=5, seed=0)
+    lr._lo, lr._span = np.zeros(1), np.ones(1)
+    lr._build(1)
+    w0 = lr._w_in_plastic.copy()
+    info = lr.fit(task, data)
+    w1 = lr._w_in_plastic.copy()
+    assert not np.allclose(w0, w1)  # STDP changed the input weights
+    assert w1.min() >= 0.0 and w1.max() <= lr.w_in_max
+    assert info.train_ops["plasticity_updates"] > 0
+    lr.predict(data.test.x)  # plasticity is off at evaluation
+    np.testing.assert_array_equal(w1, lr._w_in_plastic)
+    assert lr.scorecard["local_learning"] and lr.scorecard["online_in_time"]
+    ridge = get_learner("stdp_reservoir", readout="ridge")
+    assert not ridge.scorecard["local_learning"]
+
+
+def test_nlms_converges_to_least_squares_solution():
+    from comparisons.learners.lif_reservoir import nlms
+
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=(4000, 5))
+    w_true = rng.normal(size=(5, 2))
+    w = nlms(np.zeros((5, 2)), f, f @ w_true, 0.5)
+    np.testing.assert_allclose(w, w_true, atol=1e-6)

@@ -1,0 +1,143 @@
+"""A liquid state machine whose input synapses learn by STDP (unsupervised), with a readout
+trained by an online delta rule (default, local) or ridge regression.
+
+Inputs are rate-coded into Poisson-like spikes (per feature, normalised with the training
+split's range), which reach the LIF reservoir through plastic excitatory synapses. Before the
+readout is trained, ``n_stdp`` training sequences are presented one at a time while the input
+weights follow pair-based STDP with soft bounds (:func:`neurosim.plasticity.stdp.
+pair_stdp_step`, van Rossum et al. 2000); then plasticity is switched off and the readout is
+fitted as in :class:`~comparisons.learners.lif_reservoir.LIFReservoir`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import numpy as np
+
+from comparisons.learners import register
+from comparisons.learners.base import FitInfo
+from comparisons.learners.lif_reservoir import RESERVOIR_SCORECARD, LIFReservoir
+from comparisons.tasks.base import Task, TaskData
+from comparisons.validation import check_float, check_int
+
+
+@register
+class STDPReservoir(LIFReservoir):
+    """LIF reservoir with STDP-trained input synapses and a local (LMS) or ridge readout.
+
+    Parameters (beyond :class:`LIFReservoir`)
+    ----------------------------------------
+    n_stdp : int
+        Training sequences presented with plasticity on (one at a time: no batch averaging).
+    max_prob : float
+        Input spike probability per simulation step at the top of the input range.
+    w_in_max : float
+        Upper bound of the input weights (A, current jump per input spike).
+    a_plus, a_minus : float
+        STDP amplitudes (fractions of the distance to the bounds: soft bounds).
+    """
+
+    name: ClassVar[str] = "stdp_reservoir"
+    family: ClassVar[str] = "spiking"
+    scorecard: ClassVar[dict[str, bool]] = {
+        **RESERVOIR_SCORECARD, "local_learning": True, "online_in_time": True,
+        "no_clocked_phases": True,
+    }
+
+    def __init__(self, seed: int = 0, device: str = "auto", n_stdp: int = 100,
+                 max_prob: float = 0.3, w_in_max: float = 0.4e-9, a_plus: float = 0.01,
+                 a_minus: float = 0.0105, readout: str = "lms", **kwargs) -> None:
+        super().__init__(seed=seed, device=device, readout=readout, **kwargs)
+        self.n_stdp = check_int("stdp_reservoir.n_stdp", n_stdp, low=0)
+        self.max_prob = check_float("stdp_reservoir.max_prob", max_prob, low=0.0, high=1.0,
+                                    low_open=True)
+        self.w_in_max = check_float("stdp_reservoir.w_in_max", w_in_max, low=0.0,
+                                    low_open=True)
+        self.a_plus = check_float("stdp_reservoir.a_plus", a_plus, low=0.0)
+        self.a_minus = check_float("stdp_reservoir.a_minus", a_minus, low=0.0)
+        if self.readout == "ridge":  # ridge is a batch solve over all training states
+            self.scorecard = {**type(self).scorecard, "local_learning": False,
+                              "online_in_time": False, "no_clocked_phases": False}
+        self._learning = False
+        self._plastic_updates = 0.0
+
+    _analog_input = False
+
+    def _build(self, n_in: int) -> None:
+        from neurosim.plasticity.stdp import PairSTDPParams
+
+        super()._build(n_in)
+        rng = np.random.default_rng(self.seed + 1)
+        self._w_in_plastic = rng.uniform(0.2, 0.8, size=(1, n_in, self.n_neurons)) \
+            * self.w_in_max
+        self._stdp = PairSTDPParams(a_plus=self.a_plus * self.w_in_max,
+                                    a_minus=self.a_minus * self.w_in_max, w_min=0.0,
+                                    w_max=self.w_in_max, weight_dependence="multiplicative")
+        self._spike_rng = np.random.default_rng(self.seed + 2)
+
+    def _window_current(self, xt: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self._bias, (xt.shape[0], self.n_neurons))
+
+    def _step_input(self, xt: np.ndarray, state):
+        v = np.clip((xt - self._lo) / self._span, 0.0, 1.0)
+        spk_in = self._spike_rng.random(v.shape) < self.max_prob * v
+        self._last_in = spk_in
+        if not spk_in.any():
+            return state, 0.0
+        jump = spk_in.astype(np.float64) @ self._w_in_plastic[0]
+        return state._replace(i_e=state.i_e + jump), float(spk_in.sum()) * self.n_neurons
+
+    def _after_step(self, spikes: np.ndarray) -> None:
+        if not self._learning:
+            return
+        from neurosim.plasticity.stdp import pair_stdp_step
+
+        pre, post = self._last_in, spikes
+        self._w_in_plastic, self._traces = pair_stdp_step(
+            self._traces, self._w_in_plastic, pre, post, self._stdp, self.dt)
+        # one update per synapse of a spiking pre (LTD) or post (LTP) neuron
+        self._plastic_updates += float(pre.sum()) * self.n_neurons + float(post.sum()) \
+            * pre.shape[1]
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from neurosim.plasticity.stdp import PairSTDPState
+
+        self.check_supports(task)
+        lo, hi = task.input_range(data)
+        self._lo = np.asarray(lo, np.float64)
+        self._span = np.where(np.asarray(hi) > lo, np.asarray(hi, np.float64) - lo, 1.0)
+        self._build(task.n_in if data.train.x.shape[-1] == task.n_in else
+                    data.train.x.shape[-1])
+        t0 = time.perf_counter()
+        self._learning = True
+        n_in = data.train.x.shape[-1]
+        for i in range(min(self.n_stdp, data.train.n_samples)):
+            self._traces = PairSTDPState(np.zeros((1, n_in)), np.zeros((1, self.n_neurons)))
+            self._run(data.train.x[:, i:i + 1].astype(np.float64))
+            if not np.all(np.isfinite(self._w_in_plastic)):
+                raise FloatingPointError(f"stdp_reservoir: NaN input weights after sequence {i}")
+        self._learning = False
+        stdp_s = time.perf_counter() - t0
+        info = self._fit_readout(task, data, build=False)
+        info.wall_s += stdp_s
+        n = max(data.train.n_samples, 1)
+        info.train_ops["plasticity_updates"] = self._plastic_updates / n
+        info.train_memory_bytes += (n_in + self.n_neurons) * 8  # STDP traces
+        info.extra["stdp_s"] = stdp_s
+        return info
+
+    def structure(self) -> dict:
+        st = super().structure()
+        if "weights" in st and hasattr(self, "_w_in_plastic"):
+            st["weights"] = [self._w_rec, self._w_in_plastic[0], self._w_out]
+        return st
+
+    def artifacts(self) -> dict:
+        art = super().artifacts()
+        if hasattr(self, "_w_in_plastic"):
+            art["weights"] = self._w_in_plastic.ravel() / self.w_in_max
+        return art
+
+
