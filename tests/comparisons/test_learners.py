@@ -122,7 +122,7 @@ def test_stdp_reservoir_learns_inputs_within_bounds_and_freezes_them():
     w0 = lr._w_in_plastic.copy()
     info = lr.fit(task, data)
     w1 = lr._w_in_plastic.copy()
-    assert not np.allclose(w0, w1)  # STDP changed the input weights
+    assert np.abs(w1 - w0).max() > 1e-3 * lr.w_in_max  # STDP changed the input weights
     assert w1.min() >= 0.0 and w1.max() <= lr.w_in_max
     assert info.train_ops["plasticity_updates"] > 0
     lr.predict(data.test.x)  # plasticity is off at evaluation
