@@ -72,8 +72,8 @@ class STDPReservoir(LIFReservoir):
         rng = np.random.default_rng(self.seed + 1)
         self._w_in_plastic = rng.uniform(0.2, 0.8, size=(1, n_in, self.n_neurons)) \
             * self.w_in_max
-        self._stdp = PairSTDPParams(a_plus=self.a_plus * self.w_in_max,
-                                    a_minus=self.a_minus * self.w_in_max, w_min=0.0,
+        # soft bounds: the amplitudes are fractions of the distance to the bounds
+        self._stdp = PairSTDPParams(a_plus=self.a_plus, a_minus=self.a_minus, w_min=0.0,
                                     w_max=self.w_in_max, weight_dependence="multiplicative")
         self._spike_rng = np.random.default_rng(self.seed + 2)
 
