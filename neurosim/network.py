@@ -33,6 +33,7 @@ __all__ = ["Network", "Plan"]
 
 _GROUP_TYPES = (NeuronGroup, PoissonGroup, SpikeGeneratorGroup)
 _MAX_CHUNK_ELEMS = 1 << 22
+_PROGRESS_MIN_STEPS = 20_000   # a progress bar only for runs of at least this many steps
 
 
 @dataclass
@@ -231,8 +232,8 @@ class Network:
 
     def run(self, duration: float, progress: bool = True) -> Network:
         """Simulate ``duration`` seconds more (rounded to whole steps); continues where the
-        previous run stopped. A tqdm progress bar is shown on long runs when ``progress``
-        and stderr is a terminal."""
+        previous run stopped. A tqdm progress bar is shown for runs of >= 20,000 steps when
+        ``progress`` is True and stderr is a terminal (never in CI logs or pipes)."""
         if isinstance(duration, bool) or not isinstance(duration, (int, float, np.floating)):
             raise TypeError(f"Network.run: duration must be a float (s), got "
                             f"{type(duration).__name__}")
@@ -255,10 +256,12 @@ class Network:
         n_all = sum(g.n for g in plan.groups) * self.batch_size
         chunk = max(1, min(n_steps, _MAX_CHUNK_ELEMS // max(1, n_all)))
         bar = None
-        if progress and n_steps >= 20 * chunk and sys.stderr.isatty():
+        if progress and n_steps >= _PROGRESS_MIN_STEPS and sys.stderr.isatty():
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=n_steps, unit="step", desc="neurosim", leave=False)
+            chunk = min(chunk, max(500, n_steps // 50))
+            bar = tqdm(total=n_steps, unit="step", desc="neurosim", leave=False,
+                       file=sys.stderr)
         done = 0
         try:
             while done < n_steps:

@@ -1,0 +1,89 @@
+"""Synapse builders, validation, progress bar, backend resolution."""
+
+import io
+import sys
+
+import numpy as np
+import pytest
+
+from neurosim import LIFCondParams, LIFParams, Network, NeuronGroup, PoissonGroup, Synapses
+from neurosim.backends import resolve_backend_name
+from neurosim.units import Hz, ms, nS, pA
+
+
+def test_builders_give_the_requested_connectivity():
+    a, b = NeuronGroup(4, LIFParams(), name="a"), NeuronGroup(3, LIFParams(), name="b")
+    w = np.array([[0, 1, 0], [2, 0, 3], [0, 0, 0], [4, 5, 6]], dtype=float) * pA
+    s = Synapses.from_matrix(a, b, w)
+    np.testing.assert_array_equal(s.to_dense(), w)
+    assert s.n_syn == 6 and list(s.row_lengths()) == [1, 2, 0, 3]
+    s = Synapses.from_list(a, b, [3, 0, 3], [2, 1, 0], [1e-12, 2e-12, 3e-12])
+    dense = np.zeros((4, 3))
+    dense[3, 2], dense[0, 1], dense[3, 0] = 1e-12, 2e-12, 3e-12
+    np.testing.assert_array_equal(s.to_dense(), dense)
+    s = Synapses.all_to_all(a, a, 1 * pA, self_connections=False)
+    np.testing.assert_array_equal(s.to_dense() != 0, ~np.eye(4, dtype=bool))
+    s = Synapses.one_to_one(a, a, 2 * pA)
+    np.testing.assert_array_equal(s.to_dense(), np.eye(4) * 2 * pA)
+
+
+@pytest.mark.parametrize("p", [0.02, 0.3])
+def test_fixed_probability_count_within_binomial_bound(p):
+    a, b = NeuronGroup(300, LIFParams(), name="a"), NeuronGroup(200, LIFParams(), name="b")
+    total = 300 * 200
+    counts = []
+    for seed in range(4):
+        s = Synapses.fixed_probability(a, b, p, 1 * pA, seed=seed)
+        counts.append(s.n_syn)
+        d = s.to_dense()
+        assert np.all((d == 0) | (d == 1 * pA))       # no duplicate pairs
+    sd = np.sqrt(total * p * (1 - p))
+    assert all(abs(c - total * p) < 5 * sd for c in counts)
+    assert len(set(counts)) > 1                         # seeds differ
+    s1 = Synapses.fixed_probability(a, b, p, 1 * pA, seed=7)
+    s2 = Synapses.fixed_probability(a, b, p, 1 * pA, seed=7)
+    np.testing.assert_array_equal(s1.indices, s2.indices)
+
+
+def test_synapse_validation_errors():
+    a = NeuronGroup(3, LIFParams(), name="a")
+    c = NeuronGroup(3, LIFCondParams(), name="c")
+    with pytest.raises(ValueError, match=r"must be >= 0 for conductance target 'e'"):
+        Synapses.one_to_one(a, c, -1 * nS)
+    with pytest.raises(ValueError, match=r"one_to_one needs equal sizes"):
+        Synapses.one_to_one(a, NeuronGroup(2, LIFParams()), 1 * pA)
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\], got 1.5"):
+        Synapses.fixed_probability(a, a, 1.5, 1 * pA)
+    with pytest.raises(ValueError, match=r"from_list: i must be in \[0, 3\)"):
+        Synapses.from_list(a, a, [3], [0], 1 * pA)
+    with pytest.raises(ValueError, match=r"Synapses.indices must be in \[0, 3\)"):
+        Synapses.from_list(a, a, [0], [5], 1 * pA)
+    with pytest.raises(ValueError, match=r"Synapses.delay=5.0 s looks like milliseconds; write 5\*ms"):
+        Synapses.from_list(a, a, [0], [1], 1 * pA, delay=5)
+    with pytest.raises(TypeError, match=r"Synapses.post must be a NeuronGroup"):
+        Synapses.from_list(a, PoissonGroup(3, 1 * Hz), [0], [1], 1 * pA)
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    g = NeuronGroup(2, LIFParams(), name="g")
+    for tty, progress, shown in [(True, True, True), (False, True, False),
+                                 (True, False, False)]:
+        buf = io.StringIO()
+        buf.isatty = lambda tty=tty: tty   # type: ignore[method-assign]
+        monkeypatch.setattr(sys, "stderr", buf)
+        Network(g, backend="numba").run(2.1, progress=progress)
+        assert ("neurosim" in buf.getvalue()) == shown, (tty, progress)
+
+
+def test_backend_names():
+    assert resolve_backend_name("auto", "cpu") == "numba"
+    assert resolve_backend_name("auto", "cuda") == "torch"
+    with pytest.raises(ValueError, match=r"device must be 'auto', 'cpu' or 'cuda\[:k\]'"):
+        resolve_backend_name("torch", "tpu")
+    with pytest.raises(TypeError, match=r"backend must be a str"):
+        resolve_backend_name(3)
+    g = NeuronGroup(2, LIFParams(), name="g")
+    net = Network(g, backend="numpy")
+    net.run(1 * ms)
+    with pytest.raises(ValueError, match=r"must be added before the first run"):
+        net.add(NeuronGroup(2, LIFParams(), name="h"))
