@@ -58,7 +58,7 @@ def test_synapse_validation_errors():
         Synapses.from_list(a, a, [3], [0], 1 * pA)
     with pytest.raises(ValueError, match=r"Synapses.indices must be in \[0, 3\)"):
         Synapses.from_list(a, a, [0], [5], 1 * pA)
-    with pytest.raises(ValueError, match=r"Synapses.delay=5.0 s looks like milliseconds; write 5\*ms"):
+    with pytest.raises(ValueError, match=r"delay=5.0 s looks like milliseconds; write 5\*ms"):
         Synapses.from_list(a, a, [0], [1], 1 * pA, delay=5)
     with pytest.raises(TypeError, match=r"Synapses.post must be a NeuronGroup"):
         Synapses.from_list(a, PoissonGroup(3, 1 * Hz), [0], [1], 1 * pA)
