@@ -41,6 +41,7 @@ def get_learner(name: str, **params: Any) -> Learner:
 def _load_builtin() -> None:
     # Imported lazily so that `import comparisons` stays light.
     from comparisons.learners import (  # noqa: F401
+        diehl_cook,
         lif_reservoir,
         memory,
         rnn,

@@ -140,3 +140,22 @@ def test_nlms_converges_to_least_squares_solution():
     w_true = rng.normal(size=(5, 2))
     w = nlms(np.zeros((5, 2)), f, f @ w_true, 0.5)
     np.testing.assert_allclose(w, w_true, atol=1e-6)
+
+
+def test_diehl_cook_learner_counts_and_votes():
+    task = get_task("seq_digits", n_train=60, n_test=20)
+    data = task.make(0)
+    dc = get_learner("diehl_cook", n_exc=10)
+    dc.fit(task, data)
+    votes = dc.predict(data.test.x)
+    assert votes.shape == (20, 10)
+    ops = dc.last_inference_ops
+    assert ops["neuron_updates"] == dc._cfg.n_steps * 2 * 10
+    assert ops["synaptic_events"] > 0 and ops["spikes"] > 0
+    assert get_learner_class("diehl_cook").supports(get_task("adding"))[0] is False
+
+
+@pytest.mark.slow
+def test_diehl_cook_beats_chance_by_far_on_digits():
+    row = run_cell("seq_digits", "diehl_cook", 0, None, {"n_exc": 100})
+    assert row["metrics"]["accuracy"] > row["chance"]["accuracy"] + 0.3
