@@ -22,9 +22,14 @@ from neurosim.neurons.adex import AdExParams
 from neurosim.neurons.alif import ALIFParams
 from neurosim.neurons.base import hold_steps
 from neurosim.neurons.izhikevich import K0, K1, K2, IzhikevichParams
-from neurosim.neurons.lif import LIFCondParams, LIFParams, lif_coefficients
+from neurosim.neurons.lif import (
+    LIFCondAlphaParams,
+    LIFCondParams,
+    LIFParams,
+    lif_coefficients,
+)
 
-LIF, LIF_COND, ALIF, IZH, ADEX = 0, 1, 2, 3, 4
+LIF, LIF_COND, ALIF, IZH, ADEX, LIF_COND_ALPHA = 0, 1, 2, 3, 4, 5
 N_COEF = 16
 
 
@@ -41,9 +46,12 @@ def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
             return ALIF, c
         return LIF, c
     if isinstance(params, LIFCondParams):
+        a_e, a_i = math.exp(-dt / params.tau_e), math.exp(-dt / params.tau_i)
         c[:10] = (params.v_rest, params.r_m, params.e_e, params.e_i, dt / params.tau_m,
-                  math.exp(-dt / params.tau_e), math.exp(-dt / params.tau_i),
-                  params.v_thresh, params.v_reset, hold_steps(params.t_ref, dt))
+                  a_e, a_i, params.v_thresh, params.v_reset, hold_steps(params.t_ref, dt))
+        if isinstance(params, LIFCondAlphaParams):
+            c[10:12] = (math.e * dt / params.tau_e * a_e, math.e * dt / params.tau_i * a_i)
+            return LIF_COND_ALPHA, c
         return LIF_COND, c
     if isinstance(params, IzhikevichParams):
         c[:11] = (dt, K2, K1, K0, params.a, params.b, params.c, params.d, params.v_peak,
@@ -109,8 +117,9 @@ def _update_group(model, c, S, off, n, b, irow, sl, ns):
             a_[j] = a
             ie_[j] *= c[5]
             ii_[j] *= c[6]
-    elif model == 1:                          # conductance LIF (exponential Euler)
-        v_, ge_, gi_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
+    elif model == 1 or model == 5:            # conductance LIF (exponential Euler)
+        ri = 5 if model == 5 else 3           # alpha: (v, g_e, g_i, x_e, x_i, ref)
+        v_, ge_, gi_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[ri, b, lo:hi]
         r = c[1]
         for j in range(n):
             v, ge, gi, ref = v_[j], ge_[j], gi_[j], ref_[j]
@@ -128,6 +137,13 @@ def _update_group(model, c, S, off, n, b, irow, sl, ns):
             ref_[j] = ref
             ge_[j] = ge * c[5]
             gi_[j] = gi * c[6]
+        if model == 5:                        # alpha conductances: g += k x; x decays
+            xe_, xi_ = S[3, b, lo:hi], S[4, b, lo:hi]
+            for j in range(n):
+                ge_[j] = ge_[j] + c[10] * xe_[j]
+                gi_[j] = gi_[j] + c[11] * xi_[j]
+                xe_[j] *= c[5]
+                xi_[j] *= c[6]
     elif model == 3:                          # Izhikevich (Euler)
         v_, u_, ie_, ii_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
         dt = c[0]

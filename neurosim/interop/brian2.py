@@ -30,6 +30,7 @@ from neurosim.neurons import (
     AdExParams,
     ALIFParams,
     IzhikevichParams,
+    LIFCondAlphaParams,
     LIFCondParams,
     LIFParams,
     NeuronGroup,
@@ -66,6 +67,9 @@ def model_equations(params: Any) -> dict[str, Any]:
             ns.update(tau_a=p.tau_a * s, delta_a=p.delta_a * V)
             out.update(threshold="v >= v_thresh + a", reset="v = v_reset; a += delta_a")
         return dict(model=eqs, namespace=ns, **out)
+    if isinstance(params, LIFCondAlphaParams):
+        raise TypeError("to_brian2: no exact Brian2 export for LIFCondAlphaParams (Brian2's "
+                        "exponential_euler integrates the alpha conductance differently)")
     if isinstance(params, LIFCondParams):
         p = params
         eqs = """

@@ -6,10 +6,13 @@ from neurosim.neurons.group import NeuronGroup
 from neurosim.neurons.inputs import CurrentInjection, PoissonGroup, SpikeGeneratorGroup
 from neurosim.neurons.izhikevich import IzhikevichParams, IzhikevichState, izhikevich_step
 from neurosim.neurons.lif import (
+    LIFCondAlphaParams,
+    LIFCondAlphaState,
     LIFCondParams,
     LIFCondState,
     LIFParams,
     LIFState,
+    lif_cond_alpha_step,
     lif_cond_step,
     lif_step,
 )
@@ -18,6 +21,7 @@ from neurosim.neurons.lif import (
 MODEL_PARAMS: dict[str, type] = {
     LIFParams.model_name: LIFParams,
     LIFCondParams.model_name: LIFCondParams,
+    LIFCondAlphaParams.model_name: LIFCondAlphaParams,
     ALIFParams.model_name: ALIFParams,
     IzhikevichParams.model_name: IzhikevichParams,
     AdExParams.model_name: AdExParams,
@@ -26,6 +30,7 @@ MODEL_PARAMS: dict[str, type] = {
 __all__ = [
     "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection",
     "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
+    "LIFCondAlphaParams", "LIFCondAlphaState", "lif_cond_alpha_step",
     "ALIFParams", "ALIFState", "alif_step", "IzhikevichParams", "IzhikevichState",
     "izhikevich_step", "AdExParams", "AdExState", "adex_step", "MODEL_PARAMS",
 ]

@@ -31,6 +31,7 @@ from neurosim.units import Mohm, ms, mV
 __all__ = [
     "LIFParams", "LIFState", "lif_step", "lif_coefficients",
     "LIFCondParams", "LIFCondState", "lif_cond_step",
+    "LIFCondAlphaParams", "LIFCondAlphaState", "lif_cond_alpha_step",
 ]
 
 
@@ -248,3 +249,58 @@ def lif_cond_step(state: LIFCondState, i_in: Any, params: LIFCondParams, dt: flo
     g_e = state.g_e * math.exp(-dt / params.tau_e)
     g_i = state.g_i * math.exp(-dt / params.tau_i)
     return spikes, LIFCondState(v, g_e, g_i, ref)
+
+
+class LIFCondAlphaState(NamedTuple):
+    """State of a conductance LIF population with alpha-shaped synaptic conductances."""
+
+    v: Any      #: membrane potential (V)
+    g_e: Any    #: excitatory conductance (S)
+    g_i: Any    #: inhibitory conductance (S)
+    x_e: Any    #: excitatory auxiliary variable (S); synapses add their weight here
+    x_i: Any    #: inhibitory auxiliary variable (S)
+    ref: Any    #: refractory steps still to wait
+
+
+@dataclass(frozen=True)
+class LIFCondAlphaParams(LIFCondParams):
+    """Conductance LIF whose synaptic conductances are alpha functions: a weight ``w`` gives
+    ``g(t) = w (t / tau) exp(1 - t / tau)`` (peak ``w`` at ``t = tau``)."""
+
+    model_name: ClassVar[str] = "lif_cond_alpha"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_e", "g_i", "x_e", "x_i", "ref")
+    targets: ClassVar[dict[str, tuple[str, str]]] = {
+        "e": ("x_e", "conductance"), "i": ("x_i", "conductance"), "v": ("v", "voltage"),
+    }
+
+    def init_state(self, shape: tuple[int, ...], dtype: Any = np.float64
+                   ) -> LIFCondAlphaState:
+        z = np.zeros(shape, dtype=dtype)
+        return LIFCondAlphaState(np.full(shape, self.v_rest, dtype=dtype), z, z.copy(),
+                                 z.copy(), z.copy(), z.copy())
+
+    def step(self, state: LIFCondAlphaState, i_in: Any, dt: float
+             ) -> tuple[Any, LIFCondAlphaState]:
+        return lif_cond_alpha_step(state, i_in, self, dt)
+
+
+def lif_cond_alpha_step(state: LIFCondAlphaState, i_in: Any, params: LIFCondAlphaParams,
+                        dt: float) -> tuple[Any, LIFCondAlphaState]:
+    r"""Advance a conductance LIF population with alpha synapses by one step (pure).
+
+    .. math::
+
+        \tau_s \dot x = -x,\qquad \tau_s \dot g = e\,x - g
+
+    integrated exactly (``g(t) = (g_0 + e x_0 t / tau) e^{-t/tau}``); the membrane is
+    advanced as in :func:`lif_cond_step` with the start-of-step conductances.
+    Shapes: any ``S``; returns ``(spikes, new_state)``.
+    """
+    spikes, mid = lif_cond_step(LIFCondState(state.v, state.g_e, state.g_i, state.ref), i_in,
+                                params, dt)
+    a_e, a_i = math.exp(-dt / params.tau_e), math.exp(-dt / params.tau_i)
+    k_e, k_i = math.e * dt / params.tau_e * a_e, math.e * dt / params.tau_i * a_i
+    g_e = mid.g_e + k_e * state.x_e
+    g_i = mid.g_i + k_i * state.x_i
+    return spikes, LIFCondAlphaState(mid.v, g_e, g_i, state.x_e * a_e, state.x_i * a_i,
+                                     mid.ref)

@@ -16,7 +16,7 @@ from neurosim import (
     Synapses,
 )
 from neurosim.backends import available_backends
-from neurosim.neurons import AdExParams, ALIFParams, IzhikevichParams
+from neurosim.neurons import AdExParams, ALIFParams, IzhikevichParams, LIFCondAlphaParams
 from neurosim.units import Hz, ms, nA, nS, pA
 
 BACKENDS = ["numpy", "numba", "torch"]
@@ -32,8 +32,9 @@ def _net(kind, backend, seed, batch=1):
                 Synapses.fixed_probability(g, g, 0.1, -80 * pA, target="i", seed=seed + 1,
                                            delay=2 * ms, name="rec")]
         extra = [CurrentInjection(g, rng.uniform(0.1, 0.2, 60) * nA)]
-    elif kind == "cond":
-        g = NeuronGroup(60, LIFCondParams(), name="g")
+    elif kind in ("cond", "alpha"):
+        g = NeuronGroup(60, LIFCondParams() if kind == "cond" else LIFCondAlphaParams(),
+                        name="g")
         syns = [Synapses.fixed_probability(inp, g, 0.3, 3 * nS, seed=seed),
                 Synapses.fixed_probability(g, g, 0.1, 2 * nS, target="i", seed=seed + 1,
                                            dense=True)]
@@ -66,7 +67,7 @@ def _result(net):
             {v: st[v] for v in st.variables}, net.get_state(), net.counters)
 
 
-@pytest.mark.parametrize("kind", ["lif_delays", "cond", "alif", "adex", "izh"])
+@pytest.mark.parametrize("kind", ["lif_delays", "cond", "alpha", "alif", "adex", "izh"])
 @pytest.mark.parametrize("batch", [1, 3])
 def test_backends_agree(kind, batch):
     results = {}

@@ -7,10 +7,12 @@ import pytest
 import torch
 
 from neurosim.neurons.lif import (
+    LIFCondAlphaParams,
     LIFCondParams,
     LIFParams,
     LIFState,
     lif_coefficients,
+    lif_cond_alpha_step,
     lif_cond_step,
     lif_step,
 )
@@ -172,3 +174,17 @@ def test_wrong_type_and_large_dt_are_rejected():
         lif_coefficients(LIFParams(), 0.01)
     with pytest.raises(ValueError, match=r"LIFCondParams.e_i=-80 V looks like millivolts"):
         LIFCondParams(e_i=-80)
+
+
+def test_alpha_conductance_matches_closed_form_and_peaks_at_tau():
+    p = LIFCondAlphaParams(tau_e=3 * ms)
+    dt = 0.05 * ms
+    st = p.init_state((1,))._replace(x_e=np.array([2e-9]))
+    g = []
+    for _ in range(400):
+        _, st = lif_cond_alpha_step(st, 0.0, p, dt)
+        g.append(st.g_e[0])
+    t = dt * np.arange(1, 401)
+    expected = 2e-9 * t / p.tau_e * np.exp(1 - t / p.tau_e)
+    np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-24)
+    assert t[int(np.argmax(g))] == pytest.approx(p.tau_e, abs=dt)
