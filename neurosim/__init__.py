@@ -25,6 +25,7 @@ from neurosim.neurons import (
     ALIFParams,
     CurrentInjection,
     IzhikevichParams,
+    LIFCondAlphaParams,
     LIFCondParams,
     LIFCondState,
     LIFParams,
@@ -41,5 +42,5 @@ __all__ = [
     "units", "Network", "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup",
     "CurrentInjection", "Synapses", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
     "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
-    "ALIFParams", "IzhikevichParams", "AdExParams",
+    "LIFCondAlphaParams", "ALIFParams", "IzhikevichParams", "AdExParams",
 ]
