@@ -72,6 +72,8 @@ def masked_loss(
         if mask is not None:
             raise ValueError("mask is not supported with a callable loss; apply it inside")
         return kind(pred, target)
+    # elementwise losses + an explicit mean (not the fused mean reductions): torch.func's
+    # forward-over-reverse (Hessian-free's loss Hessian) fails on the fused mse_loss backward
     if kind == "ce":
         if target.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
             raise TypeError(f"loss 'ce' needs integer class targets, got dtype {target.dtype}")
@@ -80,8 +82,6 @@ def masked_loss(
                 f"loss 'ce' needs targets of shape {tuple(pred.shape[:-1])} (the outputs "
                 f"{tuple(pred.shape)} without the class axis), got {tuple(target.shape)}"
             )
-        if mask is None:
-            return F.cross_entropy(pred.reshape(-1, pred.shape[-1]), target.reshape(-1).long())
         per = F.cross_entropy(
             pred.reshape(-1, pred.shape[-1]), target.reshape(-1).long(), reduction="none"
         ).reshape(target.shape)
@@ -95,10 +95,6 @@ def masked_loss(
                 f"got {tuple(target.shape)}{hint}"
             )
         target = target.to(pred.dtype)
-        if mask is None:  # fast path: fused mean reduction
-            if kind == "mse":
-                return F.mse_loss(pred, target)
-            return F.binary_cross_entropy_with_logits(pred, target)
         if kind == "mse":
             per = F.mse_loss(pred, target, reduction="none")
         else:
