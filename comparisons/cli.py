@@ -82,7 +82,8 @@ def _cmd_list(what: str) -> int:
             for name in list_learners():
                 cls = get_learner_class(name)
                 ok = [t for t, task in tasks.items() if cls.supports(task)[0]]
-                doc = (cls.__doc__ or "").strip().split("\n")[0]
+                doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+                doc = doc if len(doc) <= 100 else doc[:99] + "…"
                 print(f"  {name:<16} {cls.family:<10} {doc}\n  {'':<16} tasks: "
                       f"{', '.join(ok) or '(none)'}")
     if what in ("all", "profiles"):

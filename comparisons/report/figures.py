@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 from comparisons.report.summary import learner_key, task_key  # noqa: E402
 
 FAMILY_COLORS = {"backprop": "#1f77b4", "spiking": "#d62728", "memory": "#2ca02c",
-                 "classical": "#7f7f7f"}
+                 "classical": "#7f7f7f", "reservoir": "#ff7f0e"}
 
 
 def _log_x(ax, lo: float, hi: float) -> None:

@@ -37,6 +37,10 @@ pre{background:#f7f7f7;padding:0.5em;overflow-x:auto;font-size:0.8em}
 """
 
 
+#: spiking learners per task that get a raster / weight histogram
+MAX_PER_KIND = 6
+
+
 def esc(v: Any) -> str:
     return html.escape(str(v), quote=True)
 
@@ -153,21 +157,23 @@ def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
             names.append(figs.add(f"{task}-curves", figures.curves_figure(rows, task),
                                   f"{task}: learning curves"))
         task_rows = [r for r in rows if task_key(r) == task and r.get("status") == "ok"]
-        raster = next((r for r in task_rows if "raster_t" in (r.get("artifacts") or {})),
-                      None)
-        if raster is not None:
-            a = raster["artifacts"]
-            names.append(figs.add(
-                f"{task}-raster", figures.raster_figure(
-                    np.asarray(a["raster_t"]), np.asarray(a["raster_i"]),
-                    f"{learner_key(raster)} spikes (seed {raster['seed']}, one test sequence)"),
-                f"{task}: spike raster"))
-        wrow = next((r for r in task_rows if r.get("family") == "spiking"
-                     and _weights(r.get("artifacts") or {})), None)
-        if wrow is not None:
-            names.append(figs.add(f"{task}-weights", figures.weight_hist_figure(
-                _weights(wrow["artifacts"]), f"{learner_key(wrow)} weights (seed "
-                f"{wrow['seed']})"), f"{task}: weight histogram"))
+        firsts: dict[str, dict[str, Any]] = {}  # first finished seed of each learner
+        for r in sorted(task_rows, key=lambda r: r["seed"]):
+            if r.get("family") == "spiking" and r.get("artifacts"):
+                firsts.setdefault(learner_key(r), r)
+        for lname, r in list(firsts.items())[:MAX_PER_KIND]:
+            a = r["artifacts"]
+            if "raster_t" in a and "raster_i" in a:
+                names.append(figs.add(
+                    f"{task}-{lname}-raster", figures.raster_figure(
+                        np.asarray(a["raster_t"]), np.asarray(a["raster_i"]),
+                        f"{lname} spikes (seed {r['seed']}, one test sequence)"),
+                    f"{task}: {lname} spike raster"))
+            w = _weights(a)
+            if w:
+                names.append(figs.add(f"{task}-{lname}-weights", figures.weight_hist_figure(
+                    w, f"{lname} weights (seed {r['seed']})"),
+                    f"{task}: {lname} weight histogram"))
     if memory:
         where["memory"] = [figs.add("train-memory-vs-length", figures.memory_figure(memory),
                                     "training memory vs sequence length")]
