@@ -193,9 +193,9 @@ def storkey_weights(patterns: torch.Tensor, zero_diagonal: bool = True) -> torch
     """
     n = patterns.shape[1]
     w = torch.zeros(n, n, dtype=patterns.dtype, device=patterns.device)
-    for xi in patterns:
+    for xi in patterns:  # in place: W <- (1 + 2/N) W + (ξ(ξ − h)ᵀ − hξᵀ) / N
         h = w @ xi
-        w = w + (torch.outer(xi, xi) - torch.outer(xi, h) - torch.outer(h, xi) + 2.0 * w) / n
+        w.mul_(1.0 + 2.0 / n).addr_(xi, xi - h, alpha=1.0 / n).addr_(h, xi, alpha=-1.0 / n)
         w.fill_diagonal_(0.0)
     if not zero_diagonal:
         w = w + torch.eye(n, dtype=w.dtype, device=w.device) * patterns.shape[0] / n
@@ -345,8 +345,9 @@ def _async_run_impl(wt, theta, states, fields, orders, seeds, random_order, n_sw
 
 _async_run_serial = numba.njit(cache=True)(_async_run_impl)
 _async_run_parallel = numba.njit(cache=True, parallel=True)(_async_run_impl)
-#: work (cues x N^2) above which threads are used; below it thread start-up and contention on a
-#: small, shared machine cost far more than they save (measured 30x on a loaded 2-core box)
+#: work (flops of one operation, e.g. cues x N^2) above which threads are used; below it thread
+#: start-up and contention on a small, shared machine cost far more than they save (measured
+#: 30x on a loaded 2-core box)
 PARALLEL_WORK = 2e8
 
 
@@ -532,7 +533,8 @@ class HopfieldNetwork(BaseEstimator):
         self._validate_settings()
         X = check_array(X, "patterns", binarize=self.binarize)
         p, n = X.shape
-        with _threads_for(p * n * n * (1 if self.rule == "hebbian" else 4)):
+        # thread policy by the size of one operation: Storkey is P small rank-1 updates
+        with _threads_for(n * n * (10 if self.rule == "storkey" else p)):
             w = learn_weights(self._t(X), self.rule, self.zero_diagonal)
         self._set_fitted(w, self._threshold_vector(n), X)
         return self

@@ -386,7 +386,8 @@ class DenseAssociativeMemory(BaseEstimator):
         s, one = self._states(X, "cues")
         limit = self.max_steps if max_steps is None else _check_int(
             "recall", "max_steps", max_steps, low=0)
-        with _threads_for(s.shape[0] * self.n_patterns_ * self.n_features_in_ * 8):
+        # one operation of a sweep touches B x P (async) or B x 64 x P (sync) numbers
+        with _threads_for(s.shape[0] * self.n_patterns_ * 64):
             return self._recall(s, one, limit, return_info)
 
     def _recall(self, s, one, limit, return_info):

@@ -271,7 +271,7 @@ class SpikingHopfield(BaseEstimator):
             raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
         S = check_array(X, "cues", self.n_features_in_, binarize=self.binarize)
         cues = torch.as_tensor(S, dtype=self._tdtype, device=self._device)
-        with _threads_for(S.shape[0] * S.shape[1] ** 2 * 100):
+        with _threads_for(S.shape[0] * S.shape[1] ** 2):  # one time step's matmul
             return spiking_recall(self._w_t, cues, self.params_, self.lif_)
 
     def recall(self, X: Any) -> np.ndarray:
