@@ -160,9 +160,9 @@ def run_song_abbott_brian2(duration: float, cfg: SongAbbottConfig = SongAbbottCo
 
     b2.start_scope()
     if target == "cpp_standalone":
-        b2.set_device("cpp_standalone", build_on_run=False, directory=None)
-        b2.device.reinit()
         b2.set_device("cpp_standalone", build_on_run=False)
+        b2.device.reinit()
+        b2.device.activate(build_on_run=False)
     else:
         b2.set_device("runtime")
         b2.prefs.codegen.target = target
