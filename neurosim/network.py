@@ -285,6 +285,13 @@ class Network:
             currents[g.name] = None if not parts else (
                 parts[0] if len(parts) == 1 else sum(np.asarray(p) for p in parts))
         out = self._runner.run_chunk(start, k, inputs, currents)
+        check = getattr(self._runner, "nonfinite_group", None)
+        bad = check() if check is not None else None
+        if bad is not None:
+            raise FloatingPointError(
+                f"Network: state of group {bad!r} became NaN or inf during steps {start}.."
+                f"{start + k - 1} (t = {start * self.dt:.4g}..{(start + k) * self.dt:.4g} s); "
+                f"check inputs and parameters or reduce dt={self.dt}")
         c = self.counters_obj
         c.add("steps", k)
         c.add("neuron_updates", k * B * sum(g.n for g in plan.neuron_groups))

@@ -58,6 +58,9 @@ class NumpyOps:
     def index(self, idx: np.ndarray) -> Any:
         return idx
 
+    def isfinite_all(self, x: Any) -> Any:
+        return np.isfinite(x).all()
+
 
 class ArrayRunner:
     """Runs a :class:`~neurosim.network.Plan` step by step with ``ops`` arrays."""
@@ -80,6 +83,14 @@ class ArrayRunner:
             else:
                 self.mats[s.name] = [(0, ops.matrix(s, None))]
             self.row_len[s.name] = s.row_lengths().astype(np.int64)
+
+    def nonfinite_group(self) -> str | None:
+        """Name of the first group whose state holds NaN or inf, else None."""
+        for name, d in self.state.items():
+            for a in d.values():
+                if not bool(self.ops.to_np(self.ops.isfinite_all(a))):
+                    return name
+        return None
 
     def get_state(self) -> dict[str, dict[str, np.ndarray]]:
         out = {g: {v: np.array(self.ops.to_np(a), dtype=np.float64) for v, a in d.items()}

@@ -356,6 +356,15 @@ class NumbaRunner:
     def _alloc_rec(self) -> None:
         self.rec = [np.zeros(self.cap, dtype=np.int64) for _ in range(4)]
 
+    def nonfinite_group(self) -> str | None:
+        """Name of the first neuron group whose state holds NaN or inf, else None."""
+        if np.isfinite(self.S).all():
+            return None
+        for g, off in zip(self.plan.neuron_groups, self.g_off):
+            if not np.isfinite(self.S[:, :, off:off + g.n]).all():
+                return g.name
+        return None
+
     def get_state(self) -> dict[str, dict[str, np.ndarray]]:
         plan = self.plan
         out = {g.name: {v: self.S[k, :, off:off + g.n].copy()

@@ -77,6 +77,9 @@ class TorchOps:
     def nonzero(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         return torch.nonzero(x, as_tuple=True)
 
+    def isfinite_all(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.isfinite(x).all()
+
     def index(self, idx: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(idx, dtype=torch.int64, device=self.device)
 

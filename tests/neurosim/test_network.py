@@ -160,3 +160,19 @@ def test_bad_input_errors():
     other = NeuronGroup(2, LIFParams(), name="other")
     with pytest.raises(ValueError, match=r"refers to group 'other', which is not in the"):
         Network(g, SpikeMonitor(other), backend="numpy").run(1 * ms)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nan_in_state_is_detected_not_spiked(backend):
+    g = NeuronGroup(3, LIFParams(), name="g")
+    net = Network(g, CurrentInjection(g, 0.1 * nA), backend=backend)
+    net.run(1 * ms)
+    st = net.get_state()
+    runner = net._runner
+    if backend == "numba":
+        runner.S[0, 0, 1] = np.nan
+    else:
+        runner.state["g"]["v"][0, 1] = float("nan")
+    with pytest.raises(FloatingPointError, match=r"state of group 'g' became NaN or inf"):
+        net.run(1 * ms)
+    assert st["g"]["v"].shape == (1, 3)
