@@ -27,7 +27,7 @@ class TorchOps:
     def asarr(self, x: Any) -> torch.Tensor:
         if isinstance(x, torch.Tensor):
             return x.to(self.device, self.dtype)
-        return torch.as_tensor(np.asarray(x), dtype=self.dtype, device=self.device).clone()
+        return torch.as_tensor(np.array(x, dtype=np.float64), device=self.device).to(self.dtype)
 
     def asbool(self, x: Any) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.bool, device=self.device)
