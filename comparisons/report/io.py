@@ -11,8 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROW_SCALARS = ("task", "learner", "seed", "config_hash", "status", "family", "metric",
-               "params", "train_memory_bytes", "wall_s", "fit_s", "device", "readout")
+ROW_SCALARS = ("task", "learner", "seed", "config_hash", "status", "task_label",
+               "learner_label", "family", "metric", "params", "train_memory_bytes", "wall_s",
+               "fit_s", "device", "readout")
 ROW_DICTS = ("metrics", "chance", "ops", "train_ops", "energy_j", "energy_compute_j",
              "hardware")
 
@@ -87,6 +88,12 @@ def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
             flat[f"{group}.{k}"] = v
     for k, v in (row.get("scorecard") or {}).items():
         flat[f"scorecard.{k}"] = v
+    for key in ("task_config", "learner_config"):
+        if row.get(key) is not None:
+            flat[key] = json.dumps(_clean(row[key]), sort_keys=True)
+    code = (row.get("versions") or {}).get("code")
+    if code:
+        flat["code"] = code
     err = row.get("error")
     flat["error"] = (err.strip().splitlines() or [""])[-1] if err else ""
     return _clean(flat)

@@ -1,0 +1,78 @@
+"""Report class, summary statistics, Pareto front, CSV/JSON round trips."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from comparisons import Report
+from comparisons.report.summary import pareto_front, summarize
+
+
+def _row(learner, seed, acc, family="backprop", **kw):
+    row = {"task": "binary_addition", "learner": learner, "seed": seed, "family": family,
+           "config_hash": f"{learner}-{seed}", "metric": "accuracy", "higher_is_better": True,
+           "metrics": {"accuracy": acc, "bit": acc / 2}, "chance": {"accuracy": 0.5},
+           "ops": {"mac": 100.0}, "energy_j": {"cmos45": 1e-9}, "energy_compute_j": {},
+           "train_memory_bytes": 10, "wall_s": 1.0, "status": "ok",
+           "learner_config": {"hidden_size": 4}}
+    row.update(kw)
+    return row
+
+
+def test_summary_spreads_match_numpy():
+    accs = [0.6, 0.7, 0.95]
+    rows = [_row("lstm", s, a) for s, a in enumerate(accs)]
+    rows.append(_row("lstm", 9, 0.1, status="failed"))
+    (s,) = summarize(rows)
+    assert s["mean"] == pytest.approx(np.mean(accs))
+    assert s["std"] == pytest.approx(np.std(accs, ddof=1))
+    assert (s["min"], s["max"], s["n_ok"], s["n_failed"]) == (0.6, 0.95, 3, 1)
+    assert s["other_metrics"]["bit"][0] == pytest.approx(np.mean(accs) / 2)
+
+
+def test_grid_variants_are_summarised_apart():
+    rows = [_row("lstm", 0, 0.6, learner_label="lstm[hidden_size=4]"),
+            _row("lstm", 0, 0.9, learner_label="lstm[hidden_size=8]")]
+    assert [s["learner"] for s in summarize(rows)] == ["lstm[hidden_size=4]",
+                                                       "lstm[hidden_size=8]"]
+
+
+@pytest.mark.parametrize("higher", [True, False])
+def test_pareto_front_is_the_non_dominated_set(higher):
+    rng = np.random.default_rng(1)
+    pts = [tuple(p) for p in rng.random((40, 2))]
+    front = set(pareto_front(pts, higher))
+    sign = 1 if higher else -1
+    for i, (e, m) in enumerate(pts):
+        dominated = any(e2 <= e and sign * m2 >= sign * m and (e2, m2) != (e, m)
+                        for e2, m2 in pts)
+        assert (i in front) == (not dominated)
+    assert pareto_front([(1.0, float("nan")), (2.0, 0.5)]) == [1]
+
+
+def test_report_write_and_reload_round_trip(tmp_path):
+    rows = [_row("lstm", 0, 0.9), _row("lif", 0, 0.7, family="spiking", artifacts={
+        "raster_t": np.arange(5), "raster_i": np.arange(5), "weights": np.ones(10)})]
+    mem = [{"learner": "lstm", "learner_hash": "h", "probe_task": "adding", "length": T,
+            "train_memory_bytes": 100 * T, "status": "ok", "error": None} for T in (10, 20)]
+    paths = Report(rows, title="t", memory=mem).write(tmp_path / "o")
+    assert set(paths) == {"json", "csv", "markdown", "html", "artifacts"}
+    back = Report.from_json(paths["json"])
+    assert back.memory == mem
+    assert back.rows[1]["artifacts"]["raster_t"] == list(range(5))
+    html = paths["html"].read_text()
+    assert "lif spike raster" in html and "lif weight histogram" in html
+    recs = list(csv.DictReader(io.StringIO(paths["csv"].read_text())))
+    assert json.loads(recs[0]["learner_config"]) == {"hidden_size": 4}
+    md = back.markdown()
+    assert "| lstm |" in md and "Training memory vs sequence length" in md
+
+
+def test_report_rejects_non_rows():
+    with pytest.raises(TypeError, match="list of result rows"):
+        Report({"rows": []})
+    with pytest.raises(TypeError, match="Report.title must be a string"):
+        Report([], title=3)
