@@ -206,10 +206,14 @@ class Progress:
         self.bar = None
         self.t0 = time.perf_counter()
         if enabled and sys.stderr.isatty():
+            import shutil
+
             from tqdm.auto import tqdm
 
+            # a pseudo-terminal may report 0 columns: tqdm would then draw nothing
+            cols = shutil.get_terminal_size((100, 20)).columns
             self.bar = tqdm(total=total, initial=done, desc="cells", unit="cell",
-                            file=sys.stderr)
+                            file=sys.stderr, ncols=cols if cols >= 40 else 100)
 
     def update(self, row: dict[str, Any]) -> None:
         self.n += 1
