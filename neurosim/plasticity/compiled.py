@@ -203,6 +203,9 @@ class PlasticNumbaRunner(NumbaRunner):
     def run_chunk(self, start: int, k: int, inputs: dict[str, np.ndarray],
                   currents: dict[str, Any]) -> Any:
         out = super().run_chunk(start, k, inputs, currents)
+        from neurosim.plasticity.engine import count_plasticity_updates
+
+        count_plasticity_updates(self.network, out, self.plastic)
         for p, s in enumerate(self.plastic):
             s.weights = self._weights_of(p).copy()
             s.batch_weights = s.weights[None].copy()

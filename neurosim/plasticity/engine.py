@@ -13,7 +13,8 @@ otherwise the numpy array path with two changes in every step, after the neurons
    ``network.learning`` is True), and the new weights are checked for NaN/inf — a
    non-finite weight raises ``FloatingPointError`` naming the projection and the step.
 
-At the end of every chunk the learned weights of copy 0 are written back to
+The op counter ``plasticity_updates`` (see :func:`count_plasticity_updates`) is added to
+``network.counters``. At the end of every chunk the learned weights of copy 0 are written back to
 ``syn.weights`` (all copies: ``syn.batch_weights``, ``(B, n_syn)``). Weights and traces are
 part of ``Network.get_state()`` (key ``"plastic:<name>"``), so ``store``/``restore`` and
 saving continue bit-identically.
@@ -28,7 +29,21 @@ import numpy as np
 from neurosim.backends.array_backend import ArrayRunner, NumpyOps
 from neurosim.plasticity._arrays import all_finite, scatter_sum
 
-__all__ = ["prepare_plastic", "PlasticArrayRunner"]
+__all__ = ["prepare_plastic", "PlasticArrayRunner", "count_plasticity_updates"]
+
+
+def count_plasticity_updates(network: Any, out: Any, plastic: list[Any]) -> None:
+    """Add this chunk's weight updates to ``network.counters["plasticity_updates"]``:
+    presynaptic spikes x fan-out (depression side) + postsynaptic spikes x mean fan-in
+    (potentiation side), while ``network.learning``."""
+    if network is None or not getattr(network, "learning", True):
+        return
+    n = 0
+    for s in plastic:
+        n += int(out.events.get(s.name, 0))
+        n += int(round(int(out.counts[s.post.name].sum()) * s.n_syn / s.post.n))
+    vals = network.counters_obj.values
+    vals["plasticity_updates"] = vals.get("plasticity_updates", 0) + n
 
 
 def plastic_synapses(plan: Any) -> list[Any]:
@@ -78,6 +93,7 @@ class PlasticArrayRunner(ArrayRunner):
     def run_chunk(self, start: int, k: int, inputs: dict[str, np.ndarray],
                   currents: dict[str, Any]) -> Any:
         out = super().run_chunk(start, k, inputs, currents)
+        count_plasticity_updates(self.network, out, self.plastic)
         for s in self.plastic:
             wb = np.array(self.ops.to_np(self.w[s.name]), dtype=np.float64)
             s.batch_weights = wb

@@ -104,6 +104,8 @@ def _engine_window(rule, d_steps, backend):
     net.run(t0 + 80 * ms)
     np.testing.assert_allclose(np.sort(mon.t), np.sort(t0 + np.asarray(d_steps) * DT),
                                atol=1e-12)   # each post neuron fired exactly when asked
+    # op counter: n pre spikes x fan-out 1 + n post spikes x fan-in 1
+    assert net.counters["plasticity_updates"] == 2 * n
     return syn.weights - 0.5 * mV
 
 
@@ -310,6 +312,10 @@ def test_learning_switch_store_restore(backend):
     w_b = syn.weights.copy()
     net.run(0.1, progress=False)
     np.testing.assert_array_equal(syn.weights, w_b)        # frozen for evaluation
+    n_upd = net.counters["plasticity_updates"]
     net.learning = True
     net.run(0.1, progress=False)
     assert not np.array_equal(syn.weights, w_b)
+    c = net.counters
+    # counted while learning: pre spikes x fan-out (1) + post spikes x fan-in (n_inputs)
+    assert c["plasticity_updates"] > n_upd > 0
