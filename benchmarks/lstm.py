@@ -124,13 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     # warm-up (allocator, kernels, lazy imports), then interleaved timed epochs
     time_ours(), time_peer(), time_cell(), time_learned()
     t_ours, t_peer, t_cell, t_learned = [], [], [], []
-    for r in range(repeats):
-        order = (time_ours, time_peer) if r % 2 == 0 else (time_peer, time_ours)
-        for fn in order:
-            (t_ours if fn is time_ours else t_peer).append(fn())
-        t_learned.append(time_learned())
-        if r < max(3, repeats // 2):
-            t_cell.append(time_cell())
+    slots = [(time_ours, t_ours), (time_peer, t_peer), (time_learned, t_learned),
+             (time_cell, t_cell)]
+    for r in range(repeats):  # rotate the order so that no contender always runs first
+        for fn, store in slots[r % 4 :] + slots[: r % 4]:
+            store.append(fn())
     m_ours, m_peer, m_cell, m_learned = (
         statistics.median(v) for v in (t_ours, t_peer, t_cell, t_learned))
     ratio = m_ours / m_peer
