@@ -226,3 +226,13 @@ def test_amp_on_cpu_warns_and_runs_float32():
     with pytest.warns(UserWarning, match="amp=True needs a CUDA device"):
         tr = Trainer(LSTM(1, 4, 1), amp=True, device="cpu", progress=False)
     assert tr.fit(x, y, epochs=1).loss[0] > 0
+
+
+def test_tbptt_batch_first_equals_time_major():
+    x, y = delayed_echo(16, T=10)
+    tm = Trainer(GRU(1, 5, 1, seed=0), tbptt=(3, 5), progress=False)
+    bf = Trainer(GRU(1, 5, 1, seed=0, batch_first=True), tbptt=(3, 5), progress=False)
+    h1 = tm.fit(x, y, epochs=2, batch_size=8)
+    h2 = bf.fit(x.transpose(0, 1), y.transpose(0, 1), epochs=2, batch_size=8)
+    assert h1.step_loss == pytest.approx(h2.step_loss, rel=1e-5)
+    torch.testing.assert_close(bf.predict(x.transpose(0, 1)), tm.predict(x).transpose(0, 1))
