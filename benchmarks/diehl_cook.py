@@ -79,14 +79,15 @@ def brian2_runtime(X: np.ndarray, n_images: int, n_exc: int = 100) -> float:
         dge/dt = -ge / (1*ms) : 1
         dgi/dt = -gi / (2*ms) : 1
         dtheta/dt = -theta / tau_theta : volt""", threshold="v > v_thresh_e + theta",
-        reset="v = v_reset_e; theta += theta_plus", refractory=5 * ms, method="euler",
+        reset="v = v_reset_e; theta += theta_plus", refractory=5 * ms,
+        method="exponential_euler",
         namespace=ns)
     inh = b2.NeuronGroup(n_exc, """
         dv/dt = ((v_rest_i - v) + ge * (0*mV - v) + gi * (-85*mV - v)) / (10*ms)
                 : volt (unless refractory)
         dge/dt = -ge / (1*ms) : 1
         dgi/dt = -gi / (2*ms) : 1""", threshold="v > v_thresh_i", reset="v = v_reset_i",
-        refractory=2 * ms, method="euler", namespace=ns)
+        refractory=2 * ms, method="exponential_euler", namespace=ns)
     inp = b2.PoissonGroup(784, rates=np.zeros(784) * b2.Hz)
     s_in = b2.Synapses(inp, exc, """w : 1
         dpre/dt = -pre / (20*ms) : 1 (event-driven)

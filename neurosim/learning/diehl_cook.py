@@ -11,7 +11,10 @@ Learning: nearest-spike triplet STDP (:func:`neurosim.plasticity.stdp.triplet_st
 ``nu_post * pre * post2``. Each neuron is labelled with the class it responds to most on the
 training set; a test image gets the class whose neurons fire most on average.
 
-Membrane equations (Euler, ``dt`` 0.5 ms, as the authors' Brian code):
+Membrane equations (``dt`` 0.5 ms), integrated with exponential Euler as neurosim's
+conductance LIF (exact relaxation towards ``v_inf`` for the conductances at the start of the
+step). Plain Euler, used by the authors' code, is unstable here once many inhibitory neurons
+fire together (``dt / tau * g_i > 2``): with 400 neurons it made activity explode.
 
 .. math::
 
@@ -163,7 +166,9 @@ def _present_numba(raster, W, theta, c, learn, counts):
         for j in range(N):                                  # excitatory
             v = ve[j]
             if refe[j] <= 0:
-                v = v + c[0] * ((c[1] - v) + gee[j] * (c[12] - v) + gie[j] * (c[13] - v))
+                g = 1.0 + gee[j] + gie[j]
+                vinf = (c[1] + gee[j] * c[12] + gie[j] * c[13]) / g
+                v = vinf + (v - vinf) * math.exp(-c[0] * g)
             else:
                 refe[j] -= 1.0
             s = v > c[3] + theta[j] and refe[j] <= 0
@@ -177,7 +182,9 @@ def _present_numba(raster, W, theta, c, learn, counts):
             gie[j] *= c[11]
             v = vi[j]                                       # inhibitory
             if refi[j] <= 0:
-                v = v + c[5] * ((c[6] - v) + gei[j] * (c[12] - v) + gii[j] * (c[14] - v))
+                g = 1.0 + gei[j] + gii[j]
+                vinf = (c[6] + gei[j] * c[12] + gii[j] * c[14]) / g
+                v = vinf + (v - vinf) * math.exp(-c[5] * g)
             else:
                 refi[j] -= 1.0
             s = v > c[8] and refi[j] <= 0
@@ -260,16 +267,18 @@ def present_torch(raster: Any, W: Any, theta: Any, cfg: DiehlCookConfig, learn: 
     counts = torch.zeros((B, N), **kw)
     for t in range(raster.shape[0]):
         free = refe <= 0
-        v = torch.where(free, ve + c[0] * ((c[1] - ve) + gee * (c[12] - ve)
-                                           + gie * (c[13] - ve)), ve)
+        g = 1.0 + gee + gie
+        vinf = (c[1] + gee * c[12] + gie * c[13]) / g
+        v = torch.where(free, vinf + (ve - vinf) * torch.exp(-c[0] * g), ve)
         refe = torch.where(free, refe, refe - 1.0)
         se = (v > c[3] + theta) & (refe <= 0)
         ve = torch.where(se, torch.full_like(v, c[2]), v)
         refe = torch.where(se, torch.full_like(v, c[4]), refe)
         gee, gie = gee * c[10], gie * c[11]
         free = refi <= 0
-        v = torch.where(free, vi + c[5] * ((c[6] - vi) + gei * (c[12] - vi)
-                                           + gii * (c[14] - vi)), vi)
+        g = 1.0 + gei + gii
+        vinf = (c[6] + gei * c[12] + gii * c[14]) / g
+        v = torch.where(free, vinf + (vi - vinf) * torch.exp(-c[5] * g), vi)
         refi = torch.where(free, refi, refi - 1.0)
         si = (v > c[8]) & (refi <= 0)
         vi = torch.where(si, torch.full_like(v, c[7]), v)
