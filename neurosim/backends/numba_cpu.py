@@ -66,13 +66,13 @@ def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
     raise TypeError(f"numba backend: unsupported model {type(params).__name__}")
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _emit(j, sl, ns):
     sl[ns] = j
     return ns + 1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _update_group(model, c, S, off, n, b, irow, sl, ns):
     """Advance neurons ``off .. off+n`` of copy ``b``; append spiking indices to ``sl``.
 
@@ -185,7 +185,7 @@ def _update_group(model, c, S, off, n, b, irow, sl, ns):
     return ns
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _run(start, k, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv,
          in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, p_delayed,
          indptr, indices, weights, delays, buf, buf_vars, g_rec, rec_step, rec_b, rec_i,
