@@ -159,3 +159,17 @@ def test_diehl_cook_learner_counts_and_votes():
 def test_diehl_cook_beats_chance_by_far_on_digits():
     row = run_cell("seq_digits", "diehl_cook", 0, None, {"n_exc": 100})
     assert row["metrics"]["accuracy"] > row["chance"]["accuracy"] + 0.3
+
+
+def test_reservoir_engine_path_equals_pure_step_path():
+    # neurosim.Network (compiled backend) and a loop over the pure lif_step: same spikes
+    task = get_task("binary_addition", train_bits=3, test_bits=5, n_train=8, n_test=6)
+    x = task.make(0).test.x.astype(float)
+    out = []
+    for engine in (False, True):
+        lr = get_learner("lif_reservoir", n_neurons=60, engine=engine, seed=2)
+        lr._build(2)
+        out.append(lr._run(x, collect_raster=True))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][2], out[1][2])
+    assert out[0][1] == out[1][1]
