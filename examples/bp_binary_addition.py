@@ -10,6 +10,15 @@ the 4-state carry automaton; its hidden states should cluster into those 4 state
   loss still above 0.05 after 1000 updates, or a fresh 8-bit validation set not all correct).
 
     python examples/bp_binary_addition.py [--out output] [--quick] [--seeds 10]
+
+Measured here (10 seeds each, Adam lr 0.03, batches of 64, <= 3000 updates): 8 tanh units
+exact on 64-bit numbers 10/10 (250-400 updates); 3 units, one try: tanh 6/10, logistic 5/10
+(the failures sit on loss plateaus near 0.2 -- the carry ignored -- or 0.12); with restarts
+(<= 5 attempts, 1.8 / 2.1 on average) 10/10 for both. What matters most for the 3-unit net is
+the lecture's timing (the sum bit read from the hidden state that has just taken in its
+column); asking for it one step later (delay=1) failed on the seeds tried. The hidden states
+form 8 tight clusters (one per input pair and carry in), each inside one of the 4 automaton
+states (purity 1.0), and the 4 state centroids classify every hidden state.
 """
 
 from __future__ import annotations
