@@ -273,6 +273,11 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
         parts.append("<h3>Op counts per inference sample</h3>")
         parts.append(_table(["learner", *op_keys],
                             [[s["learner"], *[s["ops"].get(k) for k in op_keys]] for s in ok]))
+        hw_keys = sorted({k for s in ok for k in s.get("hardware", {})})
+        if hw_keys:
+            parts.append("<h3>Hardware cost (NeuroBench definitions; cores per profile)</h3>")
+            parts.append(_table(["learner", *hw_keys], [[s["learner"], *[
+                s["hardware"].get(k) for k in hw_keys]] for s in ok]))
     head, body, notes = coverage(rows)
     parts.append("<h2 id='coverage'>Coverage: which learner ran on which task</h2>")
     parts.append(_table(head, body))

@@ -60,11 +60,11 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rec["other_metrics"] = {
             k: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)
             for k, v in sorted(others.items())}
-        for key in ("energy_j", "energy_compute_j", "ops"):
+        for key in ("energy_j", "energy_compute_j", "ops", "hardware"):
             acc: dict[str, list[float]] = defaultdict(list)
             for r in ok:
                 for k, v in (r.get(key) or {}).items():
-                    if v is not None:
+                    if isinstance(v, int | float) and not isinstance(v, bool):
                         acc[k].append(float(v))
             rec[key] = {k: float(np.mean(v)) for k, v in acc.items()}
         for key in ("params", "train_memory_bytes", "fit_s", "wall_s"):
