@@ -667,8 +667,8 @@ class Trainer:
             self.scaler.load_state_dict(blob["scaler"])
         self._epoch = int(blob["epoch"])
         self.history = History(**blob["history"])
-        self._gen.set_state(blob["shuffle_rng"])
-        torch.set_rng_state(blob["torch_rng"])
+        self._gen.set_state(blob["shuffle_rng"].cpu())  # map_location may have moved them
+        torch.set_rng_state(blob["torch_rng"].cpu())
 
 
 def _detach(state: Any) -> Any:
