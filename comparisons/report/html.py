@@ -84,8 +84,9 @@ def _is_text(v: Any) -> bool:
 
 def _table(headers: list[str], rows: list[list[Any]], left: int = 1) -> str:
     text_cols = {i for r in rows for i, c in enumerate(r) if _is_text(c)}
-    th = "".join(f'<th class="{"l" if i < left or i in text_cols else ""}">{esc(h)}</th>'
-                 for i, h in enumerate(headers))
+    # long snake_case headers may break after an underscore (narrower tables)
+    th = "".join(f'<th class="{"l" if i < left or i in text_cols else ""}">'
+                 f'{esc(h).replace("_", "_<wbr>")}</th>' for i, h in enumerate(headers))
     body = "".join(
         "<tr>" + "".join(f'<td class="{"l" if i < left or _is_text(c) else ""}">'
                          f'{esc(fmt(c))}</td>' for i, c in enumerate(r)) + "</tr>"
