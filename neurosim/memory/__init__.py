@@ -1,8 +1,12 @@
 """Associative memories: classical and modern Hopfield networks, spiking associative memory.
 
-Boltzmann machines / RBMs live in :mod:`neurosim.memory.boltzmann` (added separately).
+Boltzmann machines (:mod:`neurosim.memory.boltzmann`), restricted and deep Boltzmann
+machines (:mod:`neurosim.memory.rbm`, :mod:`neurosim.memory.dbm`) and their samplers
+(:mod:`neurosim.memory.sampling`: Gibbs, annealing, AIS, exact log Z) are exported here too.
 """
 
+from neurosim.memory.boltzmann import BMParams, BoltzmannMachine
+from neurosim.memory.dbm import DBM, DBMParams, dbm_log_partition_exact, dbm_mean_field
 from neurosim.memory.experiments import (
     async_energy_trace,
     basins_of_attraction,
@@ -32,6 +36,17 @@ from neurosim.memory.modern import (
     modern_hopfield_energy,
     modern_hopfield_update,
 )
+from neurosim.memory.rbm import RBM, RBMParams, cd_gradient
+from neurosim.memory.sampling import (
+    LogPartition,
+    ais_rbm,
+    bm_gibbs,
+    bm_log_partition_exact,
+    rbm_free_energy,
+    rbm_gibbs,
+    rbm_log_partition_exact,
+    simulated_annealing,
+)
 from neurosim.memory.spiking_memory import (
     SpikingHopfield,
     SpikingMemoryParams,
@@ -40,6 +55,10 @@ from neurosim.memory.spiking_memory import (
 )
 
 __all__ = [
+    "BMParams", "BoltzmannMachine", "DBM", "DBMParams", "dbm_log_partition_exact",
+    "dbm_mean_field", "RBM", "RBMParams", "cd_gradient", "LogPartition", "ais_rbm", "bm_gibbs",
+    "bm_log_partition_exact", "rbm_free_energy", "rbm_gibbs", "rbm_log_partition_exact",
+    "simulated_annealing",
     "async_energy_trace",
     "async_sweep",
     "basins_of_attraction",
