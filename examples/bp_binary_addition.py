@@ -18,7 +18,8 @@ exact on 64-bit numbers 10/10 (250-400 updates); 3 units, one try: tanh 6/10, lo
 the lecture's timing (the sum bit read from the hidden state that has just taken in its
 column); asking for it one step later (delay=1) failed on the seeds tried. The hidden states
 form 8 tight clusters (one per input pair and carry in), each inside one of the 4 automaton
-states (purity 1.0), and the 4 state centroids classify every hidden state.
+states (purity 1.0); for the net plotted, the 4 state centroids also classify every hidden
+state (not so for every solution: 0.90 for another seed's 3-unit net).
 """
 
 from __future__ import annotations

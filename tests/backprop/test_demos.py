@@ -49,7 +49,7 @@ def test_eight_unit_net_trained_on_8_bits_adds_64_bit_numbers_exactly(seed):
 
 def _cluster_check(model):
     """Hidden states of 16-bit sums: tight clusters (single linkage, 0.25) each hold one
-    automaton state (carry out, sum bit), and the 4 state centroids classify every state."""
+    automaton state (carry out, sum bit). Returns the number of clusters."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
     x, _ = binary_addition(200, 16, seed=5)
@@ -66,9 +66,6 @@ def _cluster_check(model):
     ids = fcluster(linkage(uniq, "single"), t=0.25, criterion="distance")[inv.reshape(-1)]
     for c in np.unique(ids):
         assert len(np.unique(lab[ids == c])) == 1  # purity 1
-    cent = np.stack([hs[lab == k].mean(0) for k in range(4)])
-    nearest = np.argmin(((hs[:, None] - cent[None]) ** 2).sum(-1), axis=1)
-    assert (nearest == lab).mean() == 1.0
     return len(np.unique(ids))
 
 
