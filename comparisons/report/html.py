@@ -95,9 +95,14 @@ def _table(headers: list[str], rows: list[list[Any]], left: int = 1) -> str:
            "</table></div>"
 
 
+def _md_text(text: str) -> str:
+    """Markdown renderers pass raw HTML through: escape it in user-given strings."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _md_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     def cell(v: Any) -> str:
-        return fmt(v).replace("|", "\\|").replace("\n", " ")
+        return _md_text(fmt(v)).replace("|", "\\|").replace("\n", " ")
 
     return ["| " + " | ".join(cell(h) for h in headers) + " |",
             "|" + "---|" * len(headers)] + ["| " + " | ".join(cell(c) for c in r) + " |"
@@ -330,16 +335,17 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
     ``figure_dir`` (``None``: no figures)."""
     summary, figs, where = built or build(rows, memory)
     profiles = list_profiles()
-    lines = [f"# {title}", "", f"> {MEMORY_CAVEAT}", ""]
+    lines = [f"# {_md_text(title)}", "", f"> {MEMORY_CAVEAT}", ""]
     for task in sorted({task_key(r) for r in rows}):
         recs = [s for s in summary if s["task"] == task]
-        lines += [f"## {task}", ""]
+        lines += [f"## {_md_text(task)}", ""]
         head, body = accuracy_rows(recs)
         if body:
             lines += _md_table(head, body) + [""]
         for s in recs:
             if s["n_ok"] == 0 and s["n_skipped"]:
-                lines.append(f"- skipped {s['learner']}: {s['skip_reason']}")
+                lines.append(f"- skipped {_md_text(s['learner'])}: "
+                             f"{_md_text(s['skip_reason'])}")
         ok = [s for s in recs if s["n_ok"]]
         if ok:
             lines += ["", "Energy per inference [J], with memory access:", ""]
@@ -351,7 +357,8 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
                                                                                      [])]
         lines.append("")
     head, body, notes = coverage(rows)
-    lines += ["## Coverage", ""] + _md_table(head, body) + [""] + [f"- {n}" for n in notes]
+    lines += ["## Coverage", ""] + _md_table(head, body) + [""]
+    lines += [f"- {_md_text(n)}" for n in notes]
     if memory:
         head, body = memory_table(memory)
         lines += ["", "## Training memory vs sequence length", ""] + _md_table(head, body)

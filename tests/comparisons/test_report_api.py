@@ -76,3 +76,9 @@ def test_report_rejects_non_rows():
         Report({"rows": []})
     with pytest.raises(TypeError, match="Report.title must be a string"):
         Report([], title=3)
+
+
+def test_markdown_escapes_html_in_user_strings():
+    evil = "<img src=x onerror=alert(1)>"
+    md = Report([_row(evil, 0, 0.9)], title=f"t {evil}").markdown()
+    assert evil not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
