@@ -6,6 +6,11 @@ integration (Vogels & Abbott 2005, as in Brian2's ``examples/CUBA.py``). Times a
 several repeats, ours and the peers in the same benchmark run. Brian2 runs in subprocesses
 (its standalone device is global state); its build directories live in a temp dir.
 
+Times are CPU seconds of the simulating process: Brian2's C++ standalone times its run
+with ``std::clock()`` (CPU time), so ours (``time.process_time``) and Brian2 runtime mode are
+measured the same way; on a shared machine CPU time is also far less noisy than wall time.
+Wall-clock medians are printed alongside.
+
 Usage: ``python benchmarks/cuba.py [--quick] [--repeats R] [--no-standalone]``.
 The last line printed is one JSON object (see DESIGN.md, "Contracts").
 """
@@ -16,6 +21,7 @@ import argparse
 import gc
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -64,7 +70,7 @@ def build_ours(model: str = "cuba", n: int = 4000, seed: int = 0, backend: str =
 
 def time_ours(model: str, n: int, duration: float, repeats: int, backend: str = "numba",
               batch: int = 1) -> dict:
-    """Median wall time of a whole ``run(duration)`` on a freshly built network."""
+    """Median CPU time (and wall time) of a whole ``run(duration)`` on a fresh network."""
     warm = build_ours(model, min(n, 200), backend=backend, batch=batch)
     warm.run(1e-3)                                      # JIT (cached) outside the timing
     times, cpu, spikes = [], [], 0
@@ -75,8 +81,9 @@ def time_ours(model: str, n: int, duration: float, repeats: int, backend: str = 
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         spikes = net.counters["spikes"]
-    return {"run_s": statistics.median(times), "cpu_s": statistics.median(cpu),
-            "all_s": times, "rate_hz": spikes / (n * duration * batch)}
+    return {"run_s": statistics.median(cpu), "wall_s": statistics.median(times),
+            "cpu_s": statistics.median(cpu), "all_wall_s": times, "all_cpu_s": cpu,
+            "rate_hz": spikes / (n * duration * batch)}
 
 
 def jit_first_call(model: str = "cuba") -> dict:
@@ -157,6 +164,7 @@ def _b2_peer_main(model: str, mode: str, n: int, duration: float, repeats: int) 
             runs.append(float(b2.device._last_run_time))
         out.update(run_s=statistics.median(runs), all_s=runs,
                    compile_s=total - runs[0], spikes=int(mon.num_spikes))
+        shutil.rmtree(tmp, ignore_errors=True)
     else:
         b2.prefs.codegen.target = "cython"
         # a cache shared between runs (outside the repo) so compilation happens once
@@ -164,15 +172,17 @@ def _b2_peer_main(model: str, mode: str, n: int, duration: float, repeats: int) 
             tempfile.gettempdir(), "neurosim_b2_cython_cache")
         net, mon = _b2_build(model, n, 0)   # same code: compiles the cython cache once
         net.run(0.1 * b2.ms)
-        runs = []
+        runs, walls = [], []
         for r in range(repeats):
             del net, mon
             gc.collect()
             net, mon = _b2_build(model, n, r)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             net.run(duration * b2.second)
-            runs.append(time.perf_counter() - t0)
-        out.update(run_s=statistics.median(runs), all_s=runs, spikes=int(mon.num_spikes))
+            runs.append(time.process_time() - c0)
+            walls.append(time.perf_counter() - t0)
+        out.update(run_s=statistics.median(runs), all_s=runs, wall_s=statistics.median(walls),
+                   spikes=int(mon.num_spikes))
     out["rate_hz"] = out["spikes"] / (n * duration)
     print(json.dumps(out))
 
@@ -207,8 +217,8 @@ def main(model: str = "cuba", argv: list[str] | None = None) -> dict:
                                                    max(1, args.repeats - 1))
     jit = jit_first_call(model)
     d1, d3 = durs
-    print(f"{model.upper()}: {n} neurons, fan-in 80, dt 0.1 ms; wall-clock medians of "
-          f"{args.repeats} runs (machine shared: compare ratios)")
+    print(f"{model.upper()}: {n} neurons, fan-in 80, dt 0.1 ms; CPU-second medians of "
+          f"{args.repeats} runs (Brian2 standalone's own std::clock timer is CPU time)")
     print(f"{'simulator':<22}" + "".join(f"{f'run({d:g} s)':>14}" for d in durs)
           + f"{'per sim. s':>12}{'rate Hz':>9}")
     summary = {}
@@ -222,6 +232,9 @@ def main(model: str = "cuba", argv: list[str] | None = None) -> dict:
                          "per_sim_s": slope, "rate_hz": per[d1]["rate_hz"]}
         print(f"{name:<22}" + "".join(f"{per[d]['run_s']:>14.3f}" for d in durs)
               + f"{slope:>12.3f}{per[d1]['rate_hz']:>9.2f}")
+    print(f"wall-clock medians of run({d1:g} s): ours {res['ours'][d1]['wall_s']:.3f} s"
+          + "".join(f", {k} {v[d1]['wall_s']:.3f} s" for k, v in res.items()
+                    if k == "brian2_runtime" and d1 in v and "wall_s" in v[d1]))
     print(f"ours: first run() with an empty numba cache {jit['cold_wall_s']:.1f} s wall / "
           f"{jit['cold_cpu_s']:.1f} s CPU (compile); with the cache {jit['cached_wall_s']:.1f}"
           f" s / {jit['cached_cpu_s']:.1f} s; CPU time of run({d1:g} s) "
@@ -236,7 +249,8 @@ def main(model: str = "cuba", argv: list[str] | None = None) -> dict:
            "n_neurons": n, "durations_s": list(durs),
            "ours_per_sim_s": summary["ours"]["per_sim_s"],
            "peers_per_sim_s": {k: v["per_sim_s"] for k, v in summary.items() if k != "ours"},
-           "ours_cpu_s": res["ours"][d1]["cpu_s"], "ours_jit_first_call_s": jit["cold_wall_s"],
+           "ours_wall_s": res["ours"][d1]["wall_s"], "timing": "cpu_seconds",
+           "ours_jit_first_call_s": jit["cold_wall_s"],
            "ours_jit": jit,
            "rates_hz": {k: v["rate_hz"] for k, v in summary.items()}}
     if standalone and "compile_s" in res["brian2_standalone"].get(d1, {}):
