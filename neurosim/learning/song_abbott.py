@@ -158,6 +158,7 @@ def run_song_abbott_brian2(duration: float, cfg: SongAbbottConfig = SongAbbottCo
     """
     import brian2 as b2
 
+    # fixed object names: Brian2's code cache then hits across repeated calls
     b2.start_scope()
     if target == "cpp_standalone":
         b2.set_device("cpp_standalone", build_on_run=False)
@@ -174,14 +175,14 @@ def run_song_abbott_brian2(duration: float, cfg: SongAbbottConfig = SongAbbottCo
               gmax=cfg.gmax, dApre=cfg.d_apre * cfg.gmax,
               dApost=-cfg.d_apre * cfg.tau_pre / cfg.tau_post * cfg.ltd_ratio * cfg.gmax)
     if input_spikes is None:
-        inp = b2.PoissonGroup(cfg.n_inputs, rates=cfg.rate * b2.Hz)
+        inp = b2.PoissonGroup(cfg.n_inputs, rates=cfg.rate * b2.Hz, name="sa_input")
     else:
         inp = b2.SpikeGeneratorGroup(cfg.n_inputs, input_spikes[0],
-                                     input_spikes[1] * b2.second)
+                                     input_spikes[1] * b2.second, name="sa_input")
     neuron = b2.NeuronGroup(1, """dv/dt = (ge * (Ee - v) + El - v) / taum : volt
                                   dge/dt = -ge / taue : 1""",
                             threshold="v > vt", reset="v = vr", method="exponential_euler",
-                            namespace=ns)
+                            namespace=ns, name="sa_neuron")
     neuron.v = cfg.e_l * b2.volt
     syn = b2.Synapses(inp, neuron, """w : 1
                       dApre/dt = -Apre / taupre : 1 (event-driven)
@@ -190,12 +191,12 @@ def run_song_abbott_brian2(duration: float, cfg: SongAbbottConfig = SongAbbottCo
                       Apre += dApre
                       w = clip(w + Apost, 0, gmax)""",
                       on_post="""Apost += dApost
-                      w = clip(w + Apre, 0, gmax)""", namespace=ns)
+                      w = clip(w + Apre, 0, gmax)""", namespace=ns, name="sa_stdp")
     syn.connect()
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     syn.w = rng.random(cfg.n_inputs) * cfg.gmax
-    mon = b2.SpikeMonitor(neuron)
-    net = b2.Network(inp, neuron, syn, mon)
+    mon = b2.SpikeMonitor(neuron, name="sa_spikes")
+    net = b2.Network(inp, neuron, syn, mon, name="sa_net")
     extra: dict[str, Any] = {}
     t0 = time.perf_counter()
     net.run(duration * b2.second, report=None)
