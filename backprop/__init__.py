@@ -1,8 +1,10 @@
-"""backprop: BPTT-trained RNN / LSTM / GRU sequence models, their trainer, ESN, diagnostics.
+"""backprop: BPTT-trained RNN / LSTM / GRU sequence models, their trainer, ESN, diagnostics,
+surrogate-gradient spiking networks (snnTorch-compatible, fused fast path) and e-prop.
 
 The backprop side of every neurosim comparison (see ``DESIGN.md``).
 """
 
+from .eprop import EProp, EPropParams, eprop_gradients, make_temporal_patterns, rsnn_forward
 from .esn import EchoStateNetwork, ESNParams, esn_initialize
 from .hessian_free import HessianFree
 from .models import (
@@ -14,10 +16,17 @@ from .models import (
     RNNConfig,
     explicit_cells,
 )
+from .snn import Leaky, LIFLayer, LIFParams, SpikingMLP, lif_sequence, lif_step, snntorch_equivalent
+from .snn_fused import fused_lif, spike_linear
+from .surrogate import ATan, FastSigmoid, Rectangular, Sigmoid, Triangular, make_surrogate
 from .train import History, NonFiniteLossError, Trainer, TrainerConfig, masked_loss
 from .utils import resolve_device
 
 __all__ = [
+    "EProp", "EPropParams", "eprop_gradients", "make_temporal_patterns", "rsnn_forward",
+    "LIFLayer", "LIFParams", "Leaky", "SpikingMLP", "lif_sequence", "lif_step",
+    "snntorch_equivalent", "fused_lif", "spike_linear", "ATan", "FastSigmoid", "Rectangular",
+    "Sigmoid", "Triangular", "make_surrogate",
     "ESNParams",
     "EchoStateNetwork",
     "EncoderDecoder",
