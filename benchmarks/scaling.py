@@ -1,8 +1,9 @@
 """Scaling of the CUBA network: 1k, 4k, 16k, 64k neurons (fan-in 80), neurosim numba backend.
 
 For each size, in a fresh subprocess: build time, run time for 1 s simulated (median of
-repeats; CPU seconds, as Brian2 standalone's std::clock timer; wall printed too), peak resident memory (``ru_maxrss``), memory per synapse (measured RSS growth while
-building the synapses / number of synapses, and the stored bytes: float64 weight + int32
+repeats; CPU seconds, as Brian2 standalone's std::clock timer; wall printed too), peak
+resident memory (``ru_maxrss``), memory per synapse (measured RSS growth while building the
+synapses / number of synapses, and the stored bytes: float64 weight + int32
 index + row pointers), with Brian2 C++ standalone run times as the peer (``--no-peer`` to
 skip its compile). Usage: ``python benchmarks/scaling.py [--quick]``; last line JSON.
 """
