@@ -24,7 +24,8 @@ __all__ = ["OpCounters"]
 class OpCounters:
     """Accumulates counts; ``as_dict()`` gives a plain (JSON-able) dict."""
 
-    SCALARS = ("steps", "neuron_updates", "spikes", "input_spikes", "synaptic_events")
+    SCALARS = ("steps", "neuron_updates", "spikes", "input_spikes", "synaptic_events",
+               "plasticity_updates")
 
     def __init__(self, state_bytes: int = 0, synapse_bytes: int = 0, n_synapses: int = 0
                  ) -> None:
@@ -55,7 +56,7 @@ class OpCounters:
 
     def load(self, d: dict[str, Any]) -> None:
         for k in self.SCALARS:
-            self.values[k] = int(d[k])
+            self.values[k] = int(d.get(k, 0))  # files saved before a counter existed
         self.spikes_by_group = {k: int(v) for k, v in d["spikes_by_group"].items()}
         self.events_by_projection = {
             k: int(v) for k, v in d["synaptic_events_by_projection"].items()}
