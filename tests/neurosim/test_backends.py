@@ -22,15 +22,6 @@ from neurosim.units import Hz, ms, nA, nS, pA
 BACKENDS = ["numpy", "numba", "torch"]
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """torch's OpenMP threads spin badly on a loaded 2-core machine; one thread is faster."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _net(kind, backend, seed, batch=1):

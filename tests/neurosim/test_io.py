@@ -17,17 +17,6 @@ from neurosim.io import load, save
 from neurosim.units import Hz, ms, pA
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """torch's OpenMP threads spin badly on a loaded 2-core machine; one thread is faster."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _net(backend="numba", seed=0):
     g = NeuronGroup(40, LIFParams(), name="g")
     inp = PoissonGroup(30, 50 * Hz, name="inp")

@@ -20,15 +20,6 @@ from neurosim.units import Hz, ms, mV, nA, pA
 BACKENDS = ["numpy", "numba", "torch"]
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """torch's OpenMP threads spin badly on a loaded 2-core machine; one thread is faster."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _random_net(backend, seed=0, batch=1):

@@ -21,14 +21,6 @@ from neurosim.plasticity import TripletSTDPState, triplet_stdp_step
 CFG = DiehlCookConfig(n_input=64, n_exc=12, norm_total=32.0, t_image=100e-3)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny torch ops on a shared 2-core machine: one thread avoids OpenMP contention
-    (restored afterwards)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _inputs(seed, B=2):

@@ -28,14 +28,6 @@ from neurosim.units import ms, mV
 DT = 0.1 * ms
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny torch ops on a shared 2-core machine: one thread avoids OpenMP contention
-    (restored afterwards)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def pair_protocol(step_fn, state, params, delays_steps, w0, n_steps=1400, t_pre=700):
