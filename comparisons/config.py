@@ -34,9 +34,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from comparisons.validation import check_choice
+
+if TYPE_CHECKING:  # for annotations only; cells() imports comparisons.sweep when called
+    from comparisons.sweep import Cell
 
 KEYS = ("title", "preset", "tasks", "learners", "seeds", "device", "threads",
         "memory_lengths", "task_params", "learner_params", "task_grid", "learner_grid")
@@ -69,7 +72,7 @@ class SweepConfig:
         if not self.learners:
             raise ConfigError(f"{self.source}: learners must not be empty")
 
-    def cells(self, device: str | None = None):
+    def cells(self, device: str | None = None) -> list[Cell]:
         from comparisons.sweep import expand
 
         return expand(self.tasks, self.learners, self.seeds, self.task_params,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
 from .sampling import (
@@ -67,7 +68,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
                          "cuda:<index>") from err
 
 
-def make_generator(random_state, device: torch.device) -> torch.Generator:
+def make_generator(random_state: int | np.random.Generator | np.random.RandomState | None,
+                   device: torch.device) -> torch.Generator:
     """A seeded ``torch.Generator`` on ``device`` from an int, numpy Generator/RandomState or
     None (fresh entropy)."""
     if random_state is None:
@@ -89,7 +91,7 @@ def make_generator(random_state, device: torch.device) -> torch.Generator:
 
 
 def check_data(
-    X,
+    X: ArrayLike,
     *,
     owner: str,
     n_features: int | None = None,
@@ -275,7 +277,8 @@ class BoltzmannMachine(BaseEstimator):
     def __init__(self, n_hidden: int = 0, learning_rate: float = 0.5, n_iter: int = 200,
                  method: str = "exact", n_sweeps: int = 10, n_chains: int = 100,
                  weight_decay: float = 0.0, temperature: float = 1.0,
-                 init_scale: float = 0.5, device="auto", random_state=None):
+                 init_scale: float = 0.5, device: str | torch.device = "auto",
+                 random_state: int | np.random.Generator | np.random.RandomState | None = None):
         self.n_hidden = n_hidden
         self.learning_rate = learning_rate
         self.n_iter = n_iter
@@ -315,7 +318,7 @@ class BoltzmannMachine(BaseEstimator):
             raise RuntimeError("BoltzmannMachine is not fitted yet; call fit(X) first")
 
     # -- learning --------------------------------------------------------------------------
-    def fit(self, X, y=None) -> BoltzmannMachine:
+    def fit(self, X: ArrayLike, y: object = None) -> BoltzmannMachine:
         """Learn weights and biases from binary data ``X`` of shape (n_samples, n_features)."""
         prm = self._params()
         A = check_data(X, owner="BoltzmannMachine")
@@ -359,7 +362,7 @@ class BoltzmannMachine(BaseEstimator):
         return self
 
     # -- inference -------------------------------------------------------------------------
-    def energy(self, S) -> np.ndarray:
+    def energy(self, S: ArrayLike) -> np.ndarray:
         """Energy of full states ``S`` (n_samples, n_units), visible units first."""
         self._check_fitted()
         S = check_data(S, owner="BoltzmannMachine", n_features=self.weights_.shape[0],
@@ -374,7 +377,7 @@ class BoltzmannMachine(BaseEstimator):
         z = bm_log_partition_exact(W, b)
         return LogPartition(z, 0.0, z, z, "exact")
 
-    def score_samples(self, X) -> np.ndarray:
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         r"""Exact :math:`\log p(v)` of each row of ``X`` (hidden units summed out)."""
         self._check_fitted()
         A = check_data(X, owner="BoltzmannMachine", n_features=self.n_features_in_)
@@ -382,7 +385,7 @@ class BoltzmannMachine(BaseEstimator):
         lp = bm_log_unnormalized_visible(torch.as_tensor(A, device=W.device), W, b)
         return lp.cpu().numpy() - self.log_partition().value
 
-    def score(self, X, y=None) -> float:
+    def score(self, X: ArrayLike, y: object = None) -> float:
         """Mean exact log-likelihood of ``X`` (nats per sample)."""
         return float(np.mean(self.score_samples(X)))
 
@@ -401,8 +404,9 @@ class BoltzmannMachine(BaseEstimator):
         s = s.cpu().numpy()
         return s[:, : self.n_features_in_] if visible_only else s
 
-    def anneal(self, temperatures=None, n_chains: int = 10, sweeps_per_temperature: int = 1,
-               X=None) -> tuple[np.ndarray, np.ndarray]:
+    def anneal(self, temperatures: ArrayLike | None = None, n_chains: int = 10,
+               sweeps_per_temperature: int = 1,
+               X: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Search low-energy states by simulated annealing.
 
         Parameters

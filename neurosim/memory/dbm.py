@@ -33,10 +33,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .boltzmann import check_data, check_float, check_int, make_generator, resolve_device
@@ -341,12 +343,14 @@ class DBM(TransformerMixin, BaseEstimator):
         Fine-tuning epochs done.
     """
 
-    def __init__(self, n_components=(16, 16), *, learning_rate: float = 0.05,
+    def __init__(self, n_components: tuple[int, int] = (16, 16), *, learning_rate: float = 0.05,
                  n_iter: int = 50, pretrain_iter: int = 20,
                  pretrain_learning_rate: float = 0.1, batch_size: int = 32,
                  n_chains: int = 100, n_gibbs: int = 1, mean_field_iter: int = 10,
-                 momentum: float = 0.5, weight_decay: float = 0.0, lr_schedule="linear",
-                 binarize: float | None = None, device="auto", random_state=None,
+                 momentum: float = 0.5, weight_decay: float = 0.0,
+                 lr_schedule: str | Callable[[int, int], float] = "linear",
+                 binarize: float | None = None, device: str | torch.device = "auto",
+                 random_state: int | np.random.Generator | np.random.RandomState | None = None,
                  verbose: bool = False):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -398,7 +402,7 @@ class DBM(TransformerMixin, BaseEstimator):
         return self._generator
 
     # -- learning --------------------------------------------------------------------------
-    def fit(self, X, y=None) -> DBM:
+    def fit(self, X: ArrayLike, y: object = None) -> DBM:
         """Pre-train two RBMs greedily, then fine-tune the DBM jointly on binary ``X``."""
         prm = self._params()
         A = self._check_X(X, fitted=False)
@@ -435,7 +439,7 @@ class DBM(TransformerMixin, BaseEstimator):
             self._finetune(V, prm, prm.n_iter)
         return self
 
-    def partial_fit(self, X, y=None) -> DBM:
+    def partial_fit(self, X: ArrayLike, y: object = None) -> DBM:
         """One fine-tuning epoch over ``X`` (the model must have been fitted once)."""
         self._check_fitted()
         A = self._check_X(X)
@@ -490,7 +494,7 @@ class DBM(TransformerMixin, BaseEstimator):
         self._chains = (cv, ch2)
 
     # -- inference -------------------------------------------------------------------------
-    def transform(self, X, layer: int = 2) -> np.ndarray:
+    def transform(self, X: ArrayLike, layer: int = 2) -> np.ndarray:
         """Mean-field posterior means of hidden layer ``layer`` (1 or 2) for each row."""
         self._check_fitted()
         if layer not in (1, 2):
@@ -524,7 +528,7 @@ class DBM(TransformerMixin, BaseEstimator):
         return ais_rbm(W, b_outer, c_inner, n_chains=n_chains, betas=n_betas,
                        base_visible_bias=base, generator=self._gen())
 
-    def score_samples(self, X, method: str = "auto", **ais_kwargs) -> np.ndarray:
+    def score_samples(self, X: ArrayLike, method: str = "auto", **ais_kwargs: Any) -> np.ndarray:
         """Log-likelihood :math:`\\log p(v)` of each row.
 
         Exact when ``h1`` is small enough to enumerate (``method="auto"`` up to 20 units,
@@ -544,7 +548,8 @@ class DBM(TransformerMixin, BaseEstimator):
             lp = dbm_variational_lower_bound(V, W1, W2, b, c1, c2)
         return lp.cpu().numpy() - log_z.value
 
-    def score(self, X, y=None, method: str = "auto", **ais_kwargs) -> float:
+    def score(self, X: ArrayLike, y: object = None, method: str = "auto",
+              **ais_kwargs: Any) -> float:
         """Mean log-likelihood of ``X`` in nats per sample (see :meth:`score_samples`)."""
         return float(np.mean(self.score_samples(X, method, **ais_kwargs)))
 

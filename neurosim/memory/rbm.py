@@ -25,9 +25,11 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .boltzmann import (
@@ -316,8 +318,10 @@ class RBM(TransformerMixin, BaseEstimator):
     def __init__(self, n_components: int = 16, *, visible: str = "binary",
                  learning_rate: float = 0.2, n_iter: int = 50, batch_size: int = 32,
                  k: int = 1, persistent: bool = False, momentum: float = 0.5,
-                 weight_decay: float = 0.0, lr_schedule="linear",
-                 binarize: float | None = None, device="auto", random_state=None,
+                 weight_decay: float = 0.0,
+                 lr_schedule: str | Callable[[int, int], float] = "linear",
+                 binarize: float | None = None, device: str | torch.device = "auto",
+                 random_state: int | np.random.Generator | np.random.RandomState | None = None,
                  verbose: bool = False):
         self.n_components = n_components
         self.visible = visible
@@ -390,7 +394,7 @@ class RBM(TransformerMixin, BaseEstimator):
         self._chain = None
 
     # -- learning --------------------------------------------------------------------------
-    def fit(self, X, y=None) -> RBM:
+    def fit(self, X: ArrayLike, y: object = None) -> RBM:
         """Initialise and train for ``n_iter`` epochs on ``X`` (n_samples, n_features)."""
         prm = self._params()
         A = self._check_X(X, prm, fitted=False)
@@ -398,7 +402,7 @@ class RBM(TransformerMixin, BaseEstimator):
         self._train(A, prm, prm.n_iter)
         return self
 
-    def partial_fit(self, X, y=None) -> RBM:
+    def partial_fit(self, X: ArrayLike, y: object = None) -> RBM:
         """One epoch over ``X`` in mini-batches (initialises the model on the first call)."""
         prm = self._params()
         if not hasattr(self, "components_"):
@@ -466,7 +470,7 @@ class RBM(TransformerMixin, BaseEstimator):
         return float(((X - rec) ** 2).sum(1).mean())
 
     # -- inference -------------------------------------------------------------------------
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         r"""Hidden-unit probabilities :math:`p(h_j = 1 \mid v)`, shape (n_samples, n_components)."""
         self._check_fitted()
         A = self._check_X(X)
@@ -474,7 +478,7 @@ class RBM(TransformerMixin, BaseEstimator):
         V = torch.as_tensor(A, dtype=W.dtype, device=W.device)
         return torch.sigmoid(torch.addmm(c, V, W)).cpu().numpy()
 
-    def free_energy(self, X) -> np.ndarray:
+    def free_energy(self, X: ArrayLike) -> np.ndarray:
         """Free energy :math:`F(v)` of each row (see :func:`~.sampling.rbm_free_energy`)."""
         self._check_fitted()
         A = self._check_X(X)
@@ -531,7 +535,7 @@ class RBM(TransformerMixin, BaseEstimator):
             h.update(np.ascontiguousarray(a).tobytes())
         return h.hexdigest()
 
-    def score_samples(self, X, method: str = "auto", **ais_kwargs) -> np.ndarray:
+    def score_samples(self, X: ArrayLike, method: str = "auto", **ais_kwargs: Any) -> np.ndarray:
         r"""True log-likelihood :math:`\log p(v) = -F(v) - \log Z` of each row (nats).
 
         Unlike scikit-learn's BernoulliRBM (pseudo-likelihood), this is the log-probability
@@ -543,11 +547,12 @@ class RBM(TransformerMixin, BaseEstimator):
         log_z = self.log_partition(method, **ais_kwargs).value
         return -self.free_energy(X) - log_z
 
-    def score(self, X, y=None, method: str = "auto", **ais_kwargs) -> float:
+    def score(self, X: ArrayLike, y: object = None, method: str = "auto",
+              **ais_kwargs: Any) -> float:
         """Mean log-likelihood of ``X`` in nats per sample."""
         return float(np.mean(self.score_samples(X, method, **ais_kwargs)))
 
-    def gibbs(self, v) -> np.ndarray:
+    def gibbs(self, v: ArrayLike) -> np.ndarray:
         r"""One block-Gibbs step :math:`v \to h \to v'` from each row of ``v``."""
         self._check_fitted()
         A = self._check_X(v)
@@ -556,7 +561,8 @@ class RBM(TransformerMixin, BaseEstimator):
                            self._gen(), self.visible)
         return out.cpu().numpy()
 
-    def sample(self, n_samples: int = 1, n_steps: int = 1000, init=None) -> np.ndarray:
+    def sample(self, n_samples: int = 1, n_steps: int = 1000,
+               init: ArrayLike | None = None) -> np.ndarray:
         """Visible samples after ``n_steps`` block-Gibbs steps of independent chains.
 
         Parameters

@@ -117,7 +117,8 @@ def _check_size(n: int, max_units: int, what: str, hint: str) -> None:
 
 
 def binary_states(
-    start: int, stop: int, n: int, *, device=None, dtype=torch.float64
+    start: int, stop: int, n: int, *, device: str | torch.device | None = None,
+    dtype: torch.dtype = torch.float64,
 ) -> torch.Tensor:
     """All binary vectors whose integer codes lie in ``[start, stop)``.
 
