@@ -1,0 +1,599 @@
+"""Code generation for the Brian2 export: a neurosim Network as Brian2 source code + arrays.
+
+:func:`build_source` turns a :class:`~neurosim.network.Network` into the Python source of a
+function ``build(data) -> (brian2.Network, objects)`` plus the arrays ``data`` it reads
+(initial state, connectivity, weights, delays, input spikes and rates, currents, traces).
+:func:`neurosim.interop.brian2.to_brian2` executes that source in-process;
+:func:`to_brian2_script` wraps it into a self-contained script that selects a Brian2 device
+(``runtime``, ``cpp_standalone``, ``cuda_standalone`` from brian2cuda, ``genn`` from
+brian2genn), runs the network and saves what the monitors recorded. Both paths share one
+code generator, so what the agreement tests check is what the script runs.
+
+What is exported (and how it matches neurosim step for step):
+
+==========================  =============================================================
+neurosim                    Brian2
+==========================  =============================================================
+LIFParams, ALIFParams       ``method="exact"`` (same propagator as neurosim)
+LIFCondParams               ``method="exponential_euler"`` (neurosim uses the same scheme)
+LIFCondAlphaParams          membrane by ``exponential_euler`` with the conductances held;
+                            ``g``/``x`` advanced exactly by a ``run_regularly`` operation
+                            after the state update (neurosim's propagator)
+Izhikevich, AdEx            ``method="euler"``
+PoissonGroup                PoissonGroup (rates constant, or per step via TimedArray);
+                            same rates, *different random draws*
+SpikeGeneratorGroup         SpikeGeneratorGroup (spikes not yet emitted)
+CurrentInjection            ``I_ext`` parameter, or ``I_ext = TimedArray(t, i)``
+Synapses (dense or CSR)     Synapses with explicit ``(i, j)``, ``w_syn`` in SI units,
+                            scalar or per-synapse delays; pathways ``when="after_resets"``
+STDP (pair: additive or     event-driven traces; ``on_pre`` transmits, then depresses;
+multiplicative; all-to-all  ``on_post`` potentiates (Brian2's pre-before-post order = ours)
+or nearest), TripletSTDP
+RewardSTDP                  eligibility ``c`` decayed by ``run_regularly`` (``groups``),
+                            incremented by the pathways, applied at ``end`` with the
+                            rule's current (scalar) ``reward``
+Spike/State/PopulationRate  the Brian2 monitors of the same name (StateMonitor every
+monitors                    ``every`` steps, at the start of a step as ours)
+seed, dt                    ``seed(network.seed)``, ``defaultclock.dt``
+==========================  =============================================================
+
+Not exportable (clear errors): state monitors of the refractory counter ``ref``, spikes
+still in a delay line, rules other than the three above, per-copy rewards other than the
+exported copy's, heterogeneous delays on the ``genn`` device.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from neurosim.neurons import (
+    AdExParams,
+    ALIFParams,
+    IzhikevichParams,
+    LIFCondAlphaParams,
+    LIFCondParams,
+    LIFParams,
+    PoissonGroup,
+    SpikeGeneratorGroup,
+)
+from neurosim.neurons.base import timestep
+from neurosim.neurons.izhikevich import K0, K1, K2
+
+__all__ = ["model_spec", "var_unit", "build_source", "DEVICES"]
+
+DEVICES = ("runtime", "cpp_standalone", "cuda_standalone", "genn")
+
+
+# ---------------------------------------------------------------------------- models
+def model_spec(params: Any) -> dict[str, Any]:
+    """Brian2 description of one neuron model.
+
+    Returns ``dict(model, ns, threshold, reset, refractory, method, regular)``: equations
+    (str), namespace ``{name: (value, unit expression)}``, threshold / reset code, the
+    refractory period in s (``None``: none), the integration method, and code run every
+    step after the state update (``None`` or a str).
+    """
+    p = params
+    if isinstance(p, ALIFParams) or type(p) is LIFParams:
+        eqs = ("dv/dt = (v_rest - v + r_m * (I_ext + i_e + i_i)) / tau_m : volt "
+               "(unless refractory)\n"
+               "di_e/dt = -i_e / tau_e : amp\ndi_i/dt = -i_i / tau_i : amp\nI_ext : amp\n")
+        ns = dict(v_rest=(p.v_rest, "volt"), r_m=(p.r_m, "ohm"), tau_m=(p.tau_m, "second"),
+                  tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"),
+                  v_thresh=(p.v_thresh, "volt"), v_reset=(p.v_reset, "volt"))
+        out = dict(threshold="v >= v_thresh", reset="v = v_reset", refractory=p.t_ref,
+                   method="exact", regular=None)
+        if isinstance(p, ALIFParams):
+            eqs += "da/dt = -a / tau_a : volt\n"
+            ns.update(tau_a=(p.tau_a, "second"), delta_a=(p.delta_a, "volt"))
+            out.update(threshold="v >= v_thresh + a", reset="v = v_reset; a += delta_a")
+        return dict(model=eqs, ns=ns, **out)
+    if isinstance(p, LIFCondParams):
+        alpha = isinstance(p, LIFCondAlphaParams)
+        eqs = ("dv/dt = (v_rest - v + r_m * (g_e * (e_e - v) + g_i * (e_i - v) + I_ext)) "
+               "/ tau_m : volt (unless refractory)\n"
+               + ("g_e : siemens\ng_i : siemens\nx_e : siemens\nx_i : siemens\n" if alpha
+                  else "dg_e/dt = -g_e / tau_e : siemens\ndg_i/dt = -g_i / tau_i : siemens\n")
+               + "I_ext : amp\n")
+        ns = dict(v_rest=(p.v_rest, "volt"), r_m=(p.r_m, "ohm"), tau_m=(p.tau_m, "second"),
+                  tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"), e_e=(p.e_e, "volt"),
+                  e_i=(p.e_i, "volt"), v_thresh=(p.v_thresh, "volt"),
+                  v_reset=(p.v_reset, "volt"))
+        regular = None
+        if alpha:   # exact alpha propagator (lif_cond_alpha_step), after the membrane update
+            ns.update(a_e=(math.exp(-_DT[0] / p.tau_e), "1"),
+                      a_i=(math.exp(-_DT[0] / p.tau_i), "1"),
+                      k_e=(math.e * _DT[0] / p.tau_e * math.exp(-_DT[0] / p.tau_e), "1"),
+                      k_i=(math.e * _DT[0] / p.tau_i * math.exp(-_DT[0] / p.tau_i), "1"))
+            regular = ("g_e = g_e * a_e + k_e * x_e\ng_i = g_i * a_i + k_i * x_i\n"
+                       "x_e = x_e * a_e\nx_i = x_i * a_i")
+        return dict(model=eqs, ns=ns, threshold="v >= v_thresh", reset="v = v_reset",
+                    refractory=p.t_ref, method="exponential_euler", regular=regular)
+    if isinstance(p, IzhikevichParams):
+        eqs = ("dv/dt = k2 * v**2 + k1 * v + k0 - u + I_ext + i_e + i_i : volt\n"
+               "du/dt = a * (b * v - u) : volt/second\n"
+               "di_e/dt = -i_e / tau_e : volt/second\ndi_i/dt = -i_i / tau_i : volt/second\n"
+               "I_ext : volt/second\n")
+        ns = dict(k2=(K2, "1/(volt*second)"), k1=(K1, "1/second"), k0=(K0, "volt/second"),
+                  a=(p.a, "1/second"), b=(p.b, "1/second"), c=(p.c, "volt"),
+                  d=(p.d, "volt/second"), v_peak=(p.v_peak, "volt"),
+                  tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"))
+        return dict(model=eqs, ns=ns, threshold="v >= v_peak", reset="v = c; u += d",
+                    refractory=None, method="euler", regular=None)
+    if isinstance(p, AdExParams):
+        eqs = ("dv/dt = (-g_l * (v - e_l) + g_l * delta_t * exp((v - v_t) / delta_t) - w "
+               "+ I_ext + i_e + i_i) / c_m : volt (unless refractory)\n"
+               "dw/dt = (a * (v - e_l) - w) / tau_w : amp\n"
+               "di_e/dt = -i_e / tau_e : amp\ndi_i/dt = -i_i / tau_i : amp\nI_ext : amp\n")
+        ns = dict(g_l=(p.g_l, "siemens"), e_l=(p.e_l, "volt"), delta_t=(p.delta_t, "volt"),
+                  v_t=(p.v_t, "volt"), c_m=(p.c_m, "farad"), a=(p.a, "siemens"),
+                  tau_w=(p.tau_w, "second"), b=(p.b, "amp"), v_reset=(p.v_reset, "volt"),
+                  v_peak=(p.v_peak, "volt"), tau_e=(p.tau_e, "second"),
+                  tau_i=(p.tau_i, "second"))
+        return dict(model=eqs, ns=ns, threshold="v >= v_peak", reset="v = v_reset; w += b",
+                    refractory=p.t_ref, method="euler", regular=None)
+    raise NotImplementedError(f"Brian2 export: no Brian2 model for neuron parameters "
+                              f"{type(p).__name__}")
+
+
+_DT = [1e-4]   # the step the alpha propagator is computed for (set by build_source)
+
+
+def var_unit(params: Any, var: str) -> str:
+    """Brian2 unit (expression) of a model's state variable ``var``."""
+    if var in ("v", "a"):
+        return "volt"
+    if isinstance(params, IzhikevichParams):
+        return "volt/second"
+    if var in ("g_e", "g_i", "x_e", "x_i"):
+        return "siemens"
+    return "amp"
+
+
+# ---------------------------------------------------------------------------- plasticity
+def _plastic_code(rule: Any, tv: str, unit: str) -> dict[str, Any]:
+    """Synapse model, pathways, namespace and regular operations for a plasticity rule."""
+    from neurosim.plasticity.rules import STDP, RewardSTDP, TripletSTDP
+
+    def jump(x: str, nearest: bool) -> str:
+        return f"{x} = 1" if nearest else f"{x} += 1"
+
+    transmit = f"{tv}_post += w_syn * ({unit})"
+    if type(rule) is STDP or type(rule) is RewardSTDP:
+        sp = rule.params if type(rule) is STDP else rule.params.stdp
+        near = sp.pairing == "nearest"
+        mult = sp.weight_dependence == "multiplicative"
+        ns = dict(tau_pre=(sp.tau_pre, "second"), tau_post=(sp.tau_post, "second"),
+                  a_plus=(sp.a_plus, "1"), a_minus=(sp.a_minus, "1"),
+                  w_min=(sp.w_min, "1"), w_max=(sp.w_max, "1"))
+        model = ("w_syn : 1\ndx_pre/dt = -x_pre / tau_pre : 1 (event-driven)\n"
+                 "dx_post/dt = -x_post / tau_post : 1 (event-driven)\n")
+        f_minus = " * (w_syn - w_min)" if mult else ""
+        f_plus = " * (w_max - w_syn)" if mult else ""
+        traces = ("x_pre", "x_post")
+        if type(rule) is STDP:
+            on_pre = (f"{transmit}\nw_syn = clip(w_syn - a_minus{f_minus} * x_post, w_min, "
+                      f"w_max)\n{jump('x_pre', near)}")
+            on_post = (f"w_syn = clip(w_syn + a_plus{f_plus} * x_pre, w_min, w_max)\n"
+                       f"{jump('x_post', near)}")
+            return dict(model=model, on_pre=on_pre, on_post=on_post, ns=ns, regular=[],
+                        traces=traces)
+        r = rule.reward
+        if not np.isscalar(r):
+            raise NotImplementedError("Brian2 export: RewardSTDP.reward is per batch copy; "
+                                      "set a scalar reward before exporting")
+        p = rule.params
+        ns.update(decay_c=(math.exp(-_DT[0] / p.tau_c), "1"),
+                  lr_dt=(p.learning_rate * _DT[0], "1"))
+        model += "c : 1\nreward : 1 (shared)\n"
+        on_pre = f"{transmit}\nc += -a_minus{f_minus} * x_post\n{jump('x_pre', near)}"
+        on_post = f"c += a_plus{f_plus} * x_pre\n{jump('x_post', near)}"
+        regular = [("c = c * decay_c", "groups", "decay"),
+                   ("w_syn = clip(w_syn + lr_dt * reward * c, w_min, w_max)", "end",
+                    "reward")]
+        return dict(model=model, on_pre=on_pre, on_post=on_post, ns=ns, regular=regular,
+                    traces=(*traces, "c"), reward=float(r))
+    if type(rule) is TripletSTDP:
+        p = rule.params
+        near = p.pairing == "nearest"
+        ns = dict(tau_plus=(p.tau_plus, "second"), tau_minus=(p.tau_minus, "second"),
+                  tau_x=(p.tau_x, "second"), tau_y=(p.tau_y, "second"),
+                  a2_plus=(p.a2_plus, "1"), a3_plus=(p.a3_plus, "1"),
+                  a2_minus=(p.a2_minus, "1"), a3_minus=(p.a3_minus, "1"),
+                  w_min=(p.w_min, "1"), w_max=(p.w_max, "1"))
+        model = "w_syn : 1\n" + "".join(
+            f"d{x}/dt = -{x} / {tau} : 1 (event-driven)\n" for x, tau in
+            (("r1", "tau_plus"), ("r2", "tau_x"), ("o1", "tau_minus"), ("o2", "tau_y")))
+        on_pre = (f"{transmit}\nw_syn = clip(w_syn - o1 * (a2_minus + a3_minus * r2), w_min, "
+                  f"w_max)\n{jump('r1', near)}\n{jump('r2', near)}")
+        on_post = (f"w_syn = clip(w_syn + r1 * (a2_plus + a3_plus * o2), w_min, w_max)\n"
+                   f"{jump('o1', near)}\n{jump('o2', near)}")
+        return dict(model=model, on_pre=on_pre, on_post=on_post, ns=ns, regular=[],
+                    traces=("r1", "r2", "o1", "o2"))
+    raise NotImplementedError(f"Brian2 export: plasticity rule {type(rule).__name__} has no "
+                              f"Brian2 translation (supported: STDP, TripletSTDP, "
+                              f"RewardSTDP)")
+
+
+# ---------------------------------------------------------------------------- generator
+def _b2name(name: str) -> str:
+    s = re.sub(r"\W", "_", str(name))
+    return s if re.match(r"[A-Za-z]", s) else "n_" + s
+
+
+def _ns(ns: dict[str, tuple[float, str]]) -> str:
+    items = ", ".join(f"{k!r}: {_q(v, u)}" for k, v, u in ((k, *vu) for k, vu in ns.items()))
+    return "{" + items + "}"
+
+
+def _q(value: float, unit: str) -> str:
+    return repr(float(value)) if unit == "1" else f"{float(value)!r} * ({unit})"
+
+
+def _str(s: str) -> str:
+    return '"""' + s + '"""' if '"""' not in s and "\\" not in s else repr(s)
+
+
+class _Gen:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.data: dict[str, np.ndarray] = {}
+
+    def __call__(self, line: str = "") -> None:
+        self.lines.append("    " + line if line else "")
+
+    def put(self, key: str, arr: Any) -> str:
+        key = base = re.sub(r"[^\w:.-]", "_", key)
+        k = 1
+        while key in self.data:
+            key, k = f"{base}_{k}", k + 1
+        self.data[key] = np.asarray(arr)
+        return f"data[{key!r}]"
+
+
+def build_source(net: Any, batch: int = 0, device: str = "runtime"
+                 ) -> tuple[str, dict[str, np.ndarray]]:
+    """Source of ``build(data) -> (brian2.Network, {name: object})`` and its ``data``.
+
+    Parameters
+    ----------
+    net : the neurosim Network (built and possibly run already: its current state is
+        exported, as copy ``batch``).
+    batch : which batch copy to export.
+    device : checked for what it cannot run (``genn``: no per-synapse delays).
+
+    Keys of the returned objects: neurosim names for groups and synapses,
+    ``"spikemon:<group>"``, ``"statemon:<group>"`` (``"statemon:<group>:<monitor>"`` for a
+    second one), ``"ratemon:<group>"``.
+    """
+    if device not in DEVICES:
+        raise ValueError(f"Brian2 export: device must be one of {', '.join(DEVICES)}; got "
+                         f"{device!r}")
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 0 <= batch < \
+            net.batch_size:
+        raise ValueError(f"Brian2 export: batch must be an int in [0, {net.batch_size}), got "
+                         f"{batch!r}")
+    net._ensure()
+    plan = net._plan
+    dt = net.dt
+    _DT[0] = dt
+    state = net.get_state()
+    start = net.step_count
+    names = {o.name: _b2name(o.name) for o in [*plan.groups, *plan.synapses]}
+    if len(set(names.values())) != len(names):
+        raise ValueError(f"Brian2 export: names collide after making them valid Brian2 "
+                         f"names: {sorted(names.items())}")
+    g_ = _Gen()
+    g_(f"DT = {dt!r} * second")
+    g_("defaultclock.dt = DT")
+    g_("objs = {}")
+    g_(f"seed({int(net.seed) % 2**32})")
+    for g in plan.neuron_groups:
+        spec = model_spec(g.params)
+        model, ns = spec["model"], dict(spec["ns"])
+        ns_lines = [f"ns = {_ns(ns)}"]
+        unit = "volt/second" if isinstance(g.params, IzhikevichParams) else "amp"
+        injs = plan.injections[g.name]
+        tv = [inj for inj in injs if inj.time_varying]
+        const = sum((inj.values for inj in injs if not inj.time_varying),
+                    np.zeros(g.n))
+        if tv:
+            vals = sum(np.asarray(inj.values if inj.values.ndim == 2
+                                  else inj.values[:, batch], dtype=float) for inj in tv)
+            vals = vals[start:] + const
+            model = model.replace(f"I_ext : {unit}", f"I_ext = ta_I(t, i) : {unit}")
+            ns_lines.append(f"ns['ta_I'] = TimedArray({g_.put(g.name + '__I_ext', vals)} * "
+                            f"({unit}), dt=DT)")
+        for line in ns_lines:
+            g_(line)
+        ref = "False" if spec["refractory"] is None else _q(spec["refractory"], "second")
+        key = repr(g.name)
+        g_(f"o = objs[{key}] = NeuronGroup({g.n}, {_str(model)}, threshold="
+           f"{spec['threshold']!r}, reset={spec['reset']!r}, refractory={ref}, method="
+           f"{spec['method']!r}, namespace=ns, name={names[g.name]!r})")
+        for var in g.state_vars:
+            if var != "ref":
+                val = state[g.name][var][batch]
+                g_(f"o.{var} = {g_.put(g.name + '__' + var, val)} * ({var_unit(g.params, var)})")
+        if not tv and np.any(const != 0):
+            g_(f"o.I_ext = {g_.put(g.name + '__I_ext', const)} * ({unit})")
+        if "ref" in g.state_vars and np.any(state[g.name]["ref"][batch] > 0):
+            # held for `ref` more steps: as if the last spike was at step ref - timestep(t_ref)
+            n_ref = timestep(getattr(g.params, "t_ref", 0.0), dt)
+            last = (state[g.name]["ref"][batch] - n_ref) * dt
+            g_(f"o.lastspike = {g_.put(g.name + '__lastspike', last)} * second")
+            free = g_.put(g.name + "__not_refractory", state[g.name]["ref"][batch] <= 0)
+            g_(f"o.not_refractory = {free}")
+        if spec["regular"]:
+            g_(f"o.run_regularly({spec['regular']!r}, when='groups', order=1, "
+               f"name={names[g.name] + '_alpha'!r})")
+    for g in plan.input_groups:
+        key, nm = repr(g.name), names[g.name]
+        if isinstance(g, SpikeGeneratorGroup):
+            keep = g.times >= start * dt - 1e-3 * dt
+            idx = g_.put(g.name + "__i", g.indices[keep])
+            t = g_.put(g.name + "__t", g.times[keep] - start * dt)
+            g_(f"objs[{key}] = SpikeGeneratorGroup({g.n}, {idx}, {t} * second, name={nm!r})")
+        elif isinstance(g, PoissonGroup):
+            if g.time_varying:
+                r = g.rates if g.rates.ndim == 2 else g.rates[:, batch]
+                ta = g_.put(g.name + "__rates", r[start:])
+                g_(f"ns = {{'ta_rates': TimedArray({ta} * Hz, dt=DT)}}")
+                g_(f"objs[{key}] = PoissonGroup({g.n}, rates='ta_rates(t, i)', namespace=ns, "
+                   f"name={nm!r})")
+            else:
+                g_(f"objs[{key}] = PoissonGroup({g.n}, rates="
+                   f"{g_.put(g.name + '__rates', g.rates)} * Hz, name={nm!r})")
+        else:
+            raise NotImplementedError(f"Brian2 export: no Brian2 counterpart for input group "
+                                      f"{type(g).__name__}")
+    for syn in plan.synapses:
+        _synapses(g_, net, syn, state, plan.delay_steps[syn.name], names, batch, device)
+    for m in plan.spike_monitors:
+        g_(f"objs['spikemon:' + {m.group.name!r}] = SpikeMonitor(objs[{m.group.name!r}])")
+    seen: set[str] = set()
+    for m in plan.state_monitors:
+        if "ref" in m.variables:
+            raise NotImplementedError(f"Brian2 export: StateMonitor {m.name!r} records the "
+                                      f"refractory counter 'ref', which Brian2 does not have "
+                                      f"(record 'v' and use lastspike)")
+        k = f"statemon:{m.group.name}" + (f":{m.name}" if m.group.name in seen else "")
+        seen.add(m.group.name)
+        rec = g_.put(f"{k}__record", m.indices)
+        g_(f"objs[{k!r}] = StateMonitor(objs[{m.group.name!r}], {list(m.variables)!r}, "
+           f"record={rec}, dt={m.every} * DT)")
+    for m in plan.rate_monitors:
+        g_(f"objs['ratemon:' + {m.group.name!r}] = PopulationRateMonitor("
+           f"objs[{m.group.name!r}])")
+    g_("return Network(*objs.values()), objs")
+    src = "def build(data):\n    \"\"\"Brian2 objects of the exported network: " \
+          "(Network, {name: object}).\"\"\"\n" + "\n".join(g_.lines) + "\n"
+    return src, g_.data
+
+
+def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray,
+              names: dict[str, str], batch: int, device: str) -> None:
+    if delay_steps.size and delay_steps.max() > 0 and np.any(
+            state.get(f"syn:{syn.name}", {}).get("buffer", 0)):
+        raise ValueError(f"Brian2 export: projection {syn.name!r} has spikes in flight; "
+                         "export before the first run or after the delays have drained")
+    unit = var_unit(syn.post.params, syn.target_var)
+    rule = syn.plasticity if getattr(net, "learning", True) else None
+    transmit = f"{syn.target_var}_post += w_syn * ({unit})"
+    key = repr(syn.name)
+    hetero = delay_steps.ndim == 1 and delay_steps.size and np.any(delay_steps != delay_steps[0])
+    if hetero and device == "genn":
+        raise NotImplementedError(f"Brian2 export: projection {syn.name!r} has per-synapse "
+                                  f"delays, which the genn device (Brian2GeNN) does not "
+                                  f"support; use cpp_standalone or cuda_standalone")
+    scalar_delay = "" if hetero or not delay_steps.size or int(delay_steps.max()) == 0 else \
+        f", delay={int(np.max(delay_steps))} * DT"
+    w = syn.weights
+    if rule is not None:
+        pc = _plastic_code(rule, syn.target_var, unit)
+        pst = state.get(f"plastic:{syn.name}")
+        if pst is not None:
+            w = pst["w"][batch]
+        g_(f"ns = {_ns(pc['ns'])}")
+        g_(f"o = objs[{key}] = Synapses(objs[{syn.pre.name!r}], objs[{syn.post.name!r}], "
+           f"model={_str(pc['model'])}, on_pre={_str(pc['on_pre'])}, "
+           f"on_post={_str(pc['on_post'])}, namespace=ns, name={names[syn.name]!r}"
+           f"{scalar_delay})")
+    else:
+        g_(f"o = objs[{key}] = Synapses(objs[{syn.pre.name!r}], objs[{syn.post.name!r}], "
+           f"model='w_syn : 1', on_pre={transmit!r}, name={names[syn.name]!r}"
+           f"{scalar_delay})")
+    rows = np.repeat(np.arange(syn.n_pre), syn.row_lengths())
+    if syn.n_syn:
+        g_(f"o.connect(i={g_.put(syn.name + '__i', rows)}, "
+           f"j={g_.put(syn.name + '__j', syn.indices.astype(np.int64))})")
+        g_(f"o.w_syn = {g_.put(syn.name + '__w', w)}")
+        if hetero:
+            g_(f"o.delay = {g_.put(syn.name + '__delay_steps', delay_steps)} * DT")
+    g_("o.pre.when = 'after_resets'")
+    if rule is not None:
+        g_("o.post.when = 'after_resets'")
+        if pst is not None and syn.n_syn:
+            cols = syn.indices.astype(np.int64)
+            for tr in pc["traces"]:
+                if tr == "c":
+                    val = pst["c"][batch]
+                else:
+                    side = pst[tr][batch]
+                    val = side[rows] if tr in ("x_pre", "r1", "r2") else side[cols]
+                if np.any(val != 0):
+                    g_(f"o.{tr} = {g_.put(syn.name + '__' + tr, val)}")
+        if "reward" in pc:
+            g_(f"o.reward = {pc['reward']!r}")
+        for code, when, tag in pc["regular"]:
+            g_(f"o.run_regularly({code!r}, when={when!r}, order=1, "
+               f"name={names[syn.name] + '_' + tag!r})")
+
+
+# ---------------------------------------------------------------------------- script
+COLLECT_SOURCE = '''
+def collect(objs, t_start=0.0):
+    """What the monitors recorded (and the final weights), as a flat dict of arrays.
+
+    Keys: spikes/<group>/i, spikes/<group>/t; states/<monitor>/<var> (T, n_recorded) and
+    states/<monitor>/t; rates/<group>/rate, rates/<group>/t (Hz, per step);
+    weights/<projection> (SI units). Times are absolute: t_start + Brian2's t (s).
+    """
+    out = {}
+    for key, obj in objs.items():
+        kind, _, name = key.partition(":")
+        if kind == "spikemon":
+            out["spikes/" + name + "/i"] = np.asarray(obj.i[:], dtype=np.int64)
+            out["spikes/" + name + "/t"] = np.asarray(obj.t_[:]) + t_start
+        elif kind == "statemon":
+            for var in obj.record_variables:
+                out["states/" + name + "/" + var] = np.asarray(getattr(obj, var + "_")).T
+            out["states/" + name + "/t"] = np.asarray(obj.t_[:]) + t_start
+        elif kind == "ratemon":
+            out["rates/" + name + "/rate"] = np.asarray(obj.rate_[:])
+            out["rates/" + name + "/t"] = np.asarray(obj.t_[:]) + t_start
+        elif "w_syn" in getattr(obj, "variables", {}):
+            out["weights/" + key] = np.asarray(obj.w_syn[:])
+    return out
+'''
+
+_DEVICE_SETUP = {
+    "runtime": ("", "    set_device('runtime')\n    if codegen_target is not None:\n"
+                    "        prefs.codegen.target = codegen_target\n"),
+    "cpp_standalone": ("", "    set_device('cpp_standalone', directory=directory or "
+                           "os.path.join(HERE, BUILD_DIR), build_on_run=True)\n"),
+    "cuda_standalone": ("import brian2cuda  # noqa: F401  (registers 'cuda_standalone')\n",
+                        "    set_device('cuda_standalone', directory=directory or "
+                        "os.path.join(HERE, BUILD_DIR), build_on_run=True)\n"),
+    "genn": ("import brian2genn  # noqa: F401  (registers 'genn')\n",
+             "    set_device('genn', directory=directory or os.path.join(HERE, BUILD_DIR))\n"),
+}
+
+
+def _default_duration(net: Any) -> float | None:
+    """Steps left in the time-varying inputs (None if there are none)."""
+    plan = net._plan
+    left = [obj.rates.shape[0] if isinstance(obj, PoissonGroup) else obj.values.shape[0]
+            for obj in [*plan.input_groups, *[i for v in plan.injections.values() for i in v]]
+            if getattr(obj, "time_varying", False)]
+    return (min(left) - net.step_count) * net.dt if left else None
+
+
+def to_brian2_script(network: Any, path: Any = None, device: str = "runtime",
+                     duration: float | None = None, batch: int = 0) -> str:
+    """Write a self-contained Brian2 script that builds ``network`` and runs it.
+
+    Parameters
+    ----------
+    network : a neurosim :class:`~neurosim.network.Network` (its current state, copy
+        ``batch``, is exported; see :mod:`neurosim.interop.brian2_script` for what maps to
+        what).
+    path : file to write (``.py``); the arrays go to a sidecar ``.npz`` with the same stem
+        next to it, read by the script. Both are written atomically (temporary file, then
+        rename). ``None``: nothing is written and the arrays are embedded in the returned
+        source (base64), so the string alone is a runnable script.
+    device : ``"runtime"`` (Brian2's code generation in-process), ``"cpp_standalone"``,
+        ``"cuda_standalone"`` (needs brian2cuda) or ``"genn"`` (needs brian2genn); the
+        script calls ``set_device`` accordingly and builds in ``<stem>_build/``.
+    duration : default run length in s (the script's ``--duration`` overrides it); ``None``:
+        the steps left in the time-varying inputs, else the script asks for ``--duration``.
+    batch : batch copy to export.
+
+    Returns
+    -------
+    The script's source. Running it (``python net.py --results out.npz``) saves the spike,
+    state and rate monitors and the final weights (keys: see ``collect`` in the script).
+    """
+    import base64
+    import io
+    import os
+    import tempfile
+    from pathlib import Path
+
+    if duration is not None and (isinstance(duration, bool) or not isinstance(
+            duration, (int, float)) or not math.isfinite(duration) or duration < 0):
+        raise ValueError(f"to_brian2_script: duration must be a float >= 0 (s) or None, got "
+                         f"{duration!r}")
+    src, data = build_source(network, batch, device)
+    if duration is None:
+        duration = _default_duration(network)
+    imports, setup = _DEVICE_SETUP[device]
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **data)
+    if path is not None:
+        path = Path(path)
+        if path.suffix != ".py":
+            raise ValueError(f"to_brian2_script: path must end in .py, got {str(path)!r}")
+        sidecar = path.with_suffix(".npz")
+        loader = (f"DATA_FILE = os.path.join(HERE, {sidecar.name!r})\n\n\n"
+                  "def load_data():\n    with np.load(DATA_FILE) as f:\n"
+                  "        return {k: f[k] for k in f.files}\n")
+    else:
+        blob = base64.b64encode(buf.getvalue()).decode("ascii")
+        chunks = "\n".join(f"    {blob[i:i + 96]!r}" for i in range(0, len(blob), 96))
+        loader = (f"_DATA = (\n{chunks}\n)\n\n\ndef load_data():\n"
+                  "    import base64, io\n"
+                  "    with np.load(io.BytesIO(base64.b64decode(_DATA))) as f:\n"
+                  "        return {k: f[k] for k in f.files}\n")
+    stem = path.stem if path is not None else "neurosim_brian2"
+    script = f'''#!/usr/bin/env python
+"""Brian2 version of a neurosim network (written by neurosim.interop.brian2_script).
+
+Device: {device}. Run:  python {stem}.py [--duration SECONDS] [--results OUT.npz]
+The connectivity, weights, initial state and inputs are {"read from " + stem + ".npz next to "
+"this file" if path is not None else "embedded below (base64 .npz)"}. Times in the results
+are absolute: the network's time at export (T_START) + Brian2's t.
+"""
+import argparse
+import os
+
+import numpy as np
+from brian2 import *  # noqa: F403
+{imports}
+T_START = {network.step_count * network.dt!r}
+DURATION = {duration!r}
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD_DIR = {stem + "_build"!r}
+{loader}
+
+{src}
+{COLLECT_SOURCE}
+
+def main(duration=DURATION, results=None, codegen_target=None, directory=None):
+    """Build and run the network on the '{device}' device; return (and save) the results."""
+    if duration is None:
+        raise SystemExit("no default duration: give --duration SECONDS")
+{setup}    net, objs = build(load_data())
+    net.run(duration * second, report=None)
+    out = collect(objs, T_START)
+    if results:
+        np.savez(results, **out)
+    return out
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=float, default=DURATION, help="seconds")
+    ap.add_argument("--results", default={stem + "_results.npz"!r})
+    args = ap.parse_args()
+    main(args.duration, args.results)
+'''
+    compile(script, str(path or "<neurosim_brian2>"), "exec")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for target, payload in ((sidecar, buf.getvalue()), (path, script.encode())):
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{target.name}.",
+                                       suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(payload)
+                os.replace(tmp, target)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+    return script
