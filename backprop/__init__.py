@@ -14,6 +14,7 @@ from .models import (
     EncoderDecoder,
     RecurrentModel,
     RNNConfig,
+    chrono_gate_biases,
     explicit_cells,
 )
 from .snn import Leaky, LIFLayer, LIFParams, SpikingMLP, lif_sequence, lif_step, snntorch_equivalent
@@ -33,6 +34,7 @@ __all__ = [
     "HessianFree",
     "esn_initialize",
     "explicit_cells",
+    "chrono_gate_biases",
     "GRU",
     "LSTM",
     "ElmanRNN",

@@ -5,14 +5,17 @@
 ``nn.RNN``/``nn.LSTM``/``nn.GRU`` container, and the forward pass runs either
 
 - ``impl="fused"``: torch's fused kernels (cuDNN on a GPU) -- the fast path, or
-- ``impl="cell"``: an explicit per-step loop over the pure cell functions below
-  (:func:`elman_cell`, :func:`lstm_cell`, :func:`gru_cell`) -- the path to use when gates or
-  per-step gradients are inspected (:mod:`backprop.diagnostics`).
+- ``impl="cell"``: an explicit per-step loop over the pure cell functions of
+  :mod:`backprop.cells` (:func:`elman_cell`, :func:`lstm_cell`, :func:`gru_cell`) -- the path
+  to use when gates or per-step gradients are inspected (:mod:`backprop.diagnostics`).
 
 Both paths read the same parameters and give the same outputs (tested). The initial state is a
 learned parameter trained by BPTT, as Hinton's lecture 7b recommends ("treat the initial states
 as learned parameters"). A linear readout maps hidden states to outputs, either at every step
 (``output="many_to_many"``, synced) or once from the final state (``output="many_to_one"``).
+
+LSTM gate biases: torch's default, a constant forget-gate bias (``forget_bias``), or the chrono
+initialisation of Tallec & Ollivier (2018) (``chrono_tmax``, :func:`chrono_gate_biases`).
 
 Shapes: input ``(T, B, F)`` (``(B, T, F)`` with ``batch_first=True``); outputs
 ``(T, B, output_size)`` (``(B, T, output_size)``) or ``(B, output_size)``.
@@ -22,7 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -30,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .cells import State, elman_cell, gru_cell, lstm_cell, run_direction
 from .utils import check_choice, check_positive_int, check_sequence, resolve_device, seeded
 
 __all__ = [
@@ -40,198 +45,63 @@ __all__ = [
     "RNNConfig",
     "RecurrentModel",
     "Seq2SeqConfig",
+    "chrono_gate_biases",
     "elman_cell",
     "explicit_cells",
     "gru_cell",
     "lstm_cell",
+    "run_direction",
 ]
 
 CELLS = ("rnn_tanh", "rnn_logistic", "lstm", "gru")
 IMPLS = ("auto", "fused", "cell")
 OUTPUTS = ("many_to_many", "many_to_one")
 
-State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+
+# --------------------------------------------------------------------------- chrono init
+def _check_tmax(name: str, t_max: object) -> None:
+    if not isinstance(t_max, int | float) or isinstance(t_max, bool):
+        raise TypeError(f"{name} must be a number > 2 (a time scale in steps), got {t_max!r}")
+    if not (math.isfinite(t_max) and t_max > 2):
+        raise ValueError(
+            f"{name} must be a finite number > 2 (b_f ~ log U(1, T_max - 1) needs "
+            f"T_max - 1 > 1), got {t_max!r}"
+        )
 
 
-# --------------------------------------------------------------------------- pure cells
-def elman_cell(
-    x_proj: torch.Tensor,
-    h: torch.Tensor,
-    w_hh: torch.Tensor,
-    b_hh: torch.Tensor | None,
-    activation: Callable[[torch.Tensor], torch.Tensor] = torch.tanh,
-) -> torch.Tensor:
-    r"""One step of an Elman (simple recurrent) network (Elman 1990).
+def chrono_gate_biases(
+    hidden_size: int, t_max: float, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Chrono initialisation of the LSTM forget- and input-gate biases
+    (Tallec & Ollivier 2018, "Can recurrent neural networks warp time?", ICLR).
 
-    .. math:: h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})
+    .. math:: b_f \sim \log\,\mathcal{U}(1,\, T_{max} - 1), \qquad b_i = -b_f
 
-    Parameters
-    ----------
-    x_proj : Tensor, shape (B, H)
-        The input term :math:`W_{ih} x_t + b_{ih}` (precomputed for all steps at once).
-    h : Tensor, shape (B, H)
-        Previous hidden state.
-    w_hh : Tensor, shape (H, H); b_hh : Tensor, shape (H,) or None
-    activation : callable
-        :math:`\phi`, ``torch.tanh`` or ``torch.sigmoid`` (logistic units, as in lecture 7c).
-
-    Returns
-    -------
-    Tensor, shape (B, H)
-    """
-    return activation(x_proj + F.linear(h, w_hh, b_hh))
-
-
-def lstm_cell(
-    x_proj: torch.Tensor,
-    h: torch.Tensor,
-    c: torch.Tensor,
-    w_hh: torch.Tensor,
-    b_hh: torch.Tensor | None,
-    with_gates: bool = True,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    r"""One step of a long short-term memory cell (Hochreiter & Schmidhuber 1997, with the
-    forget gate of Gers et al. 2000), gate order as in ``torch.nn.LSTM`` (i, f, g, o).
-
-    .. math::
-        (i, f, g, o) &= (\sigma, \sigma, \tanh, \sigma)(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1}
-        + b_{hh}) \\
-        c_t &= f \odot c_{t-1} + i \odot g, \qquad h_t = o \odot \tanh(c_t)
+    A forget gate :math:`\sigma(b_f)` keeps the cell for about :math:`1 + e^{b_f}` steps, so the
+    units start with memory time scales spread over :math:`[2, T_{max}]` (the range of the
+    dependencies to learn); the input gate is closed by as much, so the cell is not overwritten
+    at every step.
 
     Parameters
     ----------
-    x_proj : Tensor, shape (B, 4H)
-        :math:`W_{ih} x_t + b_{ih}`.
-    h, c : Tensor, shape (B, H)
-        Previous hidden and cell state.
-    w_hh : Tensor, shape (4H, H); b_hh : Tensor, shape (4H,) or None
+    hidden_size : int
+        H, the number of LSTM units.
+    t_max : float
+        :math:`T_{max} > 2`, the longest expected dependency in steps (for the adding problem:
+        the sequence length).
+    generator : torch.Generator or None
+        None: torch's global RNG.
 
     Returns
     -------
-    h_t, c_t : Tensor, shape (B, H)
-    gates : Tensor, shape (B, 4H), or None when ``with_gates`` is False
-        The activated gates ``[i, f, g, o]`` (for inspection).
+    b_f, b_i : Tensor, shape (H,), float32
+        ``b_f`` in :math:`[0, \log(T_{max} - 1)]`, ``b_i = -b_f``.
     """
-    pre = x_proj + F.linear(h, w_hh, b_hh)
-    i, f, g, o = pre.chunk(4, dim=-1)
-    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    c_new = f * c + i * g
-    h_new = o * torch.tanh(c_new)
-    return h_new, c_new, (torch.cat((i, f, g, o), dim=-1) if with_gates else None)
-
-
-def gru_cell(
-    x_proj: torch.Tensor,
-    h: torch.Tensor,
-    w_hh: torch.Tensor,
-    b_hh: torch.Tensor | None,
-    with_gates: bool = True,
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    r"""One step of a gated recurrent unit (Cho et al. 2014), gate order as in
-    ``torch.nn.GRU`` (r, z, n).
-
-    .. math::
-        r &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}), \quad
-        z = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) \\
-        n &= \tanh(W_{in} x_t + b_{in} + r \odot (W_{hn} h_{t-1} + b_{hn})), \quad
-        h_t = (1 - z) \odot n + z \odot h_{t-1}
-
-    Parameters
-    ----------
-    x_proj : Tensor, shape (B, 3H)
-        :math:`W_{ih} x_t + b_{ih}`.
-    h : Tensor, shape (B, H)
-    w_hh : Tensor, shape (3H, H); b_hh : Tensor, shape (3H,) or None
-
-    Returns
-    -------
-    h_t : Tensor, shape (B, H)
-    gates : Tensor, shape (B, 3H), or None when ``with_gates`` is False
-        ``[r, z, n]``.
-    """
-    hp = F.linear(h, w_hh, b_hh)
-    xr, xz, xn = x_proj.chunk(3, dim=-1)
-    hr, hz, hn = hp.chunk(3, dim=-1)
-    r = torch.sigmoid(xr + hr)
-    z = torch.sigmoid(xz + hz)
-    n = torch.tanh(xn + r * hn)
-    h_new = (1.0 - z) * n + z * h
-    return h_new, (torch.cat((r, z, n), dim=-1) if with_gates else None)
-
-
-_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "rnn_tanh": torch.tanh,
-    "rnn_logistic": torch.sigmoid,
-}
-
-
-def run_direction(
-    cell: str,
-    x: torch.Tensor,
-    state: State,
-    w_ih: torch.Tensor,
-    w_hh: torch.Tensor,
-    b_ih: torch.Tensor | None,
-    b_hh: torch.Tensor | None,
-    *,
-    reverse: bool = False,
-    record: dict[str, list[torch.Tensor]] | None = None,
-) -> tuple[torch.Tensor, State]:
-    """Run one layer in one direction with the explicit cell loop.
-
-    Parameters
-    ----------
-    cell : {"rnn_tanh", "rnn_logistic", "lstm", "gru"}
-    x : Tensor, shape (T, B, F)
-    state : Tensor (B, H), or (h, c) for the LSTM
-    w_ih, w_hh, b_ih, b_hh : the torch-layout weights of this layer and direction
-    reverse : bool
-        Process the sequence from the last step to the first (backward direction).
-    record : dict or None
-        When given, the per-step hidden states (``"h"``; graph tensors, so ``retain_grad``
-        works on them), cell states (``"c"``) and gates (``"gates"``) are appended, in the
-        order they were computed.
-
-    Returns
-    -------
-    outputs : Tensor, shape (T, B, H), in input time order
-    final_state : like ``state``
-    """
-    T = x.shape[0]
-    # one matmul for all steps; unbind (not x_proj[t]) so that the backward pass stacks the
-    # per-step gradients once instead of scattering each into a full-size zero tensor
-    x_proj = F.linear(x, w_ih, b_ih).unbind(0)
-    outs: list[torch.Tensor | None] = [None] * T
-    steps = range(T - 1, -1, -1) if reverse else range(T)
-    if cell == "lstm":
-        h, c = state  # type: ignore[misc]
-        for t in steps:
-            h, c, gates = lstm_cell(x_proj[t], h, c, w_hh, b_hh, record is not None)
-            outs[t] = h
-            if record is not None:
-                record.setdefault("h", []).append(h)
-                record.setdefault("c", []).append(c)
-                record.setdefault("gates", []).append(gates)
-        final: State = (h, c)
-    elif cell == "gru":
-        h = state  # type: ignore[assignment]
-        for t in steps:
-            h, gates = gru_cell(x_proj[t], h, w_hh, b_hh, record is not None)
-            outs[t] = h
-            if record is not None:
-                record.setdefault("h", []).append(h)
-                record.setdefault("gates", []).append(gates)
-        final = h
-    else:
-        act = _ACTIVATIONS[cell]
-        h = state  # type: ignore[assignment]
-        for t in steps:
-            h = elman_cell(x_proj[t], h, w_hh, b_hh, act)
-            outs[t] = h
-            if record is not None:
-                record.setdefault("h", []).append(h)
-        final = h
-    return torch.stack(outs), final  # type: ignore[arg-type]
+    check_positive_int("chrono_gate_biases hidden_size", hidden_size)
+    _check_tmax("chrono_gate_biases t_max", t_max)
+    u = torch.rand(hidden_size, generator=generator)
+    b_f = torch.log1p(u * (float(t_max) - 2.0))  # log U(1, T_max - 1)
+    return b_f, -b_f
 
 
 # --------------------------------------------------------------------------- config
@@ -252,6 +122,7 @@ class RNNConfig:
     dropout: float = 0.0
     bias: bool = True
     forget_bias: float | None = None
+    chrono_tmax: float | None = None
 
     def __post_init__(self) -> None:
         check_choice("RNNConfig.cell", self.cell, CELLS)
@@ -279,6 +150,20 @@ class RNNConfig:
                 raise TypeError(
                     f"RNNConfig.forget_bias must be a float or None, got {self.forget_bias!r}"
                 )
+        if self.chrono_tmax is not None:
+            if self.cell != "lstm":
+                raise ValueError(
+                    f"RNNConfig.chrono_tmax is for LSTMs only, got cell={self.cell!r}"
+                )
+            if not self.bias:
+                raise ValueError("RNNConfig.chrono_tmax needs bias=True")
+            if self.forget_bias is not None:
+                raise ValueError(
+                    "RNNConfig.chrono_tmax and forget_bias both set the forget-gate bias; "
+                    f"give one (got chrono_tmax={self.chrono_tmax!r}, "
+                    f"forget_bias={self.forget_bias!r})"
+                )
+            _check_tmax("RNNConfig.chrono_tmax", self.chrono_tmax)
         if self.impl == "fused" and self.cell == "rnn_logistic":
             raise ValueError(
                 "RNNConfig.impl='fused' needs a cell torch implements; logistic Elman units "
@@ -298,7 +183,7 @@ class RNNConfig:
 
 # --------------------------------------------------------------------------- base model
 class RecurrentModel(nn.Module):
-    """Shared base of :class:`ElmanRNN`, :class:`LSTM` and :class:`GRU`.
+    r"""Shared base of :class:`ElmanRNN`, :class:`LSTM` and :class:`GRU`.
 
     Parameters
     ----------
@@ -323,6 +208,12 @@ class RecurrentModel(nn.Module):
     forget_bias : float or None
         LSTM only: initial forget-gate bias (e.g. 1.0, Jozefowicz et al. 2015; large values
         keep the cell close to the original constant error carousel). None: torch's init.
+    chrono_tmax : float or None
+        LSTM only: chrono initialisation (Tallec & Ollivier 2018) of every layer and direction,
+        forget-gate bias :math:`b_f \sim \log \mathcal{U}(1, T_{max} - 1)` and input-gate bias
+        :math:`b_i = -b_f` (see :func:`chrono_gate_biases`); ``chrono_tmax`` = :math:`T_{max}`,
+        the longest dependency expected (e.g. the sequence length). Drawn from ``seed``; excludes
+        ``forget_bias``. Both forward paths read these biases.
     seed : int or None
         Seeds weight initialisation (without touching the global RNG).
     device : str, torch.device or None
@@ -346,6 +237,7 @@ class RecurrentModel(nn.Module):
         dropout: float = 0.0,
         bias: bool = True,
         forget_bias: float | None = None,
+        chrono_tmax: float | None = None,
         seed: int | None = None,
         device: str | torch.device | None = None,
         _cell: str | None = None,
@@ -365,6 +257,7 @@ class RecurrentModel(nn.Module):
             dropout=float(dropout),
             bias=bias,
             forget_bias=forget_bias,
+            chrono_tmax=chrono_tmax,
         )
         self.config = cfg
         kw = dict(
@@ -389,6 +282,15 @@ class RecurrentModel(nn.Module):
             self.readout: nn.Module = (
                 nn.Linear(feat, output_size) if output_size is not None else nn.Identity()
             )
+            if chrono_tmax is not None:  # drawn last: the other weights stay as without it
+                H = hidden_size
+                with torch.no_grad():
+                    for name, p in self.core.named_parameters():
+                        if name.startswith("bias_ih"):  # one draw per layer and direction
+                            b_f, b_i = chrono_gate_biases(H, chrono_tmax)
+                            p[:H], p[H : 2 * H] = b_i, b_f  # gate order (i, f, g, o)
+                        elif name.startswith("bias_hh"):
+                            p[: 2 * H] = 0.0
         if forget_bias is not None:
             H = hidden_size
             with torch.no_grad():
@@ -629,99 +531,6 @@ def explicit_cells(model: nn.Module) -> Iterator[nn.Module]:
             m.config = c
 
 
-@dataclass(frozen=True)
-class Seq2SeqConfig:
-    """Settings of an :class:`EncoderDecoder`, validated at construction."""
-
-    input_size: int
-    hidden_size: int
-    output_size: int
-    cell: str = "lstm"
-    num_layers: int = 1
-    output_steps: int | None = None
-    batch_first: bool = False
-    output: str = "many_to_many"  # read by the Trainer
-
-    def __post_init__(self) -> None:
-        check_positive_int("Seq2SeqConfig.input_size", self.input_size)
-        check_positive_int("Seq2SeqConfig.hidden_size", self.hidden_size)
-        check_positive_int("Seq2SeqConfig.output_size", self.output_size)
-        check_positive_int("Seq2SeqConfig.num_layers", self.num_layers)
-        check_positive_int("Seq2SeqConfig.output_steps", self.output_steps, allow_none=True)
-        check_choice("Seq2SeqConfig.cell", self.cell, ("rnn", "lstm", "gru"))
-        if self.batch_first:
-            raise ValueError("Seq2SeqConfig.batch_first=True is not supported; use (T, B, F)")
-
-
-class EncoderDecoder(nn.Module):
-    r"""Sequence to sequence (Sutskever, Vinyals & Le 2014; Cho et al. 2014).
-
-    An encoder reads ``x``; its final state starts a decoder that emits ``output_steps``
-    outputs, each step fed the previous output (free running) or, with ``teacher``, the
-    previous target (teacher forcing); the first decoder input is zero.
-
-    .. math::
-        s = \mathrm{enc}(x_{1..T}), \qquad (y_t, s_t) = \mathrm{dec}(y_{t-1}, s_{t-1}),
-        \quad s_0 = s, \; y_0 = 0
-
-    Parameters
-    ----------
-    input_size, hidden_size, output_size : int
-    cell : {"rnn", "lstm", "gru"}
-    num_layers : int
-    output_steps : int or None
-        Output length; None: the input length (or the teacher's length).
-    seed : int or None
-    """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        output_size: int,
-        *,
-        cell: str = "lstm",
-        num_layers: int = 1,
-        output_steps: int | None = None,
-        seed: int | None = None,
-        device: str | torch.device | None = None,
-    ) -> None:
-        super().__init__()
-        self.config = Seq2SeqConfig(
-            input_size, hidden_size, output_size, cell, num_layers, output_steps
-        )
-        cls = {"rnn": ElmanRNN, "lstm": LSTM, "gru": GRU}[cell]
-        with seeded(seed):
-            self.encoder = cls(input_size, hidden_size, None, num_layers)
-            self.decoder = cls(output_size, hidden_size, output_size, num_layers,
-                               learn_initial_state=False)
-        if device is not None:
-            self.to(resolve_device(device))
-
-    def forward(
-        self,
-        x: torch.Tensor,
-        *,
-        teacher: torch.Tensor | None = None,
-        steps: int | None = None,
-    ) -> torch.Tensor:
-        """``x (T_in, B, F)`` -> ``y (T_out, B, output_size)``."""
-        _, state = self.encoder.features(x)
-        B, O = x.shape[1], self.config.output_size
-        start = x.new_zeros(1, B, O)
-        if teacher is not None:
-            want = (teacher.shape[0], B, O)
-            if teacher.ndim != 3 or tuple(teacher.shape[1:]) != want[1:]:
-                raise ValueError(
-                    f"EncoderDecoder expected teacher of shape (T_out, {B}, {O}), "
-                    f"got {tuple(teacher.shape)}"
-                )
-            return self.decoder(torch.cat([start, teacher[:-1].to(x)]), state)
-        n = steps or self.config.output_steps or x.shape[0]
-        check_positive_int("EncoderDecoder steps", n)
-        prev, outs = start, []
-        for _ in range(n):
-            prev, state = self.decoder(prev, state, return_state=True)
-            outs.append(prev)
-        return torch.cat(outs)
-
+# re-exported here (their historical home); imported last because seq2seq builds on the classes
+# above
+from .seq2seq import EncoderDecoder, Seq2SeqConfig  # noqa: E402

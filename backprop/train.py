@@ -7,6 +7,10 @@ the state carried across chunks is detached); gradient-norm clipping (Pascanu et
 SGD with momentum, RMSProp, Adam or Hessian-free (:mod:`backprop.hessian_free`); mixed
 precision on CUDA; checkpoints and resume; early stopping; a progress bar.
 
+The losses live in :mod:`backprop.losses`, the settings and the history in
+:mod:`backprop.train_config`, checkpoint files in :mod:`backprop.checkpoint`; their public names
+are importable from here as well.
+
 Example
 -------
 >>> model = LSTM(2, 16, 1)                                     # doctest: +SKIP
@@ -25,166 +29,18 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from .utils import check_choice, layout_hint, resolve_device
+from . import checkpoint as _checkpoint
+from .losses import LOSSES, LossFn, NonFiniteLossError, masked_loss  # noqa: F401 (re-export)
+from .train_config import OPTIMIZERS, History, TrainerConfig  # noqa: F401 (re-export)
+from .utils import layout_hint, resolve_device
 
 __all__ = ["History", "NonFiniteLossError", "Trainer", "TrainerConfig", "masked_loss"]
-
-LOSSES = ("mse", "bce", "ce")
-OPTIMIZERS = ("adam", "sgd", "rmsprop", "hf")
-
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or infinite; the message names the step and what to try."""
-
-
-# --------------------------------------------------------------------------- pure loss
-def masked_loss(
-    kind: str | LossFn,
-    pred: torch.Tensor,
-    target: torch.Tensor,
-    mask: torch.Tensor | None = None,
-) -> torch.Tensor:
-    r"""Mean loss over the (unmasked) elements.
-
-    .. math:: L = \frac{\sum_i m_i \, \ell(\hat y_i, y_i)}{\sum_i m_i}
-
-    Parameters
-    ----------
-    kind : {"mse", "bce", "ce"} or callable
-        ``"bce"`` and ``"ce"`` take logits; ``"ce"`` takes class indices as targets. A
-        callable ``f(pred, target) -> scalar`` is used as is (no mask).
-    pred : Tensor, shape (..., O)
-    target : Tensor, shape (..., O) (mse, bce) or (...) integer classes (ce)
-    mask : Tensor or None
-        Shape of ``target`` or of ``target`` without its last axis; 1 = counts, 0 = ignored.
-    """
-    if callable(kind):
-        if mask is not None:
-            raise ValueError("mask is not supported with a callable loss; apply it inside")
-        return kind(pred, target)
-    # elementwise losses + an explicit mean (not the fused mean reductions): torch.func's
-    # forward-over-reverse (Hessian-free's loss Hessian) fails on the fused mse_loss backward
-    if kind == "ce":
-        if target.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
-            raise TypeError(f"loss 'ce' needs integer class targets, got dtype {target.dtype}")
-        if tuple(pred.shape[:-1]) != tuple(target.shape):
-            raise ValueError(
-                f"loss 'ce' needs targets of shape {tuple(pred.shape[:-1])} (the outputs "
-                f"{tuple(pred.shape)} without the class axis), got {tuple(target.shape)}"
-            )
-        per = F.cross_entropy(
-            pred.reshape(-1, pred.shape[-1]), target.reshape(-1).long(), reduction="none"
-        ).reshape(target.shape)
-    else:
-        if tuple(pred.shape) != tuple(target.shape):
-            hint = ""
-            if tuple(pred.shape[:-1]) == tuple(target.shape) and pred.shape[-1] == 1:
-                hint = "; add the output axis with y.unsqueeze(-1)"
-            raise ValueError(
-                f"loss {kind!r} needs targets shaped like the outputs {tuple(pred.shape)}, "
-                f"got {tuple(target.shape)}{hint}"
-            )
-        target = target.to(pred.dtype)
-        if kind == "mse":
-            per = F.mse_loss(pred, target, reduction="none")
-        else:
-            per = F.binary_cross_entropy_with_logits(pred, target, reduction="none")
-    if mask is None:
-        return per.mean()
-    mask = mask.to(per.dtype)
-    if mask.shape != per.shape:
-        if mask.ndim == per.ndim - 1 and mask.shape == per.shape[:-1]:
-            mask = mask.unsqueeze(-1).expand_as(per)
-        else:
-            raise ValueError(
-                f"mask must have the targets' shape {tuple(target.shape)} or that shape "
-                f"without its last axis, got {tuple(mask.shape)}"
-            )
-    return (per * mask).sum() / mask.sum().clamp_min(1.0)
-
-
-# --------------------------------------------------------------------------- config
-@dataclass(frozen=True)
-class TrainerConfig:
-    """Settings of a :class:`Trainer`, validated at construction."""
-
-    loss: str | Callable = "mse"
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    clip_norm: float | None = 1.0
-    tbptt: tuple[int, int] | None = None
-    amp: bool = False
-    seed: int = 0
-    progress: bool | None = None
-
-    def __post_init__(self) -> None:
-        if not callable(self.loss):
-            check_choice("Trainer.loss", self.loss, LOSSES)
-        if self.optimizer != "custom":
-            check_choice("Trainer.optimizer", self.optimizer, OPTIMIZERS)
-        for name in ("lr", "momentum", "weight_decay"):
-            v = getattr(self, name)
-            if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
-                raise TypeError(f"Trainer.{name} must be a finite float, got {v!r}")
-        if self.lr <= 0:
-            raise ValueError(f"Trainer.lr must be > 0, got {self.lr}")
-        if not 0.0 <= self.momentum < 1.0:
-            raise ValueError(f"Trainer.momentum must be in [0, 1), got {self.momentum}")
-        if self.weight_decay < 0:
-            raise ValueError(f"Trainer.weight_decay must be >= 0, got {self.weight_decay}")
-        if self.clip_norm is not None and (
-            not isinstance(self.clip_norm, int | float) or not self.clip_norm > 0
-        ):
-            raise ValueError(f"Trainer.clip_norm must be > 0 or None, got {self.clip_norm!r}")
-        if self.tbptt is not None:
-            t = self.tbptt
-            if not isinstance(t, tuple | list) or len(t) != 2:
-                raise TypeError(f"Trainer.tbptt must be a pair (k1, k2) of ints, got {t!r}")
-            for name, k in zip(("k1", "k2"), t):
-                if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
-                    raise ValueError(
-                        f"Trainer.tbptt {name} must be a positive int, got {k!r}"
-                    )
-            if t[1] < t[0]:
-                raise ValueError(
-                    f"Trainer.tbptt k2 must be >= k1 (backpropagate at least over the k1 steps "
-                    f"since the last update), got k1={t[0]}, k2={t[1]}"
-                )
-            object.__setattr__(self, "tbptt", (int(t[0]), int(t[1])))
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise TypeError(f"Trainer.seed must be an int, got {self.seed!r}")
-
-
-@dataclass
-class History:
-    """What :meth:`Trainer.fit` did. Per-epoch lists, plus per-step loss and gradient norm."""
-
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    epoch_time: list[float] = field(default_factory=list)
-    step_loss: list[float] = field(default_factory=list)
-    grad_norm: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
-    epochs: int = 0
-    steps: int = 0
-    best_epoch: int | None = None
-    best_loss: float | None = None
-    stopped_early: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 # --------------------------------------------------------------------------- trainer
@@ -638,37 +494,15 @@ class Trainer:
         self._check_data(x, y, mask)
         pred = self.predict(x, batch_size=batch_size)
         return float(masked_loss(self.config.loss, pred, y.cpu(), mask))
-
     # -- checkpoints ----------------------------------------------------------------------
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Save model, optimizer, scheduler, scaler, RNG states and history (atomic write)."""
-        blob = {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
-            "scaler": self.scaler.state_dict() if self.scaler else None,
-            "epoch": self._epoch,
-            "history": self.history.as_dict(),
-            "shuffle_rng": self._gen.get_state(),
-            "torch_rng": torch.get_rng_state(),
-        }
-        tmp = f"{os.fspath(path)}.tmp"
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
+        """Save model, optimizer, scheduler, scaler, RNG states and history (atomic write);
+        see :mod:`backprop.checkpoint`."""
+        _checkpoint.save_checkpoint(self, path)
 
     def load_checkpoint(self, path: str | os.PathLike) -> None:
         """Restore what :meth:`save_checkpoint` wrote; training resumes at the saved epoch."""
-        blob = torch.load(path, map_location=self.device, weights_only=False)
-        self.model.load_state_dict(blob["model"])
-        self.optimizer.load_state_dict(blob["optimizer"])
-        if self.scheduler is not None and blob["scheduler"] is not None:
-            self.scheduler.load_state_dict(blob["scheduler"])
-        if self.scaler is not None and blob["scaler"] is not None:
-            self.scaler.load_state_dict(blob["scaler"])
-        self._epoch = int(blob["epoch"])
-        self.history = History(**blob["history"])
-        self._gen.set_state(blob["shuffle_rng"].cpu())  # map_location may have moved them
-        torch.set_rng_state(blob["torch_rng"].cpu())
+        _checkpoint.load_checkpoint(self, path)
 
 
 def _detach(state: Any) -> Any:
