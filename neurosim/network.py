@@ -33,6 +33,11 @@ __all__ = ["Network", "Plan"]
 
 _GROUP_TYPES = (NeuronGroup, PoissonGroup, SpikeGeneratorGroup)
 _MAX_CHUNK_ELEMS = 1 << 22
+
+
+def _pow2_floor(x: int) -> int:
+    """Largest power of two <= ``max(x, 1)``."""
+    return 1 << (max(1, int(x)).bit_length() - 1)
 _PROGRESS_MIN_STEPS = 20_000   # a progress bar only for runs of at least this many steps
 
 
@@ -254,18 +259,20 @@ class Network:
                                  f"but the run needs steps up to {end - 1}; give a longer "
                                  f"array")
         n_all = sum(g.n for g in plan.groups) * self.batch_size
-        chunk = max(1, min(n_steps, _MAX_CHUNK_ELEMS // max(1, n_all)))
+        # chunks: a power of two of steps, aligned to multiples of itself, so that they
+        # fall inside the (power-of-two, no smaller) blocks of Poisson input (no copies)
+        chunk = _pow2_floor(_MAX_CHUNK_ELEMS // max(1, n_all))
         bar = None
         if progress and n_steps >= _PROGRESS_MIN_STEPS and sys.stderr.isatty():
             from tqdm.auto import tqdm
 
-            chunk = min(chunk, max(500, n_steps // 50))
+            chunk = min(chunk, _pow2_floor(max(512, n_steps // 50)))
             bar = tqdm(total=n_steps, unit="step", desc="neurosim", leave=False,
                        file=sys.stderr)
         done = 0
         try:
             while done < n_steps:
-                k = min(chunk, n_steps - done)
+                k = min(chunk - self.step_count % chunk, n_steps - done)
                 self._run_chunk(plan, self.step_count, k)
                 self.step_count += k
                 done += k
@@ -351,8 +358,7 @@ class Network:
         return {
             "step_count": self.step_count,
             "state": self.get_state(),
-            "rng": {g.name: copy.deepcopy(g.rng.bit_generator.state)
-                    for g in self._of(PoissonGroup)},
+            "rng": {g.name: g.rng_state(self.step_count) for g in self._of(PoissonGroup)},
             "counters": self.counters_obj.as_dict(),
             "monitors": {m.name: copy.deepcopy(m._state()) for m in self._of(
                 (SpikeMonitor, StateMonitor, PopulationRateMonitor))},
@@ -362,7 +368,7 @@ class Network:
         self._ensure()
         self.set_state(snap["state"])
         for g in self._of(PoissonGroup):
-            g.rng.bit_generator.state = copy.deepcopy(snap["rng"][g.name])
+            g.set_rng_state(snap["rng"][g.name])
         self.counters_obj.load(snap["counters"])
         for m in self._of((SpikeMonitor, StateMonitor, PopulationRateMonitor)):
             m._load(copy.deepcopy(snap["monitors"][m.name]))

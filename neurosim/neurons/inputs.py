@@ -7,6 +7,8 @@ network. So every backend sees exactly the same input spikes for the same seed.
 
 from __future__ import annotations
 
+import copy
+import math
 from typing import Any
 
 import numpy as np
@@ -57,6 +59,52 @@ def _chunk(owner: str, name: str, arr: np.ndarray, start: int, k: int,
     return part
 
 
+#: Bool elements (steps x copies x sources) per block of constant-rate Poisson input.
+_BLOCK_ELEMS = 1 << 22
+#: Largest ``rate * dt`` sampled through geometric inter-spike gaps (else one uniform per step).
+_SPARSE_P = 0.05
+
+
+def bernoulli_block(rng: np.random.Generator, p: np.ndarray, length: int) -> np.ndarray:
+    """Independent Bernoulli(``p``) spikes for ``length`` steps: bool ``(length, m)``.
+
+    Parameters
+    ----------
+    rng : the generator to draw from.
+    p : ``(m,)`` spike probability per step of each source, in ``[0, 1]``.
+    length : number of steps.
+
+    Returns
+    -------
+    ``(length, m)`` bool array; entry ``[t, i]`` is True with probability ``p[i]``,
+    independently of all others (a discretised Poisson process, as Brian2's
+    ``PoissonGroup``: spike in a step with probability ``rate * dt``).
+
+    Notes
+    -----
+    When every ``p <= 0.05`` the spikes are drawn as geometric gaps between spikes
+    (the waiting time of a Bernoulli process, memoryless), so the cost is proportional to
+    the number of spikes rather than to ``length * m``; otherwise one uniform number per
+    entry is compared with ``p``. Both sample the same process exactly.
+    """
+    m = p.shape[0]
+    if m == 0 or length == 0 or float(p.max(initial=0.0)) > _SPARSE_P:
+        return rng.random((length, m)) < p
+    out = np.zeros((length, m), dtype=bool)
+    idx = np.flatnonzero(p > 0)
+    pos = np.full(idx.size, -1, dtype=np.int64)
+    pp = p[idx]
+    while idx.size:
+        expect = float(((length - 1 - pos) * pp).max())
+        r = int(math.ceil(expect + 5.0 * math.sqrt(expect) + 5.0))
+        t = pos + np.cumsum(rng.geometric(pp, size=(r, idx.size)), axis=0)
+        rows, cols = np.nonzero(t < length)
+        out[t[rows, cols], idx[cols]] = True
+        keep = t[-1] < length - 1
+        idx, pos, pp = idx[keep], t[-1][keep], pp[keep]
+    return out
+
+
 class PoissonGroup:
     """``n`` independent Poisson spike sources.
 
@@ -68,6 +116,10 @@ class PoissonGroup:
     name : unique name in the network.
 
     A source spikes in a step with probability ``rate * dt`` (must be <= 1).
+    Constant rates are sampled in fixed blocks of steps aligned to step 0 (see
+    :func:`bernoulli_block`: cost proportional to the number of spikes at low rates), so the
+    spikes do not depend on how a run is split into ``run()`` calls or chunks, and
+    :meth:`rng_state` / :meth:`set_rng_state` give bit-identical continuation.
     """
 
     is_input = True
@@ -80,7 +132,24 @@ class PoissonGroup:
             raise ValueError(f"PoissonGroup.rates must be >= 0, got min {arr.min()}")
         self.rates, self.time_varying = _time_array("PoissonGroup", "rates", arr, self.n)
         self.name = name
-        self.rng: np.random.Generator | None = None  # set by the Network
+        self._rng: np.random.Generator | None = None  # set by the Network
+        self._reset_block()
+
+    @property
+    def rng(self) -> np.random.Generator | None:
+        """The group's generator (spawned from the network seed by the Network)."""
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: np.random.Generator | None) -> None:
+        self._rng = value
+        self._reset_block()
+
+    def _reset_block(self) -> None:
+        self._blk_idx = -1          # block held in _blk; -1: none, rng at a block start
+        self._blk: np.ndarray | None = None
+        self._blk_state: dict[str, Any] | None = None
+        self._blk_len = 0
 
     def check_dt(self, dt: float) -> None:
         if self.rates.size and float(self.rates.max()) * dt > 1.0:
@@ -88,15 +157,55 @@ class PoissonGroup:
                              f"{self.rates.max()} Hz with dt={dt} s gives "
                              f"{self.rates.max() * dt}")
 
+    def rng_state(self, step: int) -> dict[str, Any]:
+        """Generator state from which the spikes of steps ``>= step`` are drawn (to store)."""
+        assert self._rng is not None, "PoissonGroup must be added to a Network"
+        if (not self.time_varying and self._blk_len and self._blk_idx >= 0
+                and self._blk_idx == step // self._blk_len):
+            return copy.deepcopy(self._blk_state)  # type: ignore[arg-type]
+        return copy.deepcopy(self._rng.bit_generator.state)
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        """Undo to a state returned by :meth:`rng_state` (continue from that step)."""
+        assert self._rng is not None, "PoissonGroup must be added to a Network"
+        self._rng.bit_generator.state = copy.deepcopy(state)
+        self._reset_block()
+
+    def _block(self, b: int, batch: int, dt: float) -> np.ndarray:
+        assert self._rng is not None
+        if self._blk_idx != b:
+            if self._blk_idx not in (-1, b - 1):
+                raise RuntimeError(f"PoissonGroup {self.name!r}: steps must be drawn in "
+                                   f"order (block {b} after {self._blk_idx})")
+            self._blk_state = copy.deepcopy(self._rng.bit_generator.state)
+            p = np.broadcast_to(self.rates * dt, (batch, self.n)).reshape(-1)
+            self._blk = bernoulli_block(self._rng, p, self._blk_len).reshape(
+                self._blk_len, batch, self.n)
+            self._blk_idx = b
+        assert self._blk is not None
+        return self._blk
+
     def spikes(self, start: int, k: int, batch: int, dt: float) -> np.ndarray:
         """Spikes of steps ``start .. start+k-1``: bool ``(k, batch, n)``."""
-        assert self.rng is not None, "PoissonGroup must be added to a Network"
-        u = self.rng.random((k, batch, self.n))
+        assert self._rng is not None, "PoissonGroup must be added to a Network"
         if self.time_varying:
-            p = _chunk("PoissonGroup", "rates", self.rates, start, k, batch) * dt
-        else:
-            p = self.rates * dt
-        return u < p
+            u = self._rng.random((k, batch, self.n))
+            return u < _chunk("PoissonGroup", "rates", self.rates, start, k, batch) * dt
+        if not self._blk_len:
+            per = max(1, _BLOCK_ELEMS // max(1, batch * self.n))
+            self._blk_len = 1 << (per.bit_length() - 1)   # a power of two (see Network.run)
+        L = self._blk_len
+        b, off = divmod(start, L)
+        if off + k <= L:                                   # inside one block: a view
+            return self._block(b, batch, dt)[off:off + k]
+        out = np.empty((k, batch, self.n), dtype=bool)
+        s = start
+        while s < start + k:
+            b, off = divmod(s, L)
+            take = min(L - off, start + k - s)
+            out[s - start:s - start + take] = self._block(b, batch, dt)[off:off + take]
+            s += take
+        return out
 
 
 class SpikeGeneratorGroup:
