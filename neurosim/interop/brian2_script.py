@@ -37,8 +37,9 @@ monitors                    ``every`` steps, at the start of a step as ours)
 seed, dt                    ``seed(network.seed)``, ``defaultclock.dt``
 ==========================  =============================================================
 
-Not exportable (clear errors): state monitors of the refractory counter ``ref``, spikes
-still in a delay line, rules other than the three above, per-copy rewards other than the
+Spikes still in a delay line at export are replayed into their targets (a TimedArray added
+by ``run_regularly``). Not exportable (clear errors): state monitors of the refractory
+counter ``ref``, rules other than the three above, per-copy rewards other than the
 exported copy's, heterogeneous delays on the ``genn`` device.
 """
 
@@ -170,16 +171,16 @@ def _plastic_code(rule: Any, tv: str, unit: str) -> dict[str, Any]:
         ns = dict(tau_pre=(sp.tau_pre, "second"), tau_post=(sp.tau_post, "second"),
                   a_plus=(sp.a_plus, "1"), a_minus=(sp.a_minus, "1"),
                   w_min=(sp.w_min, "1"), w_max=(sp.w_max, "1"))
-        model = ("w_syn : 1\ndx_pre/dt = -x_pre / tau_pre : 1 (event-driven)\n"
-                 "dx_post/dt = -x_post / tau_post : 1 (event-driven)\n")
+        model = ("w_syn : 1\ndapre/dt = -apre / tau_pre : 1 (event-driven)\n"
+                 "dapost/dt = -apost / tau_post : 1 (event-driven)\n")
         f_minus = " * (w_syn - w_min)" if mult else ""
         f_plus = " * (w_max - w_syn)" if mult else ""
-        traces = ("x_pre", "x_post")
+        traces = (("apre", "x_pre", "pre"), ("apost", "x_post", "post"))
         if type(rule) is STDP:
-            on_pre = (f"{transmit}\nw_syn = clip(w_syn - a_minus{f_minus} * x_post, w_min, "
-                      f"w_max)\n{jump('x_pre', near)}")
-            on_post = (f"w_syn = clip(w_syn + a_plus{f_plus} * x_pre, w_min, w_max)\n"
-                       f"{jump('x_post', near)}")
+            on_pre = (f"{transmit}\nw_syn = clip(w_syn - a_minus{f_minus} * apost, "
+                      f"w_min, w_max)\n{jump('apre', near)}")
+            on_post = (f"w_syn = clip(w_syn + a_plus{f_plus} * apre, w_min, w_max)\n"
+                       f"{jump('apost', near)}")
             return dict(model=model, on_pre=on_pre, on_post=on_post, ns=ns, regular=[],
                         traces=traces)
         r = rule.reward
@@ -190,13 +191,14 @@ def _plastic_code(rule: Any, tv: str, unit: str) -> dict[str, Any]:
         ns.update(decay_c=(math.exp(-_DT[0] / p.tau_c), "1"),
                   lr_dt=(p.learning_rate * _DT[0], "1"))
         model += "c : 1\nreward : 1 (shared)\n"
-        on_pre = f"{transmit}\nc += -a_minus{f_minus} * x_post\n{jump('x_pre', near)}"
-        on_post = f"c += a_plus{f_plus} * x_pre\n{jump('x_post', near)}"
+        on_pre = (f"{transmit}\nc += -a_minus{f_minus} * apost\n"
+                  f"{jump('apre', near)}")
+        on_post = f"c += a_plus{f_plus} * apre\n{jump('apost', near)}"
         regular = [("c = c * decay_c", "groups", "decay"),
                    ("w_syn = clip(w_syn + lr_dt * reward * c, w_min, w_max)", "end",
                     "reward")]
         return dict(model=model, on_pre=on_pre, on_post=on_post, ns=ns, regular=regular,
-                    traces=(*traces, "c"), reward=float(r))
+                    traces=(*traces, ("c", "c", "syn")), reward=float(r))
     if type(rule) is TripletSTDP:
         p = rule.params
         near = p.pairing == "nearest"
@@ -213,7 +215,8 @@ def _plastic_code(rule: Any, tv: str, unit: str) -> dict[str, Any]:
         on_post = (f"w_syn = clip(w_syn + r1 * (a2_plus + a3_plus * o2), w_min, w_max)\n"
                    f"{jump('o1', near)}\n{jump('o2', near)}")
         return dict(model=model, on_pre=on_pre, on_post=on_post, ns=ns, regular=[],
-                    traces=("r1", "r2", "o1", "o2"))
+                    traces=(("r1", "r1", "pre"), ("r2", "r2", "pre"), ("o1", "o1", "post"),
+                            ("o2", "o2", "post")))
     raise NotImplementedError(f"Brian2 export: plasticity rule {type(rule).__name__} has no "
                               f"Brian2 translation (supported: STDP, TripletSTDP, "
                               f"RewardSTDP)")
@@ -377,11 +380,21 @@ def build_source(net: Any, batch: int = 0, device: str = "runtime"
 
 def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray,
               names: dict[str, str], batch: int, device: str) -> None:
-    if delay_steps.size and delay_steps.max() > 0 and np.any(
-            state.get(f"syn:{syn.name}", {}).get("buffer", 0)):
-        raise ValueError(f"Brian2 export: projection {syn.name!r} has spikes in flight; "
-                         "export before the first run or after the delays have drained")
     unit = var_unit(syn.post.params, syn.target_var)
+    buf = state.get(f"syn:{syn.name}", {}).get("buffer")
+    if buf is not None and np.any(buf[:, batch]):
+        # spikes in flight: the delay line holds the input of step k in slot k % L; replay
+        # it into the target variable at steps 0 .. L-1 (then zero: a TimedArray holds its
+        # last row)
+        L = buf.shape[0]
+        start = net.step_count
+        pend = np.zeros((L + 1, syn.post.n))
+        pend[:L] = buf[(start + np.arange(L)) % L, batch]
+        ta = g_.put(syn.name + "__in_flight", pend)
+        fn = "pending_" + names[syn.name]
+        g_(f"objs[{syn.post.name!r}].namespace[{fn!r}] = TimedArray({ta} * ({unit}), dt=DT)")
+        g_(f"objs[{syn.post.name!r}].run_regularly('{syn.target_var} += {fn}(t, i)', "
+           f"when='after_resets', order=-2, name={names[syn.name] + '_in_flight'!r})")
     rule = syn.plasticity if getattr(net, "learning", True) else None
     transmit = f"{syn.target_var}_post += w_syn * ({unit})"
     key = repr(syn.name)
@@ -419,14 +432,13 @@ def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray
         g_("o.post.when = 'after_resets'")
         if pst is not None and syn.n_syn:
             cols = syn.indices.astype(np.int64)
-            for tr in pc["traces"]:
-                if tr == "c":
-                    val = pst["c"][batch]
-                else:
-                    side = pst[tr][batch]
-                    val = side[rows] if tr in ("x_pre", "r1", "r2") else side[cols]
+            for tr, field, side in pc["traces"]:
+                val = pst[field][batch]
+                val = val if side == "syn" else val[rows] if side == "pre" else val[cols]
                 if np.any(val != 0):
                     g_(f"o.{tr} = {g_.put(syn.name + '__' + tr, val)}")
+            # exported traces hold the last step's values: one more decay before step 0
+            g_("o.lastupdate = -DT")
         if "reward" in pc:
             g_(f"o.reward = {pc['reward']!r}")
         for code, when, tag in pc["regular"]:
