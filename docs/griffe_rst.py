@@ -1,0 +1,108 @@
+"""Griffe extension: renders the reStructuredText bits of the numpydoc docstrings in Markdown.
+
+The docstrings follow numpydoc, which lives in Sphinx; mkdocstrings renders Markdown. This
+extension rewrites, once per docstring, before it is parsed:
+
+- roles ``:func:`x```, ``:class:`~a.b.C```, ``:meth:``, ``:mod:``, ``:attr:``, ``:data:``
+  -> a code span linked to the object's API page when it is documented (an *optional*
+  cross-reference: an unknown target renders as plain code, without a warning);
+- ``:math:`x``` -> ``$x$`` and ``.. math::`` blocks -> ``$$ ... $$`` (one per paragraph),
+  typeset by ``pymdownx.arithmatex`` and MathJax;
+- a paragraph ending in ``::`` (a literal block follows) -> ``:``; the indented block is
+  already a Markdown code block.
+
+Registered in ``mkdocs.yml`` under the python handler's ``extensions``. Nothing is imported:
+names are resolved in griffe's static view of the packages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import griffe
+
+_ROLE = re.compile(r":(?:py:)?(func|class|meth|mod|attr|data|obj|exc):`(~?)([^`<>]+?)(?:\(\))?`")
+_MATH_ROLE = re.compile(r":math:`([^`]+)`")
+_MATH_DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*$")
+_LITERAL = re.compile(r"(?<=\S)::[ \t]*$")
+
+
+class RstToMarkdown(griffe.Extension):
+    """Rewrites the docstrings of every object of a package once the package is loaded."""
+
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        if pkg.parent is not None:
+            return
+        stack: list[griffe.Object] = [pkg]
+        while stack:
+            obj = stack.pop()
+            if obj.docstring is not None:
+                obj.docstring.value = rewrite(obj.docstring.value, obj, loader.modules_collection)
+            stack.extend(m for m in obj.members.values() if not m.is_alias)
+
+
+def _resolve(name: str, obj: griffe.Object, collection: Any) -> str:
+    """The documented path of ``name`` as written in ``obj``'s docstring (best effort)."""
+    module = obj.module.path if not obj.is_module else obj.path
+    if name.startswith("."):
+        candidates = [module + name]
+    else:
+        candidates = [name]
+        scope = obj if obj.is_class or obj.is_module else obj.parent
+        while scope is not None:
+            candidates.append(f"{scope.path}.{name}")
+            scope = scope.parent
+    for path in candidates:
+        try:
+            found = collection[path]
+        except (KeyError, ValueError, AttributeError, griffe.AliasResolutionError):
+            continue  # not there, or behind an alias to an external package (torch, numpy)
+        try:
+            return found.final_target.path if found.is_alias else found.path
+        except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+            return path
+    return candidates[0]
+
+
+def _math_blocks(text: str) -> str:
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _MATH_DIRECTIVE.match(lines[i])
+        if not m:
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = m["indent"]
+        i += 1
+        body: list[str] = []
+        while i < len(lines) and (not lines[i].strip() or
+                                  len(lines[i]) - len(lines[i].lstrip()) > len(indent)):
+            body.append(lines[i].strip())
+            i += 1
+        while body and not body[-1]:
+            body.pop()
+        paragraphs = "\n".join(body).strip().split("\n\n")
+        for para in paragraphs:
+            out += [f"{indent}$$", *(f"{indent}{line}" for line in para.split("\n")),
+                    f"{indent}$$", ""]
+    return "\n".join(out)
+
+
+def rewrite(text: str, obj: griffe.Object, collection: Any) -> str:
+    """``text`` (a docstring) with its reStructuredText constructs in Markdown."""
+
+    def role(m: re.Match[str]) -> str:
+        kind, short, name = m.group(1), m.group(2), m.group(3).strip()
+        title = name.rsplit(".", 1)[-1] if short else name.lstrip(".")
+        if kind in ("func", "meth"):
+            title += "()"
+        ident = _resolve(name, obj, collection)
+        return f'<autoref identifier="{ident}" optional><code>{title}</code></autoref>'
+
+    text = _math_blocks(text)
+    text = _MATH_ROLE.sub(lambda m: f"${' '.join(m.group(1).split())}$", text)
+    text = _ROLE.sub(role, text)
+    return "\n".join(_LITERAL.sub(":", line) for line in text.split("\n"))

@@ -1,0 +1,158 @@
+"""The documentation site: its page generator (fast) and a full ``mkdocs build --strict`` (slow).
+
+``make docs`` runs the same build into ``site/``. The generator (``docs/gen_pages.py``) and
+the docstring rewriter (``docs/griffe_rst.py``) are loaded from their files, as MkDocs does.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_docs_{name}", ROOT / "docs" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+gen = _load("gen_pages")
+
+
+def _nav_files(nav: list[Any]) -> list[str]:
+    out = []
+    for item in nav:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        out += _nav_files(value) if isinstance(value, list) else [value]
+    return out
+
+
+def _config() -> dict[str, Any]:
+    yaml = pytest.importorskip("yaml", reason="PyYAML (comes with the docs extra) is needed")
+    return yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+
+
+def test_every_nav_page_exists_or_is_generated() -> None:
+    config = _config()
+    generated = gen.generated_pages()
+    files = _nav_files(gen.expand_nav(config["nav"]))
+    missing = [f for f in files if f not in generated and not (ROOT / "docs" / f).is_file()]
+    assert not missing, f"nav names pages that neither exist in docs/ nor are generated: {missing}"
+    # the hand-written pages the brief asks for
+    for page in ("index.md", "getting-started.md", "guide/engine.md", "guide/plasticity.md",
+                 "guide/memories.md", "guide/backprop.md", "guide/comparisons.md"):
+        assert page in files
+    # every generated page is reachable from the nav
+    assert sorted(set(generated) - set(files)) == []
+
+
+def test_gallery_lists_every_example_with_its_docstring_and_source() -> None:
+    pages = gen.generated_pages()
+    index = pages["examples/index.md"]
+    scripts = sorted((ROOT / "examples").glob("*.py"))
+    assert scripts, "no examples found"
+    for path in scripts:
+        assert f"[`{path.name}`]({path.stem}.md)" in index, path.name
+        page = pages[f"examples/{path.stem}.md"]
+        first = (ast.get_docstring(ast.parse(path.read_text())) or "").split("\n\n")[0]
+        assert " ".join(first.split()) in page, f"{path.name}: docstring summary missing"
+        assert path.read_text().rstrip("\n") in page, f"{path.name}: source not embedded"
+
+
+def test_fence_outlasts_backticks_in_the_source() -> None:
+    assert gen._fence("no ticks") == "```"
+    assert gen._fence("a ```` b") == "`````"
+
+
+def test_api_pages_cover_every_public_module() -> None:
+    modules = gen.api_modules()
+    found = set()
+    for pkg in gen.PACKAGES:
+        for path in (ROOT / pkg).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            parts = parts[:-1] if parts[-1] == "__init__" else parts
+            if not any(p.startswith("_") for p in parts):
+                found.add(".".join(parts))
+    assert set(modules) == found
+    assert "neurosim.network" in modules and "comparisons.cli" in modules
+    pages = gen.generated_pages()
+    assert pages["api/neurosim.network.md"].strip() == "::: neurosim.network"
+    assert "members: false" in pages["api/neurosim.md"]            # no duplicated re-exports
+    assert "[`neurosim.memory`](neurosim.memory.md)" in pages["api/neurosim.md"]
+
+
+def test_rst_roles_and_math_become_markdown() -> None:
+    rst = _load("griffe_rst")
+    text = ("Calls :func:`~neurosim.neurons.lif.lif_step` and :class:`Foo`; "
+            "rate :math:`r = 1/\\tau`.\n\n.. math::\n\n    a = b\n\n    c = d\n\nExample::\n\n"
+            "    x = 1\n")
+
+    class Obj:  # the little of griffe's object model that rewrite() touches
+        is_module, is_class, path, parent = True, False, "pkg.mod", None
+        module = None
+
+    out = rst.rewrite(text, Obj(), {})
+    assert '<autoref identifier="neurosim.neurons.lif.lif_step" optional>' \
+           "<code>lif_step()</code></autoref>" in out
+    assert "<code>Foo</code>" in out
+    assert "$r = 1/\\tau$" in out
+    assert "$$\na = b\n$$\n\n$$\nc = d\n$$" in out
+    assert "Example:\n" in out and "::" not in out
+
+
+def test_known_docstring_issues_name_existing_files() -> None:
+    for path in gen.KNOWN_DOCSTRING_ISSUES:
+        assert (ROOT / path).is_file(), f"{path} is gone; remove it from KNOWN_DOCSTRING_ISSUES"
+
+
+@pytest.mark.slow
+def test_mkdocs_build_strict(tmp_path: Path) -> None:
+    """The full site builds with ``--strict`` (CPU ~15 s: slow) and holds the API text."""
+    pytest.importorskip("mkdocs", reason="mkdocs is not installed (pip install -e '.[docs]')")
+    pytest.importorskip("mkdocstrings_handlers.python",
+                        reason="mkdocstrings-python is not installed (pip install -e '.[docs]')")
+    site = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d",
+                           str(site)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    def page(rel: str) -> str:
+        path = site / rel / "index.html" if rel else site / "index.html"
+        assert path.is_file(), f"missing page {rel}"
+        return path.read_text(encoding="utf-8")
+
+    def text(html: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+    assert "make report" in text(page(""))                 # the README, included
+    assert "make docs" in text(page("getting-started"))
+    network = page("api/neurosim.network")
+    assert 'id="neurosim.network.Network.run"' in network   # a method, from its docstring
+    assert "A spiking network simulated with one clock" in network
+    hop = page("api/neurosim.memory.hopfield")
+    assert 'id="neurosim.memory.hopfield.HopfieldNetwork"' in hop
+    assert 'class="arithmatex"' in page("api/neurosim.plasticity.stdp")   # math typeset
+    assert 'id="backprop.train.Trainer"' in page("api/backprop.train")
+    assert 'id="comparisons.runner.run_suite"' in page("api/comparisons.runner")
+    gallery = page("examples")
+    for path in sorted((ROOT / "examples").glob("*.py")):
+        assert path.name in gallery
+        assert 'id="source"' in page(f"examples/{path.stem}")
+    # a role in a docstring became a link to the object's page
+    assert re.search(r'<a class="autorefs autorefs-internal"[^>]*href="[^"]*neurosim\.',
+                     network + hop)
