@@ -357,4 +357,44 @@ def open_store(store: str | os.PathLike | ResultStore | None) -> ResultStore | N
     return ResultStore(store)
 
 
-__all__ = ["ResultStore", "StoreError", "FINISHED", "open_store", "to_jsonable"]
+def export_parquet(store: str | os.PathLike | ResultStore, path: str | os.PathLike,
+                   task: str | None = None, learner: str | None = None,
+                   status: str | None = None) -> Path:
+    """Write the stored rows (optionally filtered) to a Parquet file, one row per run.
+
+    Nested values are flattened to ``a.b`` columns (``pandas.json_normalize``); lists are
+    stored as JSON strings; artifacts are left out. Written atomically (temporary file,
+    then rename). Needs pandas and pyarrow: ``pip install 'neurosim[parquet]'``.
+    Returns the path written.
+    """
+    try:
+        import pandas as pd
+        import pyarrow  # noqa: F401  (the Parquet engine)
+    except ImportError as exc:
+        raise ImportError("export_parquet needs pandas and pyarrow: pip install "
+                          "'neurosim[parquet]' (or pip install pandas pyarrow)") from exc
+    own = not isinstance(store, ResultStore)
+    st = ResultStore(store, readonly=True) if own else store
+    try:
+        rows = st.rows(task=task, learner=learner, status=status, artifacts=False)
+    finally:
+        if own:
+            st.close()
+    df = pd.json_normalize(rows, sep=".")
+    for col in df.columns:
+        if df[col].map(lambda v: isinstance(v, list)).any():
+            df[col] = df[col].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+__all__ = ["ResultStore", "StoreError", "FINISHED", "open_store", "to_jsonable",
+           "export_parquet"]
