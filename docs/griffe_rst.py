@@ -9,7 +9,11 @@ extension rewrites, once per docstring, before it is parsed:
 - ``:math:`x``` -> ``$x$`` and ``.. math::`` blocks -> ``$$ ... $$`` (one per paragraph),
   typeset by ``pymdownx.arithmatex`` and MathJax;
 - a paragraph ending in ``::`` (a literal block follows) -> ``:``; the indented block is
-  already a Markdown code block.
+  already a Markdown code block;
+- ``name : prose.`` items of a Parameters / Other Parameters / Attributes / Returns / Yields
+  section whose "type" is a sentence (it ends in ``.``, holds ````code```` or ``; ``) ->
+  ``name`` with the sentence as its description (numpydoc would show the sentence as the
+  type; the type then comes from the signature's annotation).
 
 Registered in ``mkdocs.yml`` under the python handler's ``extensions``. Nothing is imported:
 names are resolved in griffe's static view of the packages.
@@ -26,6 +30,8 @@ _ROLE = re.compile(r":(?:py:)?(func|class|meth|mod|attr|data|obj|exc):`(~?)([^`<
 _MATH_ROLE = re.compile(r":math:`([^`]+)`")
 _MATH_DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*$")
 _LITERAL = re.compile(r"(?<=\S)::[ \t]*$")
+_ITEM_SECTIONS = {"Parameters", "Other Parameters", "Attributes"}
+_RETURN_SECTIONS = {"Returns", "Yields"}  # "name :" there takes its type from the annotation
 
 
 class RstToMarkdown(griffe.Extension):
@@ -91,6 +97,36 @@ def _math_blocks(text: str) -> str:
     return "\n".join(out)
 
 
+def _is_prose(type_text: str) -> bool:
+    t = type_text.rstrip()
+    return t.endswith(".") or "``" in t or "; " in t
+
+
+def _prose_types(text: str) -> str:
+    lines = text.split("\n")
+    out: list[str] = []
+    section, base = None, ""
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.strip() and re.fullmatch(r"[ \t]*-{3,}[ \t]*", nxt):
+            section, base = line.strip(), line[: len(line) - len(line.lstrip())]
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if (section in _ITEM_SECTIONS | _RETURN_SECTIONS and indent == base and " : " in line
+                and _is_prose(line.split(" : ", 1)[1])):
+            name, desc = line.split(" : ", 1)
+            name = name.rstrip() + (" :" if section in _RETURN_SECTIONS else "")
+            out += [name, f"{base}    {desc.strip()}"]
+            continue
+        if (section in _RETURN_SECTIONS and indent == base and line.strip()
+                and " : " not in line and _is_prose(line)):
+            out += [f"{base}:", f"{base}    {line.strip()}"]   # unnamed; type from annotation
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def rewrite(text: str, obj: griffe.Object, collection: Any) -> str:
     """``text`` (a docstring) with its reStructuredText constructs in Markdown."""
 
@@ -102,6 +138,7 @@ def rewrite(text: str, obj: griffe.Object, collection: Any) -> str:
         ident = _resolve(name, obj, collection)
         return f'<autoref identifier="{ident}" optional><code>{title}</code></autoref>'
 
+    text = _prose_types(text)
     text = _math_blocks(text)
     text = _MATH_ROLE.sub(lambda m: f"${' '.join(m.group(1).split())}$", text)
     text = _ROLE.sub(role, text)

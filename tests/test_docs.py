@@ -112,6 +112,12 @@ def test_rst_roles_and_math_become_markdown() -> None:
     assert "$$\na = b\n$$\n\n$$\nc = d\n$$" in out
     assert "Example:\n" in out and "::" not in out
 
+    doc = ("Parameters\n----------\nx : float\n    kept.\nstate : traces ``x`` (B, n).\n\n"
+           "Returns\n-------\nspikes : bool ``(B, n)``.\n``(w, s)``; a new state.\n")
+    assert rst._prose_types(doc) == (
+        "Parameters\n----------\nx : float\n    kept.\nstate\n    traces ``x`` (B, n).\n\n"
+        "Returns\n-------\nspikes :\n    bool ``(B, n)``.\n:\n    ``(w, s)``; a new state.\n")
+
 
 def test_known_docstring_issues_name_existing_files() -> None:
     for path in gen.KNOWN_DOCSTRING_ISSUES:
