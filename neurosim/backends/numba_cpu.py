@@ -1,12 +1,14 @@
-"""Compiled CPU backend: a whole chunk of steps runs inside one numba function.
+"""Compiled CPU backend: a whole chunk of steps runs inside one numba function
+(:func:`neurosim.backends.numba_kernels._run`, specialised to the neuron models a network
+uses).
 
 Layout: all neuron groups' states are concatenated into one ``(V, B, N)`` float64 array
 (``V`` = most state variables of any model); input groups' spikes come precomputed from the
 host (identical to what the other backends receive). Synapses are concatenated CSR arrays,
-delivered event-driven (work proportional to spikes x fan-out). Per-model update branches
-repeat the arithmetic of the models' pure step functions in the same operation order, so
-the results equal the reference backend (tested); see ``neurosim/neurons/*.py`` for the
-equations.
+delivered event-driven (work proportional to spikes x fan-out). The per-model updates in
+:mod:`neurosim.backends.numba_kernels` repeat the arithmetic of the models' pure step
+functions in the same operation order, so the results equal the reference backend (tested);
+see ``neurosim/neurons/*.py`` for the equations.
 """
 
 from __future__ import annotations
@@ -14,10 +16,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 
 from neurosim.backends import ChunkOut
+from neurosim.backends.numba_kernels import (
+    ADEX,
+    ALIF,
+    IZH,
+    LIF,
+    LIF_COND,
+    LIF_COND_ALPHA,
+    _run,
+    model_flags,
+)
 from neurosim.neurons.adex import AdExParams
 from neurosim.neurons.alif import ALIFParams
 from neurosim.neurons.base import hold_steps
@@ -29,7 +40,9 @@ from neurosim.neurons.lif import (
     lif_coefficients,
 )
 
-LIF, LIF_COND, ALIF, IZH, ADEX, LIF_COND_ALPHA = 0, 1, 2, 3, 4, 5
+__all__ = ["NumbaBackend", "NumbaRunner", "model_coefficients", "LIF", "LIF_COND", "ALIF",
+           "IZH", "ADEX", "LIF_COND_ALPHA"]
+
 N_COEF = 16
 
 
@@ -66,216 +79,13 @@ def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
     raise TypeError(f"numba backend: unsupported model {type(params).__name__}")
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _emit(j, sl, ns):
-    sl[ns] = j
-    return ns + 1
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _update_group(model, c, S, off, n, b, irow, sl, ns):
-    """Advance neurons ``off .. off+n`` of copy ``b``; append spiking indices to ``sl``.
-
-    Loops run over slice views with ``range(n)`` so that numba can drop negative-index
-    checks (about 2x faster)."""
-    lo, hi = off, off + n
-    ir = irow[lo:hi]
-    if model == 0:                            # LIF (exact); two passes, hoisted constants
-        v_, ie_, ii_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
-        c0, c1, c2, c3, c4, c5, c6 = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
-        c7, c8, c9 = c[7], c[8], c[9]
-        for j in range(n):
-            v, ref = v_[j], ref_[j]
-            free = ref <= 0
-            v_int = c0 + (v - c0) * c1 + c2 * ir[j] + c3 * ie_[j] + c4 * ii_[j]
-            v_[j] = v_int if free else v
-            ref_[j] = ref if free else ref - 1.0
-            ie_[j] *= c5
-            ii_[j] *= c6
-        for j in range(n):
-            if v_[j] >= c7 and ref_[j] <= 0:
-                v_[j] = c8
-                ref_[j] = c9
-                ns = _emit(off + j, sl, ns)
-    elif model == 2:                          # ALIF (exact)
-        v_, ie_, ii_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi]
-        a_, ref_ = S[3, b, lo:hi], S[4, b, lo:hi]
-        for j in range(n):
-            v, ref = v_[j], ref_[j]
-            if ref <= 0:
-                v = c[0] + (v - c[0]) * c[1] + c[2] * ir[j] + c[3] * ie_[j] + c[4] * ii_[j]
-            else:
-                ref = ref - 1.0
-            a = a_[j] * c[10]
-            if v >= c[7] + a and ref <= 0:
-                v = c[8]
-                ref = c[9]
-                a = a + c[11]
-                ns = _emit(off + j, sl, ns)
-            v_[j] = v
-            ref_[j] = ref
-            a_[j] = a
-            ie_[j] *= c[5]
-            ii_[j] *= c[6]
-    elif model == 1 or model == 5:            # conductance LIF (exponential Euler)
-        ri = 5 if model == 5 else 3           # alpha: (v, g_e, g_i, x_e, x_i, ref)
-        v_, ge_, gi_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[ri, b, lo:hi]
-        r = c[1]
-        for j in range(n):
-            v, ge, gi, ref = v_[j], ge_[j], gi_[j], ref_[j]
-            g_tot = 1.0 + r * (ge + gi)
-            v_inf = (c[0] + r * (ge * c[2] + gi * c[3] + ir[j])) / g_tot
-            if ref <= 0:
-                v = v_inf + (v - v_inf) * math.exp(-c[4] * g_tot)
-            else:
-                ref = ref - 1.0
-            if v >= c[7] and ref <= 0:
-                v = c[8]
-                ref = c[9]
-                ns = _emit(off + j, sl, ns)
-            v_[j] = v
-            ref_[j] = ref
-            ge_[j] = ge * c[5]
-            gi_[j] = gi * c[6]
-        if model == 5:                        # alpha conductances: g += k x; x decays
-            xe_, xi_ = S[3, b, lo:hi], S[4, b, lo:hi]
-            for j in range(n):
-                ge_[j] = ge_[j] + c[10] * xe_[j]
-                gi_[j] = gi_[j] + c[11] * xi_[j]
-                xe_[j] *= c[5]
-                xi_[j] *= c[6]
-    elif model == 3:                          # Izhikevich (Euler)
-        v_, u_, ie_, ii_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
-        dt = c[0]
-        for j in range(n):
-            v, u = v_[j], u_[j]
-            v_new = v + dt * (c[1] * v * v + c[2] * v + c[3] - u + ir[j] + ie_[j] + ii_[j])
-            u_new = u + dt * (c[4] * (c[5] * v - u))
-            if v_new >= c[8]:
-                v_new = c[6]
-                u_new = u_new + c[7]
-                ns = _emit(off + j, sl, ns)
-            v_[j] = v_new
-            u_[j] = u_new
-            ie_[j] *= c[9]
-            ii_[j] *= c[10]
-    else:                                     # AdEx (Euler)
-        v_, w_, ie_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi]
-        ii_, ref_ = S[3, b, lo:hi], S[4, b, lo:hi]
-        dt = c[0]
-        for j in range(n):
-            v, w, ref = v_[j], w_[j], ref_[j]
-            dv = (-c[1] * (v - c[2]) + c[1] * c[3] * math.exp((v - c[4]) / c[3]) - w
-                  + ir[j] + ie_[j] + ii_[j]) / c[5]
-            w_new = w + dt * ((c[6] * (v - c[2]) - w) / c[7])
-            if ref <= 0:
-                v = v + dt * dv
-            else:
-                ref = ref - 1.0
-            if v >= c[10] and ref <= 0:
-                v = c[9]
-                w_new = w_new + c[8]
-                ref = c[11]
-                ns = _emit(off + j, sl, ns)
-            v_[j] = v
-            w_[j] = w_new
-            ref_[j] = ref
-            ie_[j] *= c[12]
-            ii_[j] *= c[13]
-    return ns
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _run(start, k, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv,
-         in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, p_delayed,
-         indptr, indices, weights, delays, buf, buf_vars, g_rec, rec_step, rec_b, rec_i,
-         rec_g, n_rec, counts, events, m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count,
-         m_out, n_neuron):
-    B = S.shape[1]
-    G, GI = g_model.shape[0], in_off.shape[0]
-    D = buf.shape[0]
-    cap = rec_step.shape[0]
-    zeros = np.zeros(S.shape[2])
-    sl = np.empty(n_neuron + in_spk.shape[2], dtype=np.int64)   # spiking global indices
-    gstart = np.zeros(G + GI + 1, dtype=np.int64)              # per-group ranges in sl
-    max_rec = 0
-    for g in range(G + GI):
-        if g_rec[g]:
-            max_rec += (g_n[g] if g < G else in_n[g - G]) * B
-    for s in range(k):
-        step = start + s
-        if n_rec[0] + max_rec > cap:
-            return s
-        for m in range(m_var.shape[0]):                        # state monitors
-            if step % m_every[m] == 0:
-                nidx = m_idx_ptr[m + 1] - m_idx_ptr[m]
-                base = m_out_ptr[m] + m_count[m] * B * nidx
-                for b in range(B):
-                    for q in range(nidx):
-                        m_out[base + b * nidx + q] = S[m_var[m], b, m_idx[m_idx_ptr[m] + q]]
-                m_count[m] += 1
-        for b in range(B):
-            ns = 0
-            for g in range(G):                                 # neuron groups
-                gstart[g] = ns
-                kind = g_cur[g]
-                irow = zeros if kind == 0 else (cur_const if kind == 1 else cur_tv[s, b])
-                ns = _update_group(g_model[g], g_coef[g], S, g_off[g], g_n[g], b, irow, sl,
-                                   ns)
-            for g in range(GI):                                # input groups
-                gstart[G + g] = ns
-                for q in range(in_n[g]):
-                    if in_spk[s, b, in_off[g] + q]:
-                        sl[ns] = n_neuron + in_off[g] + q
-                        ns += 1
-            gstart[G + GI] = ns
-            for p in range(p_pre.shape[0]):                    # synapses (event-driven)
-                var, row0, pre, post = p_var[p], p_ptr[p], p_pre[p], p_post[p]
-                for t in range(ns):
-                    i = sl[t] - pre
-                    if i < 0 or i >= p_npre[p]:
-                        continue
-                    lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
-                    events[p] += hi - lo
-                    if p_delayed[p]:
-                        for q in range(lo, hi):
-                            d = delays[q]
-                            if d == 0:
-                                S[var, b, post + indices[q]] += weights[q]
-                            else:
-                                buf[(step + d) % D, var, b, post + indices[q]] += weights[q]
-                    else:
-                        row = S[var, b, post:]
-                        for q in range(lo, hi):
-                            row[indices[q]] += weights[q]
-            if D > 1:
-                slot = step % D
-                for var in buf_vars:
-                    for j in range(n_neuron):
-                        S[var, b, j] += buf[slot, var, b, j]
-                        buf[slot, var, b, j] = 0.0
-            for g in range(G + GI):                            # counts and records
-                counts[s, b, g] = gstart[g + 1] - gstart[g]
-        # records in (step, batch, neuron) order: a second pass over copies is not needed
-        # when B == 1; for B > 1 spikes of copy b were appended in copy order above
-            for g in range(G + GI):
-                if g_rec[g]:
-                    off = g_off[g] if g < G else n_neuron + in_off[g - G]
-                    for t in range(gstart[g], gstart[g + 1]):
-                        r = n_rec[0]
-                        rec_step[r] = step
-                        rec_b[r] = b
-                        rec_i[r] = sl[t] - off
-                        rec_g[r] = g
-                        n_rec[0] = r + 1
-    return k
-
-
 class NumbaRunner:
     """Holds the flattened network and calls the compiled chunk kernel.
 
-    ``kernel`` (default :func:`_run`) is what :meth:`run_chunk` calls with ``_run``'s
-    arguments; :mod:`neurosim.plasticity.compiled` replaces it to add plasticity.
+    ``kernel`` (default :func:`~neurosim.backends.numba_kernels._run`) is what
+    :meth:`run_chunk` calls with ``_run``'s arguments but the last, ``pl``;
+    :meth:`plastic_args` supplies that (None here; :mod:`neurosim.plasticity.compiled`
+    returns its pair-STDP arrays).
     """
 
     kernel = staticmethod(_run)
@@ -296,6 +106,8 @@ class NumbaRunner:
         coefs = [model_coefficients(g.params, plan.dt) for g in ng]
         self.g_model = np.array([m for m, _ in coefs], dtype=np.int64)
         self.g_coef = np.array([c for _, c in coefs]).reshape(len(ng), N_COEF)
+        # selects the kernel's specialisation: only the models used here are compiled
+        self.models = model_flags(self.g_model)
         self.S = np.zeros((self.V, B, max(self.n_neuron, 1)))
         for g, off in zip(ng, self.g_off):
             for v, name in enumerate(g.state_vars):
@@ -352,6 +164,10 @@ class NumbaRunner:
         self.m_idx = np.concatenate(idx or [np.zeros(0)]).astype(np.int64)
         self.cap = 1 << 16
         self._alloc_rec()
+        # the kernel's work arrays
+        self.work = (np.zeros(self.S.shape[2]),
+                     np.empty(self.n_neuron + max(self.n_in, 1), dtype=np.int64),
+                     np.zeros(len(ng) + len(ig) + 1, dtype=np.int64))
 
     def _alloc_rec(self) -> None:
         self.rec = [np.zeros(self.cap, dtype=np.int64) for _ in range(4)]
@@ -402,6 +218,10 @@ class NumbaRunner:
             out[(now + ahead) % d] += full[(now + ahead) % D]
         return out
 
+    def plastic_args(self) -> tuple | None:
+        """The kernel's last argument ``pl``: None (no plasticity)."""
+        return None
+
     def run_chunk(self, start: int, k: int, inputs: dict[str, np.ndarray],
                   currents: dict[str, Any]) -> ChunkOut:
         plan = self.plan
@@ -435,17 +255,21 @@ class NumbaRunner:
         m_out = np.zeros(int(m_out_ptr[-1]))
         m_count = np.zeros(len(sizes), dtype=np.int64)
         n_rec = np.zeros(1, dtype=np.int64)
+        # optional parts of the kernel: None compiles a specialisation without them
+        delay = ((self.p_delayed, self.delays, self.buf, self.buf_vars) if self.D > 1
+                 else None)
+        mon = ((self.m_var, self.m_every, self.m_idx_ptr, self.m_idx, m_out_ptr, m_count,
+                m_out) if self.m_var.size else None)
         parts = []
         done = 0
         while done < k:
-            s = self.kernel(start + done, k - done, self.S, self.g_model, self.g_coef,
-                     self.g_off, self.g_n, g_cur, cur_const, cur_tv[done:] if tv else cur_tv,
-                     self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre,
-                     self.p_post, self.p_var, self.p_ptr, self.p_delayed, self.indptr,
-                     self.indices, self.weights, self.delays, self.buf, self.buf_vars,
-                     self.g_rec, *self.rec, n_rec, counts[done:], events, self.m_var,
-                     self.m_every, self.m_idx_ptr, self.m_idx, m_out_ptr, m_count, m_out,
-                     self.n_neuron)
+            s = self.kernel(
+                self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
+                self.g_off, self.g_n, g_cur, cur_const, cur_tv[done:] if tv else cur_tv,
+                self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre, self.p_post,
+                self.p_var, self.p_ptr, self.indptr, self.indices, self.weights, delay,
+                self.g_rec, *self.rec, n_rec, counts[done:], events, mon, self.n_neuron,
+                *self.work, self.plastic_args())
             parts.append([r[:n_rec[0]].copy() for r in self.rec])
             n_rec[0] = 0
             done += s

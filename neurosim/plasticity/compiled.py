@@ -2,13 +2,16 @@
 
 Used by :func:`neurosim.plasticity.engine.prepare_plastic` for ``backend="numba"`` when every
 attached rule is :class:`~neurosim.plasticity.rules.STDP` (pair-based) and ``batch_size``
-is 1 (other cases take the array path). Each step calls the numba backend's own one-step
-kernel (:func:`neurosim.backends.numba_cpu._run`, so neuron updates and spike delivery are
-exactly the engine's) and then applies the pair rule event-driven: traces decay every step;
-a presynaptic spike walks its CSR row (depression), a postsynaptic spike walks its column
-(potentiation, via a precomputed column index). The arithmetic is that of
+is 1 (other cases take the array path). The numba backend's chunk kernel
+(:func:`neurosim.backends.numba_kernels._run`, so neuron updates and spike delivery are
+exactly the engine's) is given the plastic projections' arrays (its argument ``pl``) and
+applies the pair rule after each step, event-driven
+(:func:`neurosim.backends.numba_kernels._plastic`): traces decay every step; a presynaptic
+spike walks its CSR row (depression), a postsynaptic spike walks its column (potentiation,
+via a precomputed column index). The arithmetic is that of
 :func:`neurosim.plasticity.stdp.pair_stdp_step` in the same operation order, so both paths
-give identical weights (tested).
+give identical weights (tested). One kernel (not a per-step call of the plain one) keeps the
+compile time to one specialisation of ``_run``.
 """
 
 from __future__ import annotations
@@ -16,10 +19,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 
-from neurosim.backends.numba_cpu import NumbaRunner, _run
+from neurosim.backends.numba_cpu import NumbaRunner
 
 __all__ = ["PlasticNumbaRunner", "supports"]
 
@@ -31,87 +33,6 @@ def supports(plan: Any, plastic: list[Any]) -> bool:
 
     return plan.batch == 1 and plan.dtype == np.float64 and all(
         type(s.plasticity) is STDP for s in plastic)
-
-
-@numba.njit(cache=True, nogil=True)
-def _clip(x, lo, hi):
-    return min(max(x, lo), hi)
-
-
-@numba.njit(cache=True, nogil=True)
-def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, lo, hi, indptr, row0, indices,
-               syn_pre, col_ptr, col_syn, w, xpre, xpost, rec_g, rec_i):
-    """Pair STDP for one projection (synapses ``lo:hi`` of the concatenated arrays) and one
-    step whose spikes are the records ``r0:r1``. ``xpre``/``xpost`` are this projection's
-    trace views. Returns the first synapse with a non-finite weight, or -1."""
-    dpre, dpost, a_plus, a_minus, w_min, w_max = (coef[0], coef[1], coef[2], coef[3],
-                                                  coef[4], coef[5])
-    xpre *= dpre
-    xpost *= dpost
-    bad = -1
-    for r in range(r0, r1):                       # presynaptic spikes: depression
-        if rec_g[r] != pre_g:
-            continue
-        i = rec_i[r]
-        for q in range(indptr[row0 + i], indptr[row0 + i + 1]):
-            f = (w[q] - w_min) if mult else 1.0
-            w[q] = _clip(w[q] - a_minus * f * xpost[indices[q]], w_min, w_max)
-            if not math.isfinite(w[q]):
-                bad = q
-        xpre[i] = 1.0 if nearest else xpre[i] + 1.0
-    for r in range(r0, r1):                       # postsynaptic spikes: potentiation
-        if rec_g[r] != post_g:
-            continue
-        j = rec_i[r]
-        for c in range(col_ptr[j], col_ptr[j + 1]):
-            q = col_syn[c]
-            f = (w_max - w[q]) if mult else 1.0
-            w[q] = _clip(w[q] + a_plus * f * xpre[syn_pre[q]], w_min, w_max)
-            if not math.isfinite(w[q]):
-                bad = q
-        xpost[j] = 1.0 if nearest else xpost[j] + 1.0
-    return bad
-
-
-@numba.njit(cache=True, nogil=True)
-def _run_plastic(start, k, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv,
-                 in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, p_delayed,
-                 indptr, indices, weights, delays, buf, buf_vars, g_rec, rec_step, rec_b,
-                 rec_i, rec_g, n_rec, counts, events, m_var, m_every, m_idx_ptr, m_idx,
-                 m_out_ptr, m_count, m_out, n_neuron,
-                 pl_coef, pl_mode, pl_pre_g, pl_post_g, pl_lo, pl_hi, pl_row0, syn_pre,
-                 pl_col_ptr, pl_col_off, col_syn, xpre, pl_xpre_off, xpost, pl_xpost_off,
-                 learn, bad_out):
-    """Steps ``start .. start+k-1`` one at a time through the engine's ``_run``, applying
-    pair STDP after each. Returns the number of steps done (fewer when the spike record
-    buffer is full, or when a weight became non-finite: then ``bad_out = [step, syn]``)."""
-    for s in range(k):
-        n0 = n_rec[0]
-        ct = cur_tv[s:s + 1] if s < cur_tv.shape[0] else cur_tv[0:1]  # unused if constant
-        done = _run(start + s, 1, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, ct,
-                    in_off, in_n, in_spk[s:s + 1], p_pre, p_npre, p_post, p_var, p_ptr,
-                    p_delayed, indptr, indices, weights, delays, buf, buf_vars, g_rec,
-                    rec_step, rec_b, rec_i, rec_g, n_rec, counts[s:s + 1], events, m_var,
-                    m_every, m_idx_ptr, m_idx, m_out_ptr, m_count, m_out, n_neuron)
-        if done == 0:
-            return s
-        if not learn:
-            continue
-        for p in range(pl_lo.shape[0]):
-            n_pre = pl_xpre_off[p + 1] - pl_xpre_off[p]
-            n_post = pl_xpost_off[p + 1] - pl_xpost_off[p]
-            c0 = pl_col_off[p]
-            bad = _stdp_step(n0, n_rec[0], pl_coef[p], pl_mode[p, 0] == 1,
-                             pl_mode[p, 1] == 1, pl_pre_g[p], pl_post_g[p], pl_lo[p],
-                             pl_hi[p], indptr, pl_row0[p], indices, syn_pre,
-                             pl_col_ptr[c0:c0 + n_post + 1], col_syn, weights,
-                             xpre[pl_xpre_off[p]:pl_xpre_off[p] + n_pre],
-                             xpost[pl_xpost_off[p]:pl_xpost_off[p] + n_post], rec_g, rec_i)
-            if bad >= 0:
-                bad_out[0] = start + s
-                bad_out[1] = bad
-                return s + 1
-    return k
 
 
 class PlasticNumbaRunner(NumbaRunner):
@@ -168,15 +89,16 @@ class PlasticNumbaRunner(NumbaRunner):
                 self.xpre[self.pl_xpre_off[p]:self.pl_xpre_off[p + 1]] = saved["x_pre"][0]
                 self.xpost[self.pl_xpost_off[p]:self.pl_xpost_off[p + 1]] = saved["x_post"][0]
         self.bad = np.full(2, -1, dtype=np.int64)
-        self.kernel = self._plastic_kernel
 
-    def _plastic_kernel(self, *args: Any) -> int:
+    def plastic_args(self) -> tuple:
+        """The kernel's ``pl`` (see :func:`neurosim.backends.numba_kernels._plastic`)."""
         learn = bool(getattr(self.network, "learning", True))
-        done = _run_plastic(*args, self.pl_coef, self.pl_mode, self.pl_pre_g,
-                            self.pl_post_g, self.pl_lo, self.pl_hi, self.pl_row0,
-                            self.syn_pre, self.pl_col_ptr, self.pl_col_off, self.col_syn,
-                            self.xpre, self.pl_xpre_off, self.xpost, self.pl_xpost_off,
-                            learn, self.bad)
+        return (self.pl_coef, self.pl_mode, self.pl_pre_g, self.pl_post_g, self.pl_row0,
+                self.syn_pre, self.pl_col_ptr, self.pl_col_off, self.col_syn, self.xpre,
+                self.pl_xpre_off, self.xpost, self.pl_xpost_off, learn, self.bad)
+
+    def kernel(self, *args: Any) -> int:
+        done = NumbaRunner.kernel(*args)
         if self.bad[0] >= 0:
             step, q = int(self.bad[0]), int(self.bad[1])
             name = next(s.name for s, lo, hi in zip(self.plastic, self.pl_lo, self.pl_hi)

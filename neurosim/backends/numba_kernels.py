@@ -1,0 +1,404 @@
+"""Numba kernels of the compiled CPU backend: per-model neuron updates, pair STDP and the
+chunk loop :func:`_run`.
+
+Compile time is kept low (measured in ``benchmarks/cuba.py``, key ``ours_jit``) by compiling
+only what a network uses. :func:`_run` takes ``models``, a tuple with one entry per model
+id: ``True`` where the network has a group of that model, ``None`` where not. The tuple's
+numba *type* (e.g. ``Tuple(bool, none, none, none, none, none)``) selects a specialisation,
+and :func:`_update` (an ``@overload``) expands to the branches of the present models only;
+``pl`` (empty, or the pair-STDP arrays) likewise switches the plasticity step in or out.
+Types, unlike literal values, keep the dispatch cheap and the specialisations cacheable
+(``cache=True``). Model updates are inlined at numba-IR level (``inline="always"``) so their
+LLVM code is optimised once, inside ``_run``.
+
+All jitted code lives in this one file on purpose: numba's on-disk cache of a function is
+invalidated only when *its own* source file changes, not when a callee in another file does.
+
+The per-model branches repeat the arithmetic of the models' pure step functions
+(``neurosim/neurons/*.py``) in the same operation order, so results equal the reference
+backend (tested); the pair STDP step repeats
+:func:`neurosim.plasticity.stdp.pair_stdp_step` (van Rossum et al. 2000; Song et al. 2000).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba.core import types
+from numba.extending import overload
+
+LIF, LIF_COND, ALIF, IZH, ADEX, LIF_COND_ALPHA = 0, 1, 2, 3, 4, 5
+N_MODELS = 6
+
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
+_INLINE = dict(nogil=True, error_model="numpy")
+
+
+def model_flags(model_ids) -> tuple:
+    """``models`` argument of :func:`_run`: ``True`` at each id in ``model_ids``, else None."""
+    used = {int(m) for m in model_ids}
+    return tuple(True if m in used else None for m in range(N_MODELS))
+
+
+# ------------------------------------------------------------------- neuron model updates
+# Each advances neurons ``off .. off+n`` of copy ``b`` by one step and appends the global
+# indices of the neurons that spiked to ``sl`` (from position ``ns``); returns the new ``ns``.
+# Loops run over slice views with ``range(n)`` so that numba can drop negative-index checks.
+
+@numba.njit(**_INLINE)
+def _lif(c, S, off, n, b, ir, sl, ns):
+    """LIF, exact integration; two passes with hoisted constants."""
+    lo, hi = off, off + n
+    v_, ie_, ii_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
+    c0, c1, c2, c3, c4, c5, c6 = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+    c7, c8, c9 = c[7], c[8], c[9]
+    for j in range(n):
+        v, ref = v_[j], ref_[j]
+        free = ref <= 0
+        v_int = c0 + (v - c0) * c1 + c2 * ir[j] + c3 * ie_[j] + c4 * ii_[j]
+        v_[j] = v_int if free else v
+        ref_[j] = ref if free else ref - 1.0
+        ie_[j] *= c5
+        ii_[j] *= c6
+    for j in range(n):
+        if v_[j] >= c7 and ref_[j] <= 0:
+            v_[j] = c8
+            ref_[j] = c9
+            sl[ns] = off + j
+            ns += 1
+    return ns
+
+
+@numba.njit(**_INLINE)
+def _alif(c, S, off, n, b, ir, sl, ns):
+    """Adaptive LIF, exact integration."""
+    lo, hi = off, off + n
+    v_, ie_, ii_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi]
+    a_, ref_ = S[3, b, lo:hi], S[4, b, lo:hi]
+    for j in range(n):
+        v, ref = v_[j], ref_[j]
+        if ref <= 0:
+            v = c[0] + (v - c[0]) * c[1] + c[2] * ir[j] + c[3] * ie_[j] + c[4] * ii_[j]
+        else:
+            ref = ref - 1.0
+        a = a_[j] * c[10]
+        if v >= c[7] + a and ref <= 0:
+            v = c[8]
+            ref = c[9]
+            a = a + c[11]
+            sl[ns] = off + j
+            ns += 1
+        v_[j] = v
+        ref_[j] = ref
+        a_[j] = a
+        ie_[j] *= c[5]
+        ii_[j] *= c[6]
+    return ns
+
+
+@numba.njit(**_INLINE)
+def _cond(alpha, c, S, off, n, b, ir, sl, ns):
+    """Conductance LIF (exponential Euler); ``alpha``: alpha-shaped conductances with state
+    ``(v, g_e, g_i, x_e, x_i, ref)`` (g += k x; x decays), else ``(v, g_e, g_i, ref)``."""
+    lo, hi = off, off + n
+    ri = 5 if alpha else 3
+    v_, ge_, gi_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[ri, b, lo:hi]
+    r = c[1]
+    for j in range(n):
+        v, ge, gi, ref = v_[j], ge_[j], gi_[j], ref_[j]
+        g_tot = 1.0 + r * (ge + gi)
+        v_inf = (c[0] + r * (ge * c[2] + gi * c[3] + ir[j])) / g_tot
+        if ref <= 0:
+            v = v_inf + (v - v_inf) * math.exp(-c[4] * g_tot)
+        else:
+            ref = ref - 1.0
+        if v >= c[7] and ref <= 0:
+            v = c[8]
+            ref = c[9]
+            sl[ns] = off + j
+            ns += 1
+        v_[j] = v
+        ref_[j] = ref
+        ge_[j] = ge * c[5]
+        gi_[j] = gi * c[6]
+    if alpha:
+        xe_, xi_ = S[3, b, lo:hi], S[4, b, lo:hi]
+        for j in range(n):
+            ge_[j] = ge_[j] + c[10] * xe_[j]
+            gi_[j] = gi_[j] + c[11] * xi_[j]
+            xe_[j] *= c[5]
+            xi_[j] *= c[6]
+    return ns
+
+
+@numba.njit(**_INLINE)
+def _izh(c, S, off, n, b, ir, sl, ns):
+    """Izhikevich (Euler)."""
+    lo, hi = off, off + n
+    v_, u_, ie_, ii_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
+    dt = c[0]
+    for j in range(n):
+        v, u = v_[j], u_[j]
+        v_new = v + dt * (c[1] * v * v + c[2] * v + c[3] - u + ir[j] + ie_[j] + ii_[j])
+        u_new = u + dt * (c[4] * (c[5] * v - u))
+        if v_new >= c[8]:
+            v_new = c[6]
+            u_new = u_new + c[7]
+            sl[ns] = off + j
+            ns += 1
+        v_[j] = v_new
+        u_[j] = u_new
+        ie_[j] *= c[9]
+        ii_[j] *= c[10]
+    return ns
+
+
+@numba.njit(**_INLINE)
+def _adex(c, S, off, n, b, ir, sl, ns):
+    """AdEx (Euler)."""
+    lo, hi = off, off + n
+    v_, w_, ie_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi]
+    ii_, ref_ = S[3, b, lo:hi], S[4, b, lo:hi]
+    dt = c[0]
+    for j in range(n):
+        v, w, ref = v_[j], w_[j], ref_[j]
+        dv = (-c[1] * (v - c[2]) + c[1] * c[3] * math.exp((v - c[4]) / c[3]) - w
+              + ir[j] + ie_[j] + ii_[j]) / c[5]
+        w_new = w + dt * ((c[6] * (v - c[2]) - w) / c[7])
+        if ref <= 0:
+            v = v + dt * dv
+        else:
+            ref = ref - 1.0
+        if v >= c[10] and ref <= 0:
+            v = c[9]
+            w_new = w_new + c[8]
+            ref = c[11]
+            sl[ns] = off + j
+            ns += 1
+        v_[j] = v
+        w_[j] = w_new
+        ref_[j] = ref
+        ie_[j] *= c[12]
+        ii_[j] *= c[13]
+    return ns
+
+
+def _update(models, model, c, S, off, n, b, ir, sl, ns):  # pragma: no cover - jit only
+    """Advance one group of model id ``model`` (see :func:`_update_overload`)."""
+    raise NotImplementedError("_update is only callable from numba-compiled code")
+
+
+@overload(_update, inline="always")
+def _update_overload(models, model, c, S, off, n, b, ir, sl, ns):
+    """Only the branches of the models present in ``models`` are compiled (the flags are
+    compile-time constants of the closure, so numba prunes the other branches)."""
+    if not isinstance(models, types.BaseTuple) or len(models.types) != N_MODELS:
+        return None
+    has = [not isinstance(t, types.NoneType) for t in models.types]
+    h_lif, h_cond, h_alif = has[LIF], has[LIF_COND], has[ALIF]
+    h_izh, h_adex, h_alpha = has[IZH], has[ADEX], has[LIF_COND_ALPHA]
+
+    def impl(models, model, c, S, off, n, b, ir, sl, ns):  # pragma: no cover - jit only
+        if h_lif:
+            if model == 0:
+                return _lif(c, S, off, n, b, ir, sl, ns)
+        if h_cond:
+            if model == 1:
+                return _cond(False, c, S, off, n, b, ir, sl, ns)
+        if h_alif:
+            if model == 2:
+                return _alif(c, S, off, n, b, ir, sl, ns)
+        if h_izh:
+            if model == 3:
+                return _izh(c, S, off, n, b, ir, sl, ns)
+        if h_adex:
+            if model == 4:
+                return _adex(c, S, off, n, b, ir, sl, ns)
+        if h_alpha:
+            if model == 5:
+                return _cond(True, c, S, off, n, b, ir, sl, ns)
+        return ns
+
+    return impl
+
+
+# ------------------------------------------------------------------------------ pair STDP
+@numba.njit(**_INLINE)
+def _clip(x, lo, hi):
+    return min(max(x, lo), hi)
+
+
+@numba.njit(**_INLINE)
+def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, indptr, row0, indices,
+               syn_pre, col_ptr, col_syn, w, xpre, xpost, rec_g, rec_i):
+    """Pair STDP for one projection and one step whose spikes are the records ``r0:r1``.
+    ``xpre``/``xpost`` are this projection's trace views; ``col_ptr``/``col_syn`` its
+    column index (postsynaptic neuron -> synapses). Returns the first synapse with a
+    non-finite weight, or -1."""
+    dpre, dpost, a_plus, a_minus, w_min, w_max = (coef[0], coef[1], coef[2], coef[3],
+                                                  coef[4], coef[5])
+    xpre *= dpre
+    xpost *= dpost
+    bad = -1
+    for r in range(r0, r1):                       # presynaptic spikes: depression
+        if rec_g[r] != pre_g:
+            continue
+        i = rec_i[r]
+        for q in range(indptr[row0 + i], indptr[row0 + i + 1]):
+            f = (w[q] - w_min) if mult else 1.0
+            w[q] = _clip(w[q] - a_minus * f * xpost[indices[q]], w_min, w_max)
+            if not math.isfinite(w[q]):
+                bad = q
+        xpre[i] = 1.0 if nearest else xpre[i] + 1.0
+    for r in range(r0, r1):                       # postsynaptic spikes: potentiation
+        if rec_g[r] != post_g:
+            continue
+        j = rec_i[r]
+        for c in range(col_ptr[j], col_ptr[j + 1]):
+            q = col_syn[c]
+            f = (w_max - w[q]) if mult else 1.0
+            w[q] = _clip(w[q] + a_plus * f * xpre[syn_pre[q]], w_min, w_max)
+            if not math.isfinite(w[q]):
+                bad = q
+        xpost[j] = 1.0 if nearest else xpost[j] + 1.0
+    return bad
+
+
+@numba.njit(**_INLINE)
+def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
+    """Pair STDP after step ``step`` whose spikes are the records ``r0:r1``. ``pl`` holds,
+    for ``P`` plastic projections: ``coef (P, 6)`` (pre/post trace decay, A+, A-, w_min,
+    w_max), ``mode (P, 2)`` (multiplicative, nearest), ``pre_g, post_g, row0 (P,)`` (group
+    ids, first CSR row), ``syn_pre`` (presynaptic index per synapse), ``col_ptr, col_off,
+    col_syn`` (column index), ``xpre, xpre_off, xpost, xpost_off`` (traces), ``learn``
+    (bool) and ``bad_out (2,)``. Returns True (and sets ``bad_out = [step, synapse]``) when
+    a weight became non-finite."""
+    (coef, mode, pre_g, post_g, row0, syn_pre, col_ptr, col_off, col_syn, xpre,
+     xpre_off, xpost, xpost_off, learn, bad_out) = pl
+    if not learn:
+        return False
+    for p in range(pre_g.shape[0]):
+        n_pre = xpre_off[p + 1] - xpre_off[p]
+        n_post = xpost_off[p + 1] - xpost_off[p]
+        c0 = col_off[p]
+        bad = _stdp_step(r0, r1, coef[p], mode[p, 0] == 1, mode[p, 1] == 1, pre_g[p],
+                         post_g[p], indptr, row0[p], indices, syn_pre,
+                         col_ptr[c0:c0 + n_post + 1], col_syn, weights,
+                         xpre[xpre_off[p]:xpre_off[p] + n_pre],
+                         xpost[xpost_off[p]:xpost_off[p] + n_post], rec_g, rec_i)
+        if bad >= 0:
+            bad_out[0] = step
+            bad_out[1] = bad
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------ chunk loop
+@numba.njit(**_JIT)
+def _run(models, start, k, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv,
+         in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, indptr, indices, weights,
+         delay, g_rec, rec_step, rec_b, rec_i, rec_g, n_rec, counts, events, mon, n_neuron,
+         zeros, sl, gstart, pl):
+    """Steps ``start .. start+k-1``; returns the number of steps done (fewer when the spike
+    record buffer is full, or, with plasticity, after the step where a weight became
+    non-finite: then ``pl[-1] = [step, synapse]``).
+
+    ``models`` (:func:`model_flags`) selects the model branches compiled. ``delay``, ``mon``
+    and ``pl`` are None when the network has no delayed projection / state monitor /
+    compiled plasticity: numba then prunes those blocks before typing (less to compile).
+    ``delay = (p_delayed (P,) bool, delays (n_syn,) int32, buf (D, V, B, N), buf_vars)``,
+    ``mon = (m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count, m_out)``, ``pl``: see
+    :func:`_plastic`. Work arrays (allocated by the caller, as allocation inside would add
+    compile time): ``zeros`` (``S.shape[2]``, all 0: input of groups without current),
+    ``sl`` (``n_neuron + in_spk.shape[2]`` int64: spiking global indices of one step) and
+    ``gstart`` (``G + GI + 1`` int64: per-group ranges in ``sl``)."""
+    B = S.shape[1]
+    G, GI = g_model.shape[0], in_off.shape[0]
+    cap = rec_step.shape[0]
+    max_rec = 0
+    for g in range(G + GI):
+        if g_rec[g]:
+            max_rec += (g_n[g] if g < G else in_n[g - G]) * B
+    for s in range(k):
+        step = start + s
+        n0 = n_rec[0]
+        if n0 + max_rec > cap:
+            return s
+        if mon is not None:                                    # state monitors
+            m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count, m_out = mon
+            for m in range(m_var.shape[0]):
+                if step % m_every[m] == 0:
+                    nidx = m_idx_ptr[m + 1] - m_idx_ptr[m]
+                    base = m_out_ptr[m] + m_count[m] * B * nidx
+                    for b in range(B):
+                        for q in range(nidx):
+                            m_out[base + b * nidx + q] = S[m_var[m], b,
+                                                           m_idx[m_idx_ptr[m] + q]]
+                    m_count[m] += 1
+        for b in range(B):
+            ns = np.int64(0)            # not a literal 0: one typing of _update, not two
+            for g in range(G):                                 # neuron groups
+                gstart[g] = ns
+                kind = g_cur[g]
+                irow = zeros if kind == 0 else (cur_const if kind == 1 else cur_tv[s, b])
+                ns = _update(models, g_model[g], g_coef[g], S, g_off[g], g_n[g], b, irow, sl,
+                             ns)
+            for g in range(GI):                                # input groups
+                gstart[G + g] = ns
+                for q in range(in_n[g]):
+                    if in_spk[s, b, in_off[g] + q]:
+                        sl[ns] = n_neuron + in_off[g] + q
+                        ns += 1
+            gstart[G + GI] = ns
+            for p in range(p_pre.shape[0]):                    # synapses (event-driven)
+                var, row0, pre, post = p_var[p], p_ptr[p], p_pre[p], p_post[p]
+                for t in range(ns):
+                    i = sl[t] - pre
+                    if i < 0 or i >= p_npre[p]:
+                        continue
+                    lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
+                    events[p] += hi - lo
+                    direct = True
+                    if delay is not None:
+                        p_delayed, delays, buf, buf_vars = delay
+                        if p_delayed[p]:
+                            direct = False
+                            D = buf.shape[0]
+                            for q in range(lo, hi):
+                                d = delays[q]
+                                if d == 0:
+                                    S[var, b, post + indices[q]] += weights[q]
+                                else:
+                                    buf[(step + d) % D, var, b, post + indices[q]] += \
+                                        weights[q]
+                    if direct:
+                        row = S[var, b, post:]
+                        for q in range(lo, hi):
+                            row[indices[q]] += weights[q]
+            if delay is not None:                              # delayed input arriving now
+                p_delayed, delays, buf, buf_vars = delay
+                slot = step % buf.shape[0]
+                for u in range(buf_vars.shape[0]):
+                    var = buf_vars[u]
+                    for j in range(n_neuron):
+                        S[var, b, j] += buf[slot, var, b, j]
+                        buf[slot, var, b, j] = 0.0
+            for g in range(G + GI):                            # counts and records
+                counts[s, b, g] = gstart[g + 1] - gstart[g]
+            # records in (step, batch, neuron) order
+            for g in range(G + GI):
+                if g_rec[g]:
+                    off = g_off[g] if g < G else n_neuron + in_off[g - G]
+                    for t in range(gstart[g], gstart[g + 1]):
+                        r = n_rec[0]
+                        rec_step[r] = step
+                        rec_b[r] = b
+                        rec_i[r] = sl[t] - off
+                        rec_g[r] = g
+                        n_rec[0] = r + 1
+        if pl is not None:                                     # plasticity
+            if _plastic(pl, step, n0, n_rec[0], indptr, indices, weights, rec_g, rec_i):
+                return s + 1
+    return k
