@@ -13,7 +13,9 @@ extension rewrites, once per docstring, before it is parsed:
 - ``name : prose.`` items of a Parameters / Other Parameters / Attributes / Returns / Yields
   section whose "type" is a sentence (it ends in ``.``, holds ````code```` or ``; ``) ->
   ``name`` with the sentence as its description (numpydoc would show the sentence as the
-  type; the type then comes from the signature's annotation).
+  type; the type then comes from the signature's annotation);
+- a prose paragraph after the last item of such a section (numpydoc would read its first word
+  as one more parameter) -> the start of a ``Notes`` section.
 
 Registered in ``mkdocs.yml`` under the python handler's ``extensions``. Nothing is imported:
 names are resolved in griffe's static view of the packages.
@@ -31,6 +33,7 @@ _MATH_ROLE = re.compile(r":math:`([^`]+)`")
 _MATH_DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*$")
 _LITERAL = re.compile(r"(?<=\S)::[ \t]*$")
 _ITEM_SECTIONS = {"Parameters", "Other Parameters", "Attributes"}
+_NAMES = re.compile(r"\*{0,2}\w+(?:\s*,\s*\*{0,2}\w+)*")   # "x", "a, b", "*objects"
 _RETURN_SECTIONS = {"Returns", "Yields"}  # "name :" there takes its type from the annotation
 
 
@@ -112,7 +115,19 @@ def _prose_types(text: str) -> str:
             section, base = line.strip(), line[: len(line) - len(line.lstrip())]
             out.append(line)
             continue
+        if re.fullmatch(r"[ \t]*-{3,}[ \t]*", line):  # a section's underline
+            out.append(line)
+            continue
         indent = line[: len(line) - len(line.lstrip())]
+        if (section in _ITEM_SECTIONS and indent == base and line.strip() and " : " not in line
+                and not _NAMES.fullmatch(line.strip())):
+            # prose after the last item (numpydoc would read it as one more item): a Notes section
+            if out and out[-1].strip():
+                out.append("")
+            out += [f"{base}Notes", f"{base}-----"]
+            section = "Notes"
+            out.append(line)
+            continue
         if (section in _ITEM_SECTIONS | _RETURN_SECTIONS and indent == base and " : " in line
                 and _is_prose(line.split(" : ", 1)[1])):
             name, desc = line.split(" : ", 1)

@@ -117,6 +117,11 @@ def test_rst_roles_and_math_become_markdown() -> None:
     assert rst._prose_types(doc) == (
         "Parameters\n----------\nx : float\n    kept.\nstate\n    traces ``x`` (B, n).\n\n"
         "Returns\n-------\nspikes :\n    bool ``(B, n)``.\n:\n    ``(w, s)``; a new state.\n")
+    # prose after the last parameter becomes a Notes section instead of a bogus parameter
+    doc = "Parameters\n----------\na, b : int\nc\n    kept.\n\nAfter :meth:`run`, it holds.\n"
+    assert rst._prose_types(doc) == (
+        "Parameters\n----------\na, b : int\nc\n    kept.\n\nNotes\n-----\n"
+        "After :meth:`run`, it holds.\n")
 
 
 def test_known_docstring_issues_name_existing_files() -> None:
