@@ -44,12 +44,12 @@ __all__ = ["model_equations", "to_brian2", "run_in_brian2", "Brian2Result",
            "to_brian2_script"]
 
 
-def model_equations(params: Any) -> dict[str, Any]:
+def model_equations(params: Any, dt: float = 0.1e-3) -> dict[str, Any]:
     """Brian2 equations, threshold, reset, refractory, method and namespace for a model
-    (namespace values as Brian2 quantities)."""
+    simulated with step ``dt`` (s) (namespace values as Brian2 quantities)."""
     import brian2 as b2
 
-    spec = model_spec(params)
+    spec = model_spec(params, dt)
     env = vars(b2)
     ns = {k: v * eval(u, env) if u != "1" else v for k, (v, u) in spec["ns"].items()}
     ref = False if spec["refractory"] is None else spec["refractory"] * b2.second

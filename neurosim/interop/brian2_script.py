@@ -70,8 +70,8 @@ DEVICES = ("runtime", "cpp_standalone", "cuda_standalone", "genn")
 
 
 # ---------------------------------------------------------------------------- models
-def model_spec(params: Any) -> dict[str, Any]:
-    """Brian2 description of one neuron model.
+def model_spec(params: Any, dt: float) -> dict[str, Any]:
+    """Brian2 description of one neuron model simulated with step ``dt`` (s).
 
     Returns ``dict(model, ns, threshold, reset, refractory, method, regular)``: equations
     (str), namespace ``{name: (value, unit expression)}``, threshold / reset code, the
@@ -106,10 +106,10 @@ def model_spec(params: Any) -> dict[str, Any]:
                   v_reset=(p.v_reset, "volt"))
         regular = None
         if alpha:   # exact alpha propagator (lif_cond_alpha_step), after the membrane update
-            ns.update(a_e=(math.exp(-_DT[0] / p.tau_e), "1"),
-                      a_i=(math.exp(-_DT[0] / p.tau_i), "1"),
-                      k_e=(math.e * _DT[0] / p.tau_e * math.exp(-_DT[0] / p.tau_e), "1"),
-                      k_i=(math.e * _DT[0] / p.tau_i * math.exp(-_DT[0] / p.tau_i), "1"))
+            ns.update(a_e=(math.exp(-dt / p.tau_e), "1"),
+                      a_i=(math.exp(-dt / p.tau_i), "1"),
+                      k_e=(math.e * dt / p.tau_e * math.exp(-dt / p.tau_e), "1"),
+                      k_i=(math.e * dt / p.tau_i * math.exp(-dt / p.tau_i), "1"))
             regular = ("g_e = g_e * a_e + k_e * x_e\ng_i = g_i * a_i + k_i * x_i\n"
                        "x_e = x_e * a_e\nx_i = x_i * a_i")
         return dict(model=eqs, ns=ns, threshold="v >= v_thresh", reset="v = v_reset",
@@ -141,9 +141,6 @@ def model_spec(params: Any) -> dict[str, Any]:
                               f"{type(p).__name__}")
 
 
-_DT = [1e-4]   # the step the alpha propagator is computed for (set by build_source)
-
-
 def var_unit(params: Any, var: str) -> str:
     """Brian2 unit (expression) of a model's state variable ``var``."""
     if var in ("v", "a"):
@@ -156,7 +153,7 @@ def var_unit(params: Any, var: str) -> str:
 
 
 # ---------------------------------------------------------------------------- plasticity
-def _plastic_code(rule: Any, tv: str, unit: str) -> dict[str, Any]:
+def _plastic_code(rule: Any, tv: str, unit: str, dt: float) -> dict[str, Any]:
     """Synapse model, pathways, namespace and regular operations for a plasticity rule."""
     from neurosim.plasticity.rules import STDP, RewardSTDP, TripletSTDP
 
@@ -188,8 +185,8 @@ def _plastic_code(rule: Any, tv: str, unit: str) -> dict[str, Any]:
             raise NotImplementedError("Brian2 export: RewardSTDP.reward is per batch copy; "
                                       "set a scalar reward before exporting")
         p = rule.params
-        ns.update(decay_c=(math.exp(-_DT[0] / p.tau_c), "1"),
-                  lr_dt=(p.learning_rate * _DT[0], "1"))
+        ns.update(decay_c=(math.exp(-dt / p.tau_c), "1"),
+                  lr_dt=(p.learning_rate * dt, "1"))
         model += "c : 1\nreward : 1 (shared)\n"
         on_pre = (f"{transmit}\nc += -a_minus{f_minus} * apost\n"
                   f"{jump('apre', near)}")
@@ -283,7 +280,6 @@ def build_source(net: Any, batch: int = 0, device: str = "runtime"
     net._ensure()
     plan = net._plan
     dt = net.dt
-    _DT[0] = dt
     state = net.get_state()
     start = net.step_count
     names = {o.name: _b2name(o.name) for o in [*plan.groups, *plan.synapses]}
@@ -296,7 +292,7 @@ def build_source(net: Any, batch: int = 0, device: str = "runtime"
     g_("objs = {}")
     g_(f"seed({int(net.seed) % 2**32})")
     for g in plan.neuron_groups:
-        spec = model_spec(g.params)
+        spec = model_spec(g.params, dt)
         model, ns = spec["model"], dict(spec["ns"])
         ns_lines = [f"ns = {_ns(ns)}"]
         unit = "volt/second" if isinstance(g.params, IzhikevichParams) else "amp"
@@ -407,7 +403,7 @@ def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray
         f", delay={int(np.max(delay_steps))} * DT"
     w = syn.weights
     if rule is not None:
-        pc = _plastic_code(rule, syn.target_var, unit)
+        pc = _plastic_code(rule, syn.target_var, unit, net.dt)
         pst = state.get(f"plastic:{syn.name}")
         if pst is not None:
             w = pst["w"][batch]

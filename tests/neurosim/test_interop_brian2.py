@@ -1,5 +1,7 @@
 """Spike-for-spike agreement with Brian2 (numpy code generation, runtime mode)."""
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -23,6 +25,17 @@ pytest.importorskip("brian2")
 pytestmark = pytest.mark.brian2
 
 DT = 0.1 * ms
+
+
+@pytest.fixture(autouse=True)
+def _quiet_brian2():
+    """Brian2 logs every code object at DEBUG level and pytest's log capture formats each
+    record, which costs more than the simulations; keep warnings only."""
+    log = logging.getLogger("brian2")
+    old = log.level
+    log.setLevel(logging.WARNING)
+    yield
+    log.setLevel(old)
 
 
 def _build(kind, delays, seed):
