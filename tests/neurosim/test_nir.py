@@ -1,0 +1,328 @@
+"""NIR export/import of neurosim networks: round trips and snnTorch cross-checks."""
+
+import math
+
+import numpy as np
+import pytest
+
+from neurosim import (
+    CurrentInjection,
+    IzhikevichParams,
+    LIFCondParams,
+    LIFParams,
+    Network,
+    NeuronGroup,
+    PoissonGroup,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    Synapses,
+)
+from neurosim.neurons import ALIFParams
+from neurosim.plasticity import STDP, PairSTDPParams
+from neurosim.units import ms, mV, nA, pA
+
+nir = pytest.importorskip("nir")
+from neurosim.interop.nir import from_nir, read_nir, to_nir, write_nir  # noqa: E402
+
+DT = 0.1 * ms
+T = 500
+
+
+def _f32(x):
+    """Values exactly representable in float32 (snnTorch's importer stores float32)."""
+    return np.asarray(x, dtype=np.float32).astype(np.float64)
+
+
+def _raster(rng, n, p=0.06, steps=T):
+    return rng.random((steps, n)) < p
+
+
+def _gen(raster, name="gen"):
+    steps, idx = np.nonzero(raster)
+    return SpikeGeneratorGroup(raster.shape[1], idx, steps * DT, name=name)
+
+
+def _mixed_net(seed, raster):
+    """gen -> LIF ('v' synapses, 0.5 ms delay, bias currents) -> CubaLIF ('e' + recurrent
+    'i', per-target delays)."""
+    rng = np.random.default_rng(seed)
+    n_in, n1, n2 = raster.shape[1], 30, 15
+    gen = _gen(raster)
+    g1 = NeuronGroup(n1, LIFParams(t_ref=0.0), name="g1")
+    g2 = NeuronGroup(n2, LIFParams(t_ref=0.0, tau_i=5 * ms), name="g2")
+    s1 = Synapses.from_matrix(gen, g1, rng.normal(4 * mV, 3 * mV, (n_in, n1)), target="v",
+                              delay=0.5 * ms, name="s1")
+    d2 = np.broadcast_to(rng.integers(0, 5, n2) * DT, (n1, n2))
+    s2 = Synapses.from_matrix(g1, g2, rng.normal(200 * pA, 300 * pA, (n1, n2)), target="e",
+                              delay=d2, name="s2")
+    s3 = Synapses.from_matrix(g2, g2, -np.abs(rng.normal(100 * pA, 50 * pA, (n2, n2))),
+                              target="i", name="s3")
+    inj = CurrentInjection(g1, rng.uniform(0.1, 0.19, n1) * nA)
+    _start_like_nir(g1, inj, DT)
+    mons = [SpikeMonitor(g1, name="m1"), SpikeMonitor(g2, name="m2")]
+    return Network(gen, g1, g2, s1, s2, s3, inj, *mons, dt=DT, backend="numpy"), mons
+
+
+def _start_like_nir(group, inj, dt, depth=1):
+    """NIR holds no initial state; its per-step reading starts at U = v_leak (see
+    neurosim.interop.nir.initial_v)."""
+    from neurosim.interop.nir import initial_v
+    from neurosim.neurons.lif import lif_coefficients
+
+    p, a = group.params, lif_coefficients(group.params, dt).a_m
+    group.init["v"] = initial_v(p.v_rest, p.r_m * (1 - a) / a * inj.values, a, depth)
+
+
+def _monitor(net, name):
+    return next(o for o in net.objects if getattr(o, "name", None) == name)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_round_trip_file_gives_identical_spikes(tmp_path, seed):
+    raster = _raster(np.random.default_rng(100 + seed), 20)
+    net, (m1, m2) = _mixed_net(seed, raster)
+    graph = to_nir(net, dt=DT)
+    kinds = {k: type(v).__name__ for k, v in graph.nodes.items()}
+    assert kinds["g1"] == "LIF" and kinds["g2"] == "CubaLIF" and kinds["s1"] == "Affine"
+    assert kinds["s1_delay"] == "Delay" and kinds["s2_delay"] == "Delay"
+    path = tmp_path / "net.nir"
+    write_nir(graph, path)
+    assert not [p for p in tmp_path.iterdir() if p.name != "net.nir"]  # no temp file left
+    back = read_nir(path)
+    assert float(back.metadata["dt"]) == DT
+    net2 = from_nir(back, dt=DT, input_spikes={"gen": raster}, backend="numpy")
+    net.run(T * DT)
+    net2.run(T * DT)
+    for mine, theirs in ((m1, "g1_spikes"), (m2, "g2_spikes")):
+        a, b = mine.to_dense(T), _monitor(net2, theirs).to_dense(T)
+        assert a.sum() > 50
+        np.testing.assert_array_equal(a, b)
+
+
+def test_round_trip_other_backend_and_network_writer(tmp_path):
+    raster = _raster(np.random.default_rng(7), 20)
+    net, (m1, _) = _mixed_net(3, raster)
+    write_nir(net, tmp_path / "n.nir", dt=DT)
+    net2 = from_nir(read_nir(tmp_path / "n.nir"), dt=DT, input_spikes=raster,
+                    backend="numba")
+    net.run(T * DT)
+    net2.run(T * DT)
+    np.testing.assert_array_equal(m1.to_dense(T), _monitor(net2, "g1_spikes").to_dense(T))
+
+
+def test_reading_at_another_dt_changes_the_network():
+    """dt is part of the meaning: the same graph read at 2*dt is a different network."""
+    raster = _raster(np.random.default_rng(5), 20)
+    net, _ = _mixed_net(4, raster)
+    graph = to_nir(net, dt=DT)
+    n1 = from_nir(graph, dt=DT)
+    n2 = from_nir(graph, dt=2 * DT)
+    p1 = next(o for o in n1.objects if getattr(o, "name", None) == "g1").params
+    p2 = next(o for o in n2.objects if getattr(o, "name", None) == "g1").params
+    assert p1.tau_m == pytest.approx(20 * ms, rel=1e-9)
+    assert not math.isclose(p1.tau_m, p2.tau_m, rel_tol=1e-3)
+
+
+# ---------------------------------------------------------------- snnTorch cross-check
+def _snntorch_run(graph, x):
+    """Run snnTorch's import of ``graph`` step by step in float64 (its spikes come out as
+    float32 0/1 and are cast back, which is lossless)."""
+    pytest.importorskip("nirtorch")
+    torch = pytest.importorskip("torch")
+    from snntorch.import_nir import import_from_nir
+
+    model = import_from_nir(graph)
+    for mod in model.modules():
+        mod.double()
+        if type(mod).__name__ in ("Leaky", "Synaptic"):
+            mod.register_forward_hook(lambda m, i, o: o.double())
+    xt = torch.as_tensor(x, dtype=torch.float64)
+    with torch.no_grad():
+        return np.stack([model(xt[t:t + 1])[0][0].numpy() for t in range(len(xt))]) > 0
+
+
+A_M = 0.9375  # float32-exact per-step decay; tau_m = -dt / ln(A_M)
+
+
+def _lif(**kw):
+    return LIFParams(tau_m=-DT / math.log(A_M), v_rest=0.0, v_reset=0.0,
+                     v_thresh=0.5 * A_M, t_ref=0.0, **kw)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ours_to_snntorch_two_lif_layers_with_bias(seed):
+    pytest.importorskip("snntorch")
+    rng = np.random.default_rng(seed)
+    raster = _raster(rng, 20, p=0.1, steps=300)
+    gen = _gen(raster)
+    g1, g2 = NeuronGroup(30, _lif(), name="g1"), NeuronGroup(10, _lif(), name="g2")
+    s1 = Synapses.from_matrix(gen, g1, _f32(rng.normal(0.1, 0.15, (20, 30))), target="v",
+                              name="s1")
+    s2 = Synapses.from_matrix(g1, g2, _f32(rng.normal(0.1, 0.15, (30, 10))), target="v",
+                              name="s2")
+    # a constant current whose per-step bias r_m (1 - a) / a * I is float32-exact
+    p = g1.params
+    bias = _f32(rng.uniform(0, 0.02, 30))
+    inj = CurrentInjection(g1, bias * A_M / (p.r_m * (1 - A_M)))
+    _start_like_nir(g1, inj, DT)
+    mon = SpikeMonitor(g2, name="m2")
+    net = Network(gen, g1, g2, s1, s2, inj, mon, dt=DT, backend="numpy")
+    graph = to_nir(net, dt=DT)   # snnTorch's importer assumes dt = 1e-4 s = DT
+    assert isinstance(graph.nodes["s1"], nir.Affine)
+    net.run((300 + 2) * DT)
+    ours = mon.to_dense(302)[2:, 0]   # two projections: two steps of latency in neurosim
+    theirs = _snntorch_run(graph, raster)
+    assert ours.sum() > 100
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_ours_to_snntorch_cubalif():
+    pytest.importorskip("snntorch")
+    rng = np.random.default_rng(11)
+    raster = _raster(rng, 20, p=0.1, steps=300)
+    a_s = 0.875
+    params = LIFParams(tau_m=-DT / math.log(A_M), tau_e=-DT / math.log(a_s), v_rest=0.0,
+                       v_reset=0.0, v_thresh=0.5, t_ref=0.0)
+    gen, g = _gen(raster), NeuronGroup(25, params, name="g")
+    from neurosim.neurons.lif import lif_coefficients
+
+    k_e = lif_coefficients(params, DT).k_e
+    w = _f32(rng.normal(0.03, 0.05, (20, 25))) / k_e   # NIR weights k_e * w float32-exact
+    s = Synapses.from_matrix(gen, g, w, target="e", name="s")
+    mon = SpikeMonitor(g, name="m")
+    net = Network(gen, g, s, mon, dt=DT, backend="numpy")
+    graph = to_nir(net, dt=DT)
+    assert isinstance(graph.nodes["g"], nir.CubaLIF)
+    net.run(301 * DT)
+    ours = mon.to_dense(301)[1:, 0]
+    theirs = _snntorch_run(graph, raster)
+    assert ours.sum() > 50
+    np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_snntorch_to_ours(seed):
+    """snnTorch's own per-module NIR converter (the whole-model export_to_nir fails type
+    inference in snnTorch 1.0.0), chained by hand with (n,)-shaped neuron parameters."""
+    torch = pytest.importorskip("torch")
+    snn = pytest.importorskip("snntorch")
+    pytest.importorskip("nirtorch")
+    from snntorch.export_nir import _extract_snntorch_module
+
+    torch.manual_seed(seed)
+    seq = torch.nn.Sequential(
+        torch.nn.Linear(20, 30), snn.Leaky(beta=A_M, threshold=1.0, reset_mechanism="zero"),
+        torch.nn.Linear(30, 10), snn.Leaky(beta=A_M, threshold=1.0, reset_mechanism="zero"))
+    with torch.no_grad():
+        for fc in (seq[0], seq[2]):
+            fc.weight.mul_(4)
+    nodes = {"input": nir.Input(input_type=np.array([20]))}
+    for k, mod in enumerate(seq):
+        node = _extract_snntorch_module(mod)
+        if isinstance(node, nir.LIF):   # snnTorch writes shape () parameters: broadcast
+            n = seq[k - 1].out_features
+            node = nir.LIF(**{f: np.full(n, float(getattr(node, f)))
+                              for f in ("tau", "r", "v_leak", "v_threshold", "v_reset")})
+        nodes[f"n{k}"] = node
+    nodes["output"] = nir.Output(output_type=np.array([10]))
+    names = list(nodes)
+    graph = nir.NIRGraph(nodes=nodes, edges=list(zip(names[:-1], names[1:])))
+    raster = _raster(np.random.default_rng(seed), 20, p=0.2, steps=200)
+    # snnTorch reference run (float64), one step per input row
+    seq = seq.double()
+    x = torch.as_tensor(raster, dtype=torch.float64)
+    mems, out = [None, None], []
+    with torch.no_grad():
+        for t in range(len(x)):
+            h = x[t:t + 1]
+            for i in (0, 1):
+                cur = seq[2 * i](h)
+                mems[i] = torch.zeros_like(cur) if mems[i] is None else mems[i]
+                h, mems[i] = seq[2 * i + 1](cur, mems[i])
+                h = h.double()
+            out.append(h[0].numpy() > 0)
+    theirs = np.array(out)
+    net = from_nir(graph, dt=1e-4, input_spikes={"input": raster}, v_unit=0.1 / 1.0,
+                   backend="numpy")   # snnTorch's exporter writes for dt = 1e-4 s
+    net.run(202 * DT)
+    ours = _monitor(net, "n3_spikes").to_dense(202)[2:, 0]
+    assert theirs.sum() > 50
+    np.testing.assert_array_equal(ours, theirs)
+
+
+# ---------------------------------------------------------------- bad input
+def _simple(params=None, **syn_kw):
+    gen = SpikeGeneratorGroup(3, [0], [0.0], name="gen")
+    g = NeuronGroup(4, params or LIFParams(t_ref=0.0), name="g")
+    s = Synapses.all_to_all(gen, g, syn_kw.pop("w", 1 * mV), target=syn_kw.pop("target", "v"),
+                            name="s", **syn_kw)
+    return Network(gen, g, s, SpikeMonitor(g), dt=DT)
+
+
+def test_dt_is_required_and_checked():
+    net = _simple()
+    with pytest.raises(ValueError, match=r"to_nir: dt is required"):
+        to_nir(net)
+    with pytest.raises(ValueError, match=r"to_nir: dt must be a float in \(0, 0.1\) s, got 1"):
+        to_nir(net, dt=1)
+    with pytest.raises(ValueError, match=r"from_nir: dt is required"):
+        from_nir(to_nir(net, dt=DT))
+    with pytest.raises(ValueError, match=r"has tau=.* gives the per-step decay"):
+        from_nir(to_nir(net, dt=DT), dt=0.05)
+
+
+@pytest.mark.parametrize(("params", "target", "match"), [
+    (IzhikevichParams(), "e", r"neuron model IzhikevichParams, which NIR cannot carry"),
+    (LIFCondParams(), "e", r"conductance synapses \(LIFCondParams\)"),
+    (ALIFParams(t_ref=0.0), "v", r"adaptive thresholds \(ALIFParams\)"),
+    (LIFParams(), "v", r"refractory period t_ref=0.002 s > dt"),
+])
+def test_unsupported_models(params, target, match):
+    w = 1.0 if isinstance(params, IzhikevichParams) else 1 * (
+        mV if target == "v" else 1e-9)
+    with pytest.raises(NotImplementedError, match=match + r".*NIR carries LIF"):
+        to_nir(_simple(params, w=w, target=target), dt=DT)
+
+
+def test_unsupported_network_elements():
+    g = NeuronGroup(4, LIFParams(t_ref=0.0), name="g")
+    poisson = PoissonGroup(3, 10.0, name="p")
+    net = Network(poisson, g, Synapses.all_to_all(poisson, g, 1 * mV, target="v"), dt=DT)
+    with pytest.raises(NotImplementedError, match=r"'p' is a PoissonGroup"):
+        to_nir(net, dt=DT)
+    net = _simple()
+    inj = CurrentInjection(next(o for o in net.objects if o.name == "g"),
+                           np.zeros((10, 4)))
+    net.add(inj)
+    with pytest.raises(NotImplementedError, match=r"time-varying CurrentInjection"):
+        to_nir(net, dt=DT)
+    net = _simple(LIFParams(t_ref=0.0), w=1e-10, target="e")   # tau_e 5 ms, tau_i 10 ms
+    g = next(o for o in net.objects if o.name == "g")
+    gen = next(o for o in net.objects if o.name == "gen")
+    net.add(Synapses.all_to_all(gen, g, -1e-10, target="i", name="s_i"))
+    with pytest.raises(NotImplementedError, match=r"tau_e=0.005 s != tau_i=0.01 s"):
+        to_nir(net, dt=DT)
+    net = _simple(w=1e-3)
+    syn = next(o for o in net.objects if o.name == "s")
+    syn.attach(STDP(PairSTDPParams(w_min=0.0, w_max=2e-3)))
+    with pytest.raises(NotImplementedError, match=r"projection 's' is plastic"):
+        to_nir(net, dt=DT)
+
+
+def test_unsupported_nir_nodes_and_inputs():
+    g = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([2])),
+                            "if": nir.IF(r=np.ones(2), v_threshold=np.ones(2)),
+                            "output": nir.Output(output_type=np.array([2]))},
+                     edges=[("input", "if"), ("if", "output")])
+    with pytest.raises(NotImplementedError, match=r"node 'if' is a IF.*IF has no leak"):
+        from_nir(g, dt=DT)
+    net = _simple()
+    graph = to_nir(net, dt=DT)
+    with pytest.raises(ValueError, match=r"input_spikes has unknown inputs \['nope'\]"):
+        from_nir(graph, dt=DT, input_spikes={"nope": np.zeros((3, 3))})
+    with pytest.raises(ValueError, match=r"input_spikes\['gen'\] must be a \(T, 3\)"):
+        from_nir(graph, dt=DT, input_spikes=np.zeros((5, 4)))
+    with pytest.raises(TypeError, match=r"graph must be a nir.NIRGraph, got dict"):
+        from_nir({}, dt=DT)
+    with pytest.raises(FileNotFoundError, match=r"read_nir: no file"):
+        read_nir("/nonexistent/x.nir")
