@@ -102,9 +102,10 @@ def test_round_trip_file_gives_identical_spikes(tmp_path, seed):
 def test_round_trip_other_backend_and_network_writer(tmp_path):
     raster = _raster(np.random.default_rng(7), 20)
     net, (m1, _) = _mixed_net(3, raster)
-    write_nir(net, tmp_path / "n.nir", dt=DT)
-    net2 = from_nir(read_nir(tmp_path / "n.nir"), dt=DT, input_spikes=raster,
-                    backend="numba")
+    write_nir(net, tmp_path / "n.nir", dt=DT, v_unit=1e-3)   # NIR voltages in mV
+    graph = read_nir(tmp_path / "n.nir")
+    assert float(graph.nodes["g1"].v_leak[0]) == pytest.approx(-70.0)
+    net2 = from_nir(graph, dt=DT, input_spikes=raster, v_unit=1e-3, backend="numba")
     net.run(T * DT)
     net2.run(T * DT)
     np.testing.assert_array_equal(m1.to_dense(T), _monitor(net2, "g1_spikes").to_dense(T))
