@@ -264,7 +264,7 @@ class NumbaRunner:
         done = 0
         while done < k:
             s = self.kernel(
-                self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
+                *self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
                 self.g_off, self.g_n, g_cur, cur_const, cur_tv[done:] if tv else cur_tv,
                 self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre, self.p_post,
                 self.p_var, self.p_ptr, self.indptr, self.indices, self.weights, delay,

@@ -2,14 +2,14 @@
 chunk loop :func:`_run`.
 
 Compile time is kept low (measured in ``benchmarks/cuba.py``, key ``ours_jit``) by compiling
-only what a network uses. :func:`_run` takes ``models``, a tuple with one entry per model
-id: ``True`` where the network has a group of that model, ``None`` where not. The tuple's
-numba *type* (e.g. ``Tuple(bool, none, none, none, none, none)``) selects a specialisation,
-and :func:`_update` (an ``@overload``) expands to the branches of the present models only;
-``pl`` (empty, or the pair-STDP arrays) likewise switches the plasticity step in or out.
-Types, unlike literal values, keep the dispatch cheap and the specialisations cacheable
-(``cache=True``). Model updates are inlined at numba-IR level (``inline="always"``) so their
-LLVM code is optimised once, inside ``_run``.
+only what a network uses. :func:`_run` takes one argument per neuron model and one per
+optional part (delays, state monitors, plasticity) that is None where the network lacks it;
+numba prunes ``if x is not None:`` blocks on None arguments before typing, so the *types*
+of these arguments select a specialisation. Types, unlike literal values (``literally``),
+keep the dispatch cheap and the specialisations cacheable (``cache=True``). Model updates
+and the STDP step are inlined at numba-IR level (``inline="always"``): typed once, and
+their LLVM code optimised once, inside ``_run`` (a call of a separately compiled function
+costs its own compile plus a second optimisation after linking).
 
 All jitted code lives in this one file on purpose: numba's on-disk cache of a function is
 invalidated only when *its own* source file changes, not when a callee in another file does.
@@ -26,18 +26,17 @@ import math
 
 import numba
 import numpy as np
-from numba.core import types
-from numba.extending import overload
 
 LIF, LIF_COND, ALIF, IZH, ADEX, LIF_COND_ALPHA = 0, 1, 2, 3, 4, 5
 N_MODELS = 6
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
-_INLINE = dict(nogil=True, error_model="numpy")
+_INLINE = dict(nogil=True, error_model="numpy", inline="always")
 
 
 def model_flags(model_ids) -> tuple:
-    """``models`` argument of :func:`_run`: ``True`` at each id in ``model_ids``, else None."""
+    """The first six arguments of :func:`_run`: ``True`` at each model id in ``model_ids``,
+    None elsewhere."""
     used = {int(m) for m in model_ids}
     return tuple(True if m in used else None for m in range(N_MODELS))
 
@@ -185,49 +184,13 @@ def _adex(c, S, off, n, b, ir, sl, ns):
     return ns
 
 
-def _update(models, model, c, S, off, n, b, ir, sl, ns):  # pragma: no cover - jit only
-    """Advance one group of model id ``model`` (see :func:`_update_overload`)."""
-    raise NotImplementedError("_update is only callable from numba-compiled code")
-
-
-@overload(_update, inline="always")
-def _update_overload(models, model, c, S, off, n, b, ir, sl, ns):
-    """Only the branches of the models present in ``models`` are compiled (the flags are
-    compile-time constants of the closure, so numba prunes the other branches)."""
-    if not isinstance(models, types.BaseTuple) or len(models.types) != N_MODELS:
-        return None
-    has = [not isinstance(t, types.NoneType) for t in models.types]
-    h_lif, h_cond, h_alif = has[LIF], has[LIF_COND], has[ALIF]
-    h_izh, h_adex, h_alpha = has[IZH], has[ADEX], has[LIF_COND_ALPHA]
-
-    def impl(models, model, c, S, off, n, b, ir, sl, ns):  # pragma: no cover - jit only
-        if h_lif:
-            if model == 0:
-                return _lif(c, S, off, n, b, ir, sl, ns)
-        if h_cond:
-            if model == 1:
-                return _cond(False, c, S, off, n, b, ir, sl, ns)
-        if h_alif:
-            if model == 2:
-                return _alif(c, S, off, n, b, ir, sl, ns)
-        if h_izh:
-            if model == 3:
-                return _izh(c, S, off, n, b, ir, sl, ns)
-        if h_adex:
-            if model == 4:
-                return _adex(c, S, off, n, b, ir, sl, ns)
-        if h_alpha:
-            if model == 5:
-                return _cond(True, c, S, off, n, b, ir, sl, ns)
-        return ns
-
-    return impl
-
-
 # ------------------------------------------------------------------------------ pair STDP
 @numba.njit(**_INLINE)
 def _clip(x, lo, hi):
-    return min(max(x, lo), hi)
+    """``min(max(x, lo), hi)`` exactly as numba's min/max (a NaN ``x`` stays NaN), written
+    out: the builtins' overloads would be compiled separately."""
+    m = lo if lo > x else x
+    return hi if hi < m else m
 
 
 @numba.njit(**_INLINE)
@@ -297,17 +260,19 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
 
 # ------------------------------------------------------------------------------ chunk loop
 @numba.njit(**_JIT)
-def _run(models, start, k, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur_tv,
-         in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, indptr, indices, weights,
-         delay, g_rec, rec_step, rec_b, rec_i, rec_g, n_rec, counts, events, mon, n_neuron,
-         zeros, sl, gstart, pl):
+def _run(lif, cond, alif, izh, adex, alpha, start, k, S, g_model, g_coef, g_off, g_n, g_cur,
+         cur_const, cur_tv, in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, indptr,
+         indices, weights, delay, g_rec, rec_step, rec_b, rec_i, rec_g, n_rec, counts, events,
+         mon, n_neuron, zeros, sl, gstart, pl):
     """Steps ``start .. start+k-1``; returns the number of steps done (fewer when the spike
     record buffer is full, or, with plasticity, after the step where a weight became
     non-finite: then ``pl[-1] = [step, synapse]``).
 
-    ``models`` (:func:`model_flags`) selects the model branches compiled. ``delay``, ``mon``
-    and ``pl`` are None when the network has no delayed projection / state monitor /
-    compiled plasticity: numba then prunes those blocks before typing (less to compile).
+    ``lif, cond, alif, izh, adex, alpha`` (:func:`model_flags`) are True for the models
+    present and None for the others; ``delay``, ``mon`` and ``pl`` are None when the network
+    has no delayed projection / state monitor / compiled plasticity. numba prunes the code
+    behind ``if x is not None`` before typing when ``x`` is None, so only what a network
+    uses is compiled (each combination is one cached specialisation).
     ``delay = (p_delayed (P,) bool, delays (n_syn,) int32, buf (D, V, B, N), buf_vars)``,
     ``mon = (m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count, m_out)``, ``pl``: see
     :func:`_plastic`. Work arrays (allocated by the caller, as allocation inside would add
@@ -338,13 +303,30 @@ def _run(models, start, k, S, g_model, g_coef, g_off, g_n, g_cur, cur_const, cur
                                                            m_idx[m_idx_ptr[m] + q]]
                     m_count[m] += 1
         for b in range(B):
-            ns = np.int64(0)            # not a literal 0: one typing of _update, not two
+            ns = np.int64(0)
             for g in range(G):                                 # neuron groups
                 gstart[g] = ns
                 kind = g_cur[g]
-                irow = zeros if kind == 0 else (cur_const if kind == 1 else cur_tv[s, b])
-                ns = _update(models, g_model[g], g_coef[g], S, g_off[g], g_n[g], b, irow, sl,
-                             ns)
+                ir = zeros if kind == 0 else (cur_const if kind == 1 else cur_tv[s, b])
+                model, c, off, n = g_model[g], g_coef[g], g_off[g], g_n[g]
+                if lif is not None:
+                    if model == LIF:
+                        ns = _lif(c, S, off, n, b, ir, sl, ns)
+                if cond is not None:
+                    if model == LIF_COND:
+                        ns = _cond(False, c, S, off, n, b, ir, sl, ns)
+                if alif is not None:
+                    if model == ALIF:
+                        ns = _alif(c, S, off, n, b, ir, sl, ns)
+                if izh is not None:
+                    if model == IZH:
+                        ns = _izh(c, S, off, n, b, ir, sl, ns)
+                if adex is not None:
+                    if model == ADEX:
+                        ns = _adex(c, S, off, n, b, ir, sl, ns)
+                if alpha is not None:
+                    if model == LIF_COND_ALPHA:
+                        ns = _cond(True, c, S, off, n, b, ir, sl, ns)
             for g in range(GI):                                # input groups
                 gstart[G + g] = ns
                 for q in range(in_n[g]):
