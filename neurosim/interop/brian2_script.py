@@ -38,8 +38,10 @@ seed, dt                    ``seed(network.seed)``, ``defaultclock.dt``
 ==========================  =============================================================
 
 Spikes still in a delay line at export are replayed into their targets (a TimedArray added
-by ``run_regularly``). Not exportable (clear errors): state monitors of the refractory
-counter ``ref``, rules other than the three above, per-copy rewards other than the
+by ``run_regularly``). Not exportable (clear errors): synapses onto ``v`` of a group with
+``t_ref > 0`` (Brian2 drops synaptic updates of ``(unless refractory)`` variables of
+refractory neurons; neurosim adds them to the held potential), state monitors of the
+refractory counter ``ref``, rules other than the three above, per-copy rewards other than the
 exported copy's, heterogeneous delays on the ``genn`` device.
 """
 
@@ -76,8 +78,16 @@ def model_spec(params: Any, dt: float) -> dict[str, Any]:
     Returns ``dict(model, ns, threshold, reset, refractory, method, regular)``: equations
     (str), namespace ``{name: (value, unit expression)}``, threshold / reset code, the
     refractory period in s (``None``: none), the integration method, and code run every
-    step after the state update (``None`` or a str).
+    step after the state update (``None`` or a str). ``t_ref = 0`` gives no refractoriness
+    at all (Brian2 would otherwise mask synaptic input to ``v`` in the spike's step).
     """
+    spec = _raw_spec(params, dt)
+    if spec["refractory"] is not None and spec["refractory"] <= 0:
+        spec.update(refractory=None, model=spec["model"].replace(" (unless refractory)", ""))
+    return spec
+
+
+def _raw_spec(params: Any, dt: float) -> dict[str, Any]:
     p = params
     if isinstance(p, ALIFParams) or type(p) is LIFParams:
         eqs = ("dv/dt = (v_rest - v + r_m * (I_ext + i_e + i_i)) / tau_m : volt "
@@ -392,7 +402,14 @@ def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray
         g_(f"objs[{syn.post.name!r}].run_regularly('{syn.target_var} += {fn}(t, i)', "
            f"when='after_resets', order=-2, name={names[syn.name] + '_in_flight'!r})")
     rule = syn.plasticity if getattr(net, "learning", True) else None
-    transmit = f"{syn.target_var}_post += w_syn * ({unit})"
+    tv = syn.target_var
+    if tv == "v" and getattr(syn.post.params, "t_ref", 0.0) > 0:
+        raise NotImplementedError(
+            f"Brian2 export: projection {syn.name!r} targets 'v' of a group with a refractory "
+            f"period (t_ref={syn.post.params.t_ref} s); Brian2 drops synaptic updates of "
+            f"'(unless refractory)' variables during refractoriness while neurosim adds them "
+            f"to the held potential. Use target 'e'/'i', or t_ref=0")
+    transmit = f"{tv}_post += w_syn * ({unit})"
     key = repr(syn.name)
     hetero = delay_steps.ndim == 1 and delay_steps.size and np.any(delay_steps != delay_steps[0])
     if hetero and device == "genn":
@@ -403,7 +420,7 @@ def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray
         f", delay={int(np.max(delay_steps))} * DT"
     w = syn.weights
     if rule is not None:
-        pc = _plastic_code(rule, syn.target_var, unit, net.dt)
+        pc = _plastic_code(rule, tv, unit, net.dt)
         pst = state.get(f"plastic:{syn.name}")
         if pst is not None:
             w = pst["w"][batch]

@@ -31,7 +31,7 @@ from neurosim.plasticity import (
     TripletSTDP,
     TripletSTDPParams,
 )
-from neurosim.units import ms, nA, nS, pA
+from neurosim.units import Hz, ms, mV, nA, nS, pA
 
 pytest.importorskip("brian2")
 pytestmark = pytest.mark.brian2
@@ -80,7 +80,7 @@ def _reward():
     return r
 
 
-def _net(kind, rule=None, seed=1):
+def _net(kind, rule=None, seed=1, batch=1):
     """Spike generator -> group (per-synapse delays, or a plastic projection without),
     recurrent inhibition with a homogeneous delay, piecewise-constant current (TimedArray)."""
     rng = np.random.default_rng(seed)
@@ -99,11 +99,18 @@ def _net(kind, rule=None, seed=1):
     w_rec = w_rec if kind in ("cond", "alpha") else -w_rec
     s_rec = Synapses.fixed_probability(g, g, 0.2, w_rec, target="i", seed=seed + 1,
                                        delay=1.5 * ms, name="s_rec")
-    vals = np.repeat(rng.uniform(*cur, (T_STEPS // 100, n)), 100, axis=0) * unit
-    inj = CurrentInjection(g, vals)
+    # dense projection straight onto the membrane potential (target "v", volts), for the
+    # models without refractoriness (see test_unsupported_things_raise_clear_errors)
+    extra = []
+    if getattr(params, "t_ref", 0.0) == 0:
+        extra.append(Synapses.all_to_all(gen, g, rng.uniform(0, 0.3 * mV, n_in * n),
+                                         target="v", name="s_v"))
+    vals = np.repeat(rng.uniform(*cur, (T_STEPS // 100, batch, n)), 100, axis=0) * unit
+    inj = CurrentInjection(g, vals if batch > 1 else vals[:, 0])
     mons = [SpikeMonitor(g, name="sm"), StateMonitor(g, ["v"], [0, 1, 2], every=2, name="st"),
             PopulationRateMonitor(g, name="rate")]
-    net = Network(gen, g, s_in, s_rec, inj, *mons, dt=DT, seed=seed, backend="numpy")
+    net = Network(gen, g, s_in, s_rec, *extra, inj, *mons, dt=DT, seed=seed, backend="numpy",
+                  batch_size=batch)
     return net, mons[0], s_in
 
 
@@ -174,20 +181,36 @@ def test_export_after_a_run_continues_identically():
     np.testing.assert_allclose(ref.weights["s_in"], syn.weights, rtol=0, atol=1e-20)
 
 
-def test_time_varying_poisson_rates_follow_the_timed_array(tmp_path):
+def test_exports_the_chosen_batch_copy():
+    from neurosim.interop.brian2 import run_in_brian2
+
+    net, sm, _ = _net("lif", batch=2)       # the copies differ in their input current
+    ref = run_in_brian2(net, 30 * ms, batch=1)
+    net.run(30 * ms)
+    sel = sm.batch == 1
+    assert sm.i[sel].size != sm.i[~sel].size or not np.array_equal(sm.i[sel], sm.i[~sel])
+    _assert_same_spikes(sm.i[sel], sm.t[sel], *ref.spikes["g"])
+
+
+def test_poisson_rates_constant_and_time_varying(tmp_path):
+    """Different random draws: compare spike counts with the Poisson expectation (5 sd)."""
     from neurosim.interop.brian2 import to_brian2_script
 
     n, half = 200, 500
     rates = np.concatenate([np.zeros((half, n)), np.full((half, n), 200.0)])
     p = PoissonGroup(n, rates, name="p")
-    sm = SpikeMonitor(p, name="sm")
-    net = Network(p, sm, dt=DT, seed=3, backend="numpy")
-    to_brian2_script(net, tmp_path / "poisson.py")
+    q = PoissonGroup(n, 100 * Hz, name="q")
+    net = Network(p, q, SpikeMonitor(p, name="sp"), SpikeMonitor(q, name="sq"), dt=DT, seed=3,
+                  backend="numpy")
+    to_brian2_script(net, tmp_path / "poisson.py")   # duration: the rates' length
     ref = _run_script(tmp_path / "poisson.py")
     net.run(2 * half * DT)
-    expected = n * 200.0 * half * DT          # 2000 spikes, Poisson sd ~ 45
-    for t in (sm.t, ref.spikes["p"][1]):
+    mons = {m.group.name: m for m in net.objects if isinstance(m, SpikeMonitor)}
+    expected = n * 200.0 * half * DT          # 2000 spikes in each group, Poisson sd ~ 45
+    for t in (mons["p"].t, ref.spikes["p"][1]):
         assert np.all(t >= half * DT - 1e-12)
+        assert abs(t.size - expected) < 5 * np.sqrt(expected)
+    for t in (mons["q"].t, ref.spikes["q"][1]):
         assert abs(t.size - expected) < 5 * np.sqrt(expected)
 
 
@@ -229,7 +252,11 @@ def test_unsupported_things_raise_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="duration must be a float"):
         to_brian2_script(net, duration=-1.0)
 
+    gen = SpikeGeneratorGroup(2, [0], [1 * ms], name="gen")
     g = NeuronGroup(3, LIFParams(), name="g")
+    v_syn = Synapses.all_to_all(gen, g, 1 * mV, target="v", name="v_syn")
+    with pytest.raises(NotImplementedError, match="targets 'v' of a group with a refractory"):
+        to_brian2(Network(gen, g, v_syn, dt=DT, backend="numpy"))
     bad = Network(g, StateMonitor(g, ["v", "ref"], name="st"), dt=DT, backend="numpy")
     with pytest.raises(NotImplementedError, match="'ref'"):
         to_brian2(bad)
@@ -237,7 +264,6 @@ def test_unsupported_things_raise_clear_errors(tmp_path):
     class MyRule(STDP):   # a user's rule: runs in neurosim, unknown to the exporter
         pass
 
-    gen = SpikeGeneratorGroup(2, [0], [1 * ms], name="gen")
     syn = Synapses.all_to_all(gen, g, 0.1 * nA, name="syn")
     syn.attach(MyRule(PairSTDPParams()))
     with pytest.raises(NotImplementedError, match="MyRule has no Brian2 translation"):
