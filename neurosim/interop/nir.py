@@ -449,10 +449,16 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
     objs: list[Any] = list(groups.values())
     ebias: dict[str, np.ndarray] = {}
     pairs: list[tuple[str, str]] = []
+    biased: set[tuple[str, str]] = set()
     monitored: list[str] = []
     for src in groups:
         for via, dst in _paths(graph, src, out):
             if isinstance(graph.nodes[dst], nir.Output):
+                if via:
+                    raise NotImplementedError(
+                        f"from_nir: {src} -> {' -> '.join(via)} -> {dst} sends weighted or "
+                        "delayed values to an Output (a current readout); neurosim records "
+                        "spikes only: connect the neuron node to the Output directly")
                 if src in info and src not in monitored:
                     monitored.append(src)
                 continue
@@ -460,6 +466,9 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
             if len(weights) > 1:
                 raise NotImplementedError(f"from_nir: path {src} -> {' -> '.join(via)} -> "
                                           f"{dst} has more than one weight node")
+            if dst not in info:
+                raise ValueError(f"from_nir: edge path {src} -> {dst} ends in an "
+                                 f"{type(graph.nodes[dst]).__name__}, not a neuron or Output")
             n_pre, n_post = groups[src].n, groups[dst].n
             target, wf, cf = info[dst]
             if weights:
@@ -469,7 +478,8 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
                     raise ValueError(f"from_nir: {weights[0]!r} weight has shape {w.shape}, "
                                      f"expected ({n_post}, {n_pre}) for {src} -> {dst}")
                 b = np.asarray(getattr(node, "bias", 0.0), dtype=np.float64)
-                if np.any(b != 0):
+                if np.any(b != 0) and (weights[0], dst) not in biased:   # once per target
+                    biased.add((weights[0], dst))
                     if cf is None:
                         raise NotImplementedError(
                             f"from_nir: {weights[0]!r} has a bias into CubaLIF {dst!r}; "

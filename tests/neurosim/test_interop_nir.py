@@ -127,20 +127,23 @@ def test_reading_at_another_dt_changes_the_network():
 
 def _per_step_reading(graph, x, dt):
     """The module docstring's per-step reading of a feed-forward graph, written out
-    independently (numpy, float64): forward Euler at dt, spikes are 1 for one step."""
+    independently (numpy, float64): forward Euler at dt, spikes are 1 for one step.
+    ``x``: (T, n) input spikes, or ``{input node: (T, n)}``; returns ``{node: (T, n)}``."""
     order, done = [], set()
     while len(order) < len(graph.nodes):   # topological order (no cycles here)
         for k in graph.nodes:
             if k not in done and all(a in done for a, b in graph.edges if b == k):
                 order.append(k)
                 done.add(k)
-    T = x.shape[0]
+    x = x if isinstance(x, dict) else {k: x for k, v in graph.nodes.items()
+                                       if isinstance(v, nir.Input)}
+    T = next(iter(x.values())).shape[0]
     sig = {}
     for k in order:
         node = graph.nodes[k]
         ins = [sig[a] for a, b in graph.edges if b == k]
         if isinstance(node, nir.Input):
-            sig[k] = x.astype(float)
+            sig[k] = x[k].astype(float)
             continue
         total = sum(ins)
         if isinstance(node, (nir.Linear, nir.Affine)):
@@ -178,6 +181,30 @@ def test_export_matches_the_documented_per_step_reading():
     np.testing.assert_array_equal(m1.to_dense(T + 2)[1:T + 1, 0], sig["g1"] > 0)
     np.testing.assert_array_equal(m2.to_dense(T + 2)[2:T + 2, 0], sig["g2"] > 0)
     assert m2.to_dense(T).sum() > 20
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_import_matches_the_per_step_reading_two_inputs_delay_and_bias(seed):
+    """A hand-built graph: two inputs summed into one Affine (its bias counted once), a
+    per-source Delay before the weights, and an LIF with v_leak != 0."""
+    rng = np.random.default_rng(seed)
+    n, m, tau = 4, 6, 2e-3
+    graph = nir.NIRGraph(nodes={
+        "a": nir.Input(input_type=np.array([n])), "b": nir.Input(input_type=np.array([n])),
+        "d": nir.Delay(delay=rng.integers(0, 4, n) * DT),
+        "fc": nir.Affine(weight=rng.normal(0.4, 0.4, (m, n)), bias=rng.uniform(0, 0.1, m)),
+        "lif": nir.LIF(tau=np.full(m, tau), r=np.full(m, 2 * tau / DT), v_leak=np.full(m, -0.5),
+                       v_threshold=np.full(m, 1.0), v_reset=np.full(m, -0.2)),
+        "output": nir.Output(output_type=np.array([m]))},
+        edges=[("a", "d"), ("d", "fc"), ("b", "fc"), ("fc", "lif"), ("lif", "output")])
+    xa, xb = _raster(rng, n, p=0.1, steps=300), _raster(rng, n, p=0.1, steps=300)
+    want = _per_step_reading(graph, {"a": xa, "b": xb}, DT)["lif"] > 0
+    net = from_nir(graph, dt=DT, input_spikes={"a": xa, "b": xb}, v_unit=0.01,
+                   backend="numpy")
+    net.run(301 * DT)
+    got = _monitor(net, "lif_spikes").to_dense(301)[1:, 0]
+    assert want.sum() > 30
+    np.testing.assert_array_equal(got, want)
 
 
 # ---------------------------------------------------------------- snnTorch cross-check
@@ -373,6 +400,12 @@ def test_unsupported_nir_nodes_and_inputs():
                      edges=[("input", "if"), ("if", "output")])
     with pytest.raises(NotImplementedError, match=r"node 'if' is a IF.*IF has no leak"):
         from_nir(g, dt=DT)
+    readout = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([2])),
+                                  "fc": nir.Linear(weight=np.eye(2)),
+                                  "output": nir.Output(output_type=np.array([2]))},
+                           edges=[("input", "fc"), ("fc", "output")])
+    with pytest.raises(NotImplementedError, match=r"input -> fc -> output sends weighted"):
+        from_nir(readout, dt=DT)
     net = _simple()
     graph = to_nir(net, dt=DT)
     with pytest.raises(ValueError, match=r"input_spikes has unknown inputs \['nope'\]"):
