@@ -65,6 +65,12 @@ only after a transient of a few ``tau_m``. Exact agreement with the per-step rea
 every path from the inputs to a group to cross the same number of projections (layered
 graphs; recurrent projections are fine: both sides see the previous step's spikes).
 
+Recurrent projections are exported as a ``LIF -> Linear -> LIF`` loop and act with the
+previous step's spikes (as snnTorch's ``RLeaky``). snnTorch 1.0.0's importer turns such a loop
+into a subgraph whose input edge goes through the recurrent weights (``_create_rnn_subgraph``
+connects ``input -> w_rec``), so recurrent graphs give other spikes there; feed-forward
+``LIF``/``CubaLIF`` graphs agree spike for spike (tested).
+
 NIR's ``IF`` (no leak) has no neurosim counterpart (``tau_m`` must be finite): importing it
 is an error here (``backprop.nir`` maps it to ``beta = 1``). ``v > threshold`` (NIR,
 snnTorch) versus neurosim's ``v >= v_thresh`` differ only on exact ties.
@@ -97,7 +103,8 @@ from neurosim.neurons.base import hold_steps
 from neurosim.neurons.lif import lif_coefficients
 from neurosim.synapses import Synapses
 
-__all__ = ["to_nir", "from_nir", "write_nir", "read_nir", "initial_v", "NIR_CARRIES"]
+__all__ = ["to_nir", "from_nir", "write_nir", "read_nir", "flatten_nir", "initial_v",
+           "NIR_CARRIES"]
 
 #: node types :func:`from_nir` understands (other node types raise NotImplementedError)
 NIR_CARRIES = ("Input", "Output", "Affine", "Linear", "Delay", "LIF", "CubaLIF")
@@ -354,6 +361,35 @@ def _paths(graph: Any, src: str, out: dict[str, list[str]]) -> list[tuple[list[s
     return found
 
 
+def flatten_nir(graph: Any) -> Any:
+    """Inline nested :class:`nir.NIRGraph` nodes (e.g. snnTorch's ``RLeaky`` export: a
+    subgraph ``input -> lif <-> w_rec``, ``lif -> output``) into one flat graph; inner node
+    ``k`` of subgraph ``s`` becomes ``"s.k"``. Returns a new graph (not type-checked)."""
+    nir = _nir()
+    nodes: dict[str, Any] = {}
+    edges = list(graph.edges)
+    for name, node in graph.nodes.items():
+        if not isinstance(node, nir.NIRGraph):
+            nodes[name] = node
+            continue
+        sub = flatten_nir(node)
+        ins = {k for k, v in sub.nodes.items() if isinstance(v, nir.Input)}
+        outs = {k for k, v in sub.nodes.items() if isinstance(v, nir.Output)}
+        nodes.update({f"{name}.{k}": v for k, v in sub.nodes.items() if k not in ins | outs})
+        entry = [f"{name}.{b}" for a, b in sub.edges if a in ins]
+        exit_ = [f"{name}.{a}" for a, b in sub.edges if b in outs]
+        inner = [(f"{name}.{a}", f"{name}.{b}") for a, b in sub.edges
+                 if a not in ins and b not in outs]
+        new = []
+        for a, b in edges:
+            srcs = exit_ if a == name else [a]
+            dsts = entry if b == name else [b]
+            new += [(x, y) for x in srcs for y in dsts]
+        edges = new + inner
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=dict(graph.metadata or {}),
+                        type_check=False)
+
+
 def _depths(inputs: list[str], pairs: list[tuple[str, str]]) -> dict[str, int]:
     """Fewest projections from an input to each group (breadth-first)."""
     depth = {k: 0 for k in inputs}
@@ -389,7 +425,8 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
     Parameters
     ----------
     graph : nir.NIRGraph
-        Nodes among :data:`NIR_CARRIES`; every path between two neuron nodes (or an Input and
+        Nodes among :data:`NIR_CARRIES` (nested subgraphs are inlined with
+        :func:`flatten_nir`); every path between two neuron nodes (or an Input and
         a neuron) holds at most one ``Linear``/``Affine`` and any ``Delay`` nodes.
     dt : float
         Step (s) at which the graph is read (required; snnTorch writes graphs for ``1e-4``).
@@ -416,6 +453,8 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
     v_unit = _check_unit("from_nir", v_unit)
     if not isinstance(graph, nir.NIRGraph):
         raise TypeError(f"from_nir: graph must be a nir.NIRGraph, got {type(graph).__name__}")
+    if any(isinstance(v, nir.NIRGraph) for v in graph.nodes.values()):
+        graph = flatten_nir(graph)
     for name, node in graph.nodes.items():
         if type(node).__name__ not in NIR_CARRIES:
             raise NotImplementedError(

@@ -207,6 +207,41 @@ def test_import_matches_the_per_step_reading_two_inputs_delay_and_bias(seed):
     np.testing.assert_array_equal(got, want)
 
 
+def test_recurrent_lif_matches_a_hand_written_recurrence_and_nested_subgraph():
+    """A recurrent projection acts with the previous step's spikes (snnTorch RLeaky's rule,
+    U_t = beta U_{t-1} + W x_t + V s_{t-1}); the same LIF <-> w_rec loop written as a nested
+    subgraph (snnTorch's RLeaky export layout) imports to the same spikes."""
+    rng = np.random.default_rng(3)
+    raster = _raster(rng, 20, p=0.1, steps=300)
+    gen, g = _gen(raster), NeuronGroup(30, _lif(), name="g")
+    W, V = rng.normal(0.1, 0.15, (20, 30)), rng.normal(-0.05, 0.2, (30, 30))
+    net = Network(gen, g, Synapses.from_matrix(gen, g, W, target="v", name="s"),
+                  Synapses.from_matrix(g, g, V, target="v", name="rec"),
+                  SpikeMonitor(g, name="m"), dt=DT, backend="numpy")
+    graph = to_nir(net, dt=DT)
+    u, s, want = np.zeros(30), np.zeros(30), []
+    for t in range(300):
+        u = A_M * u + raster[t] @ W + s @ V
+        z = u > 0.5
+        u, s = np.where(z, 0.0, u), z.astype(float)
+        want.append(z)
+    net.run(301 * DT)
+    np.testing.assert_array_equal(_monitor(net, "m").to_dense(301)[1:, 0], np.array(want))
+    assert np.sum(want) > 100
+    sub = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([30])),
+                              "lif": graph.nodes["g"], "w_rec": graph.nodes["rec"],
+                              "output": nir.Output(output_type=np.array([30]))},
+                       edges=[("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"),
+                              ("lif", "output")])
+    nested = nir.NIRGraph(nodes={"gen": graph.nodes["gen"], "s": graph.nodes["s"], "r": sub,
+                                 "output": graph.nodes["output"]},
+                          edges=[("gen", "s"), ("s", "r"), ("r", "output")])
+    net2 = from_nir(nested, dt=DT, input_spikes=raster, backend="numpy")
+    net2.run(301 * DT)
+    np.testing.assert_array_equal(_monitor(net2, "r.lif_spikes").to_dense(301)[1:, 0],
+                                  np.array(want))
+
+
 # ---------------------------------------------------------------- snnTorch cross-check
 def _snntorch_run(graph, x):
     """Run snnTorch's import of ``graph`` step by step in float64 (its spikes come out as
