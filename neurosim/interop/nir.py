@@ -53,6 +53,9 @@ groups with a ``SpikeMonitor`` -> ``Output``   ``PoissonGroup`` (random source: 
                                                dynamic state, initial values (dropped: an
                                                  imported network starts where the per-step
                                                  reading starts, U = v_leak; see below)
+                                               which current pathway (``"e"``/``"i"``) and
+                                                 ``r_m`` (imports use ``"e"`` and the
+                                                 default ``r_m``; weights rescaled to match)
                                                group/backend/batch settings (dropped)
 =============================================  =============================================
 
