@@ -22,7 +22,7 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop", "hf")
 
 @dataclass(frozen=True)
 class TrainerConfig:
-    """Settings of a :class:`Trainer`, validated at construction."""
+    """Settings of a :class:`backprop.train.Trainer`, validated at construction."""
 
     loss: str | Callable = "mse"
     optimizer: str = "adam"
@@ -75,7 +75,8 @@ class TrainerConfig:
 
 @dataclass
 class History:
-    """What :meth:`Trainer.fit` did. Per-epoch lists, plus per-step loss and gradient norm."""
+    """What :meth:`backprop.train.Trainer.fit` did. Per-epoch lists, plus per-step loss and
+    gradient norm."""
 
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
