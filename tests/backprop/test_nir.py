@@ -163,3 +163,20 @@ def test_bad_inputs():
     leaky.nodes["lif0"].tau = np.linspace(1e-3, 2e-3, 30)
     with pytest.raises(NotImplementedError, match=r"'lif0' has per-neuron tau"):
         from_nir(leaky, dt=DT)
+
+
+def test_spiking_mlp_to_neurosim_same_spikes():
+    """backprop -> NIR -> neurosim: the simulator reproduces the trained net's spikes, one
+    step later per layer (neurosim delivers a spike in the step after it)."""
+    from neurosim.interop.nir import from_nir as to_network
+
+    model, x = _model(4), _spikes(4)
+    ours, _ = model(x)
+    raster = x[:, 0].numpy().astype(bool)
+    net = to_network(to_nir(model, dt=DT), dt=DT, input_spikes=raster, v_unit=0.1,
+                     backend="numpy")
+    T = raster.shape[0]
+    net.run((T + 2) * DT)
+    mon = next(m for m in net.objects if getattr(m, "name", None) == "lif1_spikes")
+    assert ours[:, 0].sum() > 30
+    np.testing.assert_array_equal(mon.to_dense(T + 2)[2:, 0], ours[:, 0].detach().numpy() > 0)
