@@ -451,3 +451,23 @@ def test_unsupported_nir_nodes_and_inputs():
         from_nir({}, dt=DT)
     with pytest.raises(FileNotFoundError, match=r"read_nir: no file"):
         read_nir("/nonexistent/x.nir")
+
+
+def test_mixed_delays_are_rejected_and_writes_are_atomic(tmp_path):
+    gen = SpikeGeneratorGroup(2, [0], [0.0], name="gen")
+    g = NeuronGroup(2, LIFParams(t_ref=0.0), name="g")
+    delays = np.array([[0.0, 1.0], [2.0, 0.0]]) * DT   # depends on source and target
+    s = Synapses.from_matrix(gen, g, np.full((2, 2), 1 * mV), target="v", delay=delays,
+                             name="s")
+    with pytest.raises(NotImplementedError, match=r"'s' has per-synapse delays that depend "
+                                                  r"on both source and target"):
+        to_nir(Network(gen, g, s, dt=DT), dt=DT)
+    path = tmp_path / "g.nir"
+    write_nir(to_nir(_simple(), dt=DT), path)
+    before = path.read_bytes()
+    bad = to_nir(_simple(), dt=DT)
+    bad.nodes["s"].weight = np.array([[object()]])   # h5py cannot store this
+    with pytest.raises(TypeError):
+        write_nir(bad, path)
+    assert path.read_bytes() == before                 # the old file is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.nir"]   # no temp file left
