@@ -26,6 +26,7 @@ Usage::
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -37,8 +38,8 @@ from neurosim.interop.brian2_script import (
     COLLECT_SOURCE,
     build_source,
     model_spec,
-    to_brian2_script,
 )
+from neurosim.neurons import PoissonGroup
 
 __all__ = ["model_equations", "to_brian2", "run_in_brian2", "Brian2Result",
            "to_brian2_script"]
@@ -133,3 +134,140 @@ def run_in_brian2(net: Any, duration: float, target: str = "numpy", batch: int =
     ns = _exec_namespace()
     exec(COLLECT_SOURCE, ns)  # noqa: S102
     return Brian2Result.from_flat(ns["collect"](objs, t_start))
+
+
+# ---------------------------------------------------------------------------- scripts
+_DEVICE_SETUP = {
+    "runtime": ("", "    set_device('runtime')\n    if codegen_target is not None:\n"
+                    "        prefs.codegen.target = codegen_target\n"),
+    "cpp_standalone": ("", "    set_device('cpp_standalone', directory=directory or "
+                           "os.path.join(HERE, BUILD_DIR), build_on_run=True)\n"),
+    "cuda_standalone": ("import brian2cuda  # noqa: F401  (registers 'cuda_standalone')\n",
+                        "    set_device('cuda_standalone', directory=directory or "
+                        "os.path.join(HERE, BUILD_DIR), build_on_run=True)\n"),
+    "genn": ("import brian2genn  # noqa: F401  (registers 'genn')\n",
+             "    set_device('genn', directory=directory or os.path.join(HERE, BUILD_DIR))\n"),
+}
+
+
+def _default_duration(net: Any) -> float | None:
+    """Steps left in the time-varying inputs (None if there are none)."""
+    plan = net._plan
+    left = [obj.rates.shape[0] if isinstance(obj, PoissonGroup) else obj.values.shape[0]
+            for obj in [*plan.input_groups, *[i for v in plan.injections.values() for i in v]]
+            if getattr(obj, "time_varying", False)]
+    return (min(left) - net.step_count) * net.dt if left else None
+
+
+def to_brian2_script(network: Any, path: Any = None, device: str = "runtime",
+                     duration: float | None = None, batch: int = 0) -> str:
+    """Write a self-contained Brian2 script that builds ``network`` and runs it.
+
+    Parameters
+    ----------
+    network : a neurosim :class:`~neurosim.network.Network` (its current state, copy
+        ``batch``, is exported; see :mod:`neurosim.interop.brian2_script` for what maps to
+        what).
+    path : file to write (``.py``); the arrays go to a sidecar ``.npz`` with the same stem
+        next to it, read by the script. Both are written atomically (temporary file, then
+        rename). ``None``: nothing is written and the arrays are embedded in the returned
+        source (base64), so the string alone is a runnable script.
+    device : ``"runtime"`` (Brian2's code generation in-process), ``"cpp_standalone"``,
+        ``"cuda_standalone"`` (needs brian2cuda) or ``"genn"`` (needs brian2genn); the
+        script calls ``set_device`` accordingly and builds in ``<stem>_build/``.
+    duration : default run length in s (the script's ``--duration`` overrides it); ``None``:
+        the steps left in the time-varying inputs, else the script asks for ``--duration``.
+    batch : batch copy to export.
+
+    Returns
+    -------
+    The script's source. Running it (``python net.py --results out.npz``) saves the spike,
+    state and rate monitors and the final weights (keys: see ``collect`` in the script).
+    """
+    import base64
+    import io
+    from pathlib import Path
+
+    if duration is not None and (isinstance(duration, bool) or not isinstance(
+            duration, (int, float)) or not math.isfinite(duration) or duration < 0):
+        raise ValueError(f"to_brian2_script: duration must be a float >= 0 (s) or None, got "
+                         f"{duration!r}")
+    src, data = build_source(network, batch, device)
+    if duration is None:
+        duration = _default_duration(network)
+    imports, setup = _DEVICE_SETUP[device]
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **data)
+    if path is not None:
+        path = Path(path)
+        if path.suffix != ".py":
+            raise ValueError(f"to_brian2_script: path must end in .py, got {str(path)!r}")
+        sidecar = path.with_suffix(".npz")
+        loader = (f"DATA_FILE = os.path.join(HERE, {sidecar.name!r})\n\n\n"
+                  "def load_data():\n    with np.load(DATA_FILE) as f:\n"
+                  "        return {k: f[k] for k in f.files}\n")
+    else:
+        blob = base64.b64encode(buf.getvalue()).decode("ascii")
+        chunks = "\n".join(f"    {blob[i:i + 96]!r}" for i in range(0, len(blob), 96))
+        loader = (f"_DATA = (\n{chunks}\n)\n\n\ndef load_data():\n"
+                  "    import base64, io\n"
+                  "    with np.load(io.BytesIO(base64.b64decode(_DATA))) as f:\n"
+                  "        return {k: f[k] for k in f.files}\n")
+    stem = path.stem if path is not None else "neurosim_brian2"
+    script = f'''#!/usr/bin/env python
+"""Brian2 version of a neurosim network (written by neurosim.interop.brian2_script).
+
+Device: {device}. Run:  python {stem}.py [--duration SECONDS] [--results OUT.npz]
+The connectivity, weights, initial state and inputs are {"read from " + stem + ".npz next to "
+"this file" if path is not None else "embedded below (base64 .npz)"}. Times in the results
+are absolute: the network's time at export (T_START) + Brian2's t.
+"""
+import argparse
+import os
+
+import numpy as np
+from brian2 import *  # noqa: F403
+{imports}
+T_START = {network.step_count * network.dt!r}
+DURATION = {duration!r}
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD_DIR = {stem + "_build"!r}
+{loader}
+
+{src}
+{COLLECT_SOURCE}
+
+def main(duration=DURATION, results=None, codegen_target=None, directory=None):
+    """Build and run the network on the '{device}' device; return (and save) the results."""
+    if duration is None:
+        raise SystemExit("no default duration: give --duration SECONDS")
+{setup}    net, objs = build(load_data())
+    net.run(duration * second, report=None)
+    out = collect(objs, T_START)
+    if results:
+        np.savez(results, **out)
+    return out
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=float, default=DURATION, help="seconds")
+    ap.add_argument("--results", default={stem + "_results.npz"!r})
+    args = ap.parse_args()
+    main(args.duration, args.results)
+'''
+    compile(script, str(path or "<neurosim_brian2>"), "exec")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for target, payload in ((sidecar, buf.getvalue()), (path, script.encode())):
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{target.name}.",
+                                       suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(payload)
+                os.replace(tmp, target)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+    return script
