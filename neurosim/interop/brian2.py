@@ -253,8 +253,11 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=DURATION, help="seconds")
     ap.add_argument("--results", default={stem + "_results.npz"!r})
+    ap.add_argument("--codegen-target", default=None,
+                    help="runtime device only: 'numpy' or 'cython' (default: Brian2's choice)")
+    ap.add_argument("--directory", default=None, help="standalone devices: build directory")
     args = ap.parse_args()
-    main(args.duration, args.results)
+    main(args.duration, args.results, args.codegen_target, args.directory)
 '''
     compile(script, str(path or "<neurosim_brian2>"), "exec")
     if path is not None:

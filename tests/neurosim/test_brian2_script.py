@@ -3,6 +3,8 @@ give the same spike trains (times within one dt) and learned weights as neurosim
 
 import logging
 import runpy
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -273,3 +275,19 @@ def test_unsupported_things_raise_clear_errors(tmp_path):
     syn.attach(r)
     with pytest.raises(NotImplementedError, match="reward is per batch copy"):
         to_brian2(Network(gen, g, syn, dt=DT, backend="numpy", batch_size=2))
+
+
+def test_script_runs_from_the_command_line(tmp_path):
+    """The written script + sidecar are self-contained: a fresh interpreter runs them."""
+    from neurosim.interop.brian2 import Brian2Result, to_brian2_script
+
+    net, sm, _ = _net("izh")
+    to_brian2_script(net, tmp_path / "cli.py", duration=20 * ms)
+    out = tmp_path / "res.npz"
+    subprocess.run([sys.executable, str(tmp_path / "cli.py"), "--codegen-target", "numpy",
+                    "--results", str(out)], check=True, cwd=tmp_path, timeout=300,
+                   capture_output=True)
+    with np.load(out) as f:
+        ref = Brian2Result.from_flat({k: f[k] for k in f.files})
+    net.run(20 * ms)
+    _assert_same_spikes(sm.i, sm.t, *ref.spikes["g"])
