@@ -42,14 +42,16 @@ def model_flags(model_ids) -> tuple:
 
 
 # ------------------------------------------------------------------- neuron model updates
-# Each advances neurons ``off .. off+n`` of copy ``b`` by one step and appends the global
-# indices of the neurons that spiked to ``sl`` (from position ``ns``); returns the new ``ns``.
+# Each advances neurons ``off .. off+n`` of copy ``b`` by one step (input current
+# ``irow[off:off+n]``) and appends the global indices of the neurons that spiked to ``sl``
+# (from position ``ns``); returns the new ``ns``.
 # Loops run over slice views with ``range(n)`` so that numba can drop negative-index checks.
 
 @numba.njit(**_INLINE)
-def _lif(c, S, off, n, b, ir, sl, ns):
+def _lif(c, S, off, n, b, irow, sl, ns):
     """LIF, exact integration; two passes with hoisted constants."""
     lo, hi = off, off + n
+    ir = irow[lo:hi]
     v_, ie_, ii_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
     c0, c1, c2, c3, c4, c5, c6 = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
     c7, c8, c9 = c[7], c[8], c[9]
@@ -71,9 +73,10 @@ def _lif(c, S, off, n, b, ir, sl, ns):
 
 
 @numba.njit(**_INLINE)
-def _alif(c, S, off, n, b, ir, sl, ns):
+def _alif(c, S, off, n, b, irow, sl, ns):
     """Adaptive LIF, exact integration."""
     lo, hi = off, off + n
+    ir = irow[lo:hi]
     v_, ie_, ii_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi]
     a_, ref_ = S[3, b, lo:hi], S[4, b, lo:hi]
     for j in range(n):
@@ -98,10 +101,11 @@ def _alif(c, S, off, n, b, ir, sl, ns):
 
 
 @numba.njit(**_INLINE)
-def _cond(alpha, c, S, off, n, b, ir, sl, ns):
+def _cond(alpha, c, S, off, n, b, irow, sl, ns):
     """Conductance LIF (exponential Euler); ``alpha``: alpha-shaped conductances with state
     ``(v, g_e, g_i, x_e, x_i, ref)`` (g += k x; x decays), else ``(v, g_e, g_i, ref)``."""
     lo, hi = off, off + n
+    ir = irow[lo:hi]
     ri = 5 if alpha else 3
     v_, ge_, gi_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[ri, b, lo:hi]
     r = c[1]
@@ -133,9 +137,10 @@ def _cond(alpha, c, S, off, n, b, ir, sl, ns):
 
 
 @numba.njit(**_INLINE)
-def _izh(c, S, off, n, b, ir, sl, ns):
+def _izh(c, S, off, n, b, irow, sl, ns):
     """Izhikevich (Euler)."""
     lo, hi = off, off + n
+    ir = irow[lo:hi]
     v_, u_, ie_, ii_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
     dt = c[0]
     for j in range(n):
@@ -155,9 +160,10 @@ def _izh(c, S, off, n, b, ir, sl, ns):
 
 
 @numba.njit(**_INLINE)
-def _adex(c, S, off, n, b, ir, sl, ns):
+def _adex(c, S, off, n, b, irow, sl, ns):
     """AdEx (Euler)."""
     lo, hi = off, off + n
+    ir = irow[lo:hi]
     v_, w_, ie_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi]
     ii_, ref_ = S[3, b, lo:hi], S[4, b, lo:hi]
     dt = c[0]
