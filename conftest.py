@@ -36,6 +36,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
+    # Brian2 logs every code object at DEBUG level; formatting those records costs most of
+    # a small Brian2 test's time.
+    import logging
+
+    logging.getLogger("brian2").setLevel(logging.WARNING)
     # Small models run fastest single-threaded, and a 2-core CI machine shared with other
     # processes makes torch's intra-op thread pool spin (measured: 5 ms vs 220 ms per LSTM
     # step under load). Tests assert values, never wall times.
