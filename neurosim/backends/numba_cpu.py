@@ -165,8 +165,7 @@ class NumbaRunner:
         self.cap = 1 << 16
         self._alloc_rec()
         # the kernel's work arrays
-        self.work = (np.zeros(self.S.shape[2]),
-                     np.empty(self.n_neuron + max(self.n_in, 1), dtype=np.int64),
+        self.work = (np.empty(self.n_neuron + max(self.n_in, 1), dtype=np.int64),
                      np.zeros(len(ng) + len(ig) + 1, dtype=np.int64))
 
     def _alloc_rec(self) -> None:

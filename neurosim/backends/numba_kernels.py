@@ -269,7 +269,7 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
 def _run(lif, cond, alif, izh, adex, alpha, start, k, S, g_model, g_coef, g_off, g_n, g_cur,
          cur_const, cur_tv, in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, indptr,
          indices, weights, delay, g_rec, rec_step, rec_b, rec_i, rec_g, n_rec, counts, events,
-         mon, n_neuron, zeros, sl, gstart, pl):
+         mon, n_neuron, sl, gstart, pl):
     """Steps ``start .. start+k-1``; returns the number of steps done (fewer when the spike
     record buffer is full, or, with plasticity, after the step where a weight became
     non-finite: then ``pl[-1] = [step, synapse]``).
@@ -281,13 +281,18 @@ def _run(lif, cond, alif, izh, adex, alpha, start, k, S, g_model, g_coef, g_off,
     uses is compiled (each combination is one cached specialisation).
     ``delay = (p_delayed (P,) bool, delays (n_syn,) int32, buf (D, V, B, N), buf_vars)``,
     ``mon = (m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count, m_out)``, ``pl``: see
-    :func:`_plastic`. Work arrays (allocated by the caller, as allocation inside would add
-    compile time): ``zeros`` (``S.shape[2]``, all 0: input of groups without current),
-    ``sl`` (``n_neuron + in_spk.shape[2]`` int64: spiking global indices of one step) and
-    ``gstart`` (``G + GI + 1`` int64: per-group ranges in ``sl``)."""
+    :func:`_plastic`. Work arrays from the caller (each numpy allocation function used
+    inside adds its own compile): ``sl`` (``n_neuron + in_spk.shape[2]`` int64: spiking
+    global indices of one step) and ``gstart`` (``G + GI + 1`` int64: per-group ranges in
+    ``sl``)."""
     B = S.shape[1]
     G, GI = g_model.shape[0], in_off.shape[0]
     cap = rec_step.shape[0]
+    # input of groups without current; allocated here (not passed in): measured ~10% faster
+    # loop (CUBA), numba/LLVM then knows it aliases no argument
+    zeros = np.empty(S.shape[2])
+    for j in range(zeros.shape[0]):
+        zeros[j] = 0.0
     max_rec = 0
     for g in range(G + GI):
         if g_rec[g]:

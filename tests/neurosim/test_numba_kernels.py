@@ -49,7 +49,8 @@ _PROBE = textwrap.dedent("""
     names = []
     class Rec(event.Listener):
         def on_start(self, ev):
-            names.append(ev.data["dispatcher"].py_func.__qualname__)
+            f = ev.data["dispatcher"].py_func
+            names.append((f.__module__, f.__qualname__))
         def on_end(self, ev):
             pass
     with event.install_listener("numba:compile", Rec()):
@@ -70,9 +71,11 @@ def _probe(cache_dir: str) -> dict:
 
 def test_one_specialisation_compiled_then_loaded_from_cache(tmp_path):
     cold = _probe(str(tmp_path))
-    # only the chunk kernel itself is compiled: model updates are inlined, work arrays
-    # come from the caller (no numpy allocation helpers), unused parts are pruned
-    assert cold["compiled"] == ["_run"]
+    # of our code only the chunk kernel itself is compiled (model updates are inlined,
+    # unused parts pruned); of numpy's only np.empty (its impl and the allocator)
+    ours = [q for m, q in cold["compiled"] if m.startswith("neurosim")]
+    assert ours == ["_run"]
+    assert len(cold["compiled"]) <= 3, cold["compiled"]
     (sig,) = cold["signatures"]
     assert sig[:N_MODELS] == ["bool"] + ["none"] * (N_MODELS - 1)   # LIF only
     assert sig[-1] == "none"                                         # no plasticity
