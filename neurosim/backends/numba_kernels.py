@@ -1,7 +1,7 @@
 """Numba kernels of the compiled CPU backend: per-model neuron updates, pair STDP and the
 chunk loop :func:`_run`.
 
-Compile time is kept low (measured in ``benchmarks/cuba.py``, key ``ours_jit``) by compiling
+Compile time is kept low (``benchmarks/cuba.py`` reports it: ``ours_first_call_s``) by compiling
 only what a network uses. :func:`_run` takes one argument per neuron model and one per
 optional part (delays, state monitors, plasticity) that is None where the network lacks it;
 numba prunes ``if x is not None:`` blocks on None arguments before typing, so the *types*
