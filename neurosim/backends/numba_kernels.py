@@ -24,6 +24,7 @@ backend (tested); the pair STDP step repeats
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numba
 import numpy as np
@@ -35,7 +36,7 @@ _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _INLINE = dict(nogil=True, error_model="numpy", inline="always")
 
 
-def model_flags(model_ids) -> tuple:
+def model_flags(model_ids: Iterable[int]) -> tuple[bool | None, ...]:
     """The first six arguments of :func:`_run`: ``True`` at each model id in ``model_ids``,
     None elsewhere."""
     used = {int(m) for m in model_ids}
