@@ -12,6 +12,8 @@ All backends give the same spikes for the same seed and inputs (float64; tested)
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +53,12 @@ def available_backends() -> list[str]:
 
 
 def _cuda() -> bool:
+    """True when torch sees a CUDA device. Without an NVIDIA driver (no
+    ``/proc/driver/nvidia/version``) and torch not yet imported, answer False without
+    importing torch (about 2 CPU-s on a first ``Network(backend="auto")``)."""
+    if "torch" not in sys.modules and sys.platform.startswith("linux") and not \
+            os.path.exists("/proc/driver/nvidia/version"):
+        return False
     try:
         import torch
     except ImportError:  # pragma: no cover
