@@ -28,7 +28,7 @@ import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -492,7 +492,7 @@ class ElmanRNN(RecurrentModel):
         num_layers: int = 1,
         *,
         nonlinearity: str = "tanh",
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         check_choice("ElmanRNN.nonlinearity", nonlinearity, ("tanh", "logistic"))
         super().__init__(
