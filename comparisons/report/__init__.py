@@ -34,19 +34,9 @@ def _write(path: Path, text: str | bytes) -> None:
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    import tempfile
+    from neurosim._atomic import atomic_write_bytes
 
-    from comparisons.report.io import _file_mode
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)
 
 
 class Report:

@@ -7,38 +7,16 @@ import io
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from neurosim._atomic import atomic_write_text  # noqa: F401  (re-exported by comparisons.report)
 
 ROW_SCALARS = ("task", "learner", "seed", "config_hash", "status", "task_label",
                "learner_label", "family", "metric", "params", "train_memory_bytes", "wall_s",
                "fit_s", "device", "readout")
 ROW_DICTS = ("metrics", "chance", "ops", "train_ops", "energy_j", "energy_compute_j",
              "hardware")
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename,
-    so that readers never see a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _file_mode())  # mkstemp makes 0600; a report is meant to be shared
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _file_mode() -> int:
-    """0o666 minus the process umask (the mode ``open()`` would give a new file)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 def _clean(v: Any) -> Any:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from neurosim._atomic import atomic_write_bytes
 from neurosim.interop.brian2_script import (
     COLLECT_SOURCE,
     build_source,
@@ -263,14 +264,5 @@ if __name__ == "__main__":
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         for target, payload in ((sidecar, buf.getvalue()), (path, script.encode())):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{target.name}.",
-                                       suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(payload)
-                os.replace(tmp, target)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            atomic_write_bytes(target, payload)
     return script

@@ -38,14 +38,13 @@ Parquet (results)   one row per run, nested metrics flattened to    artifacts (a
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from neurosim._atomic import atomic_open
 from neurosim.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 
 __all__ = ["SpikeData", "StateData", "RateData", "save_spikes", "load_spikes",
@@ -120,16 +119,8 @@ def _write_npz(path: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -
         raise ValueError(f"path must end in .npz, got {str(path)!r}")
     meta = {"format_version": FORMAT_VERSION, **meta}
     arrays = {**arrays, "meta": np.array(json.dumps(meta, sort_keys=True))}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **arrays)
     return path
 
 

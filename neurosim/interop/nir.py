@@ -90,11 +90,11 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from typing import Any
 
 import numpy as np
 
+from neurosim._atomic import atomic_path
 from neurosim.monitors import SpikeMonitor
 from neurosim.neurons import (
     CurrentInjection,
@@ -561,17 +561,8 @@ def write_nir(obj: Any, path: str | os.PathLike, *, dt: float | None = None,
     (HDF5), atomically: a temporary file in the same folder, then a rename."""
     nir = _nir()
     graph = obj if isinstance(obj, nir.NIRGraph) else to_nir(obj, dt=dt, v_unit=v_unit)
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".nir-", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         nir.write(tmp, graph)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def read_nir(path: str | os.PathLike) -> Any:
