@@ -24,6 +24,7 @@ from neurosim.neurons import (
     AdExParams,
     ALIFParams,
     CurrentInjection,
+    IFParams,
     IzhikevichParams,
     LIFCondAlphaParams,
     LIFCondParams,
@@ -43,4 +44,5 @@ __all__ = [
     "CurrentInjection", "Synapses", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
     "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
     "LIFCondAlphaParams", "ALIFParams", "IzhikevichParams", "AdExParams",
+    "IFParams",
 ]

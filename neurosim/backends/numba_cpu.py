@@ -32,6 +32,7 @@ from neurosim.backends.numba_kernels import (
 from neurosim.neurons.adex import AdExParams
 from neurosim.neurons.alif import ALIFParams
 from neurosim.neurons.base import hold_steps
+from neurosim.neurons.if_ import IFParams, if_coefficients
 from neurosim.neurons.izhikevich import K0, K1, K2, IzhikevichParams
 from neurosim.neurons.lif import (
     LIFCondAlphaParams,
@@ -57,6 +58,11 @@ def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
         if isinstance(params, ALIFParams):
             c[10:12] = (math.exp(-dt / params.tau_a), params.delta_a)
             return ALIF, c
+        return LIF, c
+    if isinstance(params, IFParams):   # the LIF kernel with a_m = 1 and v_rest = 0
+        k = if_coefficients(params, dt)
+        c[:10] = (0.0, 1.0, k.b_in, k.k_e, k.k_i, k.a_e, k.a_i, params.v_thresh,
+                  params.v_reset, k.n_ref)
         return LIF, c
     if isinstance(params, LIFCondParams):
         a_e, a_i = math.exp(-dt / params.tau_e), math.exp(-dt / params.tau_i)

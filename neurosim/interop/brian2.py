@@ -48,7 +48,10 @@ __all__ = ["model_equations", "to_brian2", "run_in_brian2", "Brian2Result",
 
 def model_equations(params: Any, dt: float = 0.1e-3) -> dict[str, Any]:
     """Brian2 equations, threshold, reset, refractory, method and namespace for a model
-    simulated with step ``dt`` (s) (namespace values as Brian2 quantities)."""
+    simulated with step ``dt`` (s) (namespace values as Brian2 quantities), and
+    ``run_regularly``: code to run every step after the state update
+    (``group.run_regularly(code, when="groups", order=1)``; ``LIFCondAlphaParams``' and
+    ``IFParams``' exact propagators) or None."""
     import brian2 as b2
 
     spec = model_spec(params, dt)
@@ -56,7 +59,8 @@ def model_equations(params: Any, dt: float = 0.1e-3) -> dict[str, Any]:
     ns = {k: v * eval(u, env) if u != "1" else v for k, (v, u) in spec["ns"].items()}
     ref = False if spec["refractory"] is None else spec["refractory"] * b2.second
     return dict(model=spec["model"], namespace=ns, threshold=spec["threshold"],
-                reset=spec["reset"], refractory=ref, method=spec["method"])
+                reset=spec["reset"], refractory=ref, method=spec["method"],
+                run_regularly=spec["regular"])
 
 
 @dataclass

@@ -16,6 +16,9 @@ What is exported (and how it matches neurosim step for step):
 neurosim                    Brian2
 ==========================  =============================================================
 LIFParams, ALIFParams       ``method="exact"`` (same propagator as neurosim)
+IFParams                    ``C dv/dt = I_ext + i_e + i_i`` advanced exactly by a
+                            ``run_regularly`` operation after the state update (Brian2's
+                            ``exact`` solver rejects the singular system; same propagator)
 LIFCondParams               ``method="exponential_euler"`` (neurosim uses the same scheme)
 LIFCondAlphaParams          membrane by ``exponential_euler`` with the conductances held;
                             ``g``/``x`` advanced exactly by a ``run_regularly`` operation
@@ -57,6 +60,7 @@ import numpy as np
 from neurosim.neurons import (
     AdExParams,
     ALIFParams,
+    IFParams,
     IzhikevichParams,
     LIFCondAlphaParams,
     LIFCondParams,
@@ -65,6 +69,7 @@ from neurosim.neurons import (
     SpikeGeneratorGroup,
 )
 from neurosim.neurons.base import timestep
+from neurosim.neurons.if_ import if_coefficients
 from neurosim.neurons.izhikevich import K0, K1, K2
 
 __all__ = ["model_spec", "var_unit", "build_source", "DEVICES", "COLLECT_SOURCE"]
@@ -104,6 +109,19 @@ def _raw_spec(params: Any, dt: float) -> dict[str, Any]:
             ns.update(tau_a=(p.tau_a, "second"), delta_a=(p.delta_a, "volt"))
             out.update(threshold="v >= v_thresh + a", reset="v = v_reset; a += delta_a")
         return dict(model=eqs, ns=ns, **out)
+    if isinstance(p, IFParams):
+        # C dv/dt = I_ext + i_e + i_i has a singular system matrix, which Brian2's "exact"
+        # solver rejects; the exact propagator (if_step) runs after the state update instead
+        c = if_coefficients(p, dt)
+        free = "int(not_refractory) * " if p.t_ref > 0 else ""
+        ns = dict(b_in=(c.b_in, "second/farad"), k_e=(c.k_e, "second/farad"),
+                  k_i=(c.k_i, "second/farad"), a_e=(c.a_e, "1"), a_i=(c.a_i, "1"),
+                  v_thresh=(p.v_thresh, "volt"), v_reset=(p.v_reset, "volt"))
+        regular = (f"v = v + {free}(b_in * I_ext + k_e * i_e + k_i * i_i)\n"
+                   "i_e = i_e * a_e\ni_i = i_i * a_i")
+        return dict(model="v : volt\ni_e : amp\ni_i : amp\nI_ext : amp\n", ns=ns,
+                    threshold="v >= v_thresh", reset="v = v_reset", refractory=p.t_ref,
+                    method="exact", regular=regular)
     if isinstance(p, LIFCondParams):
         alpha = isinstance(p, LIFCondAlphaParams)
         eqs = ("dv/dt = (v_rest - v + r_m * (g_e * (e_e - v) + g_i * (e_i - v) + I_ext)) "

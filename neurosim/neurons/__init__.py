@@ -3,6 +3,7 @@
 from neurosim.neurons.adex import AdExParams, AdExState, adex_step
 from neurosim.neurons.alif import ALIFParams, ALIFState, alif_step
 from neurosim.neurons.group import NeuronGroup
+from neurosim.neurons.if_ import IFParams, if_step
 from neurosim.neurons.inputs import CurrentInjection, PoissonGroup, SpikeGeneratorGroup
 from neurosim.neurons.izhikevich import IzhikevichParams, IzhikevichState, izhikevich_step
 from neurosim.neurons.lif import (
@@ -25,6 +26,7 @@ MODEL_PARAMS: dict[str, type] = {
     ALIFParams.model_name: ALIFParams,
     IzhikevichParams.model_name: IzhikevichParams,
     AdExParams.model_name: AdExParams,
+    IFParams.model_name: IFParams,
 }
 
 __all__ = [
@@ -32,5 +34,6 @@ __all__ = [
     "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
     "LIFCondAlphaParams", "LIFCondAlphaState", "lif_cond_alpha_step",
     "ALIFParams", "ALIFState", "alif_step", "IzhikevichParams", "IzhikevichState",
-    "izhikevich_step", "AdExParams", "AdExState", "adex_step", "MODEL_PARAMS",
+    "izhikevich_step", "AdExParams", "AdExState", "adex_step", "IFParams", "if_step",
+    "MODEL_PARAMS",
 ]

@@ -1,0 +1,150 @@
+"""Non-leaky integrate-and-fire neuron with exponentially decaying synaptic currents.
+
+The perfect integrator of Lapicque (1907): the membrane is a capacitor ``C`` charged by the
+input current, with no leak, a threshold and a reset (Gerstner, Kistler, Naud & Paninski,
+*Neuronal Dynamics* (2014), ch. 1.3). Same conventions as
+:class:`~neurosim.neurons.lif.LIFParams` (state variables, synaptic targets, refractoriness);
+the step is the LIF propagator with ``a_m = 1`` so every backend runs it unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from neurosim.neurons.base import (
+    check_dt_against,
+    check_positive,
+    check_time_constant,
+    check_voltage,
+    hold_steps,
+    where,
+)
+from neurosim.neurons.lif import LIFState
+from neurosim.units import ms, mV, pF
+
+__all__ = ["IFParams", "IFCoefficients", "if_coefficients", "if_step"]
+
+
+@dataclass(frozen=True)
+class IFParams:
+    r"""Parameters of the non-leaky integrate-and-fire neuron (SI floats).
+
+    .. math::
+
+        C \dot v = I_\text{in} + i_e + i_i,\qquad
+        \tau_e \dot i_e = -i_e,\quad \tau_i \dot i_i = -i_i
+
+    spike when ``v >= v_thresh``, then ``v = v_reset`` held for ``t_ref``.
+
+    Parameters
+    ----------
+    c_m : membrane capacitance (F), > 0.
+    v_rest : initial potential (V); there is no leak, so nothing relaxes towards it.
+    v_reset, v_thresh : reset and threshold potentials (V); ``v_reset < v_thresh``.
+    t_ref : absolute refractory period (s), >= 0; the membrane is clamped at ``v_reset``.
+    tau_e, tau_i : decay time constants of the excitatory / inhibitory synaptic currents (s).
+
+    Notes
+    -----
+    A constant current ``I`` fires with period ``C (v_thresh - v_reset) / I`` (plus
+    ``t_ref``; Lapicque 1907; Gerstner et al. 2014, ch. 1). Synaptic weights are amperes
+    (targets ``"e"``/``"i"``) or volts (target ``"v"``: a jump of the potential).
+    """
+
+    c_m: float = 200 * pF
+    v_rest: float = -70 * mV
+    v_reset: float = -70 * mV
+    v_thresh: float = -50 * mV
+    t_ref: float = 2 * ms
+    tau_e: float = 5 * ms
+    tau_i: float = 10 * ms
+
+    model_name: ClassVar[str] = "if"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "i_e", "i_i", "ref")
+    #: synaptic target name -> (state variable, kind)
+    targets: ClassVar[dict[str, tuple[str, str]]] = {
+        "e": ("i_e", "current"), "i": ("i_i", "current"), "v": ("v", "voltage"),
+    }
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        for f in ("tau_e", "tau_i"):
+            check_time_constant(name, f, getattr(self, f))
+        check_time_constant(name, "t_ref", self.t_ref, allow_zero=True)
+        for f in ("v_rest", "v_reset", "v_thresh"):
+            check_voltage(name, f, getattr(self, f))
+        check_positive(name, "c_m", self.c_m)
+        if not self.v_reset < self.v_thresh:
+            raise ValueError(
+                f"{name}.v_reset must be < v_thresh={self.v_thresh}, got {self.v_reset}"
+            )
+
+    def check_dt(self, dt: float) -> None:
+        check_dt_against(type(self).__name__, dt, tau_e=self.tau_e, tau_i=self.tau_i)
+
+    def init_state(self, shape: tuple[int, ...], dtype: Any = np.float64) -> LIFState:
+        """State of the given shape (numpy) at ``v = v_rest``, no current, not refractory."""
+        z = np.zeros(shape, dtype=dtype)
+        return LIFState(np.full(shape, self.v_rest, dtype=dtype), z, z.copy(), z.copy())
+
+    def step(self, state: LIFState, i_in: Any, dt: float) -> tuple[Any, LIFState]:
+        return if_step(state, i_in, self, dt)
+
+
+class IFCoefficients(NamedTuple):
+    b_in: float   #: V per A of external current over one step (``dt / C``)
+    a_e: float
+    a_i: float
+    k_e: float    #: V per A of excitatory synaptic current over one step
+    k_i: float
+    n_ref: float  #: refractory counter value set at a spike (see ``hold_steps``)
+
+
+def if_coefficients(params: IFParams, dt: float) -> IFCoefficients:
+    """Exact-integration propagator entries for one step ``dt`` (python floats)."""
+    params.check_dt(dt)
+    a_e, a_i = math.exp(-dt / params.tau_e), math.exp(-dt / params.tau_i)
+    c = params.c_m
+    return IFCoefficients(b_in=dt / c, a_e=a_e, a_i=a_i,
+                          k_e=params.tau_e * (1.0 - a_e) / c,
+                          k_i=params.tau_i * (1.0 - a_i) / c,
+                          n_ref=hold_steps(params.t_ref, dt))
+
+
+def if_step(state: LIFState, i_in: Any, params: IFParams, dt: float) -> tuple[Any, LIFState]:
+    r"""Advance a non-leaky integrate-and-fire population by one step ``dt`` (pure function).
+
+    Exact integration with ``i_in`` constant over the step and ``a_x = exp(-dt / tau_x)``:
+
+    .. math::
+
+        v \leftarrow v + \frac{dt}{C} I_\text{in} + \frac{\tau_e (1 - a_e)}{C} i_e
+        + \frac{\tau_i (1 - a_i)}{C} i_i,\qquad i_{e,i} \leftarrow a_{e,i}\, i_{e,i}
+
+    Refractoriness, threshold and reset as in :func:`~neurosim.neurons.lif.lif_step`.
+
+    Parameters
+    ----------
+    state : LIFState with arrays of any shape ``S``, numpy or torch.
+    i_in : external current (A), scalar or broadcastable to ``S``.
+    params : IFParams.
+    dt : step (s).
+
+    Returns
+    -------
+    spikes : bool array of shape ``S``.
+    new_state : LIFState; the input state is not modified.
+    """
+    c = if_coefficients(params, dt)
+    free = state.ref <= 0
+    v_int = state.v + c.b_in * i_in + c.k_e * state.i_e + c.k_i * state.i_i
+    v = where(free, v_int, state.v)
+    ref = where(free, state.ref, state.ref - 1.0)
+    spikes = (v >= params.v_thresh) & (ref <= 0)
+    v = where(spikes, params.v_reset, v)
+    ref = where(spikes, c.n_ref, ref)
+    return spikes, LIFState(v, state.i_e * c.a_e, state.i_i * c.a_i, ref)

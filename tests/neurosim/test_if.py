@@ -1,0 +1,145 @@
+"""Non-leaky integrate-and-fire neuron (IFParams): theory, backends, Brian2 and NIR."""
+
+import logging
+
+import numpy as np
+import pytest
+
+from neurosim import (
+    CurrentInjection,
+    IFParams,
+    Network,
+    NeuronGroup,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+)
+from neurosim.neurons import MODEL_PARAMS
+from neurosim.neurons.base import timestep
+from neurosim.units import ms, mV, nA, pA, pF
+
+DT = 0.1 * ms
+
+
+@pytest.mark.parametrize("t_ref", [0.0, 2 * ms, 0.75 * ms])
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_constant_current_period_matches_theory(t_ref, backend):
+    """C dv/dt = I from v_reset to v_thresh takes C (v_thresh - v_reset) / I; then the
+    membrane is held until t_spike + t_ref (Lapicque 1907)."""
+    p = IFParams(c_m=150 * pF, v_reset=-65 * mV, v_rest=-65 * mV, t_ref=t_ref)
+    cur = np.array([0.13, 0.31, 0.47, 0.91, 1.7]) * nA
+    g = NeuronGroup(cur.size, p, name="g")
+    sm = SpikeMonitor(g)
+    Network(g, CurrentInjection(g, cur), sm, dt=DT, backend=backend).run(200 * ms)
+    dv = p.v_thresh - p.v_reset
+    for k, i in enumerate(cur):
+        t = sm.t[sm.i == k]
+        assert t.size > 5
+        isi = np.diff(t)
+        x = dv / (DT * i / p.c_m)   # integration steps to threshold; no ties on purpose
+        assert 0.02 < x % 1 < 0.98
+        theory = p.c_m * dv / i + timestep(t_ref, DT) * DT   # t_ref rounded to steps
+        assert np.all(np.abs(isi - theory) < DT)
+        # step count: ceil(dv / (dt I / C)) integration steps, plus the held steps
+        steps = np.ceil(x) + max(timestep(t_ref, DT) - 1, 0)
+        np.testing.assert_allclose(isi, steps * DT, rtol=0, atol=1e-12)
+        # the first spike starts from v_rest without a refractory wait
+        assert t[0] == pytest.approx((np.ceil(x) - 1) * DT, abs=1e-12)
+
+
+def test_synaptic_current_charge_is_exact():
+    """An 'e' synapse of weight w adds the charge w * tau_e, i.e. w tau_e / C volts in all."""
+    p = IFParams(v_thresh=0.5, t_ref=0.0)  # never reached
+    gen = SpikeGeneratorGroup(1, [0], [1 * ms], name="gen")
+    g = NeuronGroup(1, p, name="g")
+    syn = Synapses.from_matrix(gen, g, np.array([[200 * pA]]), target="e")
+    st = StateMonitor(g, ["v"], [0])
+    Network(gen, g, syn, st, dt=DT, backend="numpy").run(200 * ms)
+    total = st["v"][-1, 0, 0] - p.v_rest
+    assert total == pytest.approx(200 * pA * p.tau_e / p.c_m, rel=1e-9)
+    assert np.all(np.diff(st["v"][:, 0, 0]) >= 0)   # no leak: never decays
+
+
+def _net(backend, t_ref=2 * ms, v_syn=False, seed=3, batch=1):
+    rng = np.random.default_rng(seed)
+    n_in, n = 20, 40
+    steps, idx = np.nonzero(rng.random((400, n_in)) < 0.015)   # 40 ms of input
+    gen = SpikeGeneratorGroup(n_in, idx, steps * DT, name="gen")
+    g = NeuronGroup(n, IFParams(t_ref=t_ref), name="g")
+    syns = [Synapses.fixed_probability(gen, g, 0.3, 300 * pA, seed=seed, name="s_in",
+                                       delay=lambda r, k: r.integers(0, 10, k) * DT),
+            Synapses.fixed_probability(g, g, 0.2, -100 * pA, target="i", seed=seed + 1,
+                                       delay=1 * ms, name="s_rec")]
+    if v_syn:
+        syns.append(Synapses.fixed_probability(gen, g, 0.2, 1.5 * mV, target="v",
+                                               seed=seed + 2, name="s_v"))
+    inj = CurrentInjection(g, rng.uniform(0.1, 0.3, n) * nA)
+    mons = [SpikeMonitor(g, name="sm"), StateMonitor(g, ["v", "i_e"], [0, 1, 2], name="st")]
+    return Network(gen, g, *syns, inj, *mons, dt=DT, seed=seed, backend=backend,
+                   batch_size=batch)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_numpy_numba_torch_give_identical_spikes(batch):
+    pytest.importorskip("torch")
+    out = {}
+    for b in ("numpy", "numba", "torch"):
+        net = _net(b, v_syn=True, batch=batch)
+        net.run(20 * ms)
+        net.run(30 * ms)   # continuation across runs
+        sm = net.objects[-2]
+        out[b] = (sm.steps, sm.batch, sm.i, net.objects[-1]["v"])
+    assert out["numpy"][2].size > 50
+    for b in ("numba", "torch"):
+        for a, e in zip(out[b][:3], out["numpy"][:3]):
+            np.testing.assert_array_equal(a, e)
+        np.testing.assert_allclose(out[b][3], out["numpy"][3], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    (dict(c_m=0.0), r"IFParams\.c_m must be > 0, got 0\.0"),
+    (dict(c_m=-1e-10), r"IFParams\.c_m must be > 0, got -1e-10"),
+    (dict(v_reset=-50 * mV), r"IFParams\.v_reset must be < v_thresh=-0\.05, got -0\.05"),
+    (dict(v_reset=-40 * mV), r"IFParams\.v_reset must be < v_thresh"),
+    (dict(tau_e=5.0), r"IFParams\.tau_e=5\.0 s looks like milliseconds"),
+    (dict(t_ref=-1e-3), r"IFParams\.t_ref must be >= 0, got -0\.001"),
+])
+def test_bad_parameters_name_parameter_and_value(kw, match):
+    with pytest.raises(ValueError, match=match):
+        IFParams(**kw)
+    with pytest.raises(TypeError, match=r"IFParams\.c_m must be a real number"):
+        IFParams(c_m="200pF")
+
+
+def test_registered_and_saved(tmp_path):
+    from neurosim.io import load, save
+
+    assert MODEL_PARAMS["if"] is IFParams
+    net, net2 = _net("numpy", seed=5), _net("numpy", seed=5)
+    net.run(10 * ms)
+    save(net, tmp_path / "net.npz")
+    load(net2, tmp_path / "net.npz")
+    net.run(20 * ms)
+    net2.run(20 * ms)
+    np.testing.assert_array_equal(net.objects[-2].i, net2.objects[-2].i)
+    assert net.objects[-2].i.size > 20
+
+
+@pytest.mark.brian2
+@pytest.mark.parametrize(("t_ref", "v_syn"), [(2 * ms, False), (0.0, True)])
+def test_same_spikes_as_brian2(t_ref, v_syn):
+    pytest.importorskip("brian2")
+    from neurosim.interop.brian2 import run_in_brian2
+
+    logging.getLogger("brian2").setLevel(logging.WARNING)
+    net = _net("numpy", t_ref=t_ref, v_syn=v_syn, seed=1)
+    ref = run_in_brian2(net, 50 * ms, target="numpy")
+    net.run(50 * ms)
+    sm, st = net.objects[-2], net.objects[-1]
+    b_i, b_t = ref.spikes["g"]
+    assert sm.i.size > 30 and b_i.size == sm.i.size
+    order, border = np.lexsort((sm.i, sm.t)), np.lexsort((b_i, np.round(b_t / DT)))
+    np.testing.assert_array_equal(sm.i[order], b_i[border])
+    assert np.max(np.abs(sm.t[order] - b_t[border])) < DT
+    np.testing.assert_allclose(st["v"][:, 0, :], ref.states["g"]["v"], rtol=0, atol=1e-9)
