@@ -113,8 +113,8 @@ def test_truncated_results_json_is_a_clear_error(tmp_path, capsys):
 def test_full_disk_while_writing_the_report(tmp_path, monkeypatch, capsys):
     """Writes go to /dev/full (a real ENOSPC); the error names the file and the old report
     stays as it was."""
+    import neurosim._atomic as atomic
     from comparisons.report import Report
-    from comparisons.report import io as rio
 
     if not os.path.exists("/dev/full"):
         pytest.skip("/dev/full is not available")
@@ -129,7 +129,7 @@ def test_full_disk_while_writing_the_report(tmp_path, monkeypatch, capsys):
         open(path, "w").close()
         return os.open("/dev/full", os.O_WRONLY), path
 
-    monkeypatch.setattr(rio.tempfile, "mkstemp", full_mkstemp)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", full_mkstemp)
     with pytest.raises(OSError, match=r"cannot write report file .*results.json: No space "
                                       r"left on device"):
         Report(rows, title="new").write(out)
