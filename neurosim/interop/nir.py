@@ -19,6 +19,8 @@ A spike is a value 1 during one step; a node is advanced by forward Euler at ``d
   \beta (U_{t-1} - v_\text{leak}) + g_m J_t` with :math:`\alpha = 1 - dt/\tau_\text{syn}`,
   :math:`g_s = w_\text{in} dt/\tau_\text{syn}`, :math:`g_m = r\,dt/\tau_\text{mem}`
   (snnTorch ``Synaptic``);
+- ``IF``: :math:`U_t = U_{t-1} + r\,I_t` (``beta = 1``, gain ``r`` per step, as snnTorch's
+  ``Leaky(beta=1)`` and :mod:`backprop.nir`), starting at :math:`U = 0`;
 - ``Affine``/``Linear``: :math:`I = W s + b` every step; ``Delay``: ``d / dt`` whole steps.
 
 neurosim integrates exactly (``a_m = exp(-dt/tau_m)``) and delivers a spike of step ``k``
@@ -29,6 +31,9 @@ a_m)`` (so ``beta = a_m``), ``r = tau / dt``; for ``LIF`` nodes (synapses onto `
 threshold and reset are measured before the decay that neurosim applies to a fresh input,
 ``v_threshold = v_rest + (v_thresh - v_rest) / a_m``; for ``CubaLIF`` nodes (current
 synapses ``"e"``/``"i"``) the weights carry the exact current-to-voltage kernel ``k_e``.
+``IFParams`` groups (synapses onto ``"v"``) become ``IF`` nodes with ``r = 1``, potentials
+measured from ``v_rest`` (``v_threshold = v_thresh - v_rest``, ``v_reset = v_reset -
+v_rest``) and weights in volts; imports get ``v_rest = 0`` and the default ``c_m``.
 :func:`from_nir` inverts these maps, so export -> import -> run gives the same spikes.
 
 What NIR carries / what it loses (neurosim <-> NIR)
@@ -40,6 +45,8 @@ LIF (``LIFParams``, synapses onto ``"v"``)     refractory period (``t_ref > dt``
   -> ``LIF``                                   adaptive threshold (``ALIFParams``: error)
 LIF with current synapses ``"e"``/``"i"``      two synaptic time constants (``tau_e !=
   -> ``CubaLIF`` (one ``tau_syn``)               tau_i`` both used: error)
+IF (``IFParams``, synapses onto ``"v"``)       IF with current synapses (``"e"``/``"i"``:
+  -> ``IF``                                      error; NIR's IF has no synaptic filter)
 weights -> ``Linear`` (dense ``(post, pre)``)  sparsity pattern (zeros are "no synapse")
 constant ``CurrentInjection`` -> ``Affine``    time-varying currents (input data: error)
   bias                                         conductance synapses (``LIFCond*``: error)
@@ -56,6 +63,8 @@ groups with a ``SpikeMonitor`` -> ``Output``   ``PoissonGroup`` (random source: 
                                                which current pathway (``"e"``/``"i"``) and
                                                  ``r_m`` (imports use ``"e"`` and the
                                                  default ``r_m``; weights rescaled to match)
+                                               ``c_m`` and ``v_rest`` of IF groups
+                                                 (imports: default ``c_m``, ``v_rest = 0``)
                                                group/backend/batch settings (dropped)
 =============================================  =============================================
 
@@ -74,9 +83,8 @@ into a subgraph whose input edge goes through the recurrent weights (``_create_r
 connects ``input -> w_rec``), so recurrent graphs give other spikes there; feed-forward
 ``LIF``/``CubaLIF`` graphs agree spike for spike (tested).
 
-NIR's ``IF`` (no leak) has no neurosim counterpart (``tau_m`` must be finite): importing it
-is an error here (``backprop.nir`` maps it to ``beta = 1``). ``v > threshold`` (NIR,
-snnTorch) versus neurosim's ``v >= v_thresh`` differ only on exact ties.
+``v > threshold`` (NIR, snnTorch) versus neurosim's ``v >= v_thresh`` differ only on exact
+ties.
 
 Usage::
 
@@ -98,6 +106,7 @@ from neurosim._atomic import atomic_path
 from neurosim.monitors import SpikeMonitor
 from neurosim.neurons import (
     CurrentInjection,
+    IFParams,
     LIFParams,
     NeuronGroup,
     SpikeGeneratorGroup,
@@ -110,7 +119,7 @@ __all__ = ["to_nir", "from_nir", "write_nir", "read_nir", "flatten_nir", "initia
            "NIR_CARRIES"]
 
 #: node types :func:`from_nir` understands (other node types raise NotImplementedError)
-NIR_CARRIES = ("Input", "Output", "Affine", "Linear", "Delay", "LIF", "CubaLIF")
+NIR_CARRIES = ("Input", "Output", "Affine", "Linear", "Delay", "LIF", "CubaLIF", "IF")
 
 
 def _nir() -> Any:
@@ -144,7 +153,8 @@ def _check_unit(func: str, v_unit: Any) -> float:
 def _unsupported(what: str) -> NotImplementedError:
     return NotImplementedError(
         f"to_nir: {what}; NIR carries LIF (LIFParams with synapses onto 'v'), CubaLIF "
-        f"(LIFParams with current synapses 'e'/'i' sharing one time constant), Affine/Linear "
+        f"(LIFParams with current synapses 'e'/'i' sharing one time constant), IF (IFParams "
+        f"with synapses onto 'v'), Affine/Linear "
         f"weights, constant biases, Delay and spike-generator inputs")
 
 
@@ -152,7 +162,14 @@ def _neuron_node(nir: Any, g: NeuronGroup, kinds: set[str], dt: float, v_unit: f
                  ) -> tuple[Any, float]:
     """NIR node for a neuron group and the factor turning neurosim weights into NIR ones."""
     p = g.params
-    if type(p) is not LIFParams:
+    if type(p) is IFParams and hold_steps(p.t_ref, dt) == 0 and kinds <= {"v"}:
+        n1 = np.ones(g.n)
+        return nir.IF(r=n1, v_threshold=n1 * ((p.v_thresh - p.v_rest) / v_unit),
+                      v_reset=n1 * ((p.v_reset - p.v_rest) / v_unit)), 1.0 / v_unit
+    if type(p) is IFParams and kinds - {"v"}:
+        raise _unsupported(f"group {g.name!r} (IFParams) receives current synapses "
+                           f"{sorted(kinds - {'v'})}; NIR's IF has no synaptic filter")
+    if type(p) not in (LIFParams, IFParams):
         kind = {"LIFCondParams": "conductance synapses (LIFCondParams)",
                 "LIFCondAlphaParams": "conductance synapses (LIFCondAlphaParams)",
                 "ALIFParams": "adaptive thresholds (ALIFParams)"}.get(
@@ -160,7 +177,7 @@ def _neuron_node(nir: Any, g: NeuronGroup, kinds: set[str], dt: float, v_unit: f
         raise _unsupported(f"group {g.name!r} uses {kind}, which NIR cannot carry")
     if hold_steps(p.t_ref, dt) > 0:
         raise _unsupported(f"group {g.name!r} has a refractory period t_ref={p.t_ref} s > "
-                           f"dt={dt} s (NIR's LIF has none; use t_ref=0)")
+                           f"dt={dt} s (NIR's LIF and IF have none; use t_ref=0)")
     c = lif_coefficients(p, dt)
     n = g.n
     full = lambda x: np.full(n, float(x))  # noqa: E731
@@ -206,8 +223,9 @@ def to_nir(network: Any, *, dt: float | None = None, v_unit: float = 1.0) -> Any
     Parameters
     ----------
     network : Network
-        Spike-generator inputs, ``LIFParams`` groups, static synapses, constant current
-        injections and spike monitors (see the module table for what NIR cannot carry).
+        Spike-generator inputs, ``LIFParams``/``IFParams`` groups, static synapses, constant
+        current injections and spike monitors (see the module table for what NIR cannot
+        carry).
     dt : float
         Step (s) at which the graph is to be read (required; use ``network.dt`` to reproduce
         this network's spikes; snnTorch's importer assumes ``1e-4``). Stored in the metadata.
@@ -253,11 +271,14 @@ def to_nir(network: Any, *, dt: float | None = None, v_unit: float = 1.0) -> Any
             raise _unsupported(f"group {g.name!r} has a time-varying CurrentInjection "
                                "(input data, not part of a graph)")
         if inj and np.any(cur := sum(np.asarray(i.values, float) for i in inj)):
-            if not isinstance(nodes[g.name], nir.LIF):
+            if isinstance(nodes[g.name], nir.CubaLIF):
                 raise _unsupported(f"group {g.name!r} (CubaLIF) has a constant current: NIR's "
                                    "bias would pass through the synaptic filter")
-            c = lif_coefficients(g.params, dt)
-            bias[g.name] = g.params.r_m * (1.0 - c.a_m) / c.a_m * cur / v_unit
+            if isinstance(nodes[g.name], nir.IF):
+                bias[g.name] = dt / g.params.c_m * cur / v_unit
+            else:
+                c = lif_coefficients(g.params, dt)
+                bias[g.name] = g.params.r_m * (1.0 - c.a_m) / c.a_m * cur / v_unit
     for s in plan.synapses:
         w = s.to_dense().T * scale[s.post.name]          # (n_post, n_pre)
         b = bias.pop(s.post.name, None)
@@ -323,6 +344,10 @@ def _neuron_from_node(nir: Any, name: str, node: Any, dt: float, v_unit: float
                       v_rest=u("v_leak"), v_thresh=u("v_threshold"), v_reset=u("v_reset"))
         k = lif_coefficients(p, dt).k_e
         return NeuronGroup(n, p, name=name), "e", g_m * g_s * v_unit / k, None
+    if isinstance(node, nir.IF):
+        g = _uniform(name, "r", node.r) * v_unit
+        p = IFParams(v_rest=0.0, t_ref=0.0, v_thresh=u("v_threshold"), v_reset=u("v_reset"))
+        return NeuronGroup(n, p, name=name), "v", g, g
     tau = _uniform(name, "tau", node.tau)
     a = _decay(name, "tau", tau, dt)
     g = _uniform(name, "r", node.r) * dt / tau
@@ -415,9 +440,12 @@ def initial_v(v_rest: float, bias: Any, a_m: float, depth: int) -> Any:
     the inputs sees its first input ``depth`` steps later than in the per-step reading; so
     ``v(0)`` is chosen to put the membrane at rest after those ``depth`` bias-only steps:
     :math:`v(0) = v_\text{rest} - b\,(1 - a^L) / ((1 - a)\,a^{L-1})`, with ``bias``
-    :math:`b = r_m (1 - a_m) I / a_m` (V per step) and :math:`L` = ``depth``.
+    :math:`b = r_m (1 - a_m) I / a_m` (V per step) and :math:`L` = ``depth``; for
+    ``IFParams`` (``a_m = 1``, ``b = dt I / C``) the limit :math:`v_\text{rest} - b L`.
     """
     a = a_m
+    if a == 1.0:   # no leak (IF): the limit a -> 1
+        return v_rest - np.asarray(bias) * depth
     return v_rest - np.asarray(bias) * (1.0 - a ** depth) / ((1.0 - a) * a ** (depth - 1))
 
 
@@ -462,9 +490,7 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
         if type(node).__name__ not in NIR_CARRIES:
             raise NotImplementedError(
                 f"from_nir: node {name!r} is a {type(node).__name__}; neurosim imports "
-                f"{', '.join(NIR_CARRIES)}" + (" (IF has no leak: neurosim's LIF needs a "
-                                               "finite tau_m; see backprop.nir)"
-                                               if isinstance(node, nir.IF) else ""))
+                f"{', '.join(NIR_CARRIES)}")
     out: dict[str, list[str]] = {}
     for a, b in graph.edges:
         out.setdefault(a, []).append(b)
@@ -485,7 +511,7 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
         if isinstance(node, nir.Input):
             n = int(np.asarray(node.input_type["input"]).prod())
             groups[name] = _generator(name, n, input_spikes.get(name), dt)
-        elif isinstance(node, (nir.LIF, nir.CubaLIF)):
+        elif isinstance(node, (nir.LIF, nir.CubaLIF, nir.IF)):
             grp, target, wf, cf = _neuron_from_node(nir, name, node, dt, v_unit)
             groups[name], info[name] = grp, (target, wf, cf)
     objs: list[Any] = list(groups.values())
@@ -546,9 +572,12 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
     depth = _depths(inputs, pairs)
     for name, eb in ebias.items():
         p = groups[name].params
-        a = lif_coefficients(p, dt).a_m
-        objs.append(CurrentInjection(groups[name], eb * a / (p.r_m * (1.0 - a)),
-                                     name=f"{name}_bias"))
+        if isinstance(p, IFParams):
+            a, cur = 1.0, eb * p.c_m / dt
+        else:
+            a = lif_coefficients(p, dt).a_m
+            cur = eb * a / (p.r_m * (1.0 - a))
+        objs.append(CurrentInjection(groups[name], cur, name=f"{name}_bias"))
         groups[name].init["v"] = initial_v(p.v_rest, eb, a, depth.get(name, 1))
     objs += [SpikeMonitor(groups[m], name=f"{m}_spikes") for m in monitored]
     return Network(*objs, dt=dt, **network_kw)

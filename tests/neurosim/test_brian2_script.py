@@ -12,6 +12,7 @@ import pytest
 from neurosim import (
     ALIFParams,
     CurrentInjection,
+    IFParams,
     IzhikevichParams,
     LIFCondParams,
     LIFParams,
@@ -48,6 +49,7 @@ KINDS = {
     "alif": (ALIFParams(), 300 * pA, 100 * pA, (0.15, 0.3), nA),
     "izh": (IzhikevichParams(), 300.0, 50.0, (2.0, 8.0), 1.0),
     "adex": (AdExParams(), 600 * pA, 100 * pA, (0.5, 1.0), nA),
+    "if": (IFParams(t_ref=0.0), 300 * pA, 100 * pA, (0.15, 0.3), nA),
 }
 GMAX = 600 * pA
 RULES = {
@@ -132,7 +134,7 @@ def _assert_same_spikes(i, t, bi, bt):
     assert np.max(np.abs(t[order] - bt[border])) < DT
 
 
-@pytest.mark.parametrize("kind", ["lif", "alpha", "izh",
+@pytest.mark.parametrize("kind", ["lif", "alpha", "izh", "if",
                                   pytest.param("cond", marks=pytest.mark.slow),
                                   pytest.param("alif", marks=pytest.mark.slow),
                                   pytest.param("adex", marks=pytest.mark.slow)])

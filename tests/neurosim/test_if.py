@@ -143,3 +143,94 @@ def test_same_spikes_as_brian2(t_ref, v_syn):
     np.testing.assert_array_equal(sm.i[order], b_i[border])
     assert np.max(np.abs(sm.t[order] - b_t[border])) < DT
     np.testing.assert_allclose(st["v"][:, 0, :], ref.states["g"]["v"], rtol=0, atol=1e-9)
+
+
+def _nir_net(seed, raster, with_bias=True):
+    """gen -> IF g1 ('v' synapses, per-source delays, bias current) -> IF g2 ('v' synapses
+    and recurrent 'v' inhibition); t_ref = 0 (NIR's IF has no refractory period)."""
+    from neurosim.interop.nir import initial_v
+
+    rng = np.random.default_rng(seed)
+    n_in, n1, n2 = raster.shape[1], 25, 12
+    steps, idx = np.nonzero(raster)
+    gen = SpikeGeneratorGroup(n_in, idx, steps * DT, name="gen")
+    p1 = IFParams(t_ref=0.0, v_rest=-60 * mV, v_reset=-62 * mV)
+    g1, g2 = NeuronGroup(n1, p1, name="g1"), NeuronGroup(n2, IFParams(t_ref=0.0), name="g2")
+    d1 = np.broadcast_to(rng.integers(0, 4, n_in)[:, None] * DT, (n_in, n1))
+    syns = [Synapses.from_matrix(gen, g1, rng.normal(3 * mV, 3 * mV, (n_in, n1)),
+                                 target="v", delay=d1, name="s1"),
+            Synapses.from_matrix(g1, g2, rng.normal(4 * mV, 4 * mV, (n1, n2)), target="v",
+                                 name="s2"),
+            Synapses.from_matrix(g2, g2, -np.abs(rng.normal(2 * mV, 1 * mV, (n2, n2))),
+                                 target="v", name="s3")]
+    extra = []
+    if with_bias:
+        cur = rng.uniform(0.02, 0.08, n1) * nA
+        extra.append(CurrentInjection(g1, cur))
+        g1.init["v"] = initial_v(p1.v_rest, DT / p1.c_m * cur, 1.0, 1)
+    mons = [SpikeMonitor(g1, name="m1"), SpikeMonitor(g2, name="m2")]
+    return Network(gen, g1, g2, *syns, *extra, *mons, dt=DT, backend="numpy"), mons
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_nir_round_trip_gives_identical_spikes(tmp_path, seed):
+    pytest.importorskip("nir")
+    from neurosim.interop.nir import from_nir, read_nir, to_nir, write_nir
+
+    n_steps = 600
+    raster = np.random.default_rng(50 + seed).random((n_steps, 15)) < 0.05
+    net, mons = _nir_net(seed, raster)
+    graph = to_nir(net, dt=DT, v_unit=1e-3)
+    assert {type(graph.nodes[k]).__name__ for k in ("g1", "g2")} == {"IF"}
+    assert float(graph.nodes["g1"].v_threshold[0]) == pytest.approx(10.0)   # mV above rest
+    write_nir(graph, tmp_path / "if.nir")
+    net2 = from_nir(read_nir(tmp_path / "if.nir"), dt=DT, input_spikes={"gen": raster},
+                    v_unit=1e-3, backend="numba")
+    net.run(n_steps * DT)
+    net2.run(n_steps * DT)
+    for m in mons:
+        theirs = next(o for o in net2.objects if getattr(o, "name", "") == f"{m.group.name}"
+                      "_spikes")
+        a = m.to_dense(n_steps)
+        assert a.sum() > 40
+        np.testing.assert_array_equal(a, theirs.to_dense(n_steps))
+
+
+def test_nir_export_matches_the_per_step_reading():
+    """Independent of neurosim's importer: U_t = U_{t-1} + r I_t, spike when U > v_threshold,
+    then U = v_reset (module docstring of neurosim.interop.nir), one step per projection."""
+    pytest.importorskip("nir")
+    from neurosim.interop.nir import to_nir
+
+    n_steps = 500
+    raster = np.random.default_rng(9).random((n_steps, 15)) < 0.05
+    net, (m1, _) = _nir_net(2, raster)
+    graph = to_nir(net, dt=DT)
+    node, d, fc = graph.nodes["g1"], graph.nodes["s1_delay"], graph.nodes["s1"]
+    steps = np.rint(d.delay / DT).astype(int)
+    x = np.array([[raster[t - s, j] if t >= s else 0 for j, s in enumerate(steps)]
+                  for t in range(n_steps)], dtype=float)
+    u, want = np.zeros(node.r.size), []
+    for t in range(n_steps):
+        u = u + node.r * (fc.weight @ x[t] + fc.bias)
+        z = u > node.v_threshold
+        u = np.where(z, node.v_reset, u)
+        want.append(z)
+    net.run((n_steps + 1) * DT)
+    got = m1.to_dense(n_steps + 1)[1:, 0]
+    assert np.sum(want) > 40
+    np.testing.assert_array_equal(got, np.array(want))
+
+
+def test_nir_rejects_what_if_cannot_carry():
+    pytest.importorskip("nir")
+    from neurosim.interop.nir import to_nir
+
+    gen = SpikeGeneratorGroup(2, [0], [1 * ms], name="gen")
+    for t_ref, target, match in [(2 * ms, "v", r"refractory period t_ref=0\.002"),
+                                 (0.0, "e", r"IFParams\) receives current synapses \['e'\]")]:
+        g = NeuronGroup(3, IFParams(t_ref=t_ref), name="g")
+        net = Network(gen, g, Synapses.all_to_all(gen, g, 1e-3 if target == "v" else 1e-10,
+                                                  target=target), dt=DT)
+        with pytest.raises(NotImplementedError, match=match):
+            to_nir(net, dt=DT)

@@ -430,10 +430,12 @@ def test_unsupported_network_elements():
 
 def test_unsupported_nir_nodes_and_inputs():
     g = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([2])),
-                            "if": nir.IF(r=np.ones(2), v_threshold=np.ones(2)),
+                            "li": nir.LI(tau=np.ones(2) * 1e-3, r=np.ones(2),
+                                         v_leak=np.zeros(2)),
                             "output": nir.Output(output_type=np.array([2]))},
-                     edges=[("input", "if"), ("if", "output")])
-    with pytest.raises(NotImplementedError, match=r"node 'if' is a IF.*IF has no leak"):
+                     edges=[("input", "li"), ("li", "output")])
+    with pytest.raises(NotImplementedError, match=r"node 'li' is a LI; neurosim imports "
+                                                  r"Input, .*CubaLIF, IF"):
         from_nir(g, dt=DT)
     readout = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([2])),
                                   "fc": nir.Linear(weight=np.eye(2)),
