@@ -21,9 +21,8 @@ from neurosim.neurons.base import (
     check_time_constant,
     check_voltage,
     hold_steps,
-    where,
 )
-from neurosim.neurons.lif import LIFState
+from neurosim.neurons.lif import LIFState, fire_and_reset
 from neurosim.units import ms, mV, pF
 
 __all__ = ["IFParams", "IFCoefficients", "if_coefficients", "if_step"]
@@ -140,11 +139,6 @@ def if_step(state: LIFState, i_in: Any, params: IFParams, dt: float) -> tuple[An
     new_state : LIFState; the input state is not modified.
     """
     c = if_coefficients(params, dt)
-    free = state.ref <= 0
     v_int = state.v + c.b_in * i_in + c.k_e * state.i_e + c.k_i * state.i_i
-    v = where(free, v_int, state.v)
-    ref = where(free, state.ref, state.ref - 1.0)
-    spikes = (v >= params.v_thresh) & (ref <= 0)
-    v = where(spikes, params.v_reset, v)
-    ref = where(spikes, c.n_ref, ref)
-    return spikes, LIFState(v, state.i_e * c.a_e, state.i_i * c.a_i, ref)
+    return fire_and_reset(state, v_int, params.v_thresh, params.v_reset, c.n_ref, c.a_e,
+                          c.a_i)

@@ -157,15 +157,24 @@ def lif_step(state: LIFState, i_in: Any, params: LIFParams, dt: float
     new_state : LIFState; the input state is not modified.
     """
     c = lif_coefficients(params, dt)
-    free = state.ref <= 0
     v_int = (params.v_rest + (state.v - params.v_rest) * c.a_m
              + (params.r_m * (1.0 - c.a_m)) * i_in + c.k_e * state.i_e + c.k_i * state.i_i)
+    return fire_and_reset(state, v_int, params.v_thresh, params.v_reset, c.n_ref, c.a_e,
+                          c.a_i)
+
+
+def fire_and_reset(state: LIFState, v_int: Any, v_thresh: float, v_reset: float,
+                   n_ref: float, a_e: float, a_i: float) -> tuple[Any, LIFState]:
+    """The common end of a current-based step: hold refractory units at their potential,
+    spike at ``v >= v_thresh``, reset and start the refractory count, decay the synaptic
+    currents by ``a_e`` / ``a_i``. ``v_int``: the freely integrated potential (shape ``S``)."""
+    free = state.ref <= 0
     v = where(free, v_int, state.v)
     ref = where(free, state.ref, state.ref - 1.0)
-    spikes = (v >= params.v_thresh) & (ref <= 0)
-    v = where(spikes, params.v_reset, v)
-    ref = where(spikes, c.n_ref, ref)
-    return spikes, LIFState(v, state.i_e * c.a_e, state.i_i * c.a_i, ref)
+    spikes = (v >= v_thresh) & (ref <= 0)
+    v = where(spikes, v_reset, v)
+    ref = where(spikes, n_ref, ref)
+    return spikes, LIFState(v, state.i_e * a_e, state.i_i * a_i, ref)
 
 
 class LIFCondState(NamedTuple):
