@@ -512,7 +512,14 @@ def from_nir(graph: Any, *, dt: float | None = None, input_spikes: Any = None,
             n = int(np.asarray(node.input_type["input"]).prod())
             groups[name] = _generator(name, n, input_spikes.get(name), dt)
         elif isinstance(node, (nir.LIF, nir.CubaLIF, nir.IF)):
-            grp, target, wf, cf = _neuron_from_node(nir, name, node, dt, v_unit)
+            try:
+                grp, target, wf, cf = _neuron_from_node(nir, name, node, dt, v_unit)
+            except ValueError as e:
+                if "looks like millivolts" not in str(e):
+                    raise
+                raise ValueError(f"from_nir: node {name!r}: {e}. NIR voltages are read as "
+                                 f"volts x v_unit (v_unit={v_unit}); for a graph in mV or "
+                                 "unitless (snnTorch: threshold 1.0) pass v_unit=1e-3") from e
             groups[name], info[name] = grp, (target, wf, cf)
     objs: list[Any] = list(groups.values())
     ebias: dict[str, np.ndarray] = {}

@@ -234,3 +234,19 @@ def test_nir_rejects_what_if_cannot_carry():
                                                   target=target), dt=DT)
         with pytest.raises(NotImplementedError, match=match):
             to_nir(net, dt=DT)
+
+
+def test_unitless_nir_if_graph_gets_a_v_unit_hint():
+    nir = pytest.importorskip("nir")
+    from neurosim.interop.nir import from_nir
+
+    g = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([2])),
+               "lin": nir.Linear(weight=np.ones((2, 2))),
+               "if1": nir.IF(r=np.ones(2), v_threshold=np.ones(2), v_reset=np.zeros(2)),
+               "output": nir.Output(output_type=np.array([2]))},
+        edges=[("input", "lin"), ("lin", "if1"), ("if1", "output")])
+    with pytest.raises(ValueError, match=r"node 'if1'.*pass v_unit=1e-3"):
+        from_nir(g, dt=1e-4)
+    net = from_nir(g, dt=1e-4, v_unit=1e-3)
+    assert net.dt == 1e-4
