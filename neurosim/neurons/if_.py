@@ -18,11 +18,9 @@ import numpy as np
 from neurosim.neurons.base import (
     check_dt_against,
     check_positive,
-    check_time_constant,
-    check_voltage,
     hold_steps,
 )
-from neurosim.neurons.lif import LIFState, fire_and_reset
+from neurosim.neurons.lif import LIFParams, LIFState, check_threshold_params, fire_and_reset
 from neurosim.units import ms, mV, pF
 
 __all__ = ["IFParams", "IFCoefficients", "if_coefficients", "if_step"]
@@ -63,24 +61,13 @@ class IFParams:
     tau_i: float = 10 * ms
 
     model_name: ClassVar[str] = "if"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "i_e", "i_i", "ref")
-    #: synaptic target name -> (state variable, kind)
-    targets: ClassVar[dict[str, tuple[str, str]]] = {
-        "e": ("i_e", "current"), "i": ("i_i", "current"), "v": ("v", "voltage"),
-    }
+    state_vars: ClassVar[tuple[str, ...]] = LIFParams.state_vars
+    #: synaptic target name -> (state variable, kind): as LIFParams
+    targets: ClassVar[dict[str, tuple[str, str]]] = LIFParams.targets
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
-        for f in ("tau_e", "tau_i"):
-            check_time_constant(name, f, getattr(self, f))
-        check_time_constant(name, "t_ref", self.t_ref, allow_zero=True)
-        for f in ("v_rest", "v_reset", "v_thresh"):
-            check_voltage(name, f, getattr(self, f))
-        check_positive(name, "c_m", self.c_m)
-        if not self.v_reset < self.v_thresh:
-            raise ValueError(
-                f"{name}.v_reset must be < v_thresh={self.v_thresh}, got {self.v_reset}"
-            )
+        check_positive(type(self).__name__, "c_m", self.c_m)
+        check_threshold_params(self, ("tau_e", "tau_i"))
 
     def check_dt(self, dt: float) -> None:
         check_dt_against(type(self).__name__, dt, tau_e=self.tau_e, tau_i=self.tau_i)

@@ -75,17 +75,8 @@ class LIFParams:
     }
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
-        for f in ("tau_m", "tau_e", "tau_i"):
-            check_time_constant(name, f, getattr(self, f))
-        check_time_constant(name, "t_ref", self.t_ref, allow_zero=True)
-        for f in ("v_rest", "v_reset", "v_thresh"):
-            check_voltage(name, f, getattr(self, f))
-        check_positive(name, "r_m", self.r_m)
-        if not self.v_reset < self.v_thresh:
-            raise ValueError(
-                f"{name}.v_reset must be < v_thresh={self.v_thresh}, got {self.v_reset}"
-            )
+        check_threshold_params(self, ("tau_m", "tau_e", "tau_i"))
+        check_positive(type(self).__name__, "r_m", self.r_m)
 
     def check_dt(self, dt: float) -> None:
         check_dt_against(type(self).__name__, dt, tau_m=self.tau_m, tau_e=self.tau_e,
@@ -98,6 +89,22 @@ class LIFParams:
 
     def step(self, state: LIFState, i_in: Any, dt: float) -> tuple[Any, LIFState]:
         return lif_step(state, i_in, self, dt)
+
+
+def check_threshold_params(params: Any, time_constants: tuple[str, ...]) -> None:
+    """Validate what integrate-and-fire parameter sets share: the named time constants
+    (> 0), ``t_ref`` (>= 0), ``v_rest`` / ``v_reset`` / ``v_thresh`` (volts) and
+    ``v_reset < v_thresh``; errors name the class, the field and the value."""
+    name = type(params).__name__
+    for f in time_constants:
+        check_time_constant(name, f, getattr(params, f))
+    check_time_constant(name, "t_ref", params.t_ref, allow_zero=True)
+    for f in ("v_rest", "v_reset", "v_thresh"):
+        check_voltage(name, f, getattr(params, f))
+    if not params.v_reset < params.v_thresh:
+        raise ValueError(
+            f"{name}.v_reset must be < v_thresh={params.v_thresh}, got {params.v_reset}"
+        )
 
 
 class LIFCoefficients(NamedTuple):
