@@ -19,13 +19,21 @@ Op-count keys (all per sample, floats):
 
 from __future__ import annotations
 
+import copy
+import inspect
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
+from comparisons.space import Param
 from comparisons.tasks.base import Task, TaskData
+
+#: ``monitor(learner, epoch, samples_seen) -> stop?``: what a learner with an epoch loop
+#: calls after every pass over the training data (see :meth:`Learner.epoch_end`).
+Monitor = Callable[["Learner", int, int], bool]
 
 #: Criteria of the biological-plausibility scorecard (from the course's backprop-vs-biology
 #: table). ``True`` means the learner satisfies the criterion.
@@ -76,17 +84,73 @@ class Learner(ABC):
 
     Subclasses set ``name``, ``family``, ``scorecard`` and implement :meth:`supports`,
     :meth:`fit`, :meth:`predict` and :meth:`param_count`.
+
+    The comparison protocol (:mod:`comparisons.protocol`) also relies on:
+
+    - ``search_space``: the settings it may tune, with ranges and priors
+      (:mod:`comparisons.space`); the defaults are the constructor's (:meth:`defaults`);
+    - ``budget_param``: the constructor argument that takes the training budget, counted in
+      passes over the training split (``epochs``, ``n_iter``, ...), or ``None`` for a
+      one-shot fit (closed form or a single pass: it sees the data once);
+    - :meth:`epoch_end`, called by learners with an epoch loop after every pass: the
+      protocol evaluates the validation split there (early stopping, pruning) and may ask
+      the learner to stop;
+    - :meth:`get_state` / :meth:`set_state`: a snapshot of the fitted model, so that the
+      best epoch on validation can be put back after training.
     """
 
     name: ClassVar[str]
     family: ClassVar[str]  # "backprop", "spiking", "memory" or "classical"
     scorecard: ClassVar[dict[str, bool]]
     description: ClassVar[str] = ""
+    #: tunable settings: constructor argument -> range and prior (comparisons.space)
+    search_space: ClassVar[dict[str, Param]] = {}
+    #: constructor argument receiving the training budget in passes (None: one-shot fit)
+    budget_param: ClassVar[str | None] = None
 
     def __init__(self, seed: int = 0, device: str = "auto") -> None:
         self.seed = int(seed)
         self.device = device
         self.last_inference_ops: dict[str, float] = {}
+        #: False while the protocol scores the validation split (op counting can be slow)
+        self.count_ops = True
+        self._monitor: Monitor | None = None
+
+    # ------------------------------------------------------------------ declared settings
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every setting the constructor takes (besides ``seed`` and ``device``) with its
+        default, including those a subclass passes on to its parent through ``**kwargs``."""
+        out: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            init = klass.__dict__.get("__init__")
+            if init is None or klass is object:
+                continue
+            for p in inspect.signature(init).parameters.values():
+                if p.name in ("self", "seed", "device") or p.kind in (
+                        p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                    continue
+                out[p.name] = p.default
+        return out
+
+    # ----------------------------------------------------------------- validation monitor
+    def set_monitor(self, monitor: Monitor | None) -> None:
+        """Install (or remove) the callable :meth:`epoch_end` reports to."""
+        self._monitor = monitor
+
+    def epoch_end(self, epoch: int, samples_seen: int) -> bool:
+        """Report the end of pass ``epoch`` (1-based) after ``samples_seen`` training samples;
+        returns True when the learner should stop training (early stopping or pruning)."""
+        monitor = getattr(self, "_monitor", None)
+        return False if monitor is None else bool(monitor(self, epoch, samples_seen))
+
+    def get_state(self) -> Any:
+        """A snapshot of everything fitted (default: a deep copy of the attributes)."""
+        return copy.deepcopy({k: v for k, v in vars(self).items() if k != "_monitor"})
+
+    def set_state(self, state: Any) -> None:
+        """Put back a snapshot taken by :meth:`get_state`."""
+        self.__dict__.update(copy.deepcopy(state))
 
     # ------------------------------------------------------------------ declared abilities
     @classmethod
@@ -116,7 +180,7 @@ class Learner(ABC):
         """Settings that define the learner (used in the results' config hash)."""
         return {
             k: v for k, v in vars(self).items()
-            if not k.startswith("_") and k not in ("last_inference_ops", "device")
+            if not k.startswith("_") and k not in ("last_inference_ops", "device", "count_ops")
             and isinstance(v, int | float | str | bool | type(None) | tuple | list)
         }
 
