@@ -36,8 +36,8 @@ _LAZY = {
 
 
 def run_suite(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-    """See :func:`comparisons.runner.run_suite`."""
-    from comparisons.runner import run_suite as _run
+    """See :func:`comparisons.sweep.run_suite`."""
+    from comparisons.sweep import run_suite as _run
 
     return _run(*args, **kwargs)
 

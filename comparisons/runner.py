@@ -17,18 +17,28 @@ from comparisons.learners import TaskNotSupported, get_learner_class
 from comparisons.metrics.energy import energy_joules, list_profiles
 from comparisons.metrics.gpu import GPUEnergyMeter
 from comparisons.metrics.hardware import hardware_metrics
+from comparisons.protocol import (
+    Budget,
+    check_learner_params,
+    fit_with_validation,
+    flags_for,
+    learner_settings,
+)
+from comparisons.store import to_jsonable
 from comparisons.tasks import get_task
 from comparisons.validation import check_int
 
 RowCallback = Callable[[dict[str, Any]], None]
 
 
-def config_hash(task: str, task_cfg: dict, learner: str, learner_cfg: dict, seed: int) -> str:
+def config_hash(task: str, task_cfg: dict, learner: str, learner_cfg: dict, seed: int,
+                budget: dict | None = None) -> str:
     """Stable 16-hex-digit hash of everything that defines a cell."""
-    blob = json.dumps(
-        {"task": task, "task_cfg": task_cfg, "learner": learner, "learner_cfg": learner_cfg,
-         "seed": seed}, sort_keys=True, default=str,
-    )
+    spec: dict[str, Any] = {"task": task, "task_cfg": task_cfg, "learner": learner,
+                            "learner_cfg": learner_cfg, "seed": seed}
+    if budget is not None:
+        spec["budget"] = budget
+    blob = json.dumps(spec, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -53,22 +63,38 @@ def run_cell(
     task_params: dict[str, Any] | None = None,
     learner_params: dict[str, Any] | None = None,
     device: str = "auto",
+    budget: Budget | dict[str, Any] | None = None,
+    tuning: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Fit one learner on one task with one seed and evaluate it on the test split.
+    """Fit one learner on one task with one seed; score train, validation and test.
+
+    The learner trains on the seed's training split, watched by the validation split
+    (early stopping with ``budget.patience``; the best epoch on validation is kept), then
+    the test split is scored once. With a ``budget``, the learner's ``budget_param``
+    (epochs, ...) is ``budget.passes``. ``learner_params`` are checked against the
+    learner's settings first (a typo raises ``ValueError`` naming the allowed names).
 
     Never raises for a failing learner: the row gets ``status="failed"`` and the traceback.
     A task the learner does not declare gives ``status="skipped"`` with the reason.
+    ``tuning`` (the study that chose the settings) is stored in the row as is.
     """
     seed = check_int("seed", seed, low=0)
     task = get_task(task_name, **(task_params or {}))
     cls = get_learner_class(learner_name)
-    lparams = dict(learner_params or {})
+    bud = None if budget is None else Budget.from_dict(budget)
+    lparams = check_learner_params(cls, dict(learner_params or {}), bud)
+    settings = learner_settings(cls, lparams, bud)
+    bdict = None if bud is None else bud.to_dict()
     row: dict[str, Any] = {
         "task": task_name, "learner": learner_name, "seed": seed,
         "family": cls.family, "metric": task.metric, "higher_is_better": task.higher_is_better,
-        "config_hash": config_hash(task_name, task.config(), learner_name, lparams, seed),
+        "config_hash": config_hash(task_name, task.config(), learner_name,
+                                   to_jsonable(settings), seed, bdict),
         "task_config": task.config(), "learner_config": lparams,
-        "scorecard": dict(cls.scorecard), "metrics": {}, "chance": {}, "ops": {},
+        "chosen_params": to_jsonable(settings), "budget": bdict, "tuning": tuning,
+        "scorecard": dict(cls.scorecard), "metrics": {}, "val_metrics": {},
+        "train_metrics": {}, "chance": {}, "baselines": {}, "trivial_best": None,
+        "flags": [], "training": {}, "ops": {},
         "train_ops": {}, "energy_j": {}, "energy_compute_j": {}, "train_memory_bytes": None,
         "params": None, "wall_s": 0.0, "fit_s": 0.0, "status": "ok", "error": None,
         "device": device, "versions": versions(), "history": [], "readout": "",
@@ -79,22 +105,37 @@ def run_cell(
         return row
     t0 = time.perf_counter()
     try:
-        learner = cls(seed=seed, device=device, **lparams)
+        learner = cls(seed=seed, device=device, **settings)
         row["scorecard"] = dict(learner.scorecard)  # may depend on settings (e.g. readout)
         data = task.make(seed)
+        row["data"] = to_jsonable({k: v for k, v in data.meta.items()
+                                   if not isinstance(v, dict)})
         with GPUEnergyMeter() as meter:
-            info = learner.fit(task, data)
+            info, mon = fit_with_validation(task, data, learner,
+                                            patience=None if bud is None else bud.patience)
+        row["training"] = mon.summary()
+        learner.count_ops = False
         row["train_metrics"] = task.score(learner.predict(data.train.x), data.train)
-        pred = learner.predict(data.test.x)  # last: op counts and artifacts are the test's
+        row["val_metrics"] = task.score(learner.predict(data.val.x), data.val)
+        learner.count_ops = True
+        pred = learner.predict(data.test.x)  # the test split, once; last: ops are the test's
         ops = dict(learner.last_inference_ops)
         row["metrics"] = task.score(pred, data.test)
-        row["chance"] = task.chance(data.test)
-        row["baselines"] = task.baselines(data)
+        row["baselines"] = task.baselines(data, "test")
+        row["chance"] = dict(row["baselines"].get("chance") or task.chance(data.test))
+        row["trivial_best"] = list(task.trivial_best(data, "test"))
+        row["flags"] = flags_for(task, row["metrics"].get(task.metric), tuple(
+            row["trivial_best"]))
+        if (bud is not None and cls.budget_param is not None and not mon.stopped_early
+                and mon.curve and mon.best_epoch == mon.curve[-1][0] == bud.passes
+                and len(mon.curve) > 1):
+            row["flags"].append("still_improving_at_budget")
         row["hardware"] = hardware_metrics(learner, ops)
         row["hardware"]["gpu_fit_energy_j"] = meter.joules  # measured (NVML); None on CPU
         row.update(
             ops=ops, train_ops=dict(info.train_ops), history=list(info.history),
             energy_j=_energy(ops, memory=True), energy_compute_j=_energy(ops, memory=False),
+            train_energy_j=_energy(dict(info.train_ops), memory=True),
             train_memory_bytes=int(info.train_memory_bytes), params=int(learner.param_count()),
             fit_s=float(info.wall_s), readout=info.readout, device=str(getattr(
                 learner, "device_used", device)),
@@ -106,60 +147,6 @@ def run_cell(
         row.update(status="failed", error=traceback.format_exc())
     row["wall_s"] = time.perf_counter() - t0
     return row
-
-
-def run_suite(
-    tasks: Sequence[str],
-    learners: Sequence[str],
-    seeds: Iterable[int] = (0,),
-    task_params: dict[str, dict[str, Any]] | None = None,
-    learner_params: dict[str, dict[str, Any]] | None = None,
-    device: str = "auto",
-    progress: bool = True,
-    on_row: RowCallback | None = None,
-    *,
-    store: Any = None,
-    resume: bool = True,
-    task_grid: dict[str, dict[str, Sequence[Any]]] | None = None,
-    learner_grid: dict[str, dict[str, Sequence[Any]]] | None = None,
-    scheduler: str | None = None,
-    local_workers: int | None = None,
-    threads: int | None = None,
-) -> list[dict[str, Any]]:
-    """Run every (task, learner, seed) cell; returns one row per cell.
-
-    Parameters
-    ----------
-    tasks, learners : sequence of str
-        Registered names (unknown names raise ``ValueError`` listing the valid ones before
-        anything runs).
-    seeds : iterable of int
-    task_params, learner_params : dict, optional
-        Per-name keyword arguments, e.g. ``{"lstm": {"hidden_size": 16}}``.
-    progress : bool
-        Progress bar on a terminal (one line per cell otherwise), on stderr.
-    on_row : callable, optional
-        Called with each newly computed row.
-    store : str, Path or ResultStore, optional
-        SQLite results store: each row is written when it finishes; with ``resume`` the
-        cells already stored as finished are read back instead of run.
-    task_grid, learner_grid : dict, optional
-        Parameter grids, e.g. ``{"lstm": {"hidden_size": [8, 16]}}`` (see
-        :func:`comparisons.sweep.expand`).
-    scheduler, local_workers : optional
-        Run the cells on a Dask scheduler at this address, or on a ``LocalCluster`` with
-        this many worker processes (see :func:`comparisons.sweep.run_cells`).
-    threads : int, optional
-        torch threads per cell (``None``: leave as is in-process, 1 on Dask workers).
-    """
-    from comparisons.sweep import expand, run_cells
-
-    cells = expand(tasks, learners, seeds, task_params, learner_params, task_grid,
-                   learner_grid, device=device)
-    if threads is None and (scheduler is not None or local_workers is not None):
-        threads = 1
-    return run_cells(cells, store=store, scheduler=scheduler, local_workers=local_workers,
-                     threads=threads, progress=progress, on_row=on_row, resume=resume)
 
 
 #: tasks whose sequence length is one parameter: (task, parameter, length -> value)

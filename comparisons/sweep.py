@@ -44,16 +44,27 @@ class Cell:
     task_label: str = ""
     learner_label: str = ""
     device: str = "auto"
+    #: the run's budget (:class:`comparisons.protocol.Budget` as a dict; None: untuned)
+    budget: dict[str, Any] | None = None
+    #: the study that chose ``learner_params`` (stored in the row; not part of the hash)
+    tuning: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def config_hash(self) -> str:
         """The hash :func:`comparisons.runner.run_cell` gives this cell's row."""
+        from comparisons.learners import get_learner_class
+        from comparisons.protocol import Budget, learner_settings
         from comparisons.runner import config_hash
         from comparisons.tasks import get_task
 
         task_cfg = get_task(self.task, **self.task_params).config()
-        return config_hash(self.task, task_cfg, self.learner, dict(self.learner_params),
-                           self.seed)
+        bud = None if self.budget is None else Budget.from_dict(dict(self.budget))
+        settings = learner_settings(get_learner_class(self.learner),
+                                    dict(self.learner_params), bud)
+        from comparisons.store import to_jsonable
+
+        return config_hash(self.task, task_cfg, self.learner, to_jsonable(settings),
+                           self.seed, None if bud is None else bud.to_dict())
 
     def describe(self) -> str:
         return f"{self.task_label or self.task} / {self.learner_label or self.learner} / " \
@@ -88,6 +99,7 @@ def expand(
     task_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
     learner_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
     device: str = "auto",
+    budget: Mapping[str, Any] | None = None,
 ) -> list[Cell]:
     """All cells of a sweep, in the order tasks x task-grid x learners x learner-grid x seeds.
 
@@ -101,6 +113,9 @@ def expand(
     task_grid, learner_grid : mapping, optional
         Values to sweep per name, e.g. ``{"lstm": {"hidden_size": [8, 16]}}``; every
         combination becomes its own variant, labelled ``lstm[hidden_size=8]``.
+    budget : mapping, optional
+        The run's budget (:class:`comparisons.protocol.Budget` as a dict) given to every
+        cell.
     """
     from comparisons.learners import list_learners
     from comparisons.tasks import list_tasks
@@ -132,7 +147,8 @@ def expand(
                     lp = {**(learner_params or {}).get(lname, {}), **lv}
                     for s in seeds:
                         cells.append(Cell(t, lname, s, tp, lp, _label(t, tv),
-                                          _label(lname, lv), device))
+                                          _label(lname, lv), device,
+                                          None if budget is None else dict(budget)))
     return cells
 
 
@@ -178,7 +194,8 @@ def execute_cell(cell: Cell, threads: int | None = None) -> dict[str, Any]:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
     row = run_cell(cell.task, cell.learner, cell.seed, dict(cell.task_params),
-                   dict(cell.learner_params), device=cell.device)
+                   dict(cell.learner_params), device=cell.device, budget=cell.budget,
+                   tuning=cell.tuning)
     row["task_label"] = cell.task_label or cell.task
     row["learner_label"] = cell.learner_label or cell.learner
     row.setdefault("versions", {})["code"] = code_fingerprint()
@@ -204,6 +221,7 @@ class Progress:
     def __init__(self, total: int, enabled: bool, done: int = 0) -> None:
         self.total, self.n, self.enabled = total, done, enabled
         self.bar = None
+        self.skipped: set[tuple[str, str]] = set()
         self.t0 = time.perf_counter()
         if enabled and sys.stderr.isatty():
             import shutil
@@ -228,6 +246,14 @@ class Progress:
             print(f"[{self.n}/{self.total}] {what}: {row['status']} "
                   f"({row.get('wall_s', 0.0):.1f} s; {time.perf_counter() - self.t0:.0f} s "
                   "elapsed)", file=sys.stderr, flush=True)
+        pair = (row.get("task_label", row["task"]), row.get("learner_label", row["learner"]))
+        if row["status"] == "skipped" and pair not in self.skipped:
+            self.skipped.add(pair)
+            msg = f"skipped {pair[0]} / {pair[1]}: {row.get('error')}"
+            if self.bar is not None:
+                self.bar.write(msg, file=sys.stderr)
+            else:
+                print(msg, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -259,6 +285,7 @@ def run_cells(
     progress: bool = True,
     on_row: RowCallback | None = None,
     resume: bool = True,
+    client: Any = None,
 ) -> list[dict[str, Any]]:
     """Run ``cells``; return their rows in cell order.
 
@@ -281,6 +308,8 @@ def run_cells(
         Called with each newly computed row.
     resume : bool
         Skip cells the store already holds as finished.
+    client : distributed.Client, optional
+        An open Dask client to run on (instead of ``scheduler`` / ``local_workers``).
     """
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypeError(f"scheduler must be an address string, got {scheduler!r}")
@@ -322,8 +351,9 @@ def run_cells(
             bar.update(row)
 
         try:
-            if todo and (scheduler is not None or local_workers is not None):
-                _run_dask(cells, todo, finish, scheduler, local_workers, threads)
+            if todo and (client is not None or scheduler is not None
+                         or local_workers is not None):
+                _run_dask(cells, todo, finish, scheduler, local_workers, threads, client)
             else:
                 for i in todo:
                     finish(i, execute_cell(cells[i], threads))
@@ -336,10 +366,13 @@ def run_cells(
 
 
 def _run_dask(cells: Sequence[Cell], todo: list[int], finish, scheduler: str | None,
-              local_workers: int | None, threads: int | None) -> None:
+              local_workers: int | None, threads: int | None, client: Any = None) -> None:
     from distributed import as_completed
 
-    client, cluster = _dask_client(scheduler, local_workers)
+    own = client is None
+    cluster = None
+    if own:
+        client, cluster = _dask_client(scheduler, local_workers)
     try:
         futs = {}
         for i in todo:
@@ -355,9 +388,182 @@ def _run_dask(cells: Sequence[Cell], todo: list[int], finish, scheduler: str | N
                                    + traceback.format_exc())
             finish(i, row)
     finally:
-        client.close()
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def check_settings(
+    tasks: Sequence[str],
+    learners: Sequence[str],
+    task_params: Mapping[str, Mapping[str, Any]] | None = None,
+    learner_params: Mapping[str, Mapping[str, Any]] | None = None,
+    task_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
+    learner_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
+    budget: Any = None,
+) -> None:
+    """Check every setting name before anything runs: a typo is a ``ValueError`` naming
+    the setting and the allowed names (what the CLI's config check does, for the API).
+    Settings the budget owns (a learner's epochs) are refused when a budget is given."""
+    import inspect
+
+    from comparisons.learners import get_learner_class
+    from comparisons.protocol import check_learner_params
+    from comparisons.space import check_params
+    from comparisons.tasks import TASKS
+
+    for name in tasks:
+        check_choice("task", name, TASKS)
+        init = inspect.signature(TASKS[name].__init__).parameters
+        allowed = {k: p.default for k, p in init.items() if k != "self"}
+        for src in (task_params, task_grid):
+            check_params(f"task {name!r}", dict((src or {}).get(name, {})), allowed)
+    for name in learners:
+        cls = get_learner_class(name)
+        for src in (learner_params, learner_grid):
+            check_learner_params(cls, dict((src or {}).get(name, {})), budget)
+
+
+def run_suite(
+    tasks: Sequence[str],
+    learners: Sequence[str],
+    seeds: Iterable[int] = (0,),
+    task_params: Mapping[str, Mapping[str, Any]] | None = None,
+    learner_params: Mapping[str, Mapping[str, Any]] | None = None,
+    device: str = "auto",
+    progress: bool = True,
+    on_row: RowCallback | None = None,
+    *,
+    budget: Any = None,
+    store: str | os.PathLike | ResultStore | None = None,
+    resume: bool = True,
+    task_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
+    learner_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
+    scheduler: str | None = None,
+    local_workers: int | None = None,
+    threads: int | None = None,
+) -> list[dict[str, Any]]:
+    """Tune every (task, learner) pair with an equal budget, then run every seed.
+
+    With a ``budget`` (:class:`comparisons.protocol.Budget` or a dict of its settings) this
+    is the comparison protocol: one Optuna study per (task, learner variant) on the tuning
+    seed's train/validation splits (:func:`comparisons.tuning.tune`), then every seed trains
+    from scratch with the chosen settings and the budget's passes, early-stopped on its
+    validation split, and scores its test split once. Without a budget the learners run
+    untuned with the settings given (each its own default epochs: unequal budgets, which
+    the report says).
+
+    Parameters
+    ----------
+    tasks, learners : sequence of str
+        Registered names (unknown names raise ``ValueError`` listing the valid ones before
+        anything runs).
+    seeds : iterable of int
+        Evaluation seeds (each resamples the data where the task generates it, the split of
+        fixed datasets, and the initialisation).
+    task_params, learner_params : mapping, optional
+        Fixed settings per name, e.g. ``{"lstm": {"hidden_size": 16}}``; fixed learner
+        settings are left out of the search. Unknown names raise ``ValueError``.
+    budget : Budget or dict, optional
+        Trials, passes, patience, tuning seed (see :class:`comparisons.protocol.Budget`).
+    progress : bool
+        Progress on stderr: one line per tuning trial, a bar (terminal) or a line per cell,
+        and the reason of every skipped (task, learner) pair.
+    on_row : callable, optional
+        Called with each newly computed row.
+    store : str, Path or ResultStore, optional
+        SQLite results store: each row is written when it finishes; with ``resume`` the
+        cells already stored as finished are read back instead of run. The Optuna studies
+        are kept beside it (``<store>.optuna.sqlite``), so a killed tuning run resumes.
+    task_grid, learner_grid : mapping, optional
+        Parameter grids (see :func:`expand`); each variant is tuned on its own.
+    scheduler, local_workers : optional
+        Run trials and cells on a Dask scheduler at this address, or on a ``LocalCluster``
+        with this many worker processes.
+    threads : int, optional
+        torch threads per cell (``None``: leave as is in-process, 1 on Dask workers).
+
+    Returns
+    -------
+    list of dict
+        One row per (task, learner variant, seed); see ``docs/guide/results-schema.md``.
+    """
+    from comparisons.protocol import Budget
+    from comparisons.tuning import TuneSpec, tune
+
+    if isinstance(tasks, str) or isinstance(learners, str):
+        raise TypeError("tasks and learners must be lists of names, not a single string")
+    bud = None if budget is None else Budget.from_dict(budget)
+    seeds = [check_int("seed", s, low=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must name at least one seed, got an empty list")
+    check_settings(tasks, learners, task_params, learner_params, task_grid, learner_grid,
+                   bud)
+    cells = expand(tasks, learners, seeds, task_params, learner_params, task_grid,
+                   learner_grid, device=device, budget=None if bud is None else bud.to_dict())
+    distributed = scheduler is not None or local_workers is not None
+    if threads is None and distributed:
+        threads = 1
+    if local_workers is not None:
+        local_workers = check_int("local_workers", local_workers, low=1)
+    st = open_store(store)
+    owns = st is not None and st is not store
+    client = cluster = None
+    try:
+        if distributed:
+            client, cluster = _dask_client(scheduler, local_workers)
+        if bud is not None:
+            cells = _tuned(cells, bud, seeds, st, client, progress, TuneSpec, tune)
+        return run_cells(cells, store=st, threads=threads, progress=progress,
+                         on_row=on_row, resume=resume, client=client)
+    finally:
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
+        if owns:
+            st.close()
 
 
-__all__ = ["Cell", "expand", "execute_cell", "run_cells", "Progress", "code_fingerprint"]
+def _tuned(cells: list[Cell], bud: Any, seeds: list[int], st: ResultStore | None,
+           client: Any, progress: bool, TuneSpec: Any, tune: Any) -> list[Cell]:
+    """Tune each supported (task, learner variant) once; give its cells the chosen settings
+    and the study's record."""
+    from dataclasses import replace
+
+    from comparisons.learners import get_learner_class
+    from comparisons.tasks import get_task
+
+    tune_seed = bud.tune_seed if bud.tune_seed is not None else seeds[0]
+    specs: dict[tuple[str, str], Any] = {}
+    for c in cells:
+        key = (c.task_label or c.task, c.learner_label or c.learner)
+        if key in specs:
+            continue
+        task = get_task(c.task, **c.task_params)
+        if not get_learner_class(c.learner).supports(task)[0]:
+            continue  # run_cell records the skip and its reason
+        specs[key] = TuneSpec(c.task, c.learner, dict(c.task_params), dict(c.learner_params),
+                              bud, tune_seed, c.device)
+    storage = None
+    if st is not None:
+        from pathlib import Path
+
+        p = Path(st.path)
+        storage = str(p.with_name(p.stem + ".optuna.sqlite"))
+    results = dict(zip(specs, tune(list(specs.values()), storage=storage, client=client,
+                                   progress=progress), strict=True))
+    out = []
+    for c in cells:
+        res = results.get((c.task_label or c.task, c.learner_label or c.learner))
+        if res is None:
+            out.append(c)
+            continue
+        out.append(replace(c, learner_params={**c.learner_params, **res["chosen"]},
+                           tuning=res))
+    return out
+
+
+__all__ = ["Cell", "expand", "execute_cell", "run_cells", "run_suite", "check_settings",
+           "Progress", "code_fingerprint"]
