@@ -41,7 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--store", default=None,
                      help="SQLite results store (default: OUT/results.sqlite)")
     run.add_argument("--fresh", action="store_true",
-                     help="recompute cells the store already holds")
+                     help="recompute cells the store already holds, and tune again")
+    run.add_argument("--trials", type=int, default=None,
+                     help="tuning trials per task x learner (overrides the budget)")
+    run.add_argument("--passes", type=int, default=None,
+                     help="training passes per fit (overrides the budget)")
+    run.add_argument("--no-tune", action="store_true",
+                     help="no budget: run every learner untuned with its own defaults")
     dist = run.add_mutually_exclusive_group()
     dist.add_argument("--scheduler", default=None, help="Dask scheduler address to run on")
     dist.add_argument("--local-workers", type=int, default=None,
@@ -111,6 +117,9 @@ def _config(args: argparse.Namespace):
             over[key] = "all" if val == ["all"] else val
     if args.seeds is not None:
         over["seeds"] = args.seeds
+    if args.trials is not None or args.passes is not None:
+        over["budget"] = {k: v for k, v in (("trials", args.trials), ("passes", args.passes))
+                          if v is not None}
     if args.device is not None:
         over["device"] = args.device
     if args.threads is not None:
@@ -118,22 +127,30 @@ def _config(args: argparse.Namespace):
             raise ValueError(f"--threads must be >= 1, got {args.threads}")
         over["threads"] = args.threads
     if args.config:
-        return load_config(args.config, over)
-    if args.preset:
-        data = get_preset(args.preset)
-        data.update(over)
-        return config_from_dict(data, source=f"preset {args.preset}")
-    if not over.get("tasks") or not over.get("learners"):
-        raise ValueError("give --preset, --config, or both --tasks and --learners (see "
-                         "`neurosim-compare list`)")
-    return config_from_dict(over, source="command line")
+        from comparisons.config import read_toml
+
+        data, text = read_toml(args.config)
+        source = args.config
+    elif args.preset:
+        data, text, source = get_preset(args.preset), None, f"preset {args.preset}"
+    else:
+        if not over.get("tasks") or not over.get("learners"):
+            raise ValueError("give --preset, --config, or both --tasks and --learners (see "
+                             "`neurosim-compare list`)")
+        data, text, source = {}, None, "command line"
+    if "budget" in over:  # --trials / --passes change the budget's named settings only
+        over["budget"] = {**(data.get("budget") or {}), **over["budget"]}
+    data = {**data, **over}
+    if args.no_tune:
+        data.pop("budget", None)
+    return config_from_dict(data, source=source, text=text)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from comparisons.report import Report
     from comparisons.runner import measure_train_memory
     from comparisons.store import ResultStore
-    from comparisons.sweep import run_cells
+    from comparisons.sweep import run_suite
 
     if args.local_workers is not None and args.local_workers < 1:
         raise ValueError(f"--local-workers must be >= 1, got {args.local_workers}")
@@ -147,11 +164,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(cfg.threads)
-        cells = cfg.cells()
-        rows = run_cells(cells, store=store, scheduler=args.scheduler,
-                         local_workers=args.local_workers, threads=cfg.threads,
-                         progress=not args.no_progress, on_row=new.append,
-                         resume=not args.fresh)
+        studies = store_path.with_name(store_path.stem + ".optuna.sqlite")
+        if args.fresh and studies.exists():
+            studies.unlink()  # --fresh: tune again as well
+        rows = run_suite(cfg.tasks, cfg.learners, cfg.seeds, cfg.task_params,
+                         cfg.learner_params, device=cfg.device, progress=not args.no_progress,
+                         on_row=new.append, budget=cfg.budget, store=store,
+                         resume=not args.fresh, task_grid=cfg.task_grid,
+                         learner_grid=cfg.learner_grid, scheduler=args.scheduler,
+                         local_workers=args.local_workers, threads=cfg.threads)
         probes: list[dict[str, Any]] = []
         if cfg.memory_lengths and not args.no_memory_probe:
             probes = _memory_probe(rows, cfg, store, measure_train_memory, args)
@@ -166,6 +187,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     paths = Report(rows, title=cfg.title, meta=meta, memory=probes).write(out)
     print(f"{len(rows)} cells in {wall:.1f} s ({len(rows) - len(new)} from the store, "
           f"{n_fail} failed, {n_skip} skipped); report: {paths['html']}")
+    if rows and n_skip == len(rows):
+        print("neurosim-compare: error: every cell was skipped (no learner supports these "
+              "tasks; see the reasons above and `neurosim-compare list learners`)",
+              file=sys.stderr)
+        return 3
     return 1 if n_fail else 0
 
 

@@ -13,6 +13,11 @@ with the file, the line and what is allowed::
     threads = 1                               # torch threads per cell
     memory_lengths = [25, 50, 100]            # training memory vs T (empty: skip)
 
+    [budget]                                  # the same for every learner (protocol)
+    trials = 8                                # tuning trials per task x learner
+    passes = 20                               # passes over the training split per fit
+    patience = 5                              # early stopping on validation
+
     [task_params.binary_addition]             # fixed parameters per task ...
     train_bits = 8
     [learner_params.lstm]                     # ... and per learner
@@ -42,7 +47,8 @@ if TYPE_CHECKING:  # for annotations only; cells() imports comparisons.sweep whe
     from comparisons.sweep import Cell
 
 KEYS = ("title", "preset", "tasks", "learners", "seeds", "device", "threads",
-        "memory_lengths", "task_params", "learner_params", "task_grid", "learner_grid")
+        "memory_lengths", "task_params", "learner_params", "task_grid", "learner_grid",
+        "budget")
 
 
 class ConfigError(ValueError):
@@ -65,6 +71,8 @@ class SweepConfig:
     memory_lengths: tuple[int, ...] = (25, 50, 100)
     title: str = "neurosim comparison"
     source: str = "(python)"
+    #: the protocol's budget (comparisons.protocol.Budget as a dict); None: untuned
+    budget: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.tasks:
@@ -77,13 +85,24 @@ class SweepConfig:
 
         return expand(self.tasks, self.learners, self.seeds, self.task_params,
                       self.learner_params, self.task_grid, self.learner_grid,
-                      device=device or self.device)
+                      device=device or self.device, budget=self.budget)
 
     def meta(self) -> dict[str, Any]:
         """Settings shown at the top of the report."""
-        return {"config": self.source, "tasks": ", ".join(self.tasks),
-                "learners": ", ".join(self.learners), "seeds": ", ".join(map(str, self.seeds)),
-                "device": self.device, "threads": self.threads}
+        out = {"config": self.source, "tasks": ", ".join(self.tasks),
+               "learners": ", ".join(self.learners), "seeds": ", ".join(map(str, self.seeds)),
+               "device": self.device, "threads": self.threads}
+        if self.budget is not None:
+            from comparisons.protocol import Budget
+
+            b = Budget.from_dict(dict(self.budget))
+            out["budget"] = (f"{b.trials} tuning trials per task x learner; {b.passes} passes "
+                             f"over the training split per fit; early stopping patience "
+                             f"{b.patience}; tuning seed "
+                             f"{b.tune_seed if b.tune_seed is not None else self.seeds[0]}")
+        else:
+            out["budget"] = "none: untuned, each learner with its own default epochs"
+        return out
 
 
 class _Where:
@@ -153,9 +172,30 @@ def _ints(value: Any, key: str, low: int, where: _Where) -> tuple[int, ...]:
 
 
 def _accepted(cls: type) -> list[str]:
+    if hasattr(cls, "defaults"):  # a learner: its settings, its parents' included
+        return list(cls.defaults())
     sig = inspect.signature(cls.__init__)
     return [n for n, p in sig.parameters.items() if n not in ("self", "seed", "device")
             and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def _budget(value: Any, where: _Where) -> dict[str, Any] | None:
+    from comparisons.protocol import Budget
+
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise where.error(("budget",), f"budget must be a table, got {value!r}", TypeError)
+    for k in value:
+        if k not in Budget.__dataclass_fields__:
+            raise where.error(("budget", k), f"budget has no setting {k!r}; choose from: "
+                              f"{', '.join(sorted(Budget.__dataclass_fields__))}")
+    try:
+        return Budget.from_dict(dict(value)).to_dict()
+    except (TypeError, ValueError) as exc:
+        bad = next((k for k in value if k in str(exc)), None)
+        raise where.error(("budget", bad) if bad else ("budget",), str(exc),
+                          type(exc) if isinstance(exc, TypeError) else ConfigError) from None
 
 
 def _tables(value: Any, key: str, names: tuple[str, ...], where: _Where,
@@ -282,7 +322,18 @@ def config_from_dict(data: Mapping[str, Any], source: str = "(dict)",
         learner_grid=_tables(merged.get("learner_grid", {}), "learner_grid", learners, where,
                              True),
         device=device, threads=threads, memory_lengths=mem, title=title, source=source,
+        budget=_budget(merged.get("budget"), where),
     )
+    if cfg.budget is not None:
+        from comparisons.learners import get_learner_class
+
+        for key in ("learner_params", "learner_grid"):
+            for name, params in getattr(cfg, key).items():
+                bp = get_learner_class(name).budget_param
+                if bp is not None and bp in params:
+                    raise where.error((key, name, bp), f"{key}.{name}.{bp} is set by the "
+                                      f"budget (passes = {cfg.budget['passes']}, the same for "
+                                      "every learner); change [budget] instead")
     _try_build(cfg, where)
     return cfg
 
