@@ -80,13 +80,16 @@ class TuneSpec:
 
     def study_name(self) -> str:
         """Stable name: task, learner and a hash of everything that shapes the trials,
-        including the code fingerprint (edited code starts a new study)."""
+        including the code fingerprint (edited code starts a new study). The number of
+        trials is left out: a study asked for more trials later is extended."""
         from comparisons.space import describe
         from comparisons.sweep import code_fingerprint
 
         blob = json.dumps({"task": self.task, "task_params": self.task_params,
                            "learner": self.learner, "fixed": self.learner_params,
-                           "space": describe(self.space()), "budget": self.budget.to_dict(),
+                           "space": describe(self.space()),
+                           "budget": {k: v for k, v in self.budget.to_dict().items()
+                                      if k != "trials"},
                            "seed": self.seed, "code": code_fingerprint()},
                           sort_keys=True, default=str)
         return f"{self.task}/{self.learner}/{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
@@ -114,7 +117,8 @@ def _pruner(budget: Budget):
 
     if not budget.prune:
         return optuna.pruners.NopPruner()
-    return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+    # no pruning before the second pass (Optuna prunes at steps >= n_warmup_steps)
+    return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=2)
 
 
 def run_trial(spec: TuneSpec, params: dict[str, Any], prior: Sequence[Any] = ()
