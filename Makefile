@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 report: $(STAMP)
-	$(VENV)/bin/neurosim-compare run --preset quick --out reports/latest
+	$(VENV)/bin/neurosim-compare run --preset quick --out reports/latest --local-workers 2
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b --quick || exit 1; done

@@ -102,7 +102,7 @@ def _cmd_list(what: str) -> int:
         if what == "presets":
             for name, pr in sorted(PRESETS.items()):
                 print(f"  {name:<10} tasks: {pr['tasks']}; learners: {pr['learners']}; "
-                      f"seeds: {pr['seeds']}")
+                      f"seeds: {pr['seeds']}; budget: {pr.get('budget', 'none (untuned)')}")
     return 0
 
 

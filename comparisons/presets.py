@@ -1,11 +1,17 @@
 """Named run configurations for the CLI (``--preset``), as data.
 
-- ``quick``: what ``make report`` runs: a few minutes on a 2-core CPU.
-- ``standard``: every registered learner on every task it supports (the tasks' default,
-  CPU-sized settings); cells a learner does not support are skipped and listed in the report.
+Each preset declares its budget (:class:`comparisons.protocol.Budget`): tuning trials per
+(task, learner), training passes per fit and early-stopping patience — the same for every
+learner of the preset.
+
+- ``quick``: what ``make report`` runs: 6 tasks (reduced sizes) x 7 learners, 3 seeds,
+  4 trials, 10 passes; at most 10 minutes on a 2-core CPU.
+- ``standard``: every registered learner on every task it supports at the tasks' default
+  sizes, 5 seeds, 8 trials, 20 passes (hours on 2 cores; ``--local-workers 2``); cells a
+  learner does not support are skipped and listed in the report.
 - ``full``: every learner on every task at the literature-scale settings of
-  :data:`comparisons.tasks.FULL_SETTINGS`, five seeds (hours; meant for a GPU or a cluster:
-  ``--local-workers N`` / ``--scheduler ADDRESS``).
+  :data:`comparisons.tasks.FULL_SETTINGS`, 10 seeds, 30 trials, 50 passes (meant for a GPU
+  or a cluster: ``--local-workers N`` / ``--scheduler ADDRESS``).
 
 A preset is validated like a TOML config (:func:`comparisons.config.config_from_dict`), and a
 config file can start from one (``preset = "standard"``).
@@ -18,29 +24,45 @@ from typing import Any
 from comparisons.validation import check_choice
 
 PRESETS: dict[str, dict[str, Any]] = {
-    # A few minutes on a 2-core CPU: `make report` runs this one.
+    # `make report`: <= 10 minutes on a 2-core CPU, tuning included. Smaller task sizes
+    # than the defaults (said in the report); 7 learners, 4 of them reservoir, spiking,
+    # local-learning or memory models.
     "quick": {
         "title": "neurosim comparison (quick preset)",
-        "tasks": ["binary_addition"],
-        "learners": ["lstm", "lif_reservoir"],
+        "tasks": ["adding", "binary_addition", "mackey_glass", "seq_digits",
+                  "associative_recall", "temporal_xor"],
+        "learners": ["lstm", "rnn", "ar_taps", "esn", "lif_reservoir", "eprop", "hopfield"],
         "seeds": [0, 1, 2],
-        "task_params": {"binary_addition": {"train_bits": 8, "test_bits": 32,
-                                            "n_train": 2000, "n_test": 500}},
-        "learner_params": {},
+        "budget": {"trials": 4, "passes": 10, "patience": 3},
+        "task_params": {
+            "adding": {"length": 30, "n_train": 500, "n_val": 200, "n_test": 300},
+            "binary_addition": {"train_bits": 8, "test_bits": 24, "n_train": 500,
+                                "n_val": 200, "n_test": 300},
+            "mackey_glass": {"n_train": 32, "n_val": 8, "n_test": 16},
+            "seq_digits": {},
+            "associative_recall": {"n_train": 200, "n_val": 100, "n_test": 200},
+            "temporal_xor": {"n_triples": 10, "n_train": 400, "n_val": 200, "n_test": 250},
+        },
+        "learner_params": {"lif_reservoir": {"n_neurons": 200, "steps_per_input": 5}},
         "memory_lengths": [25, 50, 100],
     },
+    # Every learner on every task it supports at the tasks' default sizes, 5 seeds, the
+    # same tuning budget for all: sized for <= 4 hours on 2 cores (--local-workers 2).
     "standard": {
         "title": "neurosim comparison (standard preset)",
         "tasks": "all",
         "learners": "all",
-        "seeds": [0, 1, 2],
+        "seeds": [0, 1, 2, 3, 4],
+        "budget": {"trials": 8, "passes": 20, "patience": 5},
         "memory_lengths": [25, 50, 100],
     },
+    # Literature-scale tasks, more trials: for a GPU or a cluster.
     "full": {
         "title": "neurosim comparison (full preset)",
         "tasks": "all",
         "learners": "all",
-        "seeds": [0, 1, 2, 3, 4],
+        "seeds": list(range(10)),
+        "budget": {"trials": 30, "passes": 50, "patience": 10},
         "full_task_settings": True,
         "memory_lengths": [50, 100, 200, 400],
     },
