@@ -1,13 +1,17 @@
 """Task protocol shared by every sequence task in the suite.
 
-A task generates its train/test data offline from a seed and knows how to score predictions.
-Data are real-valued tensors of shape ``(T, B, F)`` (time first, like ``nn.LSTM``); spike
+A task generates its train / validation / test data offline from a seed and knows how to
+score predictions. The protocol: learners fit on ``train``, select settings and early-stop on
+``val`` only, and ``test`` is scored once per seed; a seed resamples all three splits. Data
+are real-valued tensors of shape ``(T, B, F)`` (time first, like ``nn.LSTM``); spike
 encodings of the same data are produced by :mod:`comparisons.tasks.encoding` and reached
 through :meth:`Task.encode`.
 
 Hooks a task may override: :meth:`Task.extra_scores` (more metrics in :meth:`Task.score`,
 e.g. sMAPE), :meth:`Task.baselines` (named trivial predictors besides ``chance``, e.g.
-persistence), :meth:`Task.input_range` (the value range that spike encoders map to [0, 1]).
+persistence; described in ``Task.baseline_descriptions``), :meth:`Task.ceiling` (the best
+achievable headline metric, where known), :meth:`Task.input_range` (the value range that
+spike encoders map to [0, 1]). Published reference values live in ``Task.literature``.
 
 Targets come in three kinds (``Task.target``):
 
@@ -30,8 +34,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from comparisons.validation import check_choice
+
 TARGET_KINDS = ("binary", "class", "real")
 OUTPUT_KINDS = ("per_step", "final")
+#: the names of a task's splits, in protocol order
+SPLITS = ("train", "val", "test")
+#: the keys of a ``Task.literature`` entry
+LITERATURE_KEYS = ("model", "value", "metric", "source", "setting")
 
 
 @dataclass(frozen=True)
@@ -69,19 +79,46 @@ class Split:
         return int(self.x.shape[0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TaskData:
-    """Train and test splits plus free-form metadata (generation settings)."""
+    """Train, validation and test splits plus free-form metadata (generation settings).
+
+    Parameters
+    ----------
+    train : Split
+        Fitting data.
+    val : Split
+        Validation data: model selection and early stopping only. Drawn from the test
+        distribution where train and test differ (e.g. longer numbers in binary addition).
+    test : Split
+        Held-out data, scored once per seed with the chosen settings.
+    meta : dict
+        Generation settings and split bookkeeping (seed, sizes, indices of re-split datasets).
+
+    All fields are keyword-only: ``TaskData(train=..., val=..., test=...)``.
+    """
 
     train: Split
+    val: Split
     test: Split
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in SPLITS:
+            value = getattr(self, name)
+            if not isinstance(value, Split):
+                raise TypeError(f"TaskData.{name} must be a Split, got {type(value).__name__}")
+
+    def split(self, name: str) -> Split:
+        """The split called ``name`` (``"train"``, ``"val"`` or ``"test"``)."""
+        return getattr(self, check_choice("split", name, SPLITS))
 
 
 class Task(ABC):
     """A sequence task: generates data from a seed and scores predictions.
 
-    Subclasses set the class attributes and implement :meth:`make`; scoring is shared.
+    Subclasses set the class attributes and implement :meth:`make`; scoring, the chance
+    baseline and :meth:`trivial_best` are shared.
     """
 
     name: ClassVar[str]
@@ -98,14 +135,37 @@ class Task(ABC):
     chance_note: ClassVar[str] = ""
     #: True when ``x`` already holds 0/1 spikes (no encoding needed).
     spiking_input: ClassVar[bool] = False
+    #: one line per name returned by :meth:`baselines`.
+    baseline_descriptions: ClassVar[dict[str, str]] = {
+        "chance": "best constant prediction fitted on the train split (majority bit, "
+                  "majority class or mean target), scored on the requested split",
+    }
+    #: baselines that are reference solutions, not trivial rules (left out of
+    #: :meth:`trivial_best`).
+    reference_baselines: ClassVar[tuple[str, ...]] = ()
+    #: published values for (nearly) this task definition; each entry has the keys
+    #: ``LITERATURE_KEYS``: model, value, metric (a key of :meth:`score`), source
+    #: ("Author Year, venue/arXiv id") and setting (what the number was measured on).
+    literature: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     @abstractmethod
     def make(self, seed: int) -> TaskData:
-        """Generate the train and test splits deterministically from ``seed``."""
+        """Generate the train, validation and test splits deterministically from ``seed``."""
 
     def config(self) -> dict[str, Any]:
         """Settings that define the task (used in the results' config hash)."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def split_sizes(self) -> dict[str, int]:
+        """Samples per split as the settings declare them, without generating data."""
+        return {s: int(getattr(self, f"n_{s}")) for s in SPLITS}
+
+    def _task_data(self, seed: int, train: Split, val: Split, test: Split,
+                   **extra: Any) -> TaskData:
+        """A :class:`TaskData` whose ``meta`` holds the seed, the config and the sizes."""
+        sizes = {"train": train.n_samples, "val": val.n_samples, "test": test.n_samples}
+        meta = {"seed": seed, **self.config(), "split_sizes": sizes, **extra}
+        return TaskData(train=train, val=val, test=test, meta=meta)
 
     # ----------------------------------------------------------------------------- scoring
     def score(self, pred: np.ndarray, split: Split) -> dict[str, float]:
@@ -127,13 +187,54 @@ class Task(ABC):
         """Task-specific metrics added to :meth:`score` (hook; ``pred`` is already checked)."""
         return {}
 
-    def baselines(self, data: TaskData) -> dict[str, dict[str, float]]:
-        """Scores of trivial reference predictors on the test split.
+    # --------------------------------------------------------------------------- baselines
+    def baselines(self, data: TaskData, split: str = "test") -> dict[str, dict[str, float]]:
+        """Scores of trivial reference predictors on one split: ``{name: scores}``.
 
-        Always contains ``"chance"`` (:meth:`chance`); tasks add their own (e.g. persistence
-        for time-series prediction, returning the cue for pattern completion).
+        Each value has the keys of :meth:`score`. Always contains ``"chance"`` (the best
+        constant predictor fitted on ``data.train`` and scored on ``split``: nothing is
+        fitted on the split it is scored on); tasks add their own (persistence for
+        time-series prediction, the cue for pattern completion, ...), each described in
+        ``baseline_descriptions``.
+
+        Parameters
+        ----------
+        data : TaskData
+        split : {"train", "val", "test"}
         """
-        return {"chance": self.chance(data.test)}
+        target = data.split(split)
+        return {"chance": self.chance(target, fit=data.train)}
+
+    def trivial_best(self, data: TaskData, split: str = "test") -> tuple[str, float]:
+        """Name and headline-metric value of the best trivial baseline on ``split``.
+
+        "Best" respects ``higher_is_better``; baselines in ``reference_baselines`` (reference
+        solutions such as the nearest stored pattern) and non-finite values are left out;
+        ties go to the first name in alphabetical order. A learner that does not beat this
+        value is flagged "failed to train" by the report.
+        """
+        base = self.baselines(data, split)
+        vals = sorted((name, float(s[self.metric])) for name, s in base.items()
+                      if name not in self.reference_baselines
+                      and np.isfinite(s[self.metric]))
+        if not vals:
+            return "chance", float(base["chance"][self.metric])
+        sign = -1.0 if self.higher_is_better else 1.0
+        return min(vals, key=lambda nv: sign * nv[1])
+
+    def ceiling(self, data: TaskData, split: str = "test") -> float | None:
+        """Best achievable headline metric on ``split``, or ``None`` where unknown.
+
+        Tasks whose target is a deterministic function of the inputs seen so far return the
+        perfect value (1 for accuracies, 0 for errors); tasks with noise override this with
+        the Bayes-optimal value where it can be computed. Default: ``None``.
+        """
+        data.split(split)  # validates the name
+        return None
+
+    def _perfect(self) -> float:
+        """The best value of the headline metric (1 for accuracies, 0 for errors)."""
+        return 1.0 if self.higher_is_better else 0.0
 
     # ---------------------------------------------------------------------------- encoding
     def input_range(self, data: TaskData) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +259,7 @@ class Task(ABC):
     ) -> TaskData | Split:
         """Spike-encode a task's data: ``rate``, ``latency`` or ``delta``.
 
-        Given a :class:`TaskData`, both splits are encoded with the input range of the
+        Given a :class:`TaskData`, all three splits are encoded with the input range of the
         training split and a :class:`TaskData` is returned (the usual call); given a single
         :class:`Split`, its own range is used and a :class:`Split` is returned. Inputs become
         float32 0/1 spikes ``(T * steps_per_value, B, F')``; per-step targets and masks are
@@ -168,24 +269,27 @@ class Task(ABC):
         from comparisons.tasks.encoding import encode_task_data
 
         if isinstance(data, Split):
-            both = TaskData(train=data, test=data)
-            return encode_task_data(self, both, method, steps_per_value=steps_per_value,
+            alone = TaskData(train=data, val=data, test=data)
+            return encode_task_data(self, alone, method, steps_per_value=steps_per_value,
                                     seed=seed, splits=("train",), **options).train
         return encode_task_data(self, data, method, steps_per_value=steps_per_value,
                                 seed=seed, **options)
 
-    def chance(self, split: Split) -> dict[str, float]:
-        """Scores of the best input-independent (constant) predictor on ``split``.
+    def chance(self, split: Split, fit: Split | None = None) -> dict[str, float]:
+        """Scores on ``split`` of the best input-independent (constant) predictor.
 
-        Binary: the majority bit; class: the majority class; real: the mean target.
-        Returns the same keys as :meth:`score`.
+        Binary: the majority bit; class: the majority class; real: the mean target — each
+        computed on the scored steps of ``fit`` (default: ``split`` itself, the constant's
+        best case; :meth:`baselines` passes the train split). Returns the keys of
+        :meth:`score`.
         """
+        fit = split if fit is None else fit
+        vals = _masked(np.asarray(fit.y), fit, self.output)
         y = np.asarray(split.y)
-        vals = _masked(y, split, self.output)
         if self.target == "binary":
             const = np.full(y.shape, float(vals.mean() >= 0.5), dtype=np.float32)
         elif self.target == "class":
-            n_cls = max(int(self.n_out), int(vals.max()) + 1)
+            n_cls = max(int(self.n_out), int(vals.max()) + 1, int(y.max()) + 1)
             counts = np.bincount(vals.astype(int).reshape(-1), minlength=n_cls)
             const = np.zeros((*y.shape, n_cls), dtype=np.float32)
             const[..., int(counts.argmax())] = 1.0

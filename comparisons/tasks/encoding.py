@@ -16,8 +16,8 @@ delta     2F      channels ``0..F-1``: UP crossings; ``F..2F-1``: DOWN crossings
 Rate and latency expect values normalised to ``[0, 1]`` by ``v = (x - low) / (high - low)``
 (clipped); delta works on the raw values with an absolute threshold.
 :meth:`comparisons.tasks.base.Task.encode` normalises with the task's input range (from the
-training split) so train and test are encoded the same way, and stretches per-step targets
-and masks to the new time axis (:func:`encode_task_data`).
+training split) so train, validation and test are encoded the same way, and stretches
+per-step targets and masks to the new time axis (:func:`encode_task_data`).
 
 Decoders (:func:`rate_decode`, :func:`latency_decode`, :func:`delta_decode`) invert the
 encodings up to their quantisation/sampling error; tests use them.
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from comparisons.tasks.base import Split, Task, TaskData
+from comparisons.tasks.base import SPLITS, Split, Task, TaskData
 from comparisons.validation import check_choice, check_float, check_int
 
 #: default simulation steps per real-valued step, per method
@@ -315,15 +315,17 @@ def encode_task_data(
     method: str,
     steps_per_value: int | None = None,
     seed: int | np.random.Generator = 0,
-    splits: tuple[str, ...] = ("train", "test"),
+    splits: tuple[str, ...] = SPLITS,
     dtype: Any = np.float32,
     **options: Any,
 ) -> TaskData:
-    """Spike-encode both splits of a task consistently.
+    """Spike-encode the train, validation and test splits of a task consistently.
 
-    Inputs are normalised to [0, 1] with ``task.input_range(data)`` (from the training split),
-    then encoded; for ``delta`` the ``threshold`` option (default 0.1) is a fraction of each
-    feature's range and the reference starts at ``low``. The returned splits hold ``x`` as
+    Inputs of every split are normalised to [0, 1] with ``task.input_range(data)`` (the
+    training split's range, so validation and test are encoded exactly as train), then
+    encoded (train, test, then val from one generator); for ``delta`` the ``threshold``
+    option (default 0.1) is a fraction of each feature's range and the reference starts at
+    ``low``. The returned splits hold ``x`` as
     float32 0/1 spikes of shape ``(T*k, B, F')`` and targets/masks stretched by
     :func:`stretch_split`, so ``task.score`` works on them unchanged. ``meta`` gains
     ``encoding``, ``steps_per_value``, ``n_in`` (= F') and ``low``/``high``. ``splits`` names
@@ -341,19 +343,20 @@ def encode_task_data(
     rng = _rng(seed)
     low, high = task.input_range(data)
     for name in splits:
-        check_choice("split", name, ("train", "test"))
-    out = []
-    for name, split in (("train", data.train), ("test", data.test)):
+        check_choice("split", name, SPLITS)
+    out: dict[str, Split] = {}
+    for name in ("train", "test", "val"):  # val drawn last: train/test spikes as before
+        split = data.split(name)
         if name not in splits:
-            out.append(split)
+            out[name] = split
             continue
         z = _normalise(split.x, low, high, clip=method != "delta")
         spikes = ENCODERS[method](z, k, rng, **options)
-        out.append(stretch_split(split, spikes.astype(dtype, copy=False), k, task.output))
+        out[name] = stretch_split(split, spikes.astype(dtype, copy=False), k, task.output)
     meta = {**data.meta, "encoding": method, "steps_per_value": k,
             "n_in": n_channels(method, data.train.x.shape[-1]),
             "low": low.tolist(), "high": high.tolist(), **options}
-    return TaskData(train=out[0], test=out[1], meta=meta)
+    return TaskData(train=out["train"], val=out["val"], test=out["test"], meta=meta)
 
 
 __all__ = [

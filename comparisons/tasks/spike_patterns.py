@@ -80,8 +80,9 @@ class SpikePatterns(Task):
         Probability of deleting each pattern spike.
     noise_prob : float in [0, 1)
         Background spike probability per step and channel.
-    n_train, n_test : int
-        Samples per split (classes balanced by cycling labels, then shuffled).
+    n_train, n_test, n_val : int
+        Samples per split (classes balanced by cycling labels, then shuffled; all three
+        drawn alike).
     """
 
     name: ClassVar[str] = "spike_patterns"
@@ -94,6 +95,12 @@ class SpikePatterns(Task):
         "shown with timing jitter, deletions and noise; classify at the end."
     )
     chance_note: ClassVar[str] = "accuracy = 1/n_classes (balanced classes)"
+    baseline_descriptions: ClassVar[dict[str, str]] = {
+        "chance": "the most frequent training class for every sample: accuracy ~ 1/n_classes",
+    }
+    # Frozen-pattern tasks in the literature (tempotron, Masquelier et al.) use other
+    # sizes and noise; no published score for this setting is known: none listed.
+    literature: ClassVar[tuple[dict, ...]] = ()
 
     def __init__(
         self,
@@ -106,6 +113,7 @@ class SpikePatterns(Task):
         noise_prob: float = 0.0,
         n_train: int = 500,
         n_test: int = 200,
+        n_val: int = 200,
     ) -> None:
         self.n_classes = check_int("SpikePatterns.n_classes", n_classes, low=2)
         self.n_channels = check_int("SpikePatterns.n_channels", n_channels, low=1)
@@ -120,6 +128,7 @@ class SpikePatterns(Task):
                 raise ValueError(f"SpikePatterns.{nm} must be < 1, got {v}")
         self.n_train = check_int("SpikePatterns.n_train", n_train, low=1)
         self.n_test = check_int("SpikePatterns.n_test", n_test, low=1)
+        self.n_val = check_int("SpikePatterns.n_val", n_val, low=1)
         self.n_in, self.n_out = self.n_channels, self.n_classes
 
     def patterns(self, seed: int) -> np.ndarray:
@@ -138,14 +147,15 @@ class SpikePatterns(Task):
         return Split(x=x, y=labels)
 
     def make(self, seed: int) -> TaskData:
+        """Patterns frozen by ``seed``; train, test, then validation from ``(seed, 1)``."""
         seed = check_int("seed", seed, low=0)
         times = frozen_patterns(self.n_classes, self.n_channels, self.length,
                                 self.spikes_per_channel, np.random.default_rng(seed))
         rng = np.random.default_rng([seed, 1])
         train = self._split(self.n_train, times, rng)
         test = self._split(self.n_test, times, rng)
-        return TaskData(train=train, test=test,
-                        meta={"seed": seed, **self.config(), "spike_times": times})
+        val = self._split(self.n_val, times, rng)
+        return self._task_data(seed, train, val, test, spike_times=times)
 
     def input_range(self, data: TaskData) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(self.n_in), np.ones(self.n_in)

@@ -201,8 +201,8 @@ def test_task_encode_final_targets_unchanged_and_shared_range():
     e = task.encode(d, "rate", steps_per_value=50, seed=1)
     lo, hi = task.input_range(d)
     assert e.meta["low"] == lo.tolist() and e.meta["high"] == hi.tolist()
-    # train range applied to both splits: decoded rates estimate the normalised values
-    for enc, raw in ((e.train, d.train), (e.test, d.test)):
+    # train range applied to every split: decoded rates estimate the normalised values
+    for enc, raw in ((e.train, d.train), (e.val, d.val), (e.test, d.test)):
         est = rate_decode(enc.x, 50, low=lo, high=hi)
         z = np.clip(raw.x, lo, hi)
         assert np.abs(est - z).mean() < 0.1 * (hi - lo).max()
@@ -234,6 +234,30 @@ def test_task_encode_deterministic_from_seed():
 
 
 
+@pytest.mark.parametrize("method", ["rate", "latency", "delta"])
+def test_task_encode_keeps_three_splits(method):
+    """All three splits are encoded with the train range; targets and masks follow."""
+    task = get_task("mackey_glass", length=15, n_train=3, n_val=2, n_test=2, washout=2,
+                    transient=10)
+    d = task.make(2)
+    k = 2
+    e = task.encode(d, method, steps_per_value=k, seed=0)
+    for s in ("train", "val", "test"):
+        raw, enc = d.split(s), e.split(s)
+        assert enc.x.shape[:2] == (15 * k, raw.n_samples)
+        np.testing.assert_array_equal(enc.y[k - 1::k], raw.y)
+        np.testing.assert_array_equal(enc.mask[k - 1::k], raw.mask)
+    # the validation split alone, encoded with the train range, gives the same spikes for a
+    # deterministic encoder
+    if method == "latency":
+        lo, hi = task.input_range(d)
+        want = latency_encode(np.clip((d.val.x - lo) / (hi - lo), 0, 1), k)
+        np.testing.assert_array_equal(e.val.x.astype(bool), want)
+    only_val = task.encode(d, method, steps_per_value=k, seed=0, splits=("val",))
+    assert only_val.train is d.train and only_val.test is d.test
+    assert only_val.val.x.shape == e.val.x.shape
+
+
 def test_task_encode_single_split():
     task = get_task("adding", length=10, n_train=5, n_test=2)
     d = task.make(0)
@@ -253,8 +277,8 @@ def test_task_encode_bool_dtype_and_bad_dtype():
     np.testing.assert_array_equal(e.train.x, f.train.x.astype(bool))
     with pytest.raises(ValueError, match="dtype must be bool, float32 or float64, got int8"):
         task.encode(d, "rate", dtype=np.int8)
-    with pytest.raises(ValueError, match="unknown split 'val'; choose from: test, train"):
-        task.encode(d, "rate", splits=("val",))
+    with pytest.raises(ValueError, match="unknown split 'valid'; choose from: test, train, val"):
+        task.encode(d, "rate", splits=("valid",))
 
 
 # ------------------------------------------------------------------ property-based checks
@@ -340,7 +364,15 @@ def test_get_task_with_encoding_is_a_spiking_task(method):
     perfect = np.eye(4, dtype=np.float32)[d.test.y]
     assert task.score(perfect, d.test)["accuracy"] == 1.0
     raw = get_task("copy", n_symbols=4, n_recall=2, delay=3, n_train=10, n_test=5)
-    assert task.baselines(d) == raw.baselines(raw.make(0))
+    rd = raw.make(0)
+    for split in ("train", "val", "test"):
+        assert task.baselines(d, split) == raw.baselines(rd, split)
+        assert task.ceiling(d, split) == raw.ceiling(rd, split) == 1.0
+        assert task.trivial_best(d, split) == raw.trivial_best(rd, split)
+    assert task.baselines(d) == raw.baselines(rd)
+    assert task.literature == () and task.base.literature == raw.literature
+    assert task.split_sizes() == raw.split_sizes() == {"train": 10, "val": 500, "test": 5}
+    assert d.val.x.shape == (2 * 7, 500, task.n_in)
     cfg = task.config()
     assert cfg["encoding"] == method and cfg["steps_per_value"] == 2
     assert cfg != raw.config()  # a different config hash in the results store

@@ -24,28 +24,43 @@ def test_digits_rows_match_load_digits():
     ref = load_digits()
     task = SequentialDigits()
     d = task.make(0)
-    tr, te = d.meta["train_index"], d.meta["test_index"]
-    assert len(tr) + len(te) == 1797 and not set(tr) & set(te)
-    for split, idx in ((d.train, tr), (d.test, te)):
+    tr, va, te = d.meta["train_index"], d.meta["val_index"], d.meta["test_index"]
+    assert sorted(np.concatenate([tr, va, te])) == list(range(1797))  # a partition
+    for split, idx in ((d.train, tr), (d.val, va), (d.test, te)):
         np.testing.assert_array_equal(split.y, ref.target[idx])
         # step t, sample b is row t of image b, pixels scaled to [0, 1]
         np.testing.assert_allclose(split.x.transpose(1, 0, 2), ref.images[idx] / 16.0)
 
 
-def test_digits_split_is_stratified_and_fixed():
+@pytest.mark.parametrize("seed", SEEDS)
+def test_digits_split_is_stratified_and_follows_the_seed(seed):
     task = SequentialDigits(test_fraction=0.2)
-    a, b = task.make(0), task.make(5)
-    np.testing.assert_array_equal(a.meta["test_index"], b.meta["test_index"])
-    counts = np.bincount(a.test.y, minlength=10)
-    full = np.bincount(np.concatenate([a.train.y, a.test.y]), minlength=10)
-    np.testing.assert_array_equal(counts, np.rint(0.2 * full).astype(int))
-    free = SequentialDigits(split_seed=None)
-    assert not np.array_equal(free.make(0).meta["test_index"], free.make(1).meta["test_index"])
+    a = task.make(seed)
+    sizes = {"train": 1797 - 359 - 180, "val": 180, "test": 359}  # round(0.2 N), round(0.1 N)
+    assert {s: a.split(s).n_samples for s in sizes} == sizes
+    full = np.bincount(np.concatenate([a.train.y, a.val.y, a.test.y]), minlength=10)
+    for s, n in sizes.items():
+        counts = np.bincount(a.split(s).y, minlength=10)
+        assert np.all(np.abs(counts - full * n / 1797) <= 1)  # within one image per class
+    info = {k: a.meta[k] for k in ("resplit", "split_seed", "stratified", "pool_size",
+                                   "full_split_sizes", "split_sizes")}
+    assert info == {"resplit": True, "split_seed": seed, "stratified": True,
+                    "pool_size": 1797, "full_split_sizes": sizes, "split_sizes": sizes}
+    b = task.make(seed + 10)
+    assert not np.array_equal(a.meta["test_index"], b.meta["test_index"])
+    fixed = SequentialDigits(split_seed=3)
+    f0, f1 = fixed.make(seed), fixed.make(seed + 10)
+    for key in ("train_index", "val_index", "test_index"):
+        np.testing.assert_array_equal(f0.meta[key], f1.meta[key])
+    assert f0.meta["resplit"] is False and f0.meta["split_seed"] == 3
 
 
 def test_digits_subsets():
-    d = SequentialDigits(n_train=100, n_test=40).make(0)
+    d = SequentialDigits(n_train=100, n_test=40, n_val=25).make(0)
     assert d.train.x.shape == (8, 100, 8) and d.test.x.shape == (8, 40, 8)
+    assert d.val.x.shape == (8, 25, 8)
+    full = SequentialDigits().make(0)
+    np.testing.assert_array_equal(d.meta["val_index"], full.meta["val_index"][:25])
 
 
 # ------------------------------------------------------------------------------ MNIST-1D
@@ -54,7 +69,8 @@ def test_mnist1d_standard_offline_no_files_no_global_rng_change(tmp_path, monkey
     np_state = np.random.get_state()  # noqa: NPY002 - checking that it is left unchanged
     py_state = random.getstate()
     d = MNIST1D().make(0)
-    assert d.train.x.shape == (40, 4000, 1) and d.test.x.shape == (40, 1000, 1)
+    assert d.train.x.shape == (40, 3500, 1) and d.test.x.shape == (40, 1000, 1)
+    assert d.val.x.shape == (40, 500, 1)
     assert set(np.unique(d.train.y)) == set(range(10))
     assert os.listdir(tmp_path) == []  # nothing written to the working directory
     after = np.random.get_state()  # noqa: NPY002
@@ -68,17 +84,50 @@ def test_mnist1d_matches_library_generator():
     args = get_dataset_args()
     args.num_samples, args.seed = 300, 7
     ref = make_dataset(args)
-    d = MNIST1D(num_samples=300, data_seed=7).make(0)
-    np.testing.assert_allclose(d.train.x[:, :, 0].T, ref["x"], rtol=1e-6, atol=1e-6)
-    np.testing.assert_array_equal(d.train.y, ref["y"])
-    np.testing.assert_allclose(d.test.x[:, :, 0].T, ref["x_test"], rtol=1e-6, atol=1e-6)
-    np.testing.assert_array_equal(d.test.y, ref["y_test"])
+    pool_x = np.concatenate([ref["x"], ref["x_test"]])
+    pool_y = np.concatenate([ref["y"], ref["y_test"]])
+    for resplit in (False, True):
+        d = MNIST1D(num_samples=300, data_seed=7, resplit=resplit).make(1)
+        for s in ("train", "val", "test"):
+            idx = d.meta[f"{s}_index"]
+            np.testing.assert_allclose(d.split(s).x[:, :, 0].T, pool_x[idx], rtol=1e-6,
+                                       atol=1e-6)
+            np.testing.assert_array_equal(d.split(s).y, pool_y[idx])
+        if not resplit:  # the standard test set, in order; val carved from standard train
+            np.testing.assert_allclose(d.test.x[:, :, 0].T, ref["x_test"], rtol=1e-6,
+                                       atol=1e-6)
+            np.testing.assert_array_equal(d.test.y, ref["y_test"])
+            assert np.all(np.concatenate([d.meta["train_index"], d.meta["val_index"]]) < 240)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("resplit", [True, False])
+def test_mnist1d_split_partitions_pool_stratified(seed, resplit):
+    task = MNIST1D(num_samples=1000, resplit=resplit)
+    d = task.make(seed)
+    idx = {s: d.meta[f"{s}_index"] for s in ("train", "val", "test")}
+    assert sorted(np.concatenate(list(idx.values()))) == list(range(1000))
+    assert {s: len(i) for s, i in idx.items()} == {"train": 700, "val": 100, "test": 200}
+    pool_y = np.concatenate([d.train.y, d.val.y, d.test.y])
+    full = np.bincount(pool_y, minlength=10)
+    # the stratified splits: within one sample per class of their share
+    shares = ("train", "val", "test") if resplit else ("val",)
+    base = full if resplit else np.bincount(np.concatenate([d.train.y, d.val.y]), minlength=10)
+    total = 1000 if resplit else 800
+    for s in shares:
+        counts = np.bincount(d.split(s).y, minlength=10)
+        assert np.all(np.abs(counts - base * len(idx[s]) / total) <= 1)
+    m = d.meta
+    assert m["resplit"] is resplit and m["split_seed"] == seed and m["pool_size"] == 1000
+    assert m["standard_test"] is not resplit and m["generator_seed"] == 42
+    assert m["full_split_sizes"] == m["split_sizes"] == {"train": 700, "val": 100, "test": 200}
 
 
 def test_mnist1d_subsets_are_prefixes():
     full = MNIST1D(num_samples=200).make(0)
-    sub = MNIST1D(num_samples=200, n_train=50, n_test=10).make(0)
+    sub = MNIST1D(num_samples=200, n_train=50, n_val=5, n_test=10).make(0)
     np.testing.assert_array_equal(sub.train.x, full.train.x[:, :50])
+    np.testing.assert_array_equal(sub.val.x, full.val.x[:, :5])
     np.testing.assert_array_equal(sub.test.y, full.test.y[:10])
 
 
@@ -192,11 +241,15 @@ def test_associative_scores_and_baselines(seed):
 
 @pytest.mark.slow
 def test_mnist1d_logistic_regression_reaches_published_accuracy():
-    """Greydanus (2020) reports 32 % for logistic regression on the standard MNIST-1D split."""
+    """Greydanus (2020) reports 32 % for logistic regression on the standard MNIST-1D split
+    (the first entry of ``MNIST1D.literature``): train on the standard 4000 = train + val."""
     from sklearn.linear_model import LogisticRegression
 
-    d = MNIST1D().make(0)
-    clf = LogisticRegression(max_iter=2000).fit(d.train.x[:, :, 0].T, d.train.y)
+    lit = {e["model"]: e["value"] for e in MNIST1D.literature}
+    assert lit["logistic regression"] == 0.32
+    d = MNIST1D(resplit=False).make(0)
+    x = np.concatenate([d.train.x, d.val.x], axis=1)[:, :, 0].T
+    clf = LogisticRegression(max_iter=2000).fit(x, np.concatenate([d.train.y, d.val.y]))
     acc = clf.score(d.test.x[:, :, 0].T, d.test.y)
     # binomial sd of an accuracy on 1000 test samples is ~0.015
     assert abs(acc - 0.32) < 0.04

@@ -161,12 +161,20 @@ def test_mackey_glass_targets_are_shifted_inputs(horizon):
     assert not d.train.mask[:7].any() and d.train.mask[7:].all()
 
 
-def test_mackey_glass_baselines():
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mackey_glass_baselines(seed):
     task = MackeyGlass()
-    d = task.make(0)
+    d = task.make(seed)
     base = task.baselines(d)
-    assert base["chance"]["nrmse"] == pytest.approx(1.0)
+    # the mean of the split itself scores nrmse = 1 exactly; the train mean (the protocol's
+    # chance) scores sqrt(1 + gap^2 / var) >= 1
+    assert task.chance(d.test)["nrmse"] == pytest.approx(1.0)
+    train_mean = d.train.y[d.train.mask].mean()
+    y = d.test.y[d.test.mask]
+    want = np.sqrt(1 + (train_mean - y.mean()) ** 2 / y.var())
+    assert base["chance"]["nrmse"] == pytest.approx(want, rel=1e-4)
     assert base["persistence"]["nrmse"] < 0.5  # smooth series: persistence beats the mean
+    assert task.trivial_best(d) == ("persistence", base["persistence"]["nrmse"])
 
 
 def test_smape_definition():
