@@ -47,6 +47,7 @@ BPTT exactly (tested); with recurrent weights it drops the paths through other n
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -410,20 +411,45 @@ class EProp:
         return {"loss": out["loss"], "rate": out["rate"]}
 
     def fit(
-        self, x: Tensor, y: Tensor, *, epochs: int = 10, batch_size: int = 32, seed: int = 0
+        self,
+        x: Tensor,
+        y: Tensor,
+        *,
+        epochs: int = 10,
+        batch_size: int = 32,
+        seed: int = 0,
+        callback: Callable[[int], bool] | None = None,
     ) -> list[float]:
-        """Train on ``x (T, S, n_in)``, ``y (S,)``; returns the mean loss of each epoch."""
+        """Train on ``x (T, S, n_in)``, ``y (S,)``; returns the mean loss of each epoch.
+
+        Parameters
+        ----------
+        x : Tensor, shape (T, S, n_in)
+        y : Tensor of int64, shape (S,)
+        epochs : int
+            Passes over the ``S`` sequences (shuffled each pass, mini-batches of
+            ``batch_size``; one Adam step per batch).
+        batch_size : int
+        seed : int
+            Seeds the shuffling.
+        callback : callable or None
+            ``callback(epoch)`` is called after every pass (``epoch`` counts from 1);
+            returning True stops training there (e.g. early stopping on a validation set).
+            None (the default) trains for all ``epochs``.
+        """
         x, y = self._check(x, y)
         rng = np.random.default_rng(seed)
         history = []
         S = x.shape[1]
-        for _ in range(epochs):
+        for epoch in range(1, epochs + 1):
             order = torch.as_tensor(rng.permutation(S), device=self.device)
             losses = []
             for i in range(0, S, batch_size):
                 idx = order[i : i + batch_size]
                 losses.append(self.train_step(x[:, idx], y[idx])["loss"])
             history.append(float(np.mean(losses)))
+            if callback is not None and callback(epoch):
+                break
         return history
 
     @torch.no_grad()

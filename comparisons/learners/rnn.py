@@ -3,6 +3,12 @@
 Inference op counts are measured with ``FlopCounterMode`` on the explicit-cell twin of the
 trained model (the fused ``nn.LSTM`` kernel has no FLOP formula in PyTorch); training memory
 per sample is the bytes autograd saves for one sequence (it grows linearly with T).
+
+Protocol: the budget is ``epochs`` (passes over the training split); every epoch is reported
+to :meth:`~comparisons.learners.base.Learner.epoch_end` through the trainer's callback;
+snapshots are copies of the model's ``state_dict`` tensors. While ``count_ops`` is False
+(the protocol scoring the validation split) ``predict`` skips the explicit-cell twin and its
+FLOP count.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.metrics.memory import autograd_saved_bytes
 from comparisons.metrics.ops import add_memory_traffic, flop_count_macs
+from comparisons.space import Choice, Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
 
@@ -31,6 +38,12 @@ class _BPTTLearner(Learner):
     family: ClassVar[str] = "backprop"
     scorecard: ClassVar[dict[str, bool]] = BPTT_SCORECARD
     model_cls_name: ClassVar[str] = ""
+    search_space: ClassVar[dict[str, Param]] = {
+        "hidden_size": Int(8, 64, log=True),
+        "lr": Float(1e-4, 3e-2, log=True),
+        "batch_size": Choice((8, 16, 32, 64, 128)),
+    }
+    budget_param: ClassVar[str | None] = "epochs"
 
     def __init__(self, seed: int = 0, device: str = "auto", hidden_size: int = 16,
                  epochs: int = 40, batch_size: int = 64, lr: float = 1e-2,
@@ -64,10 +77,10 @@ class _BPTTLearner(Learner):
             impl=impl, seed=self.seed,
         )
 
-    def fit(self, task: Task, data: TaskData) -> FitInfo:
+    def _setup(self, task: Task) -> str:
+        """A fresh model for ``task`` and its trainer; returns the loss name."""
         from backprop import Trainer
 
-        self.check_supports(task)
         self._task = task
         self._model = self._build(task)
         loss = {"binary": "bce", "class": "ce", "real": "mse"}[task.target]
@@ -75,6 +88,11 @@ class _BPTTLearner(Learner):
                                 clip_norm=self.clip_norm, device=self.device, seed=self.seed,
                                 progress=False)
         self.device_used = str(self._trainer.device)
+        return loss
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        self.check_supports(task)
+        loss = self._setup(task)
         x = torch.as_tensor(data.train.x)
         y = torch.as_tensor(data.train.y)
         if task.target == "class":
@@ -82,10 +100,19 @@ class _BPTTLearner(Learner):
         mask = None
         if task.output == "per_step" and data.train.mask is not None:
             mask = torch.as_tensor(data.train.mask)
+        n, val_s = int(x.shape[1]), 0.0
+
+        def report(epoch: int, *_: object) -> bool:  # validation time is not training time
+            nonlocal val_s
+            t = time.perf_counter()
+            stop = self.epoch_end(epoch, epoch * n)
+            val_s += time.perf_counter() - t
+            return stop
+
         t0 = time.perf_counter()
         hist = self._trainer.fit(x, y, epochs=self.epochs, batch_size=self.batch_size,
-                                 mask=mask)
-        wall = time.perf_counter() - t0
+                                 mask=mask, callback=report)
+        wall = time.perf_counter() - t0 - val_s
         one = x[:, :1]
         train_macs = self._train_macs(task, one, y[:, :1] if task.output == "per_step"
                                       else y[:1], loss)
@@ -118,13 +145,33 @@ class _BPTTLearner(Learner):
         if self._trainer is None or self._task is None:
             raise RuntimeError(f"{self.name}: call fit() before predict()")
         out = self._trainer.predict(torch.as_tensor(np.asarray(x, dtype=np.float32)))
-        twin = self._twin(self._task)
-        with torch.no_grad():
-            _, macs = flop_count_macs(twin, torch.as_tensor(np.asarray(x[:, :1], np.float32)))
-        self.last_inference_ops = add_memory_traffic({"mac": macs, "ac": 0.0})
+        if self.count_ops:
+            twin = self._twin(self._task)
+            x1 = torch.as_tensor(np.asarray(x[:, :1], np.float32))
+            with torch.no_grad():
+                _, macs = flop_count_macs(twin, x1)
+            self.last_inference_ops = add_memory_traffic({"mac": macs, "ac": 0.0})
         if self._task.target == "binary":
             out = torch.sigmoid(out)
         return out.numpy()
+
+    def get_state(self) -> dict | None:
+        """The fitted weights: copies of the model's ``state_dict`` tensors, and its task."""
+        if self._model is None:
+            return None
+        return {"task": self._task, "device_used": self.device_used,
+                "model": {k: v.detach().clone() for k, v in self._model.state_dict().items()}}
+
+    def set_state(self, state: dict | None) -> None:
+        """Load a snapshot into the model in place (the trainer holds the same model); a
+        model for the snapshot's task is built first when there is none or another task's."""
+        if state is None:
+            self._model = self._trainer = self._task = None
+            return
+        if self._model is None or self._task is not state["task"]:
+            self._setup(state["task"])
+        self._model.load_state_dict(state["model"])
+        self.device_used = state["device_used"]
 
     def structure(self) -> dict:
         if self._model is None:

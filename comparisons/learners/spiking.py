@@ -1,11 +1,17 @@
 """Learners from the ``backprop`` package that are not plain RNNs: the echo state network,
 a surrogate-gradient spiking net trained by BPTT, and e-prop (Bellec et al. 2020).
+
+Protocol: the ESN is a one-shot fit (closed-form ridge readout, no budget); the two trained
+spiking nets take their budget in ``epochs`` and report every pass to
+:meth:`~comparisons.learners.base.Learner.epoch_end`; their snapshots are copies of the
+weight tensors. While ``count_ops`` is False ``predict`` skips op counts and rasters.
 """
 
 from __future__ import annotations
 
+import copy
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -14,6 +20,7 @@ from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.metrics.memory import autograd_saved_bytes
 from comparisons.metrics.ops import add_memory_traffic
+from comparisons.space import Choice, Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
 
@@ -42,10 +49,18 @@ class ESNLearner(Learner):
         "no_clocked_phases": False, "binary_spikes": False, "no_target_outputs": False,
         "online_in_time": False,
     }
+    search_space: ClassVar[dict[str, Param]] = {
+        "reservoir_size": Int(50, 800, log=True),
+        "spectral_radius": Float(0.1, 1.5),
+        "leak_rate": Float(0.05, 1.0),
+        "ridge": Float(1e-8, 10.0, log=True),
+        "input_scaling": Float(0.01, 10.0, log=True),
+    }
+    budget_param: ClassVar[str | None] = None  # closed-form readout: one pass
 
     def __init__(self, seed: int = 0, device: str = "auto", reservoir_size: int = 400,
                  spectral_radius: float = 0.95, leak_rate: float = 1.0,
-                 ridge: float = 1e-4) -> None:
+                 ridge: float = 1e-4, input_scaling: float = 1.0) -> None:
         super().__init__(seed=seed, device=device)
         self.reservoir_size = check_int("esn.reservoir_size", reservoir_size, low=1)
         self.spectral_radius = check_float("esn.spectral_radius", spectral_radius, low=0.0,
@@ -53,6 +68,7 @@ class ESNLearner(Learner):
         self.leak_rate = check_float("esn.leak_rate", leak_rate, low=0.0, high=1.0,
                                      low_open=True)
         self.ridge = check_float("esn.ridge", ridge, low=0.0)
+        self.input_scaling = check_float("esn.input_scaling", input_scaling, low=0.0)
         self._esn = None
         self._task: Task | None = None
 
@@ -70,7 +86,8 @@ class ESNLearner(Learner):
             n_in, self.reservoir_size, task.n_out,
             output="many_to_many" if task.output == "per_step" else "many_to_one",
             seed=self.seed, device=self.device, spectral_radius=self.spectral_radius,
-            leak_rate=self.leak_rate, ridge=self.ridge, washout=0)
+            leak_rate=self.leak_rate, ridge=self.ridge, input_scaling=self.input_scaling,
+            washout=0)
         self.device_used = str(self._esn.w.device)
         y = np.asarray(data.train.y)
         if task.target == "class":
@@ -90,16 +107,27 @@ class ESNLearner(Learner):
             raise RuntimeError("esn: call fit() before predict()")
         with torch.no_grad():
             out = self._esn.predict(torch.as_tensor(np.asarray(x, np.float32))).cpu().numpy()
-        T = x.shape[0]
-        n = self.reservoir_size
-        nnz_rec = float(torch.count_nonzero(self._esn.w))
-        reads = T if self._task.output == "per_step" else 1
-        ops = _input_ops(np.asarray(x), n)
-        ops["mac"] = ops.get("mac", 0.0) + T * nnz_rec + reads * (n + 1) * self._task.n_out
-        self.last_inference_ops = add_memory_traffic(ops)
+        if self.count_ops:
+            T = x.shape[0]
+            n = self.reservoir_size
+            nnz_rec = float(torch.count_nonzero(self._esn.w))
+            reads = T if self._task.output == "per_step" else 1
+            ops = _input_ops(np.asarray(x), n)
+            ops["mac"] = ops.get("mac", 0.0) + T * nnz_rec + reads * (n + 1) * self._task.n_out
+            self.last_inference_ops = add_memory_traffic(ops)
         if self._task.target == "binary":
             out = np.clip(out, 0.0, 1.0)
         return out
+
+    def get_state(self) -> dict[str, Any]:
+        """The fitted reservoir and readout (a copy) and the task they were fitted for."""
+        return {"_esn": copy.deepcopy(self._esn), "_task": self._task,
+                "device_used": getattr(self, "device_used", None)}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._esn = copy.deepcopy(state["_esn"])
+        self._task = state["_task"]
+        self.device_used = state["device_used"]
 
     def structure(self) -> dict:
         if self._esn is None:
@@ -126,6 +154,13 @@ class SurrogateSNN(Learner):
         "no_derivative_feedback": False, "no_clocked_phases": False, "binary_spikes": True,
         "no_target_outputs": False, "online_in_time": False,
     }
+    search_space: ClassVar[dict[str, Param]] = {
+        "hidden_size": Int(16, 256, log=True),
+        "beta": Float(0.5, 0.99),
+        "lr": Float(1e-4, 3e-2, log=True),
+        "batch_size": Choice((8, 16, 32, 64, 128)),
+    }
+    budget_param: ClassVar[str | None] = "epochs"
 
     def __init__(self, seed: int = 0, device: str = "auto", hidden_size: int = 128,
                  beta: float = 0.9, epochs: int = 30, batch_size: int = 64,
@@ -155,16 +190,14 @@ class SurrogateSNN(Learner):
             return mem.mean(0), spikes
         return mem, spikes
 
-    def fit(self, task: Task, data: TaskData) -> FitInfo:
+    def _build(self, task: Task, n_in: int) -> torch.device:
+        """A fresh network for ``task`` with ``n_in`` inputs; returns its device."""
         from backprop.snn import LIFParams, SpikingMLP
-        from backprop.train import masked_loss
         from backprop.utils import resolve_device
 
-        self.check_supports(task)
         self._task = task
         dev = resolve_device(self.device)
         self.device_used = str(dev)
-        n_in = data.train.x.shape[-1]
         self._net = SpikingMLP((n_in, self.hidden_size, task.n_out),
                                # the readout layer never resets: a leaky integrator of the
                                # hidden spikes (non-leaky when only its mean over time is read)
@@ -172,6 +205,13 @@ class SurrogateSNN(Learner):
                                    beta=1.0 if task.output == "final" else self.beta,
                                    reset="none")],
                                seed=self.seed, device=dev)
+        return dev
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        from backprop.train import masked_loss
+
+        self.check_supports(task)
+        dev = self._build(task, data.train.x.shape[-1])
         x = torch.as_tensor(data.train.x, device=dev)
         y = torch.as_tensor(data.train.y, device=dev)
         if task.target == "class":
@@ -184,8 +224,9 @@ class SurrogateSNN(Learner):
         gen = torch.Generator().manual_seed(self.seed)
         n = x.shape[1]
         history = []
+        val_s = 0.0  # time in the validation monitor (epoch_end), not training
         t0 = time.perf_counter()
-        for _ in range(self.epochs):
+        for epoch in range(1, self.epochs + 1):
             perm = torch.randperm(n, generator=gen).to(dev)
             tot = 0.0
             for i in range(0, n, self.batch_size):
@@ -199,7 +240,12 @@ class SurrogateSNN(Learner):
                 opt.step()
                 tot += float(loss.detach()) * len(idx)
             history.append(tot / n)
-        wall = time.perf_counter() - t0
+            t = time.perf_counter()
+            stop = self.epoch_end(epoch, epoch * n)
+            val_s += time.perf_counter() - t
+            if stop:
+                break
+        wall = time.perf_counter() - t0 - val_s
         saved = autograd_saved_bytes(lambda z: self._out(z)[0], x[:, :1])
         return FitInfo(wall_s=wall, history=history, readout="bptt (surrogate gradient)",
                        train_memory_bytes=saved)
@@ -211,17 +257,35 @@ class SurrogateSNN(Learner):
         xt = torch.as_tensor(np.asarray(x, np.float32), device=dev)
         with torch.no_grad():
             out, spikes = self._out(xt)
-        T, B = x.shape[:2]
-        h_spikes = float(spikes[0].sum()) / B
-        ops = _input_ops(np.asarray(x), self.hidden_size)
-        ops.update(spikes=h_spikes, synaptic_events=h_spikes * self._task.n_out,
-                   neuron_updates=float(T * (self.hidden_size + self._task.n_out)))
-        self.last_inference_ops = add_memory_traffic(ops)
-        self._raster = spikes[0][:, 0].cpu().numpy()
+        if self.count_ops:
+            T, B = x.shape[:2]
+            h_spikes = float(spikes[0].sum()) / B
+            ops = _input_ops(np.asarray(x), self.hidden_size)
+            ops.update(spikes=h_spikes, synaptic_events=h_spikes * self._task.n_out,
+                       neuron_updates=float(T * (self.hidden_size + self._task.n_out)))
+            self.last_inference_ops = add_memory_traffic(ops)
+            self._raster = spikes[0][:, 0].cpu().numpy()
         out = out.cpu()
         if self._task.target == "binary":
             out = torch.sigmoid(out)
         return out.numpy()
+
+    def get_state(self) -> dict[str, Any] | None:
+        """Copies of the network's ``state_dict`` tensors, its task and input width."""
+        if self._net is None:
+            return None
+        return {"task": self._task, "n_in": self._net.sizes[0],
+                "net": {k: v.detach().clone() for k, v in self._net.state_dict().items()}}
+
+    def set_state(self, state: dict[str, Any] | None) -> None:
+        """Load a snapshot into the network in place (built first for another task)."""
+        if state is None:
+            self._net = self._task = None
+            return
+        if (self._net is None or self._task is not state["task"]
+                or self._net.sizes[0] != state["n_in"]):
+            self._build(state["task"], state["n_in"])
+        self._net.load_state_dict(state["net"])
 
     def structure(self) -> dict:
         if self._net is None:
@@ -257,14 +321,22 @@ class EPropLearner(Learner):
         "no_clocked_phases": True, "binary_spikes": True, "no_target_outputs": False,
         "online_in_time": True,
     }
+    search_space: ClassVar[dict[str, Param]] = {
+        "n_rec": Int(16, 256, log=True),
+        "lr": Float(1e-4, 3e-2, log=True),
+        "batch_size": Choice((8, 16, 32, 64, 128)),
+    }
+    budget_param: ClassVar[str | None] = "epochs"
 
     def __init__(self, seed: int = 0, device: str = "auto", n_rec: int = 100,
-                 epochs: int = 20, batch_size: int = 32) -> None:
+                 epochs: int = 20, batch_size: int = 32, lr: float = 5e-3) -> None:
         super().__init__(seed=seed, device=device)
         self.n_rec = check_int("eprop.n_rec", n_rec, low=1)
         self.epochs = check_int("eprop.epochs", epochs, low=1)
         self.batch_size = check_int("eprop.batch_size", batch_size, low=1)
+        self.lr = check_float("eprop.lr", lr, low=0.0, low_open=True)
         self._net = None
+        self._task: Task | None = None
 
     @classmethod
     def supports(cls, task: Task) -> tuple[bool, str]:
@@ -272,24 +344,39 @@ class EPropLearner(Learner):
             return False, "e-prop here classifies whole sequences (class target, final output)"
         return True, ""
 
-    def fit(self, task: Task, data: TaskData) -> FitInfo:
-        from backprop.eprop import EProp
+    def _build(self, task: Task, n_in: int) -> None:
+        from backprop.eprop import EProp, EPropParams
 
-        self.check_supports(task)
         self._task = task
-        n_in = data.train.x.shape[-1]
-        self._net = EProp(n_in, self.n_rec, task.n_out, device=self.device, seed=self.seed)
+        self._net = EProp(n_in, self.n_rec, task.n_out, EPropParams(lr=self.lr),
+                          device=self.device, seed=self.seed)
         self.device_used = str(self._net.device)
+
+    def fit(self, task: Task, data: TaskData) -> FitInfo:
+        self.check_supports(task)
+        n_in = data.train.x.shape[-1]
+        self._build(task, n_in)
+        n, val_s = data.train.n_samples, 0.0
+
+        def report(epoch: int, *_: object) -> bool:  # validation time is not training time
+            nonlocal val_s
+            t = time.perf_counter()
+            stop = self.epoch_end(epoch, epoch * n)
+            val_s += time.perf_counter() - t
+            return stop
+
         t0 = time.perf_counter()
         hist = self._net.fit(torch.as_tensor(data.train.x), torch.as_tensor(
             data.train.y.astype(np.int64)), epochs=self.epochs, batch_size=self.batch_size,
-            seed=self.seed)
+            seed=self.seed, callback=report)
+        wall = time.perf_counter() - t0 - val_s
         T = data.train.n_steps
         n_syn = (n_in + self.n_rec) * self.n_rec
-        # per step every synapse updates its eligibility trace (and filtered trace)
-        return FitInfo(wall_s=time.perf_counter() - t0, history=list(hist), readout="e-prop",
+        # per step every synapse updates its eligibility trace (and filtered trace), in
+        # every epoch run (fewer than ``epochs`` when stopped early)
+        return FitInfo(wall_s=wall, history=list(hist), readout="e-prop",
                        train_ops=add_memory_traffic({"plasticity_updates": float(
-                           self.epochs * T * n_syn)}),
+                           len(hist) * T * n_syn)}),
                        train_memory_bytes=int(3 * n_syn * 4))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -302,15 +389,37 @@ class EPropLearner(Learner):
             out = rsnn_forward(xt, self._net.weights, self._net.params)
         p = self._net.params
         window = out["y"][-min(p.readout_steps, x.shape[0]):].sum(0).cpu().numpy()
-        z = out["z"]
-        T, B = x.shape[:2]
-        spikes = float(z.sum()) / B
-        ops = _input_ops(np.asarray(x), self.n_rec)
-        ops.update(spikes=spikes, synaptic_events=spikes * (self.n_rec - 1 + self._task.n_out),
-                   neuron_updates=float(T * self.n_rec))
-        self.last_inference_ops = add_memory_traffic(ops)
-        self._raster = z[:, 0].cpu().numpy()
+        if self.count_ops:
+            z = out["z"]
+            T, B = x.shape[:2]
+            spikes = float(z.sum()) / B
+            ops = _input_ops(np.asarray(x), self.n_rec)
+            ops.update(spikes=spikes,
+                       synaptic_events=spikes * (self.n_rec - 1 + self._task.n_out),
+                       neuron_updates=float(T * self.n_rec))
+            self.last_inference_ops = add_memory_traffic(ops)
+            self._raster = z[:, 0].cpu().numpy()
         return window
+
+    def get_state(self) -> dict[str, Any] | None:
+        """Copies of the weight tensors, the task and the input width."""
+        if self._net is None:
+            return None
+        return {"task": self._task, "n_in": self._net.n_in,
+                "weights": {k: w.detach().clone() for k, w in self._net.weights.items()}}
+
+    def set_state(self, state: dict[str, Any] | None) -> None:
+        """Copy a snapshot's weights into the network in place (built first for another
+        task)."""
+        if state is None:
+            self._net = self._task = None
+            return
+        if (self._net is None or self._task is not state["task"]
+                or self._net.n_in != state["n_in"]):
+            self._build(state["task"], state["n_in"])
+        with torch.no_grad():
+            for k, w in self._net.weights.items():
+                w.copy_(state["weights"][k])
 
     def structure(self) -> dict:
         if self._net is None:

@@ -5,6 +5,10 @@ Both are generative models whose hidden state is inferred, not computed determin
 in an RNN; the lecture contrasts them with RNNs. Here they are references for the tasks they
 fit: the LDS predicts the next value of a real-valued series (Mackey–Glass), the HMMs classify
 whole sequences (one HMM per class, by likelihood).
+
+Protocol: the LDS is a one-shot least-squares fit (no budget); the HMMs' budget is ``n_iter``
+Baum–Welch iterations, each one pass over the training sequences (all classes' HMMs take one
+EM step), reported to :meth:`~comparisons.learners.base.Learner.epoch_end`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from scipy.special import logsumexp
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.metrics.ops import add_memory_traffic
+from comparisons.space import Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
 
@@ -79,6 +84,13 @@ class LDSKalman(Learner):
     name: ClassVar[str] = "lds_kalman"
     family: ClassVar[str] = "classical"
     scorecard: ClassVar[dict[str, bool]] = GENERATIVE_SCORECARD
+    search_space: ClassVar[dict[str, Param]] = {
+        "order": Int(1, 32, log=True),
+        # observation noise as a fraction of the series' variance (0 is allowed when set
+        # by hand: the Kalman filter then reproduces the AR(order) prediction)
+        "obs_noise": Float(1e-8, 1e-1, log=True),
+    }
+    budget_param: ClassVar[str | None] = None  # least squares in closed form
 
     def __init__(self, seed: int = 0, device: str = "auto", order: int = 8,
                  obs_noise: float = 1e-4) -> None:
@@ -135,10 +147,12 @@ class LDSKalman(Learner):
             raise RuntimeError("lds_kalman: call fit() before predict()")
         y = np.asarray(x[:, :, 0], np.float64)
         out = kalman_predict(y, self._A, self._C, self._Q, self._R, self._z0, self._P0)
-        k = self._A.shape[0]
-        # per step: mean update and prediction (~ 2 k^2); the covariance recursion is
-        # data-independent and shared by all sequences
-        self.last_inference_ops = add_memory_traffic({"mac": float(y.shape[0] * 2 * k * k)})
+        if self.count_ops:
+            k = self._A.shape[0]
+            # per step: mean update and prediction (~ 2 k^2); the covariance recursion is
+            # data-independent and shared by all sequences
+            self.last_inference_ops = add_memory_traffic(
+                {"mac": float(y.shape[0] * 2 * k * k)})
         return out[..., None].astype(np.float32)
 
     def param_count(self) -> int:
@@ -199,38 +213,66 @@ def viterbi(log_e: np.ndarray, log_pi: np.ndarray, log_A: np.ndarray) -> np.ndar
     return path
 
 
-def fit_gaussian_hmm(x: np.ndarray, n_states: int, n_iter: int, rng: np.random.Generator,
-                     min_var: float = 1e-3) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                     np.ndarray, list[float]]:
-    """Baum–Welch (EM) for a diagonal-Gaussian HMM on sequences x (T, B, F).
+HMMParams = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # log_pi, log_A, mu, var
 
-    Returns log_pi (K,), log_A (K, K), mu (K, F), var (K, F) and the mean log-likelihood per
-    sequence after each iteration (non-decreasing, up to the variance floor).
-    """
-    T, B, F = x.shape
+
+def init_gaussian_hmm(x: np.ndarray, n_states: int, rng: np.random.Generator,
+                      min_var: float = 1e-3) -> HMMParams:
+    """Starting point of Baum–Welch: means at ``n_states`` distinct random frames of x
+    (T, B, F), the data's variance, uniform initial probabilities, sticky transitions
+    (0.8 on the diagonal). Returns log_pi (K,), log_A (K, K), mu (K, F), var (K, F)."""
+    F = x.shape[-1]
     flat = x.reshape(-1, F)
     mu = flat[rng.choice(len(flat), n_states, replace=False)].copy()
     var = np.tile(flat.var(0) + min_var, (n_states, 1))
     log_pi = np.full(n_states, -np.log(n_states))
     A = np.full((n_states, n_states), 0.2 / max(n_states - 1, 1))
     np.fill_diagonal(A, 0.8 if n_states > 1 else 1.0)
-    log_A = np.log(A)
+    return log_pi, np.log(A), mu, var
+
+
+def baum_welch_step(x: np.ndarray, params: HMMParams, min_var: float = 1e-3
+                    ) -> tuple[HMMParams, float]:
+    r"""One EM iteration (one pass over the sequences x (T, B, F)) of a diagonal-Gaussian HMM.
+
+    E step: state posteriors :math:`\gamma_t(k)` and transition posteriors
+    :math:`\xi_t(i, j)` by forward-backward; M step: re-estimated initial, transition and
+    emission parameters. Returns the new parameters and the mean log-likelihood per sequence
+    of the old ones.
+    """
+    log_pi, log_A, mu, var = params
+    n_states, F = mu.shape
+    flat = x.reshape(-1, F)
+    log_e = _log_emission(x, mu, var)
+    la, ll = hmm_forward(log_e, log_pi, log_A)
+    lb = hmm_backward(log_e, log_A)
+    gamma = np.exp(la + lb - ll[None, :, None])  # (T, B, K)
+    xi = np.exp(la[:-1, :, :, None] + log_A[None, None] + (log_e[1:] + lb[1:])[:, :, None]
+                - ll[None, :, None, None]).sum((0, 1))  # (K, K)
+    log_pi = np.log(gamma[0].mean(0) + 1e-12)
+    log_A = np.log(xi / xi.sum(1, keepdims=True) + 1e-12)
+    w = gamma.reshape(-1, n_states)
+    tot = w.sum(0)[:, None] + 1e-12
+    mu = (w.T @ flat) / tot
+    var = (w.T @ flat ** 2) / tot - mu ** 2 + min_var
+    return (log_pi, log_A, mu, var), float(ll.mean())
+
+
+def fit_gaussian_hmm(x: np.ndarray, n_states: int, n_iter: int, rng: np.random.Generator,
+                     min_var: float = 1e-3) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                     np.ndarray, list[float]]:
+    """Baum–Welch (EM) for a diagonal-Gaussian HMM on sequences x (T, B, F):
+    :func:`init_gaussian_hmm`, then ``n_iter`` :func:`baum_welch_step`.
+
+    Returns log_pi (K,), log_A (K, K), mu (K, F), var (K, F) and the mean log-likelihood per
+    sequence before each iteration (non-decreasing, up to the variance floor).
+    """
+    params = init_gaussian_hmm(x, n_states, rng, min_var)
     hist = []
     for _ in range(n_iter):
-        log_e = _log_emission(x, mu, var)
-        la, ll = hmm_forward(log_e, log_pi, log_A)
-        lb = hmm_backward(log_e, log_A)
-        hist.append(float(ll.mean()))
-        gamma = np.exp(la + lb - ll[None, :, None])  # (T, B, K)
-        xi = np.exp(la[:-1, :, :, None] + log_A[None, None] + (log_e[1:] + lb[1:])[:, :, None]
-                    - ll[None, :, None, None]).sum((0, 1))  # (K, K)
-        log_pi = np.log(gamma[0].mean(0) + 1e-12)
-        log_A = np.log(xi / xi.sum(1, keepdims=True) + 1e-12)
-        w = gamma.reshape(-1, n_states)
-        tot = w.sum(0)[:, None] + 1e-12
-        mu = (w.T @ flat) / tot
-        var = (w.T @ flat ** 2) / tot - mu ** 2 + min_var
-    return log_pi, log_A, mu, var, hist
+        params, ll = baum_welch_step(x, params, min_var)
+        hist.append(ll)
+    return (*params, hist)
 
 
 @register
@@ -241,6 +283,8 @@ class HMMClassifier(Learner):
     name: ClassVar[str] = "hmm"
     family: ClassVar[str] = "classical"
     scorecard: ClassVar[dict[str, bool]] = {**GENERATIVE_SCORECARD, "no_target_outputs": False}
+    search_space: ClassVar[dict[str, Param]] = {"n_states": Int(2, 16, log=True)}
+    budget_param: ClassVar[str | None] = "n_iter"  # one EM iteration = one pass
 
     def __init__(self, seed: int = 0, device: str = "auto", n_states: int = 4,
                  n_iter: int = 15) -> None:
@@ -265,19 +309,33 @@ class HMMClassifier(Learner):
         self._scale = x.reshape(-1, x.shape[-1]).std(0) + 1e-8
         x = x / self._scale
         t0 = time.perf_counter()
-        self._models, hist = [], []
+        sels = []
         for c in range(task.n_out):
             sel = x[:, y == c]
             if sel.shape[1] == 0:
                 raise ValueError(f"hmm: class {c} has no training sequences")
-            *model, h = fit_gaussian_hmm(sel, self.n_states, self.n_iter, rng)
-            self._models.append(model)
-            hist.append(h)
+            sels.append(sel)
+        # the random starts are drawn class by class, as fit_gaussian_hmm would
+        params = [init_gaussian_hmm(sel, self.n_states, rng) for sel in sels]
+        n = x.shape[1]
+        history = []
+        val_s = 0.0  # time in the validation monitor (epoch_end), not training
+        for it in range(1, self.n_iter + 1):
+            # one pass over the training set: every class's HMM takes one EM step
+            params, lls = zip(*(baum_welch_step(sel, p) for sel, p in
+                                zip(sels, params, strict=True)), strict=True)
+            self._models = [list(p) for p in params]
+            history.append(-float(np.mean(lls)))
+            t = time.perf_counter()
+            stop = self.epoch_end(it, it * n)
+            val_s += time.perf_counter() - t
+            if stop:
+                break
         T, F, K = x.shape[0], x.shape[2], self.n_states
         per_pass = T * (K * K + 2 * K * F)  # forward recursion + emissions, one HMM
-        return FitInfo(wall_s=time.perf_counter() - t0, readout="Baum-Welch",
-                       history=[-float(np.mean(v)) for v in zip(*hist, strict=True)],
-                       train_ops=add_memory_traffic({"mac": float(3 * per_pass * self.n_iter)}),
+        return FitInfo(wall_s=time.perf_counter() - t0 - val_s, readout="Baum-Welch",
+                       history=history,
+                       train_ops=add_memory_traffic({"mac": float(3 * per_pass * len(history))}),
                        train_memory_bytes=int(2 * T * K * 8))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -286,9 +344,10 @@ class HMMClassifier(Learner):
         x = np.asarray(x, np.float64) / self._scale
         scores = np.stack([hmm_forward(_log_emission(x, mu, var), lp, la)[1]
                            for lp, la, mu, var in self._models], axis=1)
-        T, F, K = x.shape[0], x.shape[2], self.n_states
-        self.last_inference_ops = add_memory_traffic(
-            {"mac": float(len(self._models) * T * (K * K + 2 * K * F))})
+        if self.count_ops:
+            T, F, K = x.shape[0], x.shape[2], self.n_states
+            self.last_inference_ops = add_memory_traffic(
+                {"mac": float(len(self._models) * T * (K * K + 2 * K * F))})
         return scores
 
     def param_count(self) -> int:

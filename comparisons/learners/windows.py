@@ -3,6 +3,11 @@ on delay taps and a feed-forward net on a window of delay taps.
 
 Both see only the last ``taps`` input steps. Per-step tasks get one window per step (zero
 padded at the start); final-output tasks get the window ending at the last step.
+
+Protocol: ``ar_taps`` is a one-shot fit (closed form / L-BFGS to convergence, no budget);
+``mlp_window`` trains in passes over the training rows (``epochs``, one ``partial_fit`` per
+pass) and reports each to :meth:`~comparisons.learners.base.Learner.epoch_end`. The default
+snapshot (a deep copy of the learner's attributes) is light for both.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.metrics.ops import add_memory_traffic
+from comparisons.space import Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
 
@@ -99,11 +105,13 @@ class _WindowLearner(Learner):
         default = 8 if task.output == "per_step" else data.train.n_steps
         taps = min(self.taps or default, data.train.n_steps)
         self._taps_used = taps
+        self._n_train = data.train.n_samples
         X = rows_for(task, data.train.x, taps, data.train.mask)
         y = targets_for(task, data.train.y, data.train.mask)
+        self._val_s = 0.0  # time in the validation monitor (epoch_end), not training
         t0 = time.perf_counter()
         self._model = self._fit_model(X.astype(np.float64), y, task)
-        wall = time.perf_counter() - t0
+        wall = time.perf_counter() - t0 - self._val_s
         rows_per_sample = len(X) / data.train.n_samples
         return FitInfo(
             wall_s=wall, readout=self.readout_name,
@@ -125,8 +133,9 @@ class _WindowLearner(Learner):
                 pred = pred[:, 1]
         else:
             pred = self._model.predict(X)
-        rows = len(X) / x.shape[1]
-        self.last_inference_ops = add_memory_traffic({"mac": self._macs_per_row() * rows})
+        if self.count_ops:
+            rows = len(X) / x.shape[1]
+            self.last_inference_ops = add_memory_traffic({"mac": self._macs_per_row() * rows})
         pred = unflatten(task, np.asarray(pred, np.float64), x)
         if task.target == "binary":
             pred = np.clip(pred, 0.0, 1.0)
@@ -141,6 +150,13 @@ class AutoregressiveTaps(_WindowLearner):
     name: ClassVar[str] = "ar_taps"
     scorecard: ClassVar[dict[str, bool]] = WINDOW_SCORECARD
     readout_name = "ridge / logistic (closed form / L-BFGS)"
+    search_space: ClassVar[dict[str, Param]] = {
+        # None (the default) = the task's window: 8 steps for per-step tasks, the whole
+        # sequence for final outputs; tuned windows are at most 64 steps (clipped to T)
+        "taps": Int(1, 64, log=True),
+        "alpha": Float(1e-6, 1e2, log=True),
+    }
+    budget_param: ClassVar[str | None] = None  # closed form / solved to convergence
 
     def __init__(self, seed: int = 0, device: str = "auto", taps: int | None = None,
                  alpha: float = 1e-3) -> None:
@@ -175,27 +191,63 @@ class MLPWindow(_WindowLearner):
                                             "no_derivative_feedback": False,
                                             "no_clocked_phases": False}
     readout_name = "backprop (feed-forward)"
+    search_space: ClassVar[dict[str, Param]] = {
+        "taps": Int(1, 64, log=True),  # None (default): the task's window, as in ar_taps
+        "hidden_size": Int(8, 256, log=True),
+        "alpha": Float(1e-6, 1e-1, log=True),
+        "lr": Float(1e-4, 3e-2, log=True),
+    }
+    budget_param: ClassVar[str | None] = "epochs"
 
     def __init__(self, seed: int = 0, device: str = "auto", taps: int | None = None,
-                 hidden_size: int = 64, max_iter: int = 200) -> None:
+                 hidden_size: int = 64, epochs: int = 200, alpha: float = 1e-4,
+                 lr: float = 1e-3) -> None:
         super().__init__(seed=seed, device=device, taps=taps)
         self.hidden_size = check_int("mlp_window.hidden_size", hidden_size, low=1)
-        self.max_iter = check_int("mlp_window.max_iter", max_iter, low=1)
+        self.epochs = check_int("mlp_window.epochs", epochs, low=1)
+        self.alpha = check_float("mlp_window.alpha", alpha, low=0.0)
+        self.lr = check_float("mlp_window.lr", lr, low=0.0, low_open=True)
 
     def _fit_model(self, X, y, task):
+        """Adam on shuffled mini-batches (scikit-learn's MLP), one ``partial_fit`` per pass
+        over the rows, each pass reported to :meth:`epoch_end`.
+
+        This is ``fit(max_iter=epochs)`` run pass by pass: the same initial weights, Adam
+        state, mini-batch size ("auto": min(200, rows)) and stopping rule (training loss not
+        better by ``tol`` for ``n_iter_no_change`` passes, checked as ``fit`` does). The
+        estimator gets a ``RandomState`` (not a seed) so that every pass continues one
+        random stream and draws a fresh shuffle; ``partial_fit`` permutes the rows afresh
+        where ``fit`` re-permutes the previous order, so with more than one batch per pass
+        the orders (not their distribution) differ from ``fit``'s; with one batch the
+        result equals ``fit``'s (tested). ``alpha`` is the L2 penalty, ``lr`` Adam's
+        ``learning_rate_init``.
+        """
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier, MLPRegressor
+        from sklearn.utils.multiclass import unique_labels
 
         self._d_in, self._d_out = X.shape[1], task.n_out
         cls = MLPRegressor if task.target == "real" else MLPClassifier
-        model = cls(hidden_layer_sizes=(self.hidden_size,), max_iter=self.max_iter,
-                    random_state=self.seed, early_stopping=False)
+        model = cls(hidden_layer_sizes=(self.hidden_size,), alpha=self.alpha,
+                    learning_rate_init=self.lr, max_iter=self.epochs,
+                    random_state=np.random.RandomState(self.seed), early_stopping=False)
+        if task.target == "binary":
+            y = y.astype(int)
+        y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+        first = {} if task.target == "real" else {"classes": unique_labels(y)}
+        self._model = model  # predict() works after every pass (the validation monitor)
+        self._epochs = 0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            if task.target == "binary":
-                y = y.astype(int)
-            model.fit(X, y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y)
-        self._epochs = int(model.n_iter_)
+            for epoch in range(1, self.epochs + 1):
+                model.partial_fit(X, y, **(first if epoch == 1 else {}))
+                self._epochs = epoch
+                converged = getattr(model, "_no_improvement_count", 0) > model.n_iter_no_change
+                t = time.perf_counter()
+                stop = self.epoch_end(epoch, epoch * self._n_train)
+                self._val_s += time.perf_counter() - t
+                if stop or converged:
+                    break
         return model
 
     def _macs_per_row(self) -> float:
