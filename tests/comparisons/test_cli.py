@@ -162,3 +162,30 @@ def test_read_only_output_directory(tmp_path):
     finally:
         d.chmod(0o755)
         d.rmdir()
+
+
+def test_a_run_where_every_cell_is_skipped_fails(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert cli.main(["run", "--tasks", "adding", "--learners", "hopfield", "--out", str(out),
+                     "--no-progress", "--no-tune"]) == 3
+    err = capsys.readouterr().err
+    assert "every cell was skipped" in err
+
+
+def test_trials_and_passes_override_the_budget(tmp_path, tiny, monkeypatch):
+    seen = {}
+
+    def fake_run_suite(*args, **kw):
+        seen.update(kw)
+        return []
+
+    import comparisons.sweep as sweep
+
+    monkeypatch.setattr(sweep, "run_suite", fake_run_suite)
+    monkeypatch.setitem(presets.PRESETS, "tiny", {**presets.PRESETS["tiny"],
+                                                  "budget": {"trials": 5, "patience": 2},
+                                                  "learner_params": {}})
+    cli.main(["run", "--preset", "tiny", "--trials", "2", "--passes", "3", "--out",
+              str(tmp_path / "o"), "--no-progress", "--no-memory-probe"])
+    assert seen["budget"]["trials"] == 2 and seen["budget"]["passes"] == 3
+    assert seen["budget"]["patience"] == 2  # the preset's other settings are kept

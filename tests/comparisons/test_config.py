@@ -5,6 +5,7 @@ import pytest
 from comparisons.config import ConfigError, SweepConfig, config_from_dict, load_config
 from comparisons.learners import list_learners
 from comparisons.presets import PRESETS, get_preset
+from comparisons.protocol import Budget
 from comparisons.tasks import list_tasks
 
 GOOD = """\
@@ -59,7 +60,8 @@ def test_all_means_every_registered_name():
 def test_preset_is_a_starting_point(tmp_path):
     cfg = load_config(_write(tmp_path, 'preset = "quick"\nseeds = [5]\n'))
     assert cfg.seeds == (5,) and cfg.tasks == tuple(PRESETS["quick"]["tasks"])
-    assert cfg.task_params["binary_addition"]["n_train"] == 2000
+    assert cfg.task_params["binary_addition"] == PRESETS["quick"]["task_params"]["binary_addition"]
+    assert cfg.budget == {**Budget().to_dict(), **PRESETS["quick"]["budget"]}
     # the full preset's literature-scale task settings apply to the tasks kept
     cfg = load_config(_write(tmp_path, 'preset = "full"\ntasks = ["adding"]\n'
                                        'learners = ["lstm"]\n'))
@@ -116,6 +118,13 @@ def test_standard_preset_covers_all_learners_and_tasks():
      ConfigError, r"c.toml:3: learner_params.gru: 'gru' is not in this sweep's learners"),
     ('preset = "quik"\n', ConfigError, r"c.toml:1: unknown preset 'quik'; choose from: full"),
     ('tasks = []\nlearners = ["lstm"]\n', ConfigError, r"tasks must not be empty"),
+    ('tasks = ["adding"]\nlearners = ["lstm"]\n[budget]\ntrails = 3\n', ConfigError,
+     r"c.toml:4: budget has no setting 'trails'; choose from: .*trials"),
+    ('tasks = ["adding"]\nlearners = ["lstm"]\n[budget]\npasses = 0\n', ConfigError,
+     r"c.toml:4: Budget.passes must be >= 1, got 0"),
+    ('tasks = ["adding"]\nlearners = ["lstm"]\n[budget]\ntrials = 2\n'
+     '[learner_params.lstm]\nepochs = 3\n', ConfigError,
+     r"c.toml:6: learner_params.lstm.epochs is set by the budget \(passes = 20"),
 ])
 def test_bad_configs_name_file_line_and_allowed_values(tmp_path, text, exc, pattern):
     with pytest.raises(exc, match=pattern):

@@ -13,7 +13,8 @@ import pytest
 
 from comparisons.learners import LEARNERS, register
 from comparisons.learners.base import FitInfo, Learner
-from comparisons.runner import run_cell, run_suite
+from comparisons.runner import run_cell
+from comparisons.sweep import run_suite
 from comparisons.store import ResultStore
 from comparisons.sweep import Cell, expand, run_cells
 
