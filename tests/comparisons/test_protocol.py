@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -162,7 +163,8 @@ class _Task:
 
 
 def _run(values, patience=None, report=None):
-    mon = ValidationMonitor(_Task(), split=None, patience=patience, report=report)
+    mon = ValidationMonitor(_Task(), split=SimpleNamespace(x=None), patience=patience,
+                            report=report)
     fake = _Fake(values)
     stop_at = None
     for epoch in range(1, len(values) + 1):
