@@ -125,3 +125,57 @@ def energy_joules(ops: dict[str, float], profile: Profile | str, memory: bool = 
     prof = get_profile(profile) if isinstance(profile, str) else profile
     parts = energy_breakdown(ops, prof, memory=memory)
     return None if parts is None else float(sum(parts.values()))
+
+
+#: op-count key -> how a reader names it in a reason
+_OP_WORDS = {"mac": "dense multiply-accumulates (MACs)", "ac": "accumulates",
+             "synaptic_events": "synaptic events", "neuron_updates": "neuron updates",
+             "plasticity_updates": "plasticity (weight) updates"}
+
+
+def energy_unpriced_reason(ops: dict[str, float] | None, profile: Profile | str
+                           ) -> str | None:
+    """Why ``profile`` cannot price ``ops`` (``None`` when it can).
+
+    The reason a report prints instead of a blank energy cell: no op counts were recorded,
+    the chip cannot run an op kind and the learner has no spiking work (so no chip + host
+    hybrid applies; see the module docstring), or neither the profile nor its host fallback
+    has a price for an op kind.
+
+    Parameters
+    ----------
+    ops : dict or None
+        Op counts per sample (inference or training), as in :func:`energy_breakdown`.
+    profile : Profile or str
+
+    Returns
+    -------
+    str or None
+        E.g. ``"loihi cannot run dense multiply-accumulates (MACs) (1e+04 per sample) and
+        this learner has no spiking work (no synaptic events or neuron updates), so no
+        host fallback (cmos45) applies: it would not run on this chip"``.
+    """
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    counts = {k: float(v) for k, v in (ops or {}).items()
+              if isinstance(v, int | float) and not isinstance(v, bool)}
+    if not any(counts.get(op, 0.0) > 0 for op in OP_TO_ENERGY) and not any(
+            counts.get(k, 0.0) > 0 for k in MEMORY_OPS):
+        return "no op counts were recorded for this run"
+    if energy_breakdown(counts, prof, memory=True) is not None:
+        return None
+    spiking = any(counts.get(k, 0.0) > 0 for k in ("synaptic_events", "neuron_updates"))
+    host = get_profile(prof.fallback) if prof.fallback else None
+    missing = [op for op, ekey in OP_TO_ENERGY.items() if counts.get(op, 0.0) > 0
+               and (ekey in prof.unsupported or ekey not in prof.energy_pj)]
+    what = ", ".join(f"{_OP_WORDS[op]} ({counts[op]:.3g} per sample)" for op in missing)
+    cannot = [op for op in missing if OP_TO_ENERGY[op] in prof.unsupported]
+    verb = "cannot run" if cannot else "has no price for"
+    if host is not None and not spiking:
+        return (f"{prof.name} {verb} {what} and this learner has no spiking work (no "
+                f"synaptic events or neuron updates), so no host fallback ({host.name}) "
+                "applies: it would not run on this chip")
+    if host is not None:
+        unpriced = [op for op in missing if OP_TO_ENERGY[op] not in host.energy_pj]
+        return (f"{prof.name} {verb} {what}, and its host fallback {host.name} has no price "
+                f"for {', '.join(_OP_WORDS[op] for op in unpriced)}")
+    return f"{prof.name} {verb} {what} and has no host fallback"

@@ -10,16 +10,18 @@ import os
 from pathlib import Path
 from typing import Any
 
-from comparisons.report.html import build, render_html, render_markdown
+from comparisons.report.html import Built, build, render_html
 from comparisons.report.io import (
     artifacts_json,
     atomic_write_text,
     load_results,
     load_rows,
+    load_summary,
     results_csv,
     results_json,
 )
-from comparisons.report.summary import summarize
+from comparisons.report.markdown import render_markdown
+from comparisons.report.summary import summarize, task_summaries
 
 
 def _write(path: Path, text: str | bytes) -> None:
@@ -51,11 +53,16 @@ class Report:
         Settings shown at the top (preset, seeds, wall time, ...).
     memory : list of dict, optional
         Training-memory-vs-length records (:func:`comparisons.runner.measure_train_memory`).
+    test : {"ttest", "wilcoxon", "permutation"}
+        The paired test between learners over seeds (:func:`comparisons.stats.paired_test`).
+    alpha : float
+        Family-wise significance level of the Holm-corrected comparison.
     """
 
     def __init__(self, rows: list[dict[str, Any]], title: str = "neurosim comparison",
                  meta: dict[str, Any] | None = None,
-                 memory: list[dict[str, Any]] | None = None) -> None:
+                 memory: list[dict[str, Any]] | None = None, test: str = "ttest",
+                 alpha: float = 0.05) -> None:
         if isinstance(rows, dict) or not all(isinstance(r, dict) for r in rows):
             raise TypeError("Report needs a list of result rows (dicts)")
         if not isinstance(title, str):
@@ -64,6 +71,13 @@ class Report:
         self.title = title
         self.meta = dict(meta or {})
         self.memory = list(memory or [])
+        from comparisons.stats import TESTS
+        from comparisons.validation import check_choice
+
+        self.test = check_choice("Report.test", test, TESTS)
+        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+            raise ValueError(f"Report.alpha must be in (0, 1), got {alpha!r}")
+        self.alpha = float(alpha)
 
     @classmethod
     def from_store(cls, path: str | os.PathLike, title: str = "neurosim comparison",
@@ -99,11 +113,19 @@ class Report:
         """One record per (task, learner) variant (see :func:`summarize`)."""
         return summarize(self.rows)
 
+    def task_summaries(self) -> dict[str, dict[str, Any]]:
+        """Per task: intervals, paired tests, baselines, flags (see :func:`task_summaries`)."""
+        return task_summaries(self.rows, test=self.test, alpha=self.alpha)
+
+    def _build(self) -> Built:
+        return build(self.rows, self.memory, test=self.test, alpha=self.alpha)
+
     def html(self) -> str:
-        return render_html(self.rows, self.title, self.meta, self.memory)
+        return render_html(self.rows, self.title, self.meta, self.memory, self._build())
 
     def markdown(self) -> str:
-        return render_markdown(self.rows, self.title, self.memory, figure_dir=None)
+        return render_markdown(self.rows, self.title, self.memory, self._build(),
+                               figure_dir=None)
 
     def write(self, out_dir: str | os.PathLike) -> dict[str, Path]:
         """Write ``index.html``, ``report.md`` (+ ``figures/*.png``), ``results.json``,
@@ -115,16 +137,16 @@ class Report:
         except OSError as exc:
             raise OSError(f"cannot create report directory {out}: "
                           f"{exc.strerror or exc}") from exc
-        built = build(self.rows, self.memory)
+        built = self._build()
         paths = {"json": out / "results.json", "csv": out / "results.csv",
                  "markdown": out / "report.md", "html": out / "index.html"}
-        _write(paths["json"], results_json(self.rows, self.memory))
+        _write(paths["json"], results_json(self.rows, self.memory, built.tasks))
         _write(paths["csv"], results_csv(self.rows))
         arts = artifacts_json(self.rows)
         if arts is not None:
             paths["artifacts"] = out / "artifacts.json"
             _write(paths["artifacts"], arts)
-        for name, png in built[1].pngs.items():
+        for name, png in built.figs.pngs.items():
             _write(out / "figures" / name, png)
         _write(paths["markdown"], render_markdown(self.rows, self.title, self.memory, built))
         _write(paths["html"], render_html(self.rows, self.title, self.meta, self.memory,
@@ -134,10 +156,12 @@ class Report:
 
 def write_report(rows: list[dict[str, Any]], out_dir: str | Path,
                  title: str = "neurosim comparison", meta: dict[str, Any] | None = None,
-                 memory: list[dict[str, Any]] | None = None) -> dict[str, Path]:
-    """Write a report (see :meth:`Report.write`); returns the paths."""
-    return Report(rows, title=title, meta=meta, memory=memory).write(out_dir)
+                 memory: list[dict[str, Any]] | None = None, **kw: Any) -> dict[str, Path]:
+    """Write a report (see :meth:`Report.write`; ``kw``: ``test``, ``alpha``); returns the
+    paths."""
+    return Report(rows, title=title, meta=meta, memory=memory, **kw).write(out_dir)
 
 
 __all__ = ["Report", "write_report", "render_html", "render_markdown", "results_json",
-           "results_csv", "load_rows", "load_results", "summarize", "atomic_write_text"]
+           "results_csv", "load_rows", "load_results", "load_summary", "summarize",
+           "task_summaries", "atomic_write_text"]

@@ -49,21 +49,82 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def accuracy_figure(summary: list[dict[str, Any]], task: str) -> bytes:
-    """Bar chart of the headline metric per learner (mean ± std over seeds), chance dashed."""
-    recs = [s for s in summary if s["task"] == task and s["n_ok"] > 0]
-    fig, ax = plt.subplots(figsize=(1.4 + 1.1 * max(len(recs), 1), 3.2))
-    names = [s["learner"] for s in recs]
-    means = [s["mean"] for s in recs]
-    stds = [s["std"] for s in recs]
-    colors = [FAMILY_COLORS.get(s["family"], "#999") for s in recs]
-    ax.bar(range(len(recs)), means, yerr=stds, color=colors, capsize=4)
-    ax.set_xticks(range(len(recs)), names, rotation=20, ha="right")
-    if recs and np.isfinite(recs[0]["chance"]):
-        ax.axhline(recs[0]["chance"], ls="--", color="k", lw=1, label="chance")
-        ax.legend(loc="best", fontsize=8)
-    ax.set_ylabel(recs[0]["metric"] if recs else "")
-    ax.set_title(task)
+def accuracy_figure(ts: dict[str, Any]) -> bytes:
+    """Test headline metric per learner: mean with its bootstrap interval (error bars; the
+    seeds as dots), chance and the best trivial baseline as lines; failed-to-train learners
+    hatched.
+
+    Parameters
+    ----------
+    ts : dict
+        One task's summary (:func:`comparisons.report.summary.task_summaries`).
+    """
+    recs = [(k, s) for k, s in ts["learners"].items() if s["n"] > 0]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.1 * max(len(recs), 1), 3.3))
+    for i, (_, s) in enumerate(recs):
+        c = FAMILY_COLORS.get(s["family"], "#999")
+        lo = s["mean"] - s["low"] if np.isfinite(s["low"]) else 0.0
+        hi = s["high"] - s["mean"] if np.isfinite(s["high"]) else 0.0
+        ax.bar(i, s["mean"], color=c, alpha=0.55 if s["failed_to_train"] else 0.9,
+               hatch="//" if s["failed_to_train"] else None, edgecolor=c)
+        ax.errorbar(i, s["mean"], yerr=[[max(lo, 0.0)], [max(hi, 0.0)]], color="k",
+                    capsize=4, lw=1)
+        xs = i + np.linspace(-0.15, 0.15, len(s["values"])) if len(s["values"]) > 1 else [i]
+        ax.plot(xs, s["values"], "o", ms=3, color="k", alpha=0.5)
+    ax.set_xticks(range(len(recs)), [k for k, _ in recs], rotation=20, ha="right")
+    chance = ts.get("chance")
+    lines = False
+    if chance is not None and np.isfinite(chance):
+        ax.axhline(chance, ls="--", color="k", lw=1, label=f"chance ({chance:.3g})")
+        lines = True
+    tb = ts.get("trivial_best")
+    if tb and tb["value"] is not None and tb["name"] != "chance":
+        ax.axhline(tb["value"], ls=":", color="#b00", lw=1.2,
+                   label=f"trivial best: {tb['name']} ({tb['value']:.3g})")
+        lines = True
+    if lines:
+        ax.legend(loc="best", fontsize=7)
+    better = "higher" if ts["higher_is_better"] else "lower"
+    ax.set_ylabel(f"test {ts['metric']} ({better} is better)")
+    n = max((s["n"] for _, s in recs), default=0)
+    conf = int(round(100 * ts.get("confidence", 0.95)))
+    ax.set_title(f"{ts['task']}: mean and {conf}% bootstrap interval over seeds (n<={n})",
+                 fontsize=9)
+    return _png(fig)
+
+
+def tuning_figure(records: dict[str, dict[str, Any]], metric: str, higher_is_better: bool,
+                  title: str) -> bytes:
+    """Best validation value after each tuning trial, one line per learner (from the tuning
+    record's ``best_so_far``), with every trial's own value as a dot (pruned trials open):
+    how much each learner gains from its settings, and whether the budget was enough."""
+    fig, ax = plt.subplots(figsize=(5.4, 3.4))
+    cmap = plt.get_cmap("tab10")
+    for i, (name, rec) in enumerate(sorted(records.items())):
+        c = cmap(i % 10)
+        best = [np.nan if v is None else float(v) for v in rec.get("best_so_far") or []]
+        if best:
+            ax.step(np.arange(1, len(best) + 1), best, where="post", color=c, label=name)
+        for j, t in enumerate(rec.get("trials") or []):
+            v = t.get("value")
+            if v is None:
+                continue
+            pruned = t.get("state") == "PRUNED"
+            ax.plot(j + 1, float(v), "o", ms=3.5, color=c, mfc="none" if pruned else c,
+                    alpha=0.6)
+    ys = [float(v) for rec in records.values() for v in
+          [*(rec.get("best_so_far") or []), *(t.get("value") for t in rec.get("trials") or [])]
+          if v is not None and np.isfinite(float(v))]
+    if ys and min(ys) > 0 and max(ys) / min(ys) > 30:
+        ax.set_yscale("log")  # one diverged trial must not flatten the others
+    ax.set_xlabel("trial")
+    better = "higher" if higher_is_better else "lower"
+    ax.set_ylabel(f"validation {metric} ({better} is better)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    if records:
+        ax.legend(fontsize=7, loc="best")
+    ax.set_title(f"{title}: best validation value vs trials (dots: trials, open: pruned)",
+                 fontsize=8)
     return _png(fig)
 
 

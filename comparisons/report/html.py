@@ -1,5 +1,5 @@
-"""Self-contained HTML and Markdown reports (figures embedded as base64 PNG in the HTML,
-saved as files next to the Markdown).
+"""Self-contained HTML report (figures embedded as base64 PNG) and the figure set shared
+with the Markdown report (:mod:`comparisons.report.markdown`).
 
 Every user-given string that reaches the HTML is escaped with :func:`html.escape`.
 """
@@ -7,18 +7,31 @@ Every user-given string that reaches the HTML is escaped with :func:`html.escape
 from __future__ import annotations
 
 import base64
-import html
-import math
-import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from comparisons.learners.base import SCORECARD_CRITERIA
 from comparisons.metrics.energy import MEMORY_CAVEAT, get_profile, list_profiles
 from comparisons.report import figures
-from comparisons.report.summary import breakdown, learner_key, summarize, task_key
+from comparisons.report.markup import esc, fmt, html_table, slug
+from comparisons.report.summary import (
+    breakdown,
+    learner_key,
+    summarize,
+    task_key,
+    task_summaries,
+)
+from comparisons.report.tables import (
+    baselines_table,
+    cost_table,
+    coverage,
+    energy_table,
+    memory_table,
+    results_table,
+)
+from comparisons.report.verdict import protocol_items, verdict
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
@@ -27,8 +40,14 @@ h2{border-bottom:2px solid #ddd;padding-bottom:0.2em;margin-top:1.8em}
 table{border-collapse:collapse;margin:0.6em 0 1.2em;font-size:0.85em}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}
 th{background:#f2f2f2}td.l,th.l{text-align:left}
+tr.failed td{background:#fdecec;color:#900}
 .wrap{overflow-x:auto;max-width:100%}
 .caveat{background:#fff6e0;border-left:4px solid #e0a000;padding:0.5em 1em}
+.protocol{background:#eef4fb;border-left:4px solid #3a78c2;padding:0.3em 1em}
+.verdict{background:#f6f9f6;border-left:4px solid #3a8a3a;padding:0.3em 1em 0.3em 2em}
+.verdict li{margin:0.2em 0}.verdict li.v-fail{color:#b00;font-weight:600}
+.verdict li.v-caveat{color:#555}
+.notes{font-size:0.8em;color:#444}
 .fail{color:#b00}.skip{color:#777}.ok{color:#060}
 .figs{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
 .figs img{max-width:100%;height:auto;border:1px solid #eee}
@@ -36,27 +55,12 @@ nav ul{columns:2;font-size:0.9em}
 pre{background:#f7f7f7;padding:0.5em;overflow-x:auto;font-size:0.8em}
 """
 
-
 #: spiking learners per task that get a raster / weight histogram
 MAX_PER_KIND = 6
-
-
-def esc(v: Any) -> str:
-    return html.escape(str(v), quote=True)
-
-
-def fmt(v: Any, digits: int = 4) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "–"
-    if isinstance(v, float):
-        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
-            return f"{v:.3g}"
-        return f"{v:.{digits}g}"
-    return str(v)
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
+#: (summary key, reason key, header) of the energy-per-inference table
+INFERENCE_COLUMNS = (("energy_j", "energy_unpriced", "+mem"),
+                     ("energy_compute_j", "energy_compute_unpriced", "compute"))
+TRAIN_COLUMNS = (("train_energy_j", "train_energy_unpriced", "+mem"),)
 
 
 class FigureSet:
@@ -78,55 +82,15 @@ class FigureSet:
         return f'<img alt="{esc(self.alts[name])}" src="data:image/png;base64,{b64}">'
 
 
-def _is_text(v: Any) -> bool:
-    return isinstance(v, str) and len(v) > 12 and not re.fullmatch(r"[-+0-9.eE –]+", v)
+class Built(NamedTuple):
+    """What both renderers need: the per-variant records (:func:`summarize`), the figures,
+    the figure names per section (task label or ``"memory"``) and the task summaries
+    (:func:`task_summaries`)."""
 
-
-def _table(headers: list[str], rows: list[list[Any]], left: int = 1) -> str:
-    text_cols = {i for r in rows for i, c in enumerate(r) if _is_text(c)}
-    # long snake_case headers may break after an underscore (narrower tables)
-    th = "".join(f'<th class="{"l" if i < left or i in text_cols else ""}">'
-                 f'{esc(h).replace("_", "_<wbr>")}</th>' for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{"l" if i < left or _is_text(c) else ""}">'
-                         f'{esc(fmt(c))}</td>' for i, c in enumerate(r)) + "</tr>"
-        for r in rows)
-    return f"<div class='wrap'><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody>" \
-           "</table></div>"
-
-
-def _md_text(text: str) -> str:
-    """Markdown renderers pass raw HTML through: escape it in user-given strings."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _md_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
-    def cell(v: Any) -> str:
-        return _md_text(fmt(v)).replace("|", "\\|").replace("\n", " ")
-
-    return ["| " + " | ".join(cell(h) for h in headers) + " |",
-            "|" + "---|" * len(headers)] + ["| " + " | ".join(cell(c) for c in r) + " |"
-                                            for r in rows]
-
-
-def _spread(s: dict[str, Any]) -> str:
-    if s["n_ok"] == 0:
-        return "–"
-    return f"{fmt(s['min'])} – {fmt(s['max'])}"
-
-
-def accuracy_rows(recs: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    metric = recs[0]["metric"]
-    better = "higher" if recs[0]["higher_is_better"] else "lower"
-    head = ["learner", "family", f"{metric} mean ({better} is better)", "± std", "min – max",
-            "seeds ok", "failed", "chance", "params", "fit s", "train memory B/sample",
-            "readout", "other metrics (mean ± std)"]
-    body = [[s["learner"], s["family"], s["mean"], s["std"], _spread(s), s["n_ok"],
-             s["n_failed"], s["chance"], s["params"], s["fit_s"], s["train_memory_bytes"],
-             s["readout"], "; ".join(f"{k} {fmt(m)} ± {fmt(sd)}" for k, (m, sd) in
-                                     s.get("other_metrics", {}).items())]
-            for s in recs if s["n_ok"] or s["n_failed"]]
-    return head, body
+    summary: list[dict[str, Any]]
+    figs: FigureSet
+    where: dict[str, list[str]]
+    tasks: dict[str, dict[str, Any]]
 
 
 def _weights(art: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -138,21 +102,36 @@ def _weights(art: dict[str, Any]) -> dict[str, np.ndarray]:
     return {"weights": np.asarray(w)}
 
 
-def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
-          ) -> tuple[list[dict[str, Any]], FigureSet, dict[str, list[str]]]:
-    """Summary, figures, and the figure names per section (task label or "memory")."""
+def tuning_records(rows: list[dict[str, Any]], task: str) -> dict[str, dict[str, Any]]:
+    """The tuning record (study) of each learner on ``task`` that has one with a curve."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in sorted((r for r in rows if task_key(r) == task), key=lambda r: str(r["seed"])):
+        t = r.get("tuning")
+        if isinstance(t, dict) and (t.get("best_so_far") or t.get("trials")):
+            out.setdefault(learner_key(r), t)
+    return out
+
+
+def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None,
+          test: str = "ttest", alpha: float = 0.05) -> Built:
+    """Summaries and figures of a report (see :class:`Built`)."""
     summary = summarize(rows)
+    tasks = task_summaries(rows, test=test, alpha=alpha)
     profiles = list_profiles()
     bd = breakdown(summary, profiles)
     figs = FigureSet()
     where: dict[str, list[str]] = {}
-    for task in sorted({task_key(r) for r in rows}):
+    for task, ts in tasks.items():
         names = where.setdefault(task, [])
-        recs = [s for s in summary if s["task"] == task and s["n_ok"] > 0]
-        if not recs:
+        if not any(s["n"] for s in ts["learners"].values()):
             continue
-        names.append(figs.add(f"{task}-accuracy", figures.accuracy_figure(summary, task),
-                              f"{task}: accuracy per learner"))
+        names.append(figs.add(f"{task}-accuracy", figures.accuracy_figure(ts),
+                              f"{task}: test {ts['metric']} per learner with intervals"))
+        recs = tuning_records(rows, task)
+        if recs:
+            names.append(figs.add(f"{task}-tuning", figures.tuning_figure(
+                recs, ts["metric"], ts["higher_is_better"], task),
+                f"{task}: best validation value vs tuning trials"))
         names.append(figs.add(f"{task}-pareto", figures.pareto_figure(summary, task,
                                                                       profiles),
                               f"{task}: accuracy vs energy (Pareto)"))
@@ -164,7 +143,7 @@ def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
                                   f"{task}: learning curves"))
         task_rows = [r for r in rows if task_key(r) == task and r.get("status") == "ok"]
         firsts: dict[str, dict[str, Any]] = {}  # first finished seed of each learner
-        for r in sorted(task_rows, key=lambda r: r["seed"]):
+        for r in sorted(task_rows, key=lambda r: str(r["seed"])):
             if r.get("family") == "spiking" and r.get("artifacts"):
                 firsts.setdefault(learner_key(r), r)
         for lname, r in list(firsts.items())[:MAX_PER_KIND]:
@@ -183,56 +162,61 @@ def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
     if memory:
         where["memory"] = [figs.add("train-memory-vs-length", figures.memory_figure(memory),
                                     "training memory vs sequence length")]
-    return summary, figs, where
+    return Built(summary, figs, where, tasks)
 
 
-def coverage(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]], list[str]]:
-    """Task x learner matrix of cell outcomes, and the skip reasons."""
-    tasks = sorted({task_key(r) for r in rows})
-    learners = sorted({learner_key(r) for r in rows})
-    body, notes = [], []
-    for t in tasks:
-        line: list[Any] = [t]
-        for lname in learners:
-            rs = [r for r in rows if task_key(r) == t and learner_key(r) == lname]
-            if not rs:
-                line.append("")
-                continue
-            ok = sum(r["status"] == "ok" for r in rs)
-            fail = sum(r["status"] == "failed" for r in rs)
-            skip = [r for r in rs if r["status"] == "skipped"]
-            if skip and not ok and not fail:
-                line.append("skipped")
-                notes.append(f"{lname} on {t}: {skip[0].get('error')}")
-            else:
-                line.append(f"{ok}/{len(rs)} ok" + (f", {fail} failed" if fail else ""))
-        body.append(line)
-    return ["task", *learners], body, notes
+def _notes(notes: list[str]) -> str:
+    return ("<ul class='notes'>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
+            if notes else "")
 
 
-def memory_table(memory: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    lengths = sorted({m["length"] for m in memory if m.get("status") == "ok"})
-    body = []
-    for name in sorted({m["learner"] for m in memory}):
-        recs = {m["length"]: m for m in memory if m["learner"] == name}
-        task = next((m.get("probe_task") for m in recs.values()), None)
-        vals = [recs[T]["train_memory_bytes"] if T in recs else None for T in lengths]
-        ok = [v for v in vals if v]
-        growth = ok[-1] / ok[0] if len(ok) > 1 and ok[0] else None
-        body.append([name, task or "–", *vals, growth])
-    tmax = lengths[-1] if lengths else 0
-    tmin = lengths[0] if lengths else 0
-    return ["learner", "probe task", *[f"T={T} [B]" for T in lengths],
-            f"ratio T={tmax} / T={tmin}"], body
+def _task_section(task: str, ts: dict[str, Any], built: Built, profiles: list[str]
+                  ) -> list[str]:
+    parts = [f"<h2 id='task-{esc(slug(task))}'>Task: {esc(task)}</h2>"]
+    parts.append("<ul class='verdict'>" + "".join(
+        f"<li class='v-{kind}'>{esc(text)}</li>" for kind, text in verdict(ts)) + "</ul>")
+    head, body, classes = results_table(ts)
+    if body:
+        parts.append("<h3>Results (test split scored once per seed)</h3>")
+        parts.append(html_table(head, body, row_classes=classes))
+    head, body = baselines_table(ts)
+    if body:
+        parts.append("<h3>Baselines and published values</h3>")
+        parts.append(html_table(head, body))
+    recs = [s for s in built.summary if s["task"] == task and s["n_ok"]]
+    if not recs:
+        parts.append("<p>No learner finished a run on this task.</p>")
+        return parts
+    parts.append("<div class='figs'>" + "".join(built.figs.img(n)
+                                                for n in built.where.get(task, [])) + "</div>")
+    parts.append("<h3>Energy per inference [J] (with memory access / compute only)</h3>")
+    head, body, notes = energy_table(ts, profiles, INFERENCE_COLUMNS)
+    parts += [html_table(head, body), _notes(notes)]
+    parts.append("<h3>Energy per training sample [J] (with memory access)</h3>")
+    head, body, notes = energy_table(ts, profiles, TRAIN_COLUMNS)
+    parts += [html_table(head, body), _notes(notes)]
+    parts.append("<h3>Training memory and size</h3>")
+    parts.append(html_table(*cost_table(ts)))
+    op_keys = sorted({k for s in recs for k in s["ops"]})
+    parts.append("<h3>Op counts per inference sample</h3>")
+    parts.append(html_table(["learner", *op_keys],
+                            [[s["learner"], *[s["ops"].get(k) for k in op_keys]]
+                             for s in recs]))
+    hw_keys = sorted({k for s in recs for k in s.get("hardware", {})})
+    if hw_keys:
+        parts.append("<h3>Hardware cost (NeuroBench definitions; cores per profile)</h3>")
+        parts.append(html_table(["learner", *hw_keys], [[s["learner"], *[
+            s["hardware"].get(k) for k in hw_keys]] for s in recs]))
+    return parts
 
 
 def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
                 meta: dict[str, Any] | None = None,
                 memory: list[dict[str, Any]] | None = None,
-                built: tuple | None = None) -> str:
+                built: Built | None = None) -> str:
     """The whole report as one HTML string (figures embedded)."""
-    summary, figs, where = built or build(rows, memory)
-    tasks = sorted({task_key(r) for r in rows})
+    built = built or build(rows, memory)
+    tasks = list(built.tasks)
     profiles = list_profiles()
     n_status = {s: sum(r.get("status") == s for r in rows) for s in ("ok", "failed",
                                                                      "skipped")}
@@ -245,7 +229,10 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
              f"ok</span>, <span class='fail'>{n_status['failed']} failed</span>, "
              f"<span class='skip'>{n_status['skipped']} skipped</span>.</p>"]
     if meta:
-        parts.append(_table(["setting", "value"], [[k, v] for k, v in meta.items()]))
+        parts.append(html_table(["setting", "value"], [[k, v] for k, v in meta.items()]))
+    parts.append("<div class='protocol'><h3>Protocol</h3>" + html_table(
+        ["setting", "value"], [list(x) for x in protocol_items(rows, built.tasks)])
+        + "</div>")
     parts.append(f"<p class='caveat'>{esc(MEMORY_CAVEAT)}</p>")
     toc = [f"<li><a href='#task-{esc(slug(t))}'>Task: {esc(t)}</a></li>" for t in tasks]
     toc += ["<li><a href='#coverage'>Coverage (run / skipped cells)</a></li>",
@@ -253,40 +240,11 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
             "<li><a href='#scorecard'>Biological-plausibility scorecard</a></li>",
             "<li><a href='#profiles'>Hardware profiles</a></li>"]
     parts.append("<nav><ul>" + "".join(toc) + "</ul></nav>")
-    for task in tasks:
-        recs = [s for s in summary if s["task"] == task]
-        parts.append(f"<h2 id='task-{esc(slug(task))}'>Task: {esc(task)}</h2>")
-        head, body = accuracy_rows(recs)
-        if body:
-            parts.append(_table(head, body))
-        for s in recs:
-            if s["n_ok"] == 0 and s["n_skipped"]:
-                parts.append(f"<p class='skip'>Skipped {esc(s['learner'])}: "
-                             f"{esc(s['skip_reason'])}</p>")
-        ok = [s for s in recs if s["n_ok"]]
-        if not ok:
-            parts.append("<p>No learner finished a run on this task.</p>")
-            continue
-        parts.append("<div class='figs'>" + "".join(figs.img(n) for n in where.get(task, []))
-                     + "</div>")
-        parts.append("<h3>Energy per inference [J] (with memory access / compute only)</h3>")
-        parts.append(_table(
-            ["learner", *[f"{p} (+mem)" for p in profiles],
-             *[f"{p} (compute)" for p in profiles]],
-            [[s["learner"], *[s["energy_j"].get(p) for p in profiles],
-              *[s["energy_compute_j"].get(p) for p in profiles]] for s in ok]))
-        op_keys = sorted({k for s in ok for k in s["ops"]})
-        parts.append("<h3>Op counts per inference sample</h3>")
-        parts.append(_table(["learner", *op_keys],
-                            [[s["learner"], *[s["ops"].get(k) for k in op_keys]] for s in ok]))
-        hw_keys = sorted({k for s in ok for k in s.get("hardware", {})})
-        if hw_keys:
-            parts.append("<h3>Hardware cost (NeuroBench definitions; cores per profile)</h3>")
-            parts.append(_table(["learner", *hw_keys], [[s["learner"], *[
-                s["hardware"].get(k) for k in hw_keys]] for s in ok]))
+    for task, ts in built.tasks.items():
+        parts += _task_section(task, ts, built, profiles)
     head, body, notes = coverage(rows)
     parts.append("<h2 id='coverage'>Coverage: which learner ran on which task</h2>")
-    parts.append(_table(head, body))
+    parts.append(html_table(head, body))
     if notes:
         parts.append("<ul class='skip'>" + "".join(f"<li>{esc(n)}</li>" for n in notes)
                      + "</ul>")
@@ -297,27 +255,28 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
                      "stores every step's activations (grows with T); learners with online "
                      "readouts keep a state of fixed size.</p>")
         head, body = memory_table(memory)
-        parts.append(_table(head, body, left=2))
-        parts.append("<div class='figs'>" + "".join(figs.img(n) for n in where["memory"])
+        parts.append(html_table(head, body, left=2))
+        parts.append("<div class='figs'>" + "".join(built.figs.img(n)
+                                                    for n in built.where["memory"])
                      + "</div>")
     else:
         parts.append("<p>Not measured for this report.</p>")
     parts.append("<h2 id='scorecard'>Biological-plausibility scorecard</h2>")
     seen: dict[str, dict[str, bool]] = {}
-    for s in summary:
+    for s in built.summary:
         seen.setdefault(s["learner_name"], s["scorecard"])
     crit = list(SCORECARD_CRITERIA)
-    parts.append(_table(["learner", *crit],
-                        [[name, *["yes" if sc.get(c) else "no" for c in crit]]
-                         for name, sc in sorted(seen.items())]))
+    parts.append(html_table(["learner", *crit],
+                            [[name, *["yes" if sc.get(c) else "no" for c in crit]]
+                             for name, sc in sorted(seen.items())]))
     parts.append("<ul>" + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>"
                                   for k, v in SCORECARD_CRITERIA.items()) + "</ul>")
     parts.append("<h2 id='profiles'>Hardware profiles</h2>")
     for p in profiles:
         prof = get_profile(p)
         parts.append(f"<h4>{esc(prof.name)}: {esc(prof.title)}</h4>")
-        parts.append(_table(["op", "pJ", "source"], [[k, v, prof.sources.get(k, "")]
-                                                     for k, v in prof.energy_pj.items()]))
+        parts.append(html_table(["op", "pJ", "source"], [[k, v, prof.sources.get(k, "")]
+                                                         for k, v in prof.energy_pj.items()]))
     failed = [r for r in rows if r.get("status") == "failed"]
     if failed:
         parts.append("<h2 class='fail'>Failed runs</h2>")
@@ -328,48 +287,4 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
     return "\n".join(parts)
 
 
-def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim comparison",
-                    memory: list[dict[str, Any]] | None = None, built: tuple | None = None,
-                    figure_dir: str | None = "figures") -> str:
-    """A Markdown report: tables per task, coverage, memory, scorecard; figures linked from
-    ``figure_dir`` (``None``: no figures)."""
-    summary, figs, where = built or build(rows, memory)
-    profiles = list_profiles()
-    lines = [f"# {_md_text(title)}", "", f"> {MEMORY_CAVEAT}", ""]
-    for task in sorted({task_key(r) for r in rows}):
-        recs = [s for s in summary if s["task"] == task]
-        lines += [f"## {_md_text(task)}", ""]
-        head, body = accuracy_rows(recs)
-        if body:
-            lines += _md_table(head, body) + [""]
-        for s in recs:
-            if s["n_ok"] == 0 and s["n_skipped"]:
-                lines.append(f"- skipped {_md_text(s['learner'])}: "
-                             f"{_md_text(s['skip_reason'])}")
-        ok = [s for s in recs if s["n_ok"]]
-        if ok:
-            lines += ["", "Energy per inference [J], with memory access:", ""]
-            lines += _md_table(["learner", *profiles],
-                               [[s["learner"], *[s["energy_j"].get(p) for p in profiles]]
-                                for s in ok])
-        if figure_dir is not None:
-            lines += [""] + [f"![{figs.alts[n]}]({figure_dir}/{n})" for n in where.get(task,
-                                                                                     [])]
-        lines.append("")
-    head, body, notes = coverage(rows)
-    lines += ["## Coverage", ""] + _md_table(head, body) + [""]
-    lines += [f"- {_md_text(n)}" for n in notes]
-    if memory:
-        head, body = memory_table(memory)
-        lines += ["", "## Training memory vs sequence length", ""] + _md_table(head, body)
-        if figure_dir is not None:
-            lines += ["", f"![training memory]({figure_dir}/{where['memory'][0]})"]
-    seen: dict[str, dict[str, bool]] = {}
-    for s in summary:
-        seen.setdefault(s["learner_name"], s["scorecard"])
-    crit = list(SCORECARD_CRITERIA)
-    lines += ["", "## Biological-plausibility scorecard", ""]
-    lines += _md_table(["learner", *crit], [[n, *["yes" if sc.get(c) else "no" for c in crit]]
-                                            for n, sc in sorted(seen.items())])
-    lines.append("")
-    return "\n".join(lines)
+__all__ = ["Built", "FigureSet", "build", "render_html", "tuning_records", "fmt"]

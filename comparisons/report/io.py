@@ -1,4 +1,5 @@
-"""Writing results: JSON (``{"rows": [...]}``), flattened CSV, atomically."""
+"""Writing results: JSON (``{"schema_version": 2, "rows": [...], "summary": {...}}``),
+flattened CSV, atomically. The schema is documented in ``docs/guide/results-schema.md``."""
 
 from __future__ import annotations
 
@@ -40,12 +41,25 @@ def public_row(row: dict[str, Any]) -> dict[str, Any]:
     return _clean({k: v for k, v in row.items() if k != "artifacts"})
 
 
-def results_json(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
-                 ) -> str:
-    """``{"rows": [...]}`` (plus ``"memory_vs_length": [...]`` when measured)."""
-    data: dict[str, Any] = {"rows": [public_row(r) for r in rows]}
-    if memory:
-        data["memory_vs_length"] = _clean(memory)
+#: version of the ``results.json`` layout (1: ``{"rows", "memory_vs_length"}`` only)
+SCHEMA_VERSION = 2
+
+
+def results_json(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None,
+                 summary: dict[str, Any] | None = None) -> str:
+    """``{"schema_version": 2, "rows": [...], "memory_vs_length": [...], "summary": {...}}``.
+
+    ``summary`` is :func:`comparisons.report.summary.task_summaries` of the rows (computed
+    when not given): per task each learner's mean, interval and the paired tests.
+    """
+    if summary is None:
+        from comparisons.report.summary import task_summaries
+
+        summary = task_summaries(rows)
+    data: dict[str, Any] = {"schema_version": SCHEMA_VERSION,
+                            "rows": [public_row(r) for r in rows],
+                            "memory_vs_length": _clean(memory or []),
+                            "summary": _clean(summary)}
     return json.dumps(data, indent=1, sort_keys=True)
 
 
@@ -96,7 +110,8 @@ def load_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
 
 def load_results(path: str | os.PathLike) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows (with artifacts from a neighbouring ``artifacts.json``) and memory-probe records
-    from a ``results.json``."""
+    from a ``results.json`` of either format (schema 2, or the first: rows and memory only).
+    """
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -106,6 +121,10 @@ def load_results(path: str | os.PathLike) -> tuple[list[dict[str, Any]], list[di
         raise OSError(f"cannot read {path}: {exc.strerror}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
         raise ValueError(f"{path} must hold an object {{'rows': [...]}}")
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise ValueError(f"{path} has schema_version {version!r}; this neurosim reads "
+                         f"versions 1 to {SCHEMA_VERSION} (upgrade neurosim)")
     rows = data["rows"]
     for i, r in enumerate(rows):
         if not isinstance(r, dict):
@@ -122,5 +141,19 @@ def load_results(path: str | os.PathLike) -> tuple[list[dict[str, Any]], list[di
         for r in rows:
             if r.get("config_hash") in arts:
                 r["artifacts"] = arts[r["config_hash"]]
-    memory = data.get("memory_vs_length") or []
+    memory = data.get("memory_vs_length") or data.get("memory") or []
     return rows, memory
+
+
+def load_summary(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The ``summary`` stored in a ``results.json`` (``None`` for the first format, which
+    has rows only: compute it with :func:`comparisons.report.summary.task_summaries`)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); was it written completely?") from exc
+    except OSError as exc:
+        raise OSError(f"cannot read {path}: {exc.strerror}") from exc
+    summary = data.get("summary") if isinstance(data, dict) else None
+    return summary if isinstance(summary, dict) else None

@@ -32,7 +32,10 @@ def test_write_report_writes_all_files(tmp_path):
     for p in paths.values():
         assert p.exists() and p.stat().st_size > 0
     data = json.loads(paths["json"].read_text())
-    assert len(data["rows"]) == 4
+    assert len(data["rows"]) == 4 and data["schema_version"] == 2
+    summary = data["summary"]["binary_addition"]
+    assert summary["learners"]["lstm"]["mean"] == pytest.approx(0.95)
+    assert summary["skipped"] == {} and summary["crashed"] == {"x": 1}
     assert {"task", "learner", "seed", "config_hash", "metrics", "ops", "energy_j",
             "train_memory_bytes", "wall_s", "status"} <= set(data["rows"][0])
     recs = list(csv.DictReader(io.StringIO(paths["csv"].read_text())))
@@ -41,6 +44,10 @@ def test_write_report_writes_all_files(tmp_path):
     html = paths["html"].read_text()
     assert html.count("data:image/png;base64,") >= 2
     assert "Failed runs" in html and "memory access" in html.lower()
+    assert "Protocol" in html and "untuned" in html  # these rows carry no budget
+    # lif_reservoir (0.1) does not beat chance (sequence accuracy 0): it does; its row is
+    # plain, and the crashed learner is listed with its seed count
+    assert '<tr class="failed">' not in html and "0/1, 1 crashed" in html
     assert load_rows(paths["json"])[0]["learner"] == "lstm"
 
 

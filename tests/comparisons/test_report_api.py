@@ -69,6 +69,19 @@ def test_report_write_and_reload_round_trip(tmp_path):
     assert json.loads(recs[0]["learner_config"]) == {"hidden_size": 4}
     md = back.markdown()
     assert "| lstm |" in md and "Training memory vs sequence length" in md
+    assert "## Protocol" in md and "Best mean test accuracy" in md
+    # every metric of Task.score is shown beside the headline, test (val / train)
+    assert "| bit test (val / train) |" in md
+
+
+def test_task_summaries_follow_the_report_settings():
+    rows = [_row(name, s, a + 0.01 * s) for name, a in (("lstm", 0.9), ("gru", 0.5))
+            for s in range(4)]
+    rep = Report(rows, test="wilcoxon", alpha=0.1)
+    cmp = rep.task_summaries()["binary_addition"]["comparison"]
+    assert cmp["test"] == "wilcoxon" and cmp["alpha"] == 0.1
+    assert cmp["tied_for_best"] == ["lstm", "gru"]  # 4 seeds: Wilcoxon's p >= 0.125
+    assert "no difference can be significant at alpha = 0.1" in rep.markdown()
 
 
 def test_report_rejects_non_rows():

@@ -1,0 +1,86 @@
+"""The Markdown report: the same sections as the HTML one, figures linked as PNG files.
+
+User-given strings are escaped with :func:`comparisons.report.markup.md_text` (Markdown
+renderers pass raw HTML through).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from comparisons.learners.base import SCORECARD_CRITERIA
+from comparisons.metrics.energy import MEMORY_CAVEAT, list_profiles
+from comparisons.report.html import INFERENCE_COLUMNS, TRAIN_COLUMNS, Built, build
+from comparisons.report.markup import md_table, md_text
+from comparisons.report.tables import (
+    baselines_table,
+    cost_table,
+    coverage,
+    energy_table,
+    memory_table,
+    results_table,
+)
+from comparisons.report.verdict import protocol_items, verdict
+
+#: how a verdict item of each kind starts in Markdown
+_LEAD = {"fail": "**⚠** ", "caveat": "*Caveat:* "}
+
+
+def _task_lines(task: str, ts: dict[str, Any], built: Built, profiles: list[str],
+                figure_dir: str | None) -> list[str]:
+    lines = [f"## {md_text(task)}", ""]
+    lines += [f"- {_LEAD.get(kind, '')}{md_text(text)}" for kind, text in verdict(ts)]
+    lines.append("")
+    head, body, classes = results_table(ts)
+    if body:
+        lines += md_table(head, body, classes) + [""]
+    head, body = baselines_table(ts)
+    if body:
+        lines += ["Baselines and published values:", ""] + md_table(head, body) + [""]
+    if any(s["n"] for s in ts["learners"].values()):
+        for title, cols in (("Energy per inference [J] (with memory access / compute only)",
+                             INFERENCE_COLUMNS),
+                            ("Energy per training sample [J] (with memory access)",
+                             TRAIN_COLUMNS)):
+            head, body, notes = energy_table(ts, profiles, cols)
+            lines += [f"{title}:", ""] + md_table(head, body) + [""]
+            lines += [f"- {md_text(n)}" for n in notes] + ([""] if notes else [])
+        lines += ["Training memory and size:", ""] + md_table(*cost_table(ts)) + [""]
+    if figure_dir is not None:
+        lines += [f"![{built.figs.alts[n]}]({figure_dir}/{n})"
+                  for n in built.where.get(task, [])]
+    lines.append("")
+    return lines
+
+
+def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim comparison",
+                    memory: list[dict[str, Any]] | None = None, built: Built | None = None,
+                    figure_dir: str | None = "figures") -> str:
+    """A Markdown report: protocol, per task a verdict, the results, baselines and energy
+    tables; coverage, memory, scorecard; figures linked from ``figure_dir`` (``None``: no
+    figures)."""
+    built = built or build(rows, memory)
+    profiles = list_profiles()
+    lines = [f"# {md_text(title)}", "", "## Protocol", ""]
+    lines += md_table(["setting", "value"], [list(x) for x in protocol_items(rows,
+                                                                             built.tasks)])
+    lines += ["", f"> {MEMORY_CAVEAT}", ""]
+    for task, ts in built.tasks.items():
+        lines += _task_lines(task, ts, built, profiles, figure_dir)
+    head, body, notes = coverage(rows)
+    lines += ["## Coverage", ""] + md_table(head, body) + [""]
+    lines += [f"- {md_text(n)}" for n in notes]
+    if memory:
+        head, body = memory_table(memory)
+        lines += ["", "## Training memory vs sequence length", ""] + md_table(head, body)
+        if figure_dir is not None:
+            lines += ["", f"![training memory]({figure_dir}/{built.where['memory'][0]})"]
+    seen: dict[str, dict[str, bool]] = {}
+    for s in built.summary:
+        seen.setdefault(s["learner_name"], s["scorecard"])
+    crit = list(SCORECARD_CRITERIA)
+    lines += ["", "## Biological-plausibility scorecard", ""]
+    lines += md_table(["learner", *crit], [[n, *["yes" if sc.get(c) else "no" for c in crit]]
+                                           for n, sc in sorted(seen.items())])
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,179 @@
+"""Table contents of the report (headers and rows of plain values); :mod:`.markup` renders
+them as HTML or Markdown. Each function reads a task summary
+(:func:`comparisons.report.summary.task_summaries`) or rows; none trains anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from comparisons.report.markup import fmt, fmt_bytes, fmt_ci
+from comparisons.report.summary import learner_key, task_key
+
+#: chosen settings shown in a table cell before "(+N more)"
+MAX_SETTINGS = 6
+
+
+def settings_text(s: dict[str, Any]) -> str:
+    """``hidden_size=32*, lr=0.0031*, epochs=20 (+3 at defaults)``: the settings that differ
+    from the learner's defaults (``*``: chosen by tuning), then how many are at defaults."""
+    params = s.get("chosen_params") or {}
+    changed = [k for k in params if k in (s.get("changed_params") or [])]
+    tuned = set(s.get("tuned_params") or [])
+    shown = [f"{k}={fmt(params[k])}{'*' if k in tuned else ''}" for k in changed[:MAX_SETTINGS]]
+    more = len(changed) - len(shown)
+    rest = len(params) - len(changed)
+    text = ", ".join(shown) or ("defaults" if params else "–")
+    if more > 0:
+        text += f" (+{more} more changed)"
+    if rest > 0 and shown:
+        text += f" (+{rest} at defaults)"
+    return text
+
+
+def flags_text(s: dict[str, Any]) -> str:
+    out = []
+    if s["failed_to_train"]:
+        n_bad = s["n_failed_to_train"]
+        out.append("FAILED TO TRAIN" + (f" ({n_bad}/{s['n_runs']} seeds)" if n_bad else
+                                        " (mean)"))
+    n_up = (s.get("flags") or {}).get("still_improving_at_budget", 0)
+    if n_up:
+        out.append(f"still improving at budget ({n_up}/{s['n']} seeds)")
+    if not s.get("tuned"):
+        out.append("untuned")
+    return "; ".join(out)
+
+
+def results_table(ts: dict[str, Any]) -> tuple[list[str], list[list[Any]], list[str]]:
+    """One row per learner: test mean [CI], validation and training means, every other
+    metric (test, val / train), seeds, flags, parameters and the chosen settings. Rows of
+    learners that failed to train get the class ``"failed"``."""
+    m = ts["metric"]
+    better = "higher" if ts["higher_is_better"] else "lower"
+    conf = int(round(100 * ts.get("confidence", 0.95)))
+    others = [x for x in ts["metrics"] if x != m]
+    head = ["learner", "family", f"test {m} mean [{conf}% CI] ({better} is better)",
+            f"val {m}", f"train {m}", *[f"{x} test (val / train)" for x in others],
+            "seeds ok", "flags", "params", "chosen settings (* tuned)"]
+    body, classes = [], []
+    for name, s in ts["learners"].items():
+        seeds = f"{s['n']}/{s['n_runs']}" + (f", {s['n_failed']} crashed"
+                                             if s["n_failed"] else "")
+        om = s.get("other_metrics") or {}
+        cells = [f"{fmt((om.get(x) or {}).get('test'))} ({fmt((om.get(x) or {}).get('val'))}"
+                 f" / {fmt((om.get(x) or {}).get('train'))})" for x in others]
+        body.append([name, s["family"], fmt_ci(s), s["val_mean"], s["train_mean"], *cells,
+                     seeds, flags_text(s), s["params"], settings_text(s)])
+        classes.append("failed" if s["failed_to_train"] else "")
+    return head, body, classes
+
+
+def baselines_table(ts: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Chance, the task's trivial baselines (test mean over seeds), the ceiling where
+    known, and the published values with their source."""
+    m = ts["metric"]
+    others = [x for x in ts["metrics"] if x != m]
+    head = ["reference", "kind", f"test {m}", *others, "what it is / source"]
+    best = (ts.get("trivial_best") or {}).get("name")
+    body: list[list[Any]] = []
+    for name, b in ts["baselines"].items():
+        kind = ("reference solution" if b.get("reference") else
+                "best trivial baseline" if name == best else "trivial baseline")
+        body.append([name, kind, b["mean"], *[b["metrics"].get(x) for x in others],
+                     b.get("description") or ""])
+    if ts.get("ceiling") is not None:
+        body.append(["ceiling", "best achievable", ts["ceiling"], *[None] * len(others),
+                     "the best value this task allows (Task.ceiling)"])
+    for lit in ts.get("literature") or []:
+        vals: list[Any] = [None] * (1 + len(others))
+        metric = lit.get("metric")
+        if metric == m:
+            vals[0] = lit.get("value")
+        elif metric in others:
+            vals[1 + others.index(metric)] = lit.get("value")
+        else:
+            vals[0] = f"{fmt(lit.get('value'))} ({metric})"
+        body.append([lit.get("model", ""), "literature", *vals,
+                     f"{lit.get('source', '')}: {lit.get('setting', '')}"])
+    return head, body
+
+
+def energy_table(ts: dict[str, Any], profiles: list[str],
+                 columns: tuple[tuple[str, str, str], ...]
+                 ) -> tuple[list[str], list[list[Any]], list[str]]:
+    """Energy per learner and profile; an unpriced cell reads ``n/a [k]`` and note ``k``
+    says why (the same reason shares one note).
+
+    Parameters
+    ----------
+    columns : tuple of (summary key, reason key, header suffix)
+        E.g. ``(("energy_j", "energy_unpriced", "+mem"),)``.
+    """
+    head = ["learner", *[f"{p} ({suffix})" for _, _, suffix in columns for p in profiles]]
+    notes: list[str] = []
+    body = []
+    for name, s in ts["learners"].items():
+        if not s["n"] and not s["n_runs"] - s["n_failed"]:
+            continue
+        row: list[Any] = [name]
+        for key, why_key, _ in columns:
+            for p in profiles:
+                v = (s.get(key) or {}).get(p)
+                if v is not None:
+                    row.append(v)
+                    continue
+                why = (s.get(why_key) or {}).get(p) or "not recorded"
+                text = f"{p}: {why}"
+                if text not in notes:
+                    notes.append(text)
+                row.append(f"n/a [{notes.index(text) + 1}]")
+        body.append(row)
+    return head, body, [f"[{i + 1}] {n}" for i, n in enumerate(notes)]
+
+
+def cost_table(ts: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Training memory, parameters, fit time and readout per learner."""
+    head = ["learner", "train memory per sample", "params", "fit s (mean)", "readout"]
+    body = [[name, fmt_bytes(s.get("train_memory_bytes")), s.get("params"), s.get("fit_s"),
+             s.get("readout") or ""] for name, s in ts["learners"].items() if s["n"]]
+    return head, body
+
+
+def coverage(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]], list[str]]:
+    """Task x learner matrix of cell outcomes, and the skip reasons."""
+    tasks = sorted({task_key(r) for r in rows})
+    learners = sorted({learner_key(r) for r in rows})
+    body, notes = [], []
+    for t in tasks:
+        line: list[Any] = [t]
+        for lname in learners:
+            rs = [r for r in rows if task_key(r) == t and learner_key(r) == lname]
+            if not rs:
+                line.append("")
+                continue
+            ok = sum(r["status"] == "ok" for r in rs)
+            fail = sum(r["status"] == "failed" for r in rs)
+            skip = [r for r in rs if r["status"] == "skipped"]
+            if skip and not ok and not fail:
+                line.append("skipped")
+                notes.append(f"{lname} on {t}: {skip[0].get('error')}")
+            else:
+                line.append(f"{ok}/{len(rs)} ok" + (f", {fail} failed" if fail else ""))
+        body.append(line)
+    return ["task", *learners], body, notes
+
+
+def memory_table(memory: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    lengths = sorted({m["length"] for m in memory if m.get("status") == "ok"})
+    body = []
+    for name in sorted({m["learner"] for m in memory}):
+        recs = {m["length"]: m for m in memory if m["learner"] == name}
+        task = next((m.get("probe_task") for m in recs.values()), None)
+        vals = [recs[T]["train_memory_bytes"] if T in recs else None for T in lengths]
+        ok = [v for v in vals if v]
+        growth = ok[-1] / ok[0] if len(ok) > 1 and ok[0] else None
+        body.append([name, task or "–", *vals, growth])
+    tmax = lengths[-1] if lengths else 0
+    tmin = lengths[0] if lengths else 0
+    return ["learner", "probe task", *[f"T={T} [B]" for T in lengths],
+            f"ratio T={tmax} / T={tmin}"], body
