@@ -124,6 +124,7 @@ def run_cell(
         row["baselines"] = task.baselines(data, "test")
         row["chance"] = dict(row["baselines"].get("chance") or task.chance(data.test))
         row["trivial_best"] = list(task.trivial_best(data, "test"))
+        row["ceiling"] = task.ceiling(data, "test")  # best achievable (None: unknown)
         row["flags"] = flags_for(task, row["metrics"].get(task.metric), tuple(
             row["trivial_best"]))
         if (bud is not None and cls.budget_param is not None and not mon.stopped_early

@@ -159,7 +159,7 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     assert 'id="neurosim.memory.hopfield.HopfieldNetwork"' in hop
     assert 'class="arithmatex"' in page("api/neurosim.plasticity.stdp")   # math typeset
     assert 'id="backprop.train.Trainer"' in page("api/backprop.train")
-    assert 'id="comparisons.runner.run_suite"' in page("api/comparisons.runner")
+    assert 'id="comparisons.sweep.run_suite"' in page("api/comparisons.sweep")
     gallery = page("examples")
     for path in sorted((ROOT / "examples").glob("*.py")):
         assert path.name in gallery
