@@ -10,6 +10,15 @@ so the training memory per sample is the reservoir state, not the whole sequence
 Each task step is presented for ``steps_per_input`` simulation steps of ``dt``; the
 features at a task step are the neurons' exponentially filtered spike trains (time constant
 ``tau_readout``) at the end of that step's window, plus a bias.
+
+Protocol: a one-shot fit (no budget): the ridge readout is a closed form over one pass, and
+the ``lms`` readout makes one online pass (the STDP subclass takes passes of its readout as
+its budget, :mod:`comparisons.learners.stdp_reservoir`). The search space covers the
+reservoir's scales (input current, synaptic weights, connectivity, size), the readout
+filter and the ridge penalty; the readout kind is not tuned (it changes the learning rule).
+Snapshots are the default deep copy (a few MB of weights; no cached features). With
+``count_ops=False`` ``predict`` leaves ``last_inference_ops`` and the raster input alone
+(the counts themselves cost little next to the simulation; predictions are the same).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from scipy import sparse
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.metrics.ops import add_memory_traffic
+from comparisons.space import Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_choice, check_float, check_int
 
@@ -85,6 +95,25 @@ class LIFReservoir(Learner):
     name: ClassVar[str] = "lif_reservoir"
     family: ClassVar[str] = "spiking"
     scorecard: ClassVar[dict[str, bool]] = RESERVOIR_SCORECARD
+    #: Scales are log-uniform over x0.25..x4 around the defaults (n_neurons x0.25..x2),
+    #: except the recurrent weights. The defaults balance excitation and inhibition on
+    #: average (0.8 w_exc + 0.2 w_inh = 0); excitation-dominated settings run away to
+    #: saturated firing (w_exc x2 with w_inh x0.5 at n_neurons=800, p_connect=0.4: 20x the
+    #: spikes and 25x the fit time of the default on the adding task). So the space spans
+    #: balanced to inhibition-dominated, w_exc x0.25..x1 and w_inh x1..x4 (uniform: Float
+    #: has no log scale below zero), and the corners measured cost at most about 2x the
+    #: default's fit. The ridge penalty reaches 1e3: the Gram matrix's diagonal is about
+    #: n_train x trace^2 (~2e3 on the default adding task), where 10 barely regularises.
+    search_space: ClassVar[dict[str, Param]] = {
+        "n_neurons": Int(100, 800, log=True),
+        "p_connect": Float(0.025, 0.4, log=True),
+        "input_scale": Float(0.25e-9, 4e-9, log=True),
+        "w_exc": Float(0.0375e-9, 0.15e-9, log=True),
+        "w_inh": Float(-2.4e-9, -0.6e-9),
+        "tau_readout": Float(0.005, 0.08, log=True),
+        "ridge": Float(1e-6, 1e3, log=True),
+    }
+    budget_param: ClassVar[str | None] = None  # closed-form (ridge) or one online pass
 
     def __init__(self, seed: int = 0, device: str = "auto", n_neurons: int = 400,
                  p_connect: float = 0.1, steps_per_input: int = 10, dt: float = 1e-3,
@@ -250,45 +279,65 @@ class LIFReservoir(Learner):
         self.check_supports(task)
         return self._fit_readout(task, data, build=True)
 
-    def _fit_readout(self, task: Task, data: TaskData, build: bool) -> FitInfo:
-        """Simulate the training split and fit the readout (ridge or online LMS)."""
+    def _fit_readout(self, task: Task, data: TaskData, build: bool, passes: int = 1
+                     ) -> FitInfo:
+        """Simulate the training split and fit the readout (ridge or online LMS).
+
+        The readout starts from scratch. With ``passes`` > 1 the ``lms`` readout sees the
+        training split ``passes`` times (each pass simulates it again) and, in a learner
+        with a ``budget_param``, every pass is reported to :meth:`epoch_end`, which may
+        stop it; the ridge readout is solved once, from one pass, whatever ``passes`` is.
+        """
         self._task = task
+        self._w_out = None
         split = data.train
         if build:
             self._build(split.x.shape[-1])
         n_f = self.n_neurons + 1
         n_out = task.n_out
+        n = split.n_samples
         xtx = np.zeros((n_f, n_f))
         xty = np.zeros((n_f, n_out))
-        t0 = time.perf_counter()
         ops_sum: dict[str, float] = {}
-        for i, xb in self._batches(split.x):
-            feats, ops, _ = self._run(xb)
-            for key, v in ops.items():
-                ops_sum[key] = ops_sum.get(key, 0.0) + v
-            f, y = self._targets(task, feats, split, i, xb.shape[1])
+        iterative = type(self).budget_param is not None
+        wall = monitor_s = 0.0
+        epochs_run = 0
+        for epoch in range(1, (passes if self.readout == "lms" else 1) + 1):
+            t0 = time.perf_counter()
+            for i, xb in self._batches(split.x):
+                feats, ops, _ = self._run(xb)
+                for key, v in ops.items():
+                    ops_sum[key] = ops_sum.get(key, 0.0) + v
+                f, y = self._targets(task, feats, split, i, xb.shape[1])
+                if self.readout == "ridge":
+                    xtx += f.T @ f
+                    xty += f.T @ y
+                else:
+                    self._w_out = nlms(self._w_out if self._w_out is not None else
+                                       np.zeros((n_f, n_out)), f, y, self.lms_rate)
             if self.readout == "ridge":
-                xtx += f.T @ f
-                xty += f.T @ y
-            else:
-                self._w_out = nlms(self._w_out if self._w_out is not None else
-                                   np.zeros((n_f, n_out)), f, y, self.lms_rate)
-        if self.readout == "ridge":
-            reg = self.ridge * np.eye(n_f)
-            reg[-1, -1] = 0.0  # do not penalise the bias
-            self._w_out = np.linalg.solve(xtx + reg, xty)
-        wall = time.perf_counter() - t0
-        n = split.n_samples
+                reg = self.ridge * np.eye(n_f)
+                reg[-1, -1] = 0.0  # do not penalise the bias
+                self._w_out = np.linalg.solve(xtx + reg, xty)
+            t1 = time.perf_counter()
+            wall += t1 - t0
+            epochs_run = epoch
+            if iterative:
+                stop = self.epoch_end(epoch, epoch * n)
+                monitor_s += time.perf_counter() - t1
+                if stop:
+                    break
         train_ops = {key: v / n for key, v in ops_sum.items()}
         # ridge: Gram-matrix accumulation; LMS: one prediction + one update per scored step
         train_ops["mac"] = float((n_f * n_f if self.readout == "ridge" else 2 * n_f * n_out)
-                                 * split.n_steps)
+                                 * split.n_steps * epochs_run)
         # Per sample the learner keeps the reservoir state, the trace and one feature row;
         # the Gram matrices are shared by all samples.
         state_bytes = (4 + 1) * self.n_neurons * 8 + n_f * 4
         return FitInfo(wall_s=wall, train_ops=add_memory_traffic(train_ops),
                        train_memory_bytes=state_bytes, readout=self.readout,
-                       extra={"gram_bytes": int(xtx.nbytes + xty.nbytes)})
+                       extra={"gram_bytes": int(xtx.nbytes + xty.nbytes),
+                              "epochs_run": epochs_run, "monitor_s": monitor_s})
 
     def _targets(self, task: Task, feats: np.ndarray, split, i: int, b: int
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -313,15 +362,16 @@ class LIFReservoir(Learner):
                 ops_sum[key] = ops_sum.get(key, 0.0) + v
             outs.append(feats.astype(np.float64) @ self._w_out)
         out = np.concatenate(outs, axis=1)  # (T, B, n_out)
-        n = x.shape[1]
-        ops = {key: v / n for key, v in ops_sum.items()}
-        t_read = x.shape[0] if self._task.output == "per_step" else 1
-        # the readout multiplies real-valued traces: MACs
-        ops["mac"] = float(t_read * (self.n_neurons + 1) * self._task.n_out)
-        self.last_inference_ops = add_memory_traffic(ops)
+        if self.count_ops:
+            n = x.shape[1]
+            ops = {key: v / n for key, v in ops_sum.items()}
+            t_read = x.shape[0] if self._task.output == "per_step" else 1
+            # the readout multiplies real-valued traces: MACs
+            ops["mac"] = float(t_read * (self.n_neurons + 1) * self._task.n_out)
+            self.last_inference_ops = add_memory_traffic(ops)
+            self._raster_x = x[:, :1]  # the raster figure shows this predict's first input
         if self._task.output == "final":
             out = out[-1]
-        self._raster_x = x[:, :1]
         if self._task.target == "binary":
             return np.clip(out, 0.0, 1.0)
         return out

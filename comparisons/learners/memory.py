@@ -4,10 +4,21 @@ pseudo-inverse), modern Hopfield (Ramsauer et al. 2020) and an RBM (CD-k) from
 
 They store the clean patterns found in the training targets
 (:func:`comparisons.tasks.associative.patterns_from_split`) and complete the test cues.
+
+Protocol: the two Hopfield networks are one-shot fits (storage is a closed form: no
+budget); the RBM takes its budget in ``epochs`` of CD-k, driven one epoch at a time
+(:meth:`neurosim.memory.rbm.RBM.partial_fit`, which gives the same weights as ``fit``) and
+reported to :meth:`~comparisons.learners.base.Learner.epoch_end` after each. Snapshots are
+the default deep copy (the models are small; the RBM drops its torch generator, which
+prediction does not use). The classical network's asynchronous recall draws its update
+order from a copy of its generator, so predicting the same cues twice gives the same
+states. ``count_ops=False`` skips the op bookkeeping in ``predict``
+(cheap; predictions are the same).
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import ClassVar
 
@@ -16,6 +27,7 @@ import numpy as np
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.metrics.ops import add_memory_traffic
+from comparisons.space import Choice, Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_choice, check_float, check_int
 
@@ -67,10 +79,17 @@ class HopfieldLearner(_MemoryLearner):
     rule : {"hebbian", "storkey", "pseudo_inverse"}
         The pseudo-inverse rule is not local (it inverts the pattern overlap matrix); the
         scorecard says so.
+    max_steps : int
+        Most asynchronous sweeps of a recall (it stops earlier at a fixed point).
     """
 
     name: ClassVar[str] = "hopfield"
     scorecard: ClassVar[dict[str, bool]] = HOPFIELD_SCORECARD
+    search_space: ClassVar[dict[str, Param]] = {
+        "rule": Choice(("hebbian", "storkey", "pseudo_inverse")),
+        "max_steps": Int(5, 200, log=True),
+    }
+    budget_param: ClassVar[str | None] = None  # one-shot storage
 
     def __init__(self, seed: int = 0, device: str = "auto", rule: str = "hebbian",
                  max_steps: int = 50) -> None:
@@ -78,6 +97,9 @@ class HopfieldLearner(_MemoryLearner):
         self.rule = check_choice("Hopfield rule", rule, ["hebbian", "storkey",
                                                           "pseudo_inverse"])
         self.max_steps = check_int("hopfield.max_steps", max_steps, low=1)
+        if self.rule == "pseudo_inverse":  # inverts the overlap matrix of all patterns
+            self.scorecard = {**type(self).scorecard, "local_learning": False,
+                              "online_in_time": False}
 
     def fit(self, task: Task, data: TaskData) -> FitInfo:
         self.check_supports(task)
@@ -100,12 +122,21 @@ class HopfieldLearner(_MemoryLearner):
             raise RuntimeError("hopfield: call fit() before predict()")
         c = self._cues(x)
         c = np.where(c == 0, 1.0, c)  # erased bits start at +1 (the dynamics fixes them)
-        states, info = self._model.recall(c, return_info=True)
-        n = self._n
-        sweeps = float(np.mean(info.steps + 1))  # +1: the final sweep that changes nothing
-        # each unit update sums N ±1-weighted inputs: accumulates, N per unit, N units a sweep
-        self.last_inference_ops = add_memory_traffic({"ac": sweeps * n * n,
-                                                      "neuron_updates": sweeps * n})
+        # the random update order comes from a copy of the network's generator: a recall
+        # does not move it, so the same cues always give the same states (scoring the
+        # validation split does not change the test's predictions; snapshots are exact)
+        rng = self._model._rng
+        self._model._rng = copy.deepcopy(rng)
+        try:
+            states, info = self._model.recall(c, return_info=True)
+        finally:
+            self._model._rng = rng
+        if self.count_ops:
+            n = self._n
+            sweeps = float(np.mean(info.steps + 1))  # +1: the final sweep that changes nothing
+            # each unit update sums N ±1-weighted inputs: accumulates, N per unit, N a sweep
+            self.last_inference_ops = add_memory_traffic({"ac": sweeps * n * n,
+                                                          "neuron_updates": sweeps * n})
         return (states > 0).astype(np.float32)
 
     def structure(self) -> dict:
@@ -124,6 +155,10 @@ class ModernHopfieldLearner(_MemoryLearner):
 
     name: ClassVar[str] = "modern_hopfield"
     scorecard: ClassVar[dict[str, bool]] = {**HOPFIELD_SCORECARD, "binary_spikes": False}
+    #: inverse temperature: small beta averages patterns (metastable mixtures), large beta
+    #: retrieves the single nearest one
+    search_space: ClassVar[dict[str, Param]] = {"beta": Float(0.1, 100.0, log=True)}
+    budget_param: ClassVar[str | None] = None  # one-shot storage
 
     def __init__(self, seed: int = 0, device: str = "auto", beta: float = 1.0,
                  max_steps: int = 1) -> None:
@@ -148,9 +183,11 @@ class ModernHopfieldLearner(_MemoryLearner):
         if self._model is None:
             raise RuntimeError("modern_hopfield: call fit() before predict()")
         states = self._model.recall(self._cues(x))
-        p, n = self._p, self._n
-        # per update: similarities X^T xi (P x N MACs) and the weighted sum X p (P x N MACs)
-        self.last_inference_ops = add_memory_traffic({"mac": 2.0 * p * n * self.max_steps})
+        if self.count_ops:
+            p, n = self._p, self._n
+            # per update: similarities X^T xi (P x N MACs) and the weighted sum X p (P x N)
+            self.last_inference_ops = add_memory_traffic(
+                {"mac": 2.0 * p * n * self.max_steps})
         return (np.asarray(states) > 0).astype(np.float32)
 
     def param_count(self) -> int:
@@ -160,7 +197,22 @@ class ModernHopfieldLearner(_MemoryLearner):
 @register
 class RBMLearner(_MemoryLearner):
     """Binary RBM trained by CD-k on the clean training patterns; completion by mean-field
-    iterations v -> h -> v from the cue (erased bits start at 0.5)."""
+    iterations v -> h -> v from the cue (erased bits start at 0.5).
+
+    Parameters
+    ----------
+    n_hidden : int
+        Hidden units.
+    epochs : int
+        Passes of CD-k over the training targets (the budget; the learning rate decays
+        linearly over ``epochs``, as in :class:`neurosim.memory.rbm.RBM`).
+    learning_rate : float
+        Base CD step size.
+    k : int
+        Gibbs steps per CD update.
+    mean_field_steps : int
+        Mean-field iterations of a completion.
+    """
 
     name: ClassVar[str] = "rbm"
     scorecard: ClassVar[dict[str, bool]] = {
@@ -170,6 +222,12 @@ class RBMLearner(_MemoryLearner):
         "no_clocked_phases": False, "binary_spikes": True, "no_target_outputs": True,
         "online_in_time": True,
     }
+    search_space: ClassVar[dict[str, Param]] = {
+        "n_hidden": Int(8, 128, log=True),
+        "learning_rate": Float(0.01, 1.0, log=True),
+        "k": Int(1, 5),
+    }
+    budget_param: ClassVar[str | None] = "epochs"
 
     def __init__(self, seed: int = 0, device: str = "auto", n_hidden: int = 32,
                  epochs: int = 50, learning_rate: float = 0.1, k: int = 1,
@@ -187,19 +245,32 @@ class RBMLearner(_MemoryLearner):
         from neurosim.memory.rbm import RBM
 
         y = (np.asarray(data.train.y) >= 0.5).astype(np.float64)
-        t0 = time.perf_counter()
+        n_train = y.shape[0]
+        self._n = y.shape[1]
+        # n_iter=epochs: partial_fit follows fit's learning-rate schedule, epoch by epoch
         self._model = RBM(n_components=self.n_hidden, learning_rate=self.learning_rate,
                           n_iter=self.epochs, k=self.k, device="cpu",
-                          random_state=self.seed).fit(y)
-        self._n = y.shape[1]
-        self._weights_for_hist = self._model.components_
+                          random_state=self.seed)
+        wall, monitor_s, epochs_run = 0.0, 0.0, 0
+        for epoch in range(1, self.epochs + 1):
+            t0 = time.perf_counter()
+            self._model.partial_fit(y)
+            self._weights_for_hist = self._model.components_
+            t1 = time.perf_counter()
+            wall += t1 - t0
+            epochs_run = epoch
+            stop = self.epoch_end(epoch, epoch * n_train)
+            monitor_s += time.perf_counter() - t1
+            if stop:
+                break
         nh = self.n_hidden
-        per_sample = self.epochs * (2 * self.k + 1) * self._n * nh  # Gibbs chain MACs
-        return FitInfo(wall_s=time.perf_counter() - t0, readout=f"CD-{self.k}",
+        per_sample = epochs_run * (2 * self.k + 1) * self._n * nh  # Gibbs chain MACs
+        return FitInfo(wall_s=wall, readout=f"CD-{self.k}",
                        train_ops=add_memory_traffic({
                            "mac": float(per_sample),
-                           "plasticity_updates": float(self.epochs * self._n * nh)}),
-                       train_memory_bytes=(self._n + nh) * 8 * 2)
+                           "plasticity_updates": float(epochs_run * self._n * nh)}),
+                       train_memory_bytes=(self._n + nh) * 8 * 2,
+                       extra={"epochs_run": epochs_run, "monitor_s": monitor_s})
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._model is None:
@@ -211,8 +282,9 @@ class RBMLearner(_MemoryLearner):
         for _ in range(self.mean_field_steps):
             h = 1.0 / (1.0 + np.exp(-(v @ W.T + cb)))
             v = 1.0 / (1.0 + np.exp(-(h @ W + b)))
-        self.last_inference_ops = add_memory_traffic(
-            {"mac": 2.0 * self.mean_field_steps * self._n * self.n_hidden})
+        if self.count_ops:
+            self.last_inference_ops = add_memory_traffic(
+                {"mac": 2.0 * self.mean_field_steps * self._n * self.n_hidden})
         return v.astype(np.float32)
 
     def structure(self) -> dict:

@@ -7,18 +7,30 @@ readout is trained, ``n_stdp`` training sequences are presented one at a time wh
 weights follow pair-based STDP with soft bounds (:func:`neurosim.plasticity.stdp.
 pair_stdp_step`, van Rossum et al. 2000); then plasticity is switched off and the readout is
 fitted as in :class:`~comparisons.learners.lif_reservoir.LIFReservoir`.
+
+Protocol: the budget is ``epochs``, passes of the readout over the training split after the
+STDP phase (the STDP phase itself is ``n_stdp`` sequences, once). Each pass presents every
+training sequence again, with fresh input spikes, and continues the delta rule (an online
+rule that improves with passes); every pass is reported to
+:meth:`~comparisons.learners.base.Learner.epoch_end`. The ridge readout is a closed form:
+it is solved once, after one pass (``epochs`` is then ignored). Inference draws its input
+spikes from a copy of the spike generator, so scoring the validation split never moves the
+training's random stream, and predicting the same input twice gives the same output.
+Snapshots are the default deep copy (weights and generator state; no cached features).
 """
 
 from __future__ import annotations
 
+import copy
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo
 from comparisons.learners.lif_reservoir import RESERVOIR_SCORECARD, LIFReservoir
+from comparisons.space import Float, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
 
@@ -37,6 +49,8 @@ class STDPReservoir(LIFReservoir):
         Upper bound of the input weights (A, current jump per input spike).
     a_plus, a_minus : float
         STDP amplitudes (fractions of the distance to the bounds: soft bounds).
+    epochs : int
+        Passes of the readout over the training split (the budget; ``lms`` readout only).
     """
 
     name: ClassVar[str] = "stdp_reservoir"
@@ -45,11 +59,27 @@ class STDPReservoir(LIFReservoir):
         **RESERVOIR_SCORECARD, "local_learning": True, "online_in_time": True,
         "no_clocked_phases": True,
     }
+    #: the reservoir's space without input_scale (the input reaches the reservoir through
+    #: the plastic weights, bounded by w_in_max) and, for the default lms readout, with its
+    #: rate instead of the ridge penalty (NLMS is stable for rates in (0, 2)); the STDP
+    #: amplitudes and w_in_max log-uniform over x0.25..x4, max_prob x0.25..x2 (at most 1)
+    search_space: ClassVar[dict[str, Param]] = {
+        **{k: v for k, v in LIFReservoir.search_space.items()
+           if k not in ("input_scale", "ridge")},
+        "lms_rate": Float(0.05, 1.0, log=True),
+        "a_plus": Float(0.0025, 0.04, log=True),
+        "a_minus": Float(0.0025, 0.04, log=True),
+        "w_in_max": Float(0.1e-9, 1.6e-9, log=True),
+        "max_prob": Float(0.075, 0.6, log=True),
+    }
+    budget_param: ClassVar[str | None] = "epochs"
 
     def __init__(self, seed: int = 0, device: str = "auto", n_stdp: int = 100,
                  max_prob: float = 0.3, w_in_max: float = 0.4e-9, a_plus: float = 0.01,
-                 a_minus: float = 0.0105, readout: str = "lms", **kwargs) -> None:
+                 a_minus: float = 0.0105, readout: str = "lms", epochs: int = 1,
+                 **kwargs) -> None:
         super().__init__(seed=seed, device=device, readout=readout, **kwargs)
+        self.epochs = check_int("stdp_reservoir.epochs", epochs, low=1)
         self.n_stdp = check_int("stdp_reservoir.n_stdp", n_stdp, low=0)
         self.max_prob = check_float("stdp_reservoir.max_prob", max_prob, low=0.0, high=1.0,
                                     low_open=True)
@@ -105,6 +135,7 @@ class STDPReservoir(LIFReservoir):
         from neurosim.plasticity.stdp import PairSTDPState
 
         self.check_supports(task)
+        self._plastic_updates = 0.0
         lo, hi = task.input_range(data)
         self._lo = np.asarray(lo, np.float64)
         self._span = np.where(np.asarray(hi) > lo, np.asarray(hi, np.float64) - lo, 1.0)
@@ -120,13 +151,27 @@ class STDPReservoir(LIFReservoir):
                 raise FloatingPointError(f"stdp_reservoir: NaN input weights after sequence {i}")
         self._learning = False
         stdp_s = time.perf_counter() - t0
-        info = self._fit_readout(task, data, build=False)
+        info = self._fit_readout(task, data, build=False, passes=self.epochs)
         info.wall_s += stdp_s
         n = max(data.train.n_samples, 1)
         info.train_ops["plasticity_updates"] = self._plastic_updates / n
         info.train_memory_bytes += (n_in + self.n_neurons) * 8  # STDP traces
         info.extra["stdp_s"] = stdp_s
         return info
+
+    def _fresh_spikes(self, method, *args: Any) -> Any:
+        """Call ``method`` with the input spikes drawn from a copy of the generator."""
+        rng = self._spike_rng
+        self._spike_rng = copy.deepcopy(rng)
+        try:
+            return method(*args)
+        finally:
+            self._spike_rng = rng
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "_spike_rng"):
+            return super().predict(x)  # not fitted: the parent says so
+        return self._fresh_spikes(super().predict, x)
 
     def structure(self) -> dict:
         st = super().structure()
@@ -135,7 +180,7 @@ class STDPReservoir(LIFReservoir):
         return st
 
     def artifacts(self) -> dict:
-        art = super().artifacts()
+        art = self._fresh_spikes(super().artifacts) if hasattr(self, "_spike_rng") else {}
         if hasattr(self, "_w_in_plastic"):
             art["weights"] = self._w_in_plastic.ravel() / self.w_in_max
         return art

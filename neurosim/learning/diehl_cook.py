@@ -34,6 +34,7 @@ spike-timing-dependent plasticity. *Front. Comput. Neurosci.* 9:99.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -410,13 +411,23 @@ class DiehlCook:
 
     # ------------------------------------------------------------------ API
     def fit(self, X: Any, y: Any, epochs: int = 1, checkpoint: str | None = None,
-            checkpoint_every: int = 100, callback: Any = None) -> DiehlCook:
+            checkpoint_every: int = 100, callback: Any = None,
+            epoch_end: Callable[[int], bool] | None = None) -> DiehlCook:
         """Unsupervised training on ``X`` for ``epochs``, then label assignment with ``y``.
 
         With ``checkpoint`` (a file path), the state (weights, thresholds, RNG, position) is
         saved atomically every ``checkpoint_every`` images and at the end; if the file
         exists, training resumes from it and ends exactly as an uninterrupted run would.
         ``callback(images_done)`` is called after every image (or batch).
+
+        ``epoch_end(epoch)``, if given, is called after every complete pass over ``X``
+        (``epoch`` counts from 1) with the model usable as trained so far: ``W_``,
+        ``theta_`` and ``copies_*`` are copies of the current weights and thresholds, and
+        ``assignments_`` comes from their responses to ``X`` (one more pass, without
+        learning and on its own random stream, so training goes exactly as without
+        ``epoch_end``; its time is not in ``train_time_s_``). Returning True stops training
+        there, and the model stays the one of that epoch (a checkpoint then holds that
+        position: resuming from it would train the remaining epochs).
         """
         import time
 
@@ -463,6 +474,8 @@ class DiehlCook:
         if self.backend == "torch":
             W, theta = self._torch(W), self._torch(theta)
         since = 0
+        n = X.shape[0]
+        assigned_at = -1  # position whose weights assignments_ was computed from
         while pos < total:
             if self.backend == "numba":
                 W[0] = normalize(W[0], cfg)
@@ -479,15 +492,33 @@ class DiehlCook:
                 t0 = time.perf_counter()
                 save()
                 since = 0
+            if epoch_end is not None and pos % n == 0:
+                t_cb = time.perf_counter()
+                self._set_fitted(W, theta, X, y, copy=True)
+                assigned_at = pos
+                stop = bool(epoch_end(pos // n))
+                t0 += time.perf_counter() - t_cb  # not training time
+                if stop:
+                    break
         elapsed += time.perf_counter() - t0
         save()
-        self.copies_W_ = W if isinstance(W, np.ndarray) else W.cpu().numpy()
-        self.copies_theta_ = theta if isinstance(theta, np.ndarray) else theta.cpu().numpy()
-        self.W_, self.theta_ = self.copies_W_[0], self.copies_theta_[0]
+        if assigned_at != pos:
+            self._set_fitted(W, theta, X, y, copy=False)
         self.train_time_s_ = elapsed
+        return self
+
+    def _set_fitted(self, W: Any, theta: Any, X: np.ndarray, y: np.ndarray,
+                    copy: bool) -> None:
+        """Fitted attributes from weights ``W`` and thresholds ``theta`` (all copies);
+        label assignment from the responses of copy 0 to ``X``."""
+        Wn = W if isinstance(W, np.ndarray) else W.cpu().numpy()
+        th = theta if isinstance(theta, np.ndarray) else theta.cpu().numpy()
+        if copy:  # training goes on updating W and theta in place
+            Wn, th = Wn.copy(), th.copy()
+        self.copies_W_, self.copies_theta_ = Wn, th
+        self.W_, self.theta_ = self.copies_W_[0], self.copies_theta_[0]
         self.n_classes_ = int(y.max()) + 1
         self.assignments_ = self._assign(self.responses(X), y)
-        return self
 
     def _torch(self, a: np.ndarray) -> Any:
         import torch
