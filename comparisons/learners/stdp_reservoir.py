@@ -10,8 +10,10 @@ fitted as in :class:`~comparisons.learners.lif_reservoir.LIFReservoir`.
 
 Protocol: the budget is ``epochs``, passes of the readout over the training split after the
 STDP phase (the STDP phase itself is ``n_stdp`` sequences, once). Each pass presents every
-training sequence again, with fresh input spikes, and continues the delta rule (an online
-rule that improves with passes); every pass is reported to
+training sequence again — the same input spike trains, through the now frozen reservoir, so
+the feature rows of the first pass are reused when they fit in memory (op counts still
+count one simulation per pass) — and continues the delta rule (an online rule that improves
+with passes); every pass is reported to
 :meth:`~comparisons.learners.base.Learner.epoch_end`. The ridge readout is a closed form:
 it is solved once, after one pass (``epochs`` is then ignored). Inference draws its input
 spikes from a copy of the spike generator, so scoring the validation split never moves the
@@ -158,6 +160,12 @@ class STDPReservoir(LIFReservoir):
         info.train_memory_bytes += (n_in + self.n_neurons) * 8  # STDP traces
         info.extra["stdp_s"] = stdp_s
         return info
+
+    def _input_state(self) -> Any:
+        return copy.deepcopy(self._spike_rng)
+
+    def _restore_input_state(self, state: Any) -> None:
+        self._spike_rng = copy.deepcopy(state)
 
     def _fresh_spikes(self, method, *args: Any) -> Any:
         """Call ``method`` with the input spikes drawn from a copy of the generator."""

@@ -150,3 +150,32 @@ def test_diehl_cook_epoch_end_keeps_training_and_stops_at_the_epoch():
 def test_pseudo_inverse_hopfield_is_not_local():
     assert get_learner("hopfield", rule="hebbian").scorecard["local_learning"]
     assert not get_learner("hopfield", rule="pseudo_inverse").scorecard["local_learning"]
+
+
+@pytest.mark.parametrize("name", ["stdp_reservoir", "lif_reservoir"])
+def test_feature_caches_give_the_results_of_simulating_again(name, monkeypatch):
+    """Readout passes reuse the first pass's features, and predicts reuse the last array's
+    features: the same weights and predictions as simulating every time, and the same op
+    counts (a cached pass still counts its simulation)."""
+    import comparisons.learners.lif_reservoir as lr
+
+    over = {"epochs": 3, "lms_rate": 0.3} if name == "stdp_reservoir" else {}
+    task, data, cached = setup(name, **over)
+    info_c = cached.fit(task, data)
+    p1 = cached.predict(data.val.x)
+    p2 = cached.predict(data.val.x)  # served from the cache
+    monkeypatch.setattr(lr, "_PASS_CACHE_BYTES", 0)
+    monkeypatch.setattr(lr, "_PREDICT_CACHE_BYTES", 0)
+    task, data, plain = setup(name, **over)
+    info_p = plain.fit(task, data)
+    np.testing.assert_array_equal(cached._w_out, plain._w_out)
+    np.testing.assert_array_equal(p1, plain.predict(data.val.x))
+    np.testing.assert_array_equal(p1, p2)
+    assert info_c.train_ops == pytest.approx(info_p.train_ops)
+    # a snapshot from another fit must not serve this reservoir's cached features
+    state = cached.get_state()
+    assert "_feat_cache" not in state
+    cached.fit(task, task.make(1))
+    cached.predict(data.val.x)
+    cached.set_state(state)
+    np.testing.assert_array_equal(cached.predict(data.val.x), p1)
