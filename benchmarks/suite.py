@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         bud["passes"] = args.passes
     if bud:
         data["budget"] = bud
+        data["task_budgets"] = {t: {k: v for k, v in b.items() if k not in (
+            ("trials",) if args.trials is not None or args.quick else ()) + (
+            ("passes",) if args.passes is not None else ())}
+            for t, b in (data.get("task_budgets") or {}).items()}
     cfg = config_from_dict(data, source=f"preset {args.preset}")
     torch.set_num_threads(cfg.threads)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="suite-bench-"))
@@ -70,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     c0 = time.process_time()
     rows = run_suite(cfg.tasks, cfg.learners, cfg.seeds, cfg.task_params, cfg.learner_params,
                      device=cfg.device, progress=True, budget=cfg.budget,
+                     task_budgets=cfg.task_budgets or None,
                      store=out / "results.sqlite", resume=False, task_grid=cfg.task_grid,
                      learner_grid=cfg.learner_grid, local_workers=args.local_workers,
                      threads=cfg.threads)
@@ -87,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     cells = {k: tune_s.get(k, 0.0) + eval_s[k] for k in eval_s if status[k] != "skipped"}
     total = sum(cells.values()) or 1.0
     per_learner: dict[str, float] = defaultdict(float)
-    for (t, lname), s in cells.items():
+    for (_task, lname), s in cells.items():
         per_learner[lname] += s
     print(f"\n{'task':<20} {'learner':<18} {'tune s':>9} {'eval s':>9} {'cell s':>9}")
     for (t, lname), s in sorted(cells.items(), key=lambda kv: -kv[1]):

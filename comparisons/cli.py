@@ -107,7 +107,7 @@ def _cmd_list(what: str) -> int:
 
 
 def _config(args: argparse.Namespace):
-    from comparisons.config import config_from_dict, load_config
+    from comparisons.config import config_from_dict
     from comparisons.presets import get_preset
 
     over: dict[str, Any] = {}
@@ -138,11 +138,14 @@ def _config(args: argparse.Namespace):
             raise ValueError("give --preset, --config, or both --tasks and --learners (see "
                              "`neurosim-compare list`)")
         data, text, source = {}, None, "command line"
-    if "budget" in over:  # --trials / --passes change the budget's named settings only
-        over["budget"] = {**(data.get("budget") or {}), **over["budget"]}
+    if "budget" in over:  # --trials / --passes change the budget's named settings only,
+        over["budget"] = {**(data.get("budget") or {}), **over["budget"]}  # for every task
+        over["task_budgets"] = {t: {k: v for k, v in b.items() if k not in over["budget"]}
+                                for t, b in (data.get("task_budgets") or {}).items()}
     data = {**data, **over}
     if args.no_tune:
         data.pop("budget", None)
+        data.pop("task_budgets", None)
     return config_from_dict(data, source=source, text=text)
 
 
@@ -169,7 +172,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             studies.unlink()  # --fresh: tune again as well
         rows = run_suite(cfg.tasks, cfg.learners, cfg.seeds, cfg.task_params,
                          cfg.learner_params, device=cfg.device, progress=not args.no_progress,
-                         on_row=new.append, budget=cfg.budget, store=store,
+                         on_row=new.append, budget=cfg.budget,
+                         task_budgets=cfg.task_budgets or None, store=store,
                          resume=not args.fresh, task_grid=cfg.task_grid,
                          learner_grid=cfg.learner_grid, scheduler=args.scheduler,
                          local_workers=args.local_workers, threads=cfg.threads)
@@ -214,7 +218,10 @@ def _memory_probe(rows, cfg, store, measure, args) -> list[dict[str, Any]]:
     variants: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         if r.get("status") == "ok":
-            lp = r.get("learner_config") or {}
+            # memory vs T is the algorithm's: probe the settings the user fixed, not each
+            # task's tuned ones
+            lp = (r["tuning"].get("fixed") or {}) if r.get("tuning") else (
+                r.get("learner_config") or {})
             variants.setdefault((r["learner"], config_hash("", {}, r["learner"], lp, 0)), lp)
     done = store.probed()
     for (name, h), lp in variants.items():

@@ -17,6 +17,8 @@ with the file, the line and what is allowed::
     trials = 8                                # tuning trials per task x learner
     passes = 20                               # passes over the training split per fit
     patience = 5                              # early stopping on validation
+    [task_budgets.mackey_glass]               # per task, for every learner alike
+    passes = 100
 
     [task_params.binary_addition]             # fixed parameters per task ...
     train_bits = 8
@@ -48,7 +50,7 @@ if TYPE_CHECKING:  # for annotations only; cells() imports comparisons.sweep whe
 
 KEYS = ("title", "preset", "tasks", "learners", "seeds", "device", "threads",
         "memory_lengths", "task_params", "learner_params", "task_grid", "learner_grid",
-        "budget")
+        "budget", "task_budgets")
 
 
 class ConfigError(ValueError):
@@ -73,6 +75,8 @@ class SweepConfig:
     source: str = "(python)"
     #: the protocol's budget (comparisons.protocol.Budget as a dict); None: untuned
     budget: dict[str, Any] | None = None
+    #: per task, budget settings replacing the run's (the same for every learner)
+    task_budgets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.tasks:
@@ -85,7 +89,8 @@ class SweepConfig:
 
         return expand(self.tasks, self.learners, self.seeds, self.task_params,
                       self.learner_params, self.task_grid, self.learner_grid,
-                      device=device or self.device, budget=self.budget)
+                      device=device or self.device, budget=self.budget,
+                      task_budgets=self.task_budgets)
 
     def meta(self) -> dict[str, Any]:
         """Settings shown at the top of the report."""
@@ -100,6 +105,9 @@ class SweepConfig:
                              f"over the training split per fit; early stopping patience "
                              f"{b.patience}; tuning seed "
                              f"{b.tune_seed if b.tune_seed is not None else self.seeds[0]}")
+            for t, over in sorted(self.task_budgets.items()):
+                out[f"budget of {t}"] = ", ".join(f"{k} = {v}" for k, v in sorted(
+                    over.items())) + " (every learner alike)"
         else:
             out["budget"] = "none: untuned, each learner with its own default epochs"
         return out
@@ -177,6 +185,35 @@ def _accepted(cls: type) -> list[str]:
     sig = inspect.signature(cls.__init__)
     return [n for n, p in sig.parameters.items() if n not in ("self", "seed", "device")
             and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def _task_budgets(value: Any, tasks: tuple[str, ...], where: _Where
+                  ) -> dict[str, dict[str, Any]]:
+    from comparisons.protocol import Budget
+
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise where.error(("task_budgets",), f"task_budgets must be a table, got {value!r}",
+                          TypeError)
+    out = {}
+    for t, over in value.items():
+        if t not in tasks:
+            continue  # a preset's entry for a task this sweep does not run
+        if not isinstance(over, Mapping):
+            raise where.error(("task_budgets", t), f"task_budgets.{t} must be a table, got "
+                              f"{over!r}", TypeError)
+        for k in over:
+            if k not in Budget.__dataclass_fields__:
+                raise where.error(("task_budgets", t, k), f"task_budgets.{t} has no setting "
+                                  f"{k!r}; choose from: "
+                                  f"{', '.join(sorted(Budget.__dataclass_fields__))}")
+        try:
+            Budget.from_dict(dict(over))
+        except (TypeError, ValueError) as exc:
+            raise where.error(("task_budgets", t), f"task_budgets.{t}: {exc}") from None
+        out[t] = dict(over)
+    return out
 
 
 def _budget(value: Any, where: _Where) -> dict[str, Any] | None:
@@ -323,7 +360,12 @@ def config_from_dict(data: Mapping[str, Any], source: str = "(dict)",
                              True),
         device=device, threads=threads, memory_lengths=mem, title=title, source=source,
         budget=_budget(merged.get("budget"), where),
+        task_budgets=_task_budgets(merged.get("task_budgets"), tasks, where),
     )
+    if cfg.task_budgets and cfg.budget is None:
+        raise where.error(("task_budgets", next(iter(cfg.task_budgets))),
+                          "task_budgets need a [budget] (or a preset "
+                          "with one); without a budget the learners run untuned")
     if cfg.budget is not None:
         from comparisons.learners import get_learner_class
 

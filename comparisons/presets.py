@@ -5,9 +5,10 @@ Each preset declares its budget (:class:`comparisons.protocol.Budget`): tuning t
 learner of the preset.
 
 - ``quick``: what ``make report`` runs: 6 tasks (reduced sizes) x 7 learners, 3 seeds,
-  4 trials, 10 passes; at most 10 minutes on a 2-core CPU.
+  4 trials, 20 passes (Mackey–Glass 100); at most 10 minutes on a 2-core CPU.
 - ``standard``: every registered learner on every task it supports at the tasks' default
-  sizes, 5 seeds, 8 trials, 20 passes (hours on 2 cores; ``--local-workers 2``); cells a
+  sizes, 5 seeds, 8 trials, 20 passes (Mackey–Glass: 100, its 64 series are few samples
+  per pass) (hours on 2 cores; ``--local-workers 2``); cells a
   learner does not support are skipped and listed in the report.
 - ``full``: every learner on every task at the literature-scale settings of
   :data:`comparisons.tasks.FULL_SETTINGS`, 10 seeds, 30 trials, 50 passes (meant for a GPU
@@ -33,15 +34,17 @@ PRESETS: dict[str, dict[str, Any]] = {
                   "associative_recall", "temporal_xor"],
         "learners": ["lstm", "rnn", "ar_taps", "esn", "lif_reservoir", "eprop", "hopfield"],
         "seeds": [0, 1, 2],
-        "budget": {"trials": 4, "passes": 10, "patience": 3},
+        "budget": {"trials": 4, "passes": 20, "patience": 4},
+        # 32 long series: 20 passes are few optimiser steps; more passes, every learner alike
+        "task_budgets": {"mackey_glass": {"passes": 100}},
         "task_params": {
-            "adding": {"length": 30, "n_train": 500, "n_val": 200, "n_test": 300},
-            "binary_addition": {"train_bits": 8, "test_bits": 24, "n_train": 500,
+            "adding": {"length": 30, "n_train": 1000, "n_val": 200, "n_test": 300},
+            "binary_addition": {"train_bits": 8, "test_bits": 16, "n_train": 1000,
                                 "n_val": 200, "n_test": 300},
             "mackey_glass": {"n_train": 32, "n_val": 8, "n_test": 16},
             "seq_digits": {},
             "associative_recall": {"n_train": 200, "n_val": 100, "n_test": 200},
-            "temporal_xor": {"n_triples": 10, "n_train": 400, "n_val": 200, "n_test": 250},
+            "temporal_xor": {"n_triples": 10, "n_train": 1000, "n_val": 200, "n_test": 250},
         },
         "learner_params": {"lif_reservoir": {"n_neurons": 200, "steps_per_input": 5}},
         "memory_lengths": [25, 50, 100],
@@ -54,6 +57,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "learners": "all",
         "seeds": [0, 1, 2, 3, 4],
         "budget": {"trials": 8, "passes": 20, "patience": 5},
+        # 64 long series per pass: more passes, for every learner alike
+        "task_budgets": {"mackey_glass": {"passes": 100}},
         "memory_lengths": [25, 50, 100],
     },
     # Literature-scale tasks, more trials: for a GPU or a cluster.
@@ -63,6 +68,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "learners": "all",
         "seeds": list(range(10)),
         "budget": {"trials": 30, "passes": 50, "patience": 10},
+        "task_budgets": {"mackey_glass": {"passes": 200}},
         "full_task_settings": True,
         "memory_lengths": [50, 100, 200, 400],
     },

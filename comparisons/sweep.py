@@ -71,6 +71,19 @@ class Cell:
                f"seed {self.seed}"
 
 
+def task_budget(budget: Mapping[str, Any] | None,
+                task_budgets: Mapping[str, Mapping[str, Any]] | None, task: str
+                ) -> dict[str, Any] | None:
+    """The budget of ``task``'s cells: the run's, updated by the task's own settings
+    (validated: unknown settings are an error naming the allowed ones)."""
+    if budget is None:
+        return None
+    from comparisons.protocol import Budget
+
+    return Budget.from_dict({**dict(budget), **dict((task_budgets or {}).get(task, {}))}
+                            ).to_dict()
+
+
 def _label(name: str, variant: Mapping[str, Any]) -> str:
     if not variant:
         return name
@@ -100,6 +113,7 @@ def expand(
     learner_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
     device: str = "auto",
     budget: Mapping[str, Any] | None = None,
+    task_budgets: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Cell]:
     """All cells of a sweep, in the order tasks x task-grid x learners x learner-grid x seeds.
 
@@ -116,6 +130,9 @@ def expand(
     budget : mapping, optional
         The run's budget (:class:`comparisons.protocol.Budget` as a dict) given to every
         cell.
+    task_budgets : mapping, optional
+        Per task, settings that replace the run's budget for every learner of that task
+        (e.g. ``{"mackey_glass": {"passes": 100}}``: 64 long series need more passes).
     """
     from comparisons.learners import list_learners
     from comparisons.tasks import list_tasks
@@ -147,8 +164,8 @@ def expand(
                     lp = {**(learner_params or {}).get(lname, {}), **lv}
                     for s in seeds:
                         cells.append(Cell(t, lname, s, tp, lp, _label(t, tv),
-                                          _label(lname, lv), device,
-                                          None if budget is None else dict(budget)))
+                                          _label(lname, lv), device, task_budget(
+                                              budget, task_budgets, t)))
     return cells
 
 
@@ -436,6 +453,7 @@ def run_suite(
     on_row: RowCallback | None = None,
     *,
     budget: Any = None,
+    task_budgets: Mapping[str, Mapping[str, Any]] | None = None,
     store: str | os.PathLike | ResultStore | None = None,
     resume: bool = True,
     task_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
@@ -467,6 +485,10 @@ def run_suite(
         settings are left out of the search. Unknown names raise ``ValueError``.
     budget : Budget or dict, optional
         Trials, passes, patience, tuning seed (see :class:`comparisons.protocol.Budget`).
+    task_budgets : mapping, optional
+        Per task, budget settings that replace the run's for every learner of that task
+        (equal across learners, not across tasks), e.g. ``{"mackey_glass": {"passes":
+        100}}``.
     progress : bool
         Progress on stderr: one line per tuning trial, a bar (terminal) or a line per cell,
         and the reason of every skipped (task, learner) pair.
@@ -500,8 +522,15 @@ def run_suite(
         raise ValueError("seeds must name at least one seed, got an empty list")
     check_settings(tasks, learners, task_params, learner_params, task_grid, learner_grid,
                    bud)
+    for t in task_budgets or {}:
+        if t not in tasks:
+            raise ValueError(f"task_budgets names {t!r}, which is not in this sweep; "
+                             f"choose from: {', '.join(tasks)}")
+        if bud is None:
+            raise ValueError("task_budgets need a budget (budget=...)")
     cells = expand(tasks, learners, seeds, task_params, learner_params, task_grid,
-                   learner_grid, device=device, budget=None if bud is None else bud.to_dict())
+                   learner_grid, device=device, budget=None if bud is None else bud.to_dict(),
+                   task_budgets=task_budgets)
     distributed = scheduler is not None or local_workers is not None
     if threads is None and distributed:
         threads = 1
@@ -533,6 +562,7 @@ def _tuned(cells: list[Cell], bud: Any, seeds: list[int], st: ResultStore | None
     from dataclasses import replace
 
     from comparisons.learners import get_learner_class
+    from comparisons.protocol import Budget
     from comparisons.tasks import get_task
 
     tune_seed = bud.tune_seed if bud.tune_seed is not None else seeds[0]
@@ -545,7 +575,7 @@ def _tuned(cells: list[Cell], bud: Any, seeds: list[int], st: ResultStore | None
         if not get_learner_class(c.learner).supports(task)[0]:
             continue  # run_cell records the skip and its reason
         specs[key] = TuneSpec(c.task, c.learner, dict(c.task_params), dict(c.learner_params),
-                              bud, tune_seed, c.device)
+                              Budget.from_dict(dict(c.budget)), tune_seed, c.device)
     storage = None
     if st is not None:
         from pathlib import Path
@@ -565,5 +595,6 @@ def _tuned(cells: list[Cell], bud: Any, seeds: list[int], st: ResultStore | None
     return out
 
 
-__all__ = ["Cell", "expand", "execute_cell", "run_cells", "run_suite", "check_settings",
+__all__ = ["Cell", "expand", "task_budget", "execute_cell", "run_cells", "run_suite",
+           "check_settings",
            "Progress", "code_fingerprint"]

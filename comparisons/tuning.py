@@ -241,7 +241,7 @@ class _Study:
 
         states = optuna.trial.TrialState
         self.asked -= 1
-        for epoch, seen, value in res.get("curve", []):
+        for epoch, _seen, value in res.get("curve", []):
             if value is not None and math.isfinite(value):
                 trial.report(float(value), int(epoch))
         trial.set_user_attr("counted", True)

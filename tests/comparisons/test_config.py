@@ -123,6 +123,11 @@ def test_standard_preset_covers_all_learners_and_tasks():
     ('tasks = ["adding"]\nlearners = ["lstm"]\n[budget]\npasses = 0\n', ConfigError,
      r"c.toml:4: Budget.passes must be >= 1, got 0"),
     ('tasks = ["adding"]\nlearners = ["lstm"]\n[budget]\ntrials = 2\n'
+     '[task_budgets.adding]\npases = 3\n', ConfigError,
+     r"c.toml:6: task_budgets.adding has no setting 'pases'; choose from: .*passes"),
+    ('tasks = ["adding"]\nlearners = ["lstm"]\n[task_budgets.adding]\npasses = 3\n',
+     ConfigError, r"c.toml:3: task_budgets need a \[budget\]"),
+    ('tasks = ["adding"]\nlearners = ["lstm"]\n[budget]\ntrials = 2\n'
      '[learner_params.lstm]\nepochs = 3\n', ConfigError,
      r"c.toml:6: learner_params.lstm.epochs is set by the budget \(passes = 20"),
 ])
@@ -157,3 +162,13 @@ def test_example_config_is_valid():
     p = Path(__file__).resolve().parents[2] / "examples" / "compare_sweep.toml"
     cfg = load_config(p)
     assert len(cfg.cells()) == 3 * 3  # lstm x 2 hidden sizes + reservoir, 3 seeds
+
+
+def test_task_budgets_change_one_task_for_every_learner(tmp_path):
+    cfg = load_config(_write(tmp_path, 'tasks = ["adding", "mackey_glass"]\n'
+                                       'learners = ["lstm", "esn"]\n[budget]\npasses = 7\n'
+                                       '[task_budgets.mackey_glass]\npasses = 70\n'))
+    by_task = {(c.task, c.learner): c.budget["passes"] for c in cfg.cells()}
+    assert by_task == {("adding", "lstm"): 7, ("adding", "esn"): 7,
+                       ("mackey_glass", "lstm"): 70, ("mackey_glass", "esn"): 70}
+    assert "budget of mackey_glass" in cfg.meta()

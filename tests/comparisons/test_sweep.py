@@ -14,9 +14,8 @@ import pytest
 from comparisons.learners import LEARNERS, register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.runner import run_cell
-from comparisons.sweep import run_suite
 from comparisons.store import ResultStore
-from comparisons.sweep import Cell, expand, run_cells
+from comparisons.sweep import Cell, expand, run_cells, run_suite
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = {"binary_addition": {"train_bits": 3, "test_bits": 4, "n_train": 32, "n_test": 16}}
