@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from neurosim import Network, NeuronGroup, LIFParams, PoissonGroup, SpikeMonitor, Synapses
+from neurosim import LIFParams, Network, NeuronGroup, PoissonGroup, SpikeMonitor, Synapses
 from neurosim.neurons.inputs import bernoulli_block
 from neurosim.units import Hz, ms, pA
 
