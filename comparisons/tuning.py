@@ -352,16 +352,24 @@ def tune(specs: Sequence[TuneSpec], storage: str | None = None, client: Any = No
     if client is None:
         for st in studies:
             while st.remaining() > 0:
-                trial, params = st.ask()
-                dup = st.duplicate(params)
-                if dup is not None:
-                    finish(st, trial, {"state": "COMPLETE", "value": dup.value, "curve": [],
-                                       "wall_s": 0.0, "duplicate_of": dup.number})
-                    continue
-                finish(st, trial, run_trial(st.spec, params, st.prior()))
+                asked = _ask_new(st, finish)
+                if asked is not None:
+                    finish(st, asked[0], run_trial(st.spec, asked[1], st.prior()))
     else:
         _tune_dask(studies, client, finish)
     return [st.result() for st in studies]
+
+
+def _ask_new(st: _Study, finish) -> tuple[Any, dict[str, Any]] | None:
+    """Ask ``st`` for a trial; settings a finished trial already had (categorical spaces
+    repeat) reuse its value instead of training again (returns None then)."""
+    trial, params = st.ask()
+    dup = st.duplicate(params)
+    if dup is None:
+        return trial, params
+    finish(st, trial, {"state": "COMPLETE", "value": dup.value, "curve": [], "wall_s": 0.0,
+                       "duplicate_of": dup.number})
+    return None
 
 
 def _tune_dask(studies: list[_Study], client: Any, finish) -> None:
@@ -381,14 +389,10 @@ def _tune_dask(studies: list[_Study], client: Any, finish) -> None:
                 if st.remaining() == 0 or sum(s is st for s, _ in running.values()) >= level:
                     continue
                 progressed = True
-                trial, params = st.ask()
-                dup = st.duplicate(params)
-                if dup is not None:
-                    finish(st, trial, {"state": "COMPLETE", "value": dup.value, "curve": [],
-                                       "wall_s": 0.0, "duplicate_of": dup.number})
-                    continue
-                fut = client.submit(run_trial, st.spec, params, st.prior(), pure=False)
-                running[fut] = (st, trial)
+                asked = _ask_new(st, finish)
+                if asked is not None:
+                    fut = client.submit(run_trial, st.spec, asked[1], st.prior(), pure=False)
+                    running[fut] = (st, asked[0])
             if not progressed:
                 level += 1
         if not running:

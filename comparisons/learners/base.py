@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,6 +116,9 @@ class Learner(ABC):
         #: False while the protocol scores the validation split (op counting can be slow)
         self.count_ops = True
         self._monitor: Monitor | None = None
+        #: seconds the monitor took during the current fit (scoring validation is not
+        #: training): see :meth:`fit_clock` and :meth:`fit_seconds`
+        self.monitor_s = 0.0
 
     # ------------------------------------------------------------------ declared settings
     @classmethod
@@ -142,7 +146,22 @@ class Learner(ABC):
         """Report the end of pass ``epoch`` (1-based) after ``samples_seen`` training samples;
         returns True when the learner should stop training (early stopping or pruning)."""
         monitor = getattr(self, "_monitor", None)
-        return False if monitor is None else bool(monitor(self, epoch, samples_seen))
+        if monitor is None:
+            return False
+        t = time.perf_counter()
+        try:
+            return bool(monitor(self, epoch, samples_seen))
+        finally:
+            self.monitor_s = getattr(self, "monitor_s", 0.0) + time.perf_counter() - t
+
+    def fit_clock(self) -> float:
+        """Start timing a fit (resets :attr:`monitor_s`); returns the start time."""
+        self.monitor_s = 0.0
+        return time.perf_counter()
+
+    def fit_seconds(self, start: float) -> float:
+        """Training seconds since ``start``: wall time minus the monitor's."""
+        return time.perf_counter() - start - self.monitor_s
 
     def get_state(self) -> Any:
         """A snapshot of everything fitted (default: a deep copy of the attributes)."""
@@ -180,7 +199,8 @@ class Learner(ABC):
         """Settings that define the learner (used in the results' config hash)."""
         return {
             k: v for k, v in vars(self).items()
-            if not k.startswith("_") and k not in ("last_inference_ops", "device", "count_ops")
+            if not k.startswith("_") and k not in ("last_inference_ops", "device", "count_ops",
+                                                   "monitor_s")
             and isinstance(v, int | float | str | bool | type(None) | tuple | list)
         }
 

@@ -16,7 +16,6 @@ the default deep copy (weights, thresholds and labels: small).
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 import numpy as np
@@ -91,20 +90,16 @@ class DiehlCookLearner(Learner):
         self._model = DiehlCook(cfg, max_pixel=self._max_pixel, random_state=self.seed)
         n = X.shape[0]
         done = [self.epochs]  # epochs trained (fewer when the monitor stops training)
-        monitor_s = [0.0]  # time the monitor took (scoring the validation split)
 
         def epoch_end(epoch: int) -> bool:
             done[0] = epoch
-            t = time.perf_counter()
-            stop = self.epoch_end(epoch, epoch * n)
-            monitor_s[0] += time.perf_counter() - t
-            return stop
+            return self.epoch_end(epoch, epoch * n)
 
-        t0 = time.perf_counter()
+        t0 = self.fit_clock()
         # labels after every pass only when someone scores them (it costs a pass)
         self._model.fit(X, np.asarray(data.train.y).astype(int), epochs=self.epochs,
                         epoch_end=epoch_end if self._monitor is not None else None)
-        wall = time.perf_counter() - t0 - monitor_s[0]
+        wall = self.fit_seconds(t0)
         epochs_run = done[0]
         steps = cfg.n_steps
         # per image: every input synapse of a spiking input and every synapse of a spiking
@@ -115,7 +110,7 @@ class DiehlCookLearner(Learner):
                            "plasticity_updates": epochs_run * in_spikes * self.n_exc,
                            "neuron_updates": float(epochs_run * steps * 2 * self.n_exc)}),
                        train_memory_bytes=int((n_in + 2 * self.n_exc) * 8),
-                       extra={"epochs_run": epochs_run, "monitor_s": monitor_s[0],
+                       extra={"epochs_run": epochs_run, "monitor_s": self.monitor_s,
                               # STDP only (wall_s adds the label assignments)
                               "stdp_s": float(self._model.train_time_s_)})
 

@@ -23,7 +23,6 @@ Snapshots are the default deep copy (a few MB of weights; no cached features). W
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
 import numpy as np
@@ -305,8 +304,8 @@ class LIFReservoir(Learner):
         xty = np.zeros((n_f, n_out))
         ops_sum: dict[str, float] = {}
         iterative = type(self).budget_param is not None
-        wall = monitor_s = 0.0
         epochs_run = 0
+        t_start = self.fit_clock()
         n_passes = passes if self.readout == "lms" else 1
         # The reservoir is frozen while the readout learns, so every pass after the first
         # presents the same feature rows: they are kept (float32) when they fit in
@@ -317,7 +316,6 @@ class LIFReservoir(Learner):
         cached: list[tuple[np.ndarray, np.ndarray]] = []
         inputs = self._input_state()
         for epoch in range(1, n_passes + 1):
-            t0 = time.perf_counter()
             if epoch > 1 and keep:
                 batches = ((f.astype(np.float64), y) for f, y in cached)
             else:
@@ -334,14 +332,10 @@ class LIFReservoir(Learner):
                 reg = self.ridge * np.eye(n_f)
                 reg[-1, -1] = 0.0  # do not penalise the bias
                 self._w_out = np.linalg.solve(xtx + reg, xty)
-            t1 = time.perf_counter()
-            wall += t1 - t0
             epochs_run = epoch
-            if iterative:
-                stop = self.epoch_end(epoch, epoch * n)
-                monitor_s += time.perf_counter() - t1
-                if stop:
-                    break
+            if iterative and self.epoch_end(epoch, epoch * n):
+                break
+        wall = self.fit_seconds(t_start)
         # a pass served from the cache is counted as the simulation it stands for
         sims = epochs_run if keep else 1
         train_ops = {key: sims * v / n for key, v in ops_sum.items()}
@@ -354,7 +348,7 @@ class LIFReservoir(Learner):
         return FitInfo(wall_s=wall, train_ops=add_memory_traffic(train_ops),
                        train_memory_bytes=state_bytes, readout=self.readout,
                        extra={"gram_bytes": int(xtx.nbytes + xty.nbytes),
-                              "epochs_run": epochs_run, "monitor_s": monitor_s})
+                              "epochs_run": epochs_run, "monitor_s": self.monitor_s})
 
     def _input_state(self) -> Any:
         """What makes the input of a pass (nothing for analog input; subclasses that draw

@@ -251,18 +251,15 @@ class RBMLearner(_MemoryLearner):
         self._model = RBM(n_components=self.n_hidden, learning_rate=self.learning_rate,
                           n_iter=self.epochs, k=self.k, device="cpu",
                           random_state=self.seed)
-        wall, monitor_s, epochs_run = 0.0, 0.0, 0
+        epochs_run = 0
+        t0 = self.fit_clock()
         for epoch in range(1, self.epochs + 1):
-            t0 = time.perf_counter()
             self._model.partial_fit(y)
             self._weights_for_hist = self._model.components_
-            t1 = time.perf_counter()
-            wall += t1 - t0
             epochs_run = epoch
-            stop = self.epoch_end(epoch, epoch * n_train)
-            monitor_s += time.perf_counter() - t1
-            if stop:
+            if self.epoch_end(epoch, epoch * n_train):
                 break
+        wall = self.fit_seconds(t0)
         nh = self.n_hidden
         per_sample = epochs_run * (2 * self.k + 1) * self._n * nh  # Gibbs chain MACs
         return FitInfo(wall_s=wall, readout=f"CD-{self.k}",
@@ -270,7 +267,7 @@ class RBMLearner(_MemoryLearner):
                            "mac": float(per_sample),
                            "plasticity_updates": float(epochs_run * self._n * nh)}),
                        train_memory_bytes=(self._n + nh) * 8 * 2,
-                       extra={"epochs_run": epochs_run, "monitor_s": monitor_s})
+                       extra={"epochs_run": epochs_run, "monitor_s": self.monitor_s})
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._model is None:

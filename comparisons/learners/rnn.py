@@ -13,7 +13,6 @@ FLOP count.
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 import numpy as np
@@ -100,19 +99,11 @@ class _BPTTLearner(Learner):
         mask = None
         if task.output == "per_step" and data.train.mask is not None:
             mask = torch.as_tensor(data.train.mask)
-        n, val_s = int(x.shape[1]), 0.0
-
-        def report(epoch: int, *_: object) -> bool:  # validation time is not training time
-            nonlocal val_s
-            t = time.perf_counter()
-            stop = self.epoch_end(epoch, epoch * n)
-            val_s += time.perf_counter() - t
-            return stop
-
-        t0 = time.perf_counter()
+        n = int(x.shape[1])
+        t0 = self.fit_clock()
         hist = self._trainer.fit(x, y, epochs=self.epochs, batch_size=self.batch_size,
-                                 mask=mask, callback=report)
-        wall = time.perf_counter() - t0 - val_s
+                                 mask=mask, callback=lambda e, _h: self.epoch_end(e, e * n))
+        wall = self.fit_seconds(t0)
         one = x[:, :1]
         train_macs = self._train_macs(task, one, y[:, :1] if task.output == "per_step"
                                       else y[:1], loss)

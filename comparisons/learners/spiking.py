@@ -224,8 +224,7 @@ class SurrogateSNN(Learner):
         gen = torch.Generator().manual_seed(self.seed)
         n = x.shape[1]
         history = []
-        val_s = 0.0  # time in the validation monitor (epoch_end), not training
-        t0 = time.perf_counter()
+        t0 = self.fit_clock()
         for epoch in range(1, self.epochs + 1):
             perm = torch.randperm(n, generator=gen).to(dev)
             tot = 0.0
@@ -240,12 +239,9 @@ class SurrogateSNN(Learner):
                 opt.step()
                 tot += float(loss.detach()) * len(idx)
             history.append(tot / n)
-            t = time.perf_counter()
-            stop = self.epoch_end(epoch, epoch * n)
-            val_s += time.perf_counter() - t
-            if stop:
+            if self.epoch_end(epoch, epoch * n):
                 break
-        wall = time.perf_counter() - t0 - val_s
+        wall = self.fit_seconds(t0)
         saved = autograd_saved_bytes(lambda z: self._out(z)[0], x[:, :1])
         return FitInfo(wall_s=wall, history=history, readout="bptt (surrogate gradient)",
                        train_memory_bytes=saved)
@@ -356,20 +352,12 @@ class EPropLearner(Learner):
         self.check_supports(task)
         n_in = data.train.x.shape[-1]
         self._build(task, n_in)
-        n, val_s = data.train.n_samples, 0.0
-
-        def report(epoch: int, *_: object) -> bool:  # validation time is not training time
-            nonlocal val_s
-            t = time.perf_counter()
-            stop = self.epoch_end(epoch, epoch * n)
-            val_s += time.perf_counter() - t
-            return stop
-
-        t0 = time.perf_counter()
+        n = data.train.n_samples
+        t0 = self.fit_clock()
         hist = self._net.fit(torch.as_tensor(data.train.x), torch.as_tensor(
             data.train.y.astype(np.int64)), epochs=self.epochs, batch_size=self.batch_size,
-            seed=self.seed, callback=report)
-        wall = time.perf_counter() - t0 - val_s
+            seed=self.seed, callback=lambda e, *_: self.epoch_end(e, e * n))
+        wall = self.fit_seconds(t0)
         T = data.train.n_steps
         n_syn = (n_in + self.n_rec) * self.n_rec
         # per step every synapse updates its eligibility trace (and filtered trace), in

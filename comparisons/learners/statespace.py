@@ -308,7 +308,7 @@ class HMMClassifier(Learner):
         y = np.asarray(data.train.y).astype(int)
         self._scale = x.reshape(-1, x.shape[-1]).std(0) + 1e-8
         x = x / self._scale
-        t0 = time.perf_counter()
+        t0 = self.fit_clock()
         sels = []
         for c in range(task.n_out):
             sel = x[:, y == c]
@@ -319,21 +319,17 @@ class HMMClassifier(Learner):
         params = [init_gaussian_hmm(sel, self.n_states, rng) for sel in sels]
         n = x.shape[1]
         history = []
-        val_s = 0.0  # time in the validation monitor (epoch_end), not training
         for it in range(1, self.n_iter + 1):
             # one pass over the training set: every class's HMM takes one EM step
             params, lls = zip(*(baum_welch_step(sel, p) for sel, p in
                                 zip(sels, params, strict=True)), strict=True)
             self._models = [list(p) for p in params]
             history.append(-float(np.mean(lls)))
-            t = time.perf_counter()
-            stop = self.epoch_end(it, it * n)
-            val_s += time.perf_counter() - t
-            if stop:
+            if self.epoch_end(it, it * n):
                 break
         T, F, K = x.shape[0], x.shape[2], self.n_states
         per_pass = T * (K * K + 2 * K * F)  # forward recursion + emissions, one HMM
-        return FitInfo(wall_s=time.perf_counter() - t0 - val_s, readout="Baum-Welch",
+        return FitInfo(wall_s=self.fit_seconds(t0), readout="Baum-Welch",
                        history=history,
                        train_ops=add_memory_traffic({"mac": float(3 * per_pass * len(history))}),
                        train_memory_bytes=int(2 * T * K * 8))

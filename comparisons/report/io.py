@@ -108,17 +108,21 @@ def load_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
     return load_results(path)[0]
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); was it written completely?") from exc
+    except OSError as exc:
+        raise OSError(f"cannot read {path}: {exc.strerror}") from exc
+
+
 def load_results(path: str | os.PathLike) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows (with artifacts from a neighbouring ``artifacts.json``) and memory-probe records
     from a ``results.json`` of either format (schema 2, or the first: rows and memory only).
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); was it written completely?") from exc
-    except OSError as exc:
-        raise OSError(f"cannot read {path}: {exc.strerror}") from exc
+    data = _read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
         raise ValueError(f"{path} must hold an object {{'rows': [...]}}")
     version = data.get("schema_version", 1)
@@ -149,11 +153,6 @@ def load_summary(path: str | os.PathLike) -> dict[str, Any] | None:
     """The ``summary`` stored in a ``results.json`` (``None`` for the first format, which
     has rows only: compute it with :func:`comparisons.report.summary.task_summaries`)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); was it written completely?") from exc
-    except OSError as exc:
-        raise OSError(f"cannot read {path}: {exc.strerror}") from exc
+    data = _read_json(path)
     summary = data.get("summary") if isinstance(data, dict) else None
     return summary if isinstance(summary, dict) else None
