@@ -75,6 +75,7 @@ def _cmd_list(what: str) -> int:
     from comparisons.learners import get_learner_class, list_learners
     from comparisons.metrics.energy import get_profile, list_profiles
     from comparisons.presets import PRESETS
+    from comparisons.space import describe
     from comparisons.tasks import format_table, get_task, list_tasks
 
     if what in ("all", "tasks"):
@@ -92,6 +93,9 @@ def _cmd_list(what: str) -> int:
                 doc = doc if len(doc) <= 100 else doc[:99] + "…"
                 print(f"  {name:<16} {cls.family:<10} {doc}\n  {'':<16} tasks: "
                       f"{', '.join(ok) or '(none)'}")
+                budget = (f"budget: {cls.budget_param} = passes" if cls.budget_param
+                          else "budget: one-shot fit (one pass)")
+                print(f"  {'':<16} {budget}; tunes: {describe(cls.search_space) or '(nothing)'}")
     if what in ("all", "profiles"):
         print("profiles: " + ", ".join(list_profiles()))
         if what == "profiles":
