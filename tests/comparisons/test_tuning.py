@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+import optuna  # a core dependency: a missing optuna fails here, it does not skip
 import pytest
 
 from comparisons import tuning
@@ -15,8 +16,6 @@ from comparisons.protocol import Budget
 from comparisons.runner import run_cell
 from comparisons.space import Choice, Float, distributions
 from comparisons.tuning import TuneSpec, run_trial, tune
-
-optuna = pytest.importorskip("optuna")
 
 TASK = {"length": 6, "n_train": 20, "n_val": 12, "n_test": 8}  # n_val != n_test
 SEEN: list[tuple[int, tuple[int, ...]]] = []
