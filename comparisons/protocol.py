@@ -52,7 +52,12 @@ class Budget:
         Random trials before TPE models the results (``None``: ``max(2, trials // 3)``).
     prune : bool
         Stop trials whose validation curve falls below the median of earlier trials at
-        the same epoch (Optuna's ``MedianPruner``).
+        the same epoch (Optuna's ``MedianPruner``), once the defaults and the random
+        startup trials have finished and from pass ``prune_after`` on.
+    prune_after : int or None
+        The first pass at which a trial may be pruned (``None``: ``max(2, passes // 4)``).
+        Learners that start slowly (a vanilla RNN on MNIST-1D sits at chance for several
+        passes) are not judged on their first passes.
     """
 
     trials: int = 8
@@ -61,6 +66,7 @@ class Budget:
     tune_seed: int | None = None
     startup_trials: int | None = None
     prune: bool = True
+    prune_after: int | None = None
 
     def __post_init__(self) -> None:
         check_int("Budget.trials", self.trials, low=1)
@@ -73,11 +79,18 @@ class Budget:
             check_int("Budget.startup_trials", self.startup_trials, low=1)
         if not isinstance(self.prune, bool):
             raise TypeError(f"Budget.prune must be True or False, got {self.prune!r}")
+        if self.prune_after is not None:
+            check_int("Budget.prune_after", self.prune_after, low=1)
 
     @property
     def n_startup(self) -> int:
         return self.startup_trials if self.startup_trials is not None else max(
             2, self.trials // 3)
+
+    @property
+    def n_prune_after(self) -> int:
+        """The first pass at which a trial may be pruned."""
+        return self.prune_after if self.prune_after is not None else max(2, self.passes // 4)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -117,8 +117,11 @@ def _pruner(budget: Budget):
 
     if not budget.prune:
         return optuna.pruners.NopPruner()
-    # no pruning before the second pass (Optuna prunes at steps >= n_warmup_steps)
-    return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=2)
+    # Nothing is pruned until the defaults and the random startup trials have finished
+    # (the median needs references that ran their whole budget), nor before pass
+    # ``prune_after`` (Optuna prunes at steps >= n_warmup_steps; a step is a pass).
+    return optuna.pruners.MedianPruner(n_startup_trials=budget.n_startup + 1,
+                                       n_warmup_steps=budget.n_prune_after)
 
 
 def run_trial(spec: TuneSpec, params: dict[str, Any], prior: Sequence[Any] = ()
@@ -298,7 +301,10 @@ class _Study:
                 "budget": self.spec.budget.to_dict(),
                 "sampler": f"TPE ({self.spec.budget.n_startup} random startup trials, "
                            "the defaults first)",
-                "pruner": "median (validation curve)" if self.spec.budget.prune else "none",
+                "pruner": (f"median (validation curve; from pass "
+                           f"{self.spec.budget.n_prune_after}, after "
+                           f"{self.spec.budget.n_startup + 1} finished trials)"
+                           if self.spec.budget.prune else "none"),
                 "selection": "best validation score of the tuning seed"}
 
 

@@ -131,8 +131,20 @@ def test_study_resumes_and_extends_and_reruns_a_killed_trial(tmp_path):
     assert res["n_trials"] == 5 and len(res["trials"]) == 5
 
 
+def test_pruning_waits_for_the_startup_trials_and_a_quarter_of_the_passes():
+    b = Budget(trials=9, passes=20)
+    p = tuning._pruner(b)
+    assert isinstance(p, optuna.pruners.MedianPruner)
+    assert b.n_startup == 3 and p._n_startup_trials == 4  # defaults + 3 random trials
+    assert b.n_prune_after == 5 and p._n_warmup_steps == 5
+    assert Budget(passes=3).n_prune_after == 2 and Budget(prune_after=7).n_prune_after == 7
+    assert isinstance(tuning._pruner(Budget(prune=False)), optuna.pruners.NopPruner)
+    with pytest.raises(ValueError, match="Budget.prune_after must be >= 1, got 0"):
+        Budget(prune_after=0)
+
+
 def test_a_worse_curve_is_pruned_against_earlier_trials():
-    s = spec()
+    s = spec(startup_trials=1)  # pruning from the 3rd trial on, from pass 2
     study = optuna.create_study(direction="minimize")
     finished = {}
     for x in (1.0, 0.8):  # two good finished trials
