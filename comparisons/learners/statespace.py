@@ -250,7 +250,9 @@ def baum_welch_step(x: np.ndarray, params: HMMParams, min_var: float = 1e-3
     xi = np.exp(la[:-1, :, :, None] + log_A[None, None] + (log_e[1:] + lb[1:])[:, :, None]
                 - ll[None, :, None, None]).sum((0, 1))  # (K, K)
     log_pi = np.log(gamma[0].mean(0) + 1e-12)
-    log_A = np.log(xi / xi.sum(1, keepdims=True) + 1e-12)
+    out = xi.sum(1, keepdims=True)  # expected transitions out of each state
+    # a state the data never leaves (or never visits) keeps its old row instead of 0/0
+    log_A = np.where(out > 0, np.log(xi / np.where(out > 0, out, 1.0) + 1e-12), log_A)
     w = gamma.reshape(-1, n_states)
     tot = w.sum(0)[:, None] + 1e-12
     mu = (w.T @ flat) / tot

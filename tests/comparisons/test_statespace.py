@@ -7,6 +7,7 @@ import pytest
 
 from comparisons.learners.statespace import (
     _log_emission,
+    baum_welch_step,
     fit_gaussian_hmm,
     hmm_forward,
     kalman_predict,
@@ -53,6 +54,20 @@ def test_baum_welch_likelihood_does_not_decrease():
     *_, hist = fit_gaussian_hmm(x, 2, 12, rng)
     assert np.all(np.diff(hist) >= -1e-6 * np.abs(hist[:-1]))
     assert hist[-1] > hist[0]
+
+
+def test_baum_welch_keeps_the_row_of_a_state_the_data_never_visits():
+    # state 2's emission sits far from every observation: its expected transitions are 0,
+    # and its row of A must stay as it was (0/0 gave NaN and poisoned the likelihood)
+    rng = np.random.default_rng(1)
+    log_pi, log_A, mu, var, x = _tiny_hmm(rng, K=3, F=1, T=6, B=5)
+    mu[2] = 1e3
+    new_pi, new_A, new_mu, new_var = baum_welch_step(x, (log_pi, log_A, mu, var))[0]
+    np.testing.assert_array_equal(new_A[2], log_A[2])
+    assert np.all(np.isfinite(new_A)) and np.all(np.isfinite(new_mu))
+    np.testing.assert_allclose(np.exp(new_A).sum(1), 1.0, rtol=1e-9)
+    _, ll = hmm_forward(_log_emission(x, new_mu, new_var), new_pi, new_A)
+    assert np.all(np.isfinite(ll))
 
 
 def test_kalman_without_observation_noise_reproduces_the_ar_prediction():
