@@ -20,7 +20,7 @@ task's best trivial baseline is flagged ``failed_to_train`` (:func:`flags_for`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -244,5 +244,34 @@ def flags_for(task: Task, test_value: float | None, trivial: tuple[str, float] |
     return flags
 
 
+def tuning_improved_late(best_so_far: Sequence[float | None], fraction: float = 1 / 3
+                         ) -> bool:
+    """Whether a study found its best settings in its last ``fraction`` of trials.
+
+    Parameters
+    ----------
+    best_so_far : sequence of float or None, shape (n_trials,)
+        The best validation value after each trial (``None`` before the first finished
+        trial), as in a tuning record's ``best_so_far``.
+    fraction : float
+        The closing share of the trials that counts as late (default: the last third).
+
+    Returns
+    -------
+    bool
+        True when the best value changed within the last ``max(1, floor(n * fraction))``
+        trials: the search had not settled, and more trials may change the ranking. False
+        for fewer than 3 trials (too few to tell).
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    vals = list(best_so_far or [])
+    n = len(vals)
+    if n < 3:
+        return False
+    k = max(1, int(n * fraction))
+    return vals[-1] is not None and vals[-1] != vals[n - k - 1]
+
+
 __all__ = ["Budget", "ValidationMonitor", "fit_with_validation", "learner_settings",
-           "check_learner_params", "flags_for", "Reporter"]
+           "check_learner_params", "flags_for", "tuning_improved_late", "Reporter"]

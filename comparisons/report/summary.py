@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from comparisons.metrics.energy import energy_breakdown, get_profile
+from comparisons.protocol import tuning_improved_late
 
 
 def task_key(row: dict[str, Any]) -> str:
@@ -300,6 +301,8 @@ def _learner_summary(rs: list[dict[str, Any]], metric: str, higher: bool,
         "failed_to_train": bool(why), "failed_to_train_why": "; ".join(why) or None,
         "trivial_best": [tname, tval] if tname is not None else None,
         "tuned": first.get("budget") is not None, "budget": first.get("budget"),
+        "tuning_still_improving": bool(tuning) and tuning_improved_late(
+            tuning.get("best_so_far") or []),
         "tuning": None if not tuning else {k: tuning.get(k) for k in (
             "study", "n_trials", "n_complete", "n_pruned", "n_failed", "best_value",
             "best_trial", "tune_seed", "sampler", "pruner", "selection")},

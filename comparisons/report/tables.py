@@ -39,6 +39,8 @@ def flags_text(s: dict[str, Any]) -> str:
     n_up = (s.get("flags") or {}).get("still_improving_at_budget", 0)
     if n_up:
         out.append(f"still improving at budget ({n_up}/{s['n']} seeds)")
+    if s.get("tuning_still_improving"):
+        out.append("tuning still improving")
     if not s.get("tuned"):
         out.append("untuned")
     return "; ".join(out)

@@ -137,7 +137,8 @@ def _tied_items(ts: dict[str, Any], cmp: dict[str, Any] | None) -> list[tuple[st
 
 def caveats(ts: dict[str, Any]) -> list[tuple[str, str]]:
     """Skipped learners and why, crashed runs, learners still improving at the end of the
-    budget, untuned rows, and the smallest p-value the number of seeds allows."""
+    budget, studies still improving in their last trials, untuned rows, and the smallest
+    p-value the number of seeds allows."""
     learners = ts["learners"]
     items: list[tuple[str, str]] = []
     if ts.get("skipped"):
@@ -154,6 +155,11 @@ def caveats(ts: dict[str, Any]) -> list[tuple[str, str]]:
                       + ", ".join(f"{k} ({n} of {learners[k]['n']} seeds)"
                                   for k, n in up.items())
                       + "; more passes may change the ranking."))
+    late = [k for k, s in learners.items() if s.get("tuning_still_improving")]
+    if late:
+        items.append(("caveat", "Tuning still improving (the best settings were found in "
+                                f"the last third of the trials): {_names(late)}; more "
+                                "trials may change the ranking."))
     if ts.get("untuned"):
         items.append(("caveat", f"Untuned (no tuning budget; defaults or the user's "
                                 f"settings): {_names(ts['untuned'])}."))

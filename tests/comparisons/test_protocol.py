@@ -22,6 +22,7 @@ from comparisons.protocol import (
     fit_with_validation,
     flags_for,
     learner_settings,
+    tuning_improved_late,
 )
 from comparisons.space import Choice, Float, Int
 from comparisons.tasks import get_task
@@ -238,3 +239,20 @@ def test_fit_with_validation_never_touches_the_test_split():
     info, mon = fit_with_validation(task, data, learner, patience=None)
     assert seen == ["val", "val", "val"]  # validation only, once per pass
     assert len(mon.curve) == 3 and mon.samples_seen == 3 * 32
+
+
+@pytest.mark.parametrize("curve, late", [
+    ([0.1] * 8, False),
+    ([0.1, 0.2, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3], False),  # best at trial 6 of 8: settled
+    ([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.4, 0.4], True),  # best at trial 7 of 8
+    ([None, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.2], True),  # lower is better: any change
+    ([0.1, 0.3], False),  # too few trials to tell
+    ([None, None, None], False),
+])
+def test_tuning_improved_late(curve, late):
+    assert tuning_improved_late(curve) is late
+
+
+def test_tuning_improved_late_rejects_a_bad_fraction():
+    with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\), got 1.5"):
+        tuning_improved_late([0.1, 0.2, 0.3], fraction=1.5)

@@ -282,3 +282,19 @@ def test_learners_on_other_seeds_are_left_out_of_the_test():
 def test_report_rejects_unknown_test():
     with pytest.raises(ValueError, match="unknown Report.test 'ttset'"):
         Report([], test="ttset")
+
+
+def test_a_study_still_improving_in_its_last_trials_is_a_caveat():
+    # the fixture's studies find their best at the last of 4 trials; one that found it at
+    # the first trial has settled
+    settled = {**_tuning("gru", 0.9), "best_so_far": [0.9, 0.9, 0.9, 0.9]}
+    rows = [_row(n, s, v[s], f, **({"tuning": settled} if n == "gru" else {}))
+            for n, (f, v) in SEQ_ACC.items() for s in SEEDS]
+    ts = task_summaries(rows)["binary_addition"]
+    assert ts["learners"]["lstm"]["tuning_still_improving"] is True
+    assert ts["learners"]["gru"]["tuning_still_improving"] is False
+    text = " ".join(t for _, t in verdict(ts))
+    m = re.search(r"Tuning still improving \(.*?\): ([^;]*);", text)
+    assert m and "lstm" in m.group(1) and "gru" not in m.group(1)
+    html = render_html(rows, title="t").replace("<wbr>", "")
+    assert "tuning still improving" in html
