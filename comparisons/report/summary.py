@@ -279,6 +279,9 @@ def _learner_summary(rs: list[dict[str, Any]], metric: str, higher: bool,
     if flags["failed_to_train"]:
         why.append(f"{flags['failed_to_train']} of {len(ok)} seeds failed to train (test "
                    "score not better than the trivial baseline, or not a number)")
+    # beats the baseline on the mean, but its interval still contains the baseline's value
+    near_trivial = bool(ci["n"] and tval is not None and not why and np.isfinite(ci["low"])
+                        and np.isfinite(ci["high"]) and ci["low"] <= tval <= ci["high"])
     first = ok[0] if ok else rs[0]
     settings = chosen_settings(first)
     tuning = first.get("tuning") or None
@@ -300,6 +303,7 @@ def _learner_summary(rs: list[dict[str, Any]], metric: str, higher: bool,
         "flags": flags, "n_failed_to_train": flags["failed_to_train"],
         "failed_to_train": bool(why), "failed_to_train_why": "; ".join(why) or None,
         "trivial_best": [tname, tval] if tname is not None else None,
+        "near_trivial": near_trivial,
         "tuned": first.get("budget") is not None, "budget": first.get("budget"),
         "tuning_still_improving": bool(tuning) and tuning_improved_late(
             tuning.get("best_so_far") or []),

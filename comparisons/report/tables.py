@@ -36,6 +36,8 @@ def flags_text(s: dict[str, Any]) -> str:
         n_bad = s["n_failed_to_train"]
         out.append("FAILED TO TRAIN" + (f" ({n_bad}/{s['n_runs']} seeds)" if n_bad else
                                         " (mean)"))
+    elif s.get("near_trivial"):
+        out.append("interval contains the trivial baseline")
     n_up = (s.get("flags") or {}).get("still_improving_at_budget", 0)
     if n_up:
         out.append(f"still improving at budget ({n_up}/{s['n']} seeds)")

@@ -155,6 +155,13 @@ def caveats(ts: dict[str, Any]) -> list[tuple[str, str]]:
                       + ", ".join(f"{k} ({n} of {learners[k]['n']} seeds)"
                                   for k, n in up.items())
                       + "; more passes may change the ranking."))
+    near = {k: s for k, s in learners.items() if s.get("near_trivial")}
+    if near:
+        items.append(("caveat", "Not distinguishable from the best trivial baseline (the "
+                                "mean beats it, but the 95% interval contains its value): "
+                      + "; ".join(f"{k} {fmt_ci(s)} vs '{s['trivial_best'][0]}' "
+                                  f"{fmt(s['trivial_best'][1])}" for k, s in near.items())
+                      + "."))
     late = [k for k, s in learners.items() if s.get("tuning_still_improving")]
     if late:
         items.append(("caveat", "Tuning still improving (the best settings were found in "

@@ -298,3 +298,24 @@ def test_a_study_still_improving_in_its_last_trials_is_a_caveat():
     assert m and "lstm" in m.group(1) and "gru" not in m.group(1)
     html = render_html(rows, title="t").replace("<wbr>", "")
     assert "tuning still improving" in html
+
+
+def test_a_mean_within_noise_of_the_baseline_is_a_caveat_not_a_pass():
+    # every seed beats its own trivial baseline, so nothing is failed to train, but the
+    # mean beats the mean baseline (0.314) by less than the seeds' spread
+    vals, triv = [0.40, 0.21, 0.42, 0.22, 0.41], [0.38, 0.20, 0.40, 0.20, 0.39]
+    rows = [_row("x", s, vals[s], trivial_best=["no_carry", triv[s]], flags=[])
+            for s in SEEDS] + [_row("lstm", s, SEQ_ACC["lstm"][1][s]) for s in SEEDS]
+    # y: 2 of 5 seeds below their baseline (0.3): failed to train, not merely "near"
+    rows += [_row("y", s, v) for s, v in zip(SEEDS, [0.29, 0.5, 0.31, 0.5, 0.28])]
+    ts = task_summaries(rows)["binary_addition"]
+    assert ts["learners"]["y"]["failed_to_train"] and not ts["learners"]["y"]["near_trivial"]
+    x = ts["learners"]["x"]
+    ci = mean_ci(vals)
+    assert x["failed_to_train"] is False and x["trivial_best"][1] == pytest.approx(0.314)
+    assert ci["low"] <= 0.314 <= ci["high"] and x["near_trivial"] is True
+    assert ts["learners"]["lstm"]["near_trivial"] is False
+    near = [t for _, t in verdict(ts) if t.startswith("Not distinguishable")]
+    assert len(near) == 1
+    assert re.search(r"\): x \d", near[0]) and "; y " not in near[0] and "lstm" not in near[0]
+    assert "interval contains the trivial baseline" in render_html(rows, title="t")
