@@ -8,7 +8,7 @@ learner of the preset.
   4 trials, 20 passes (Mackey–Glass 100); at most 10 minutes on a 2-core CPU.
 - ``standard``: every registered learner on every task it supports at the tasks' default
   sizes, 5 seeds, 8 trials, 20 passes (Mackey–Glass: 100, its 64 series are few samples
-  per pass) (hours on 2 cores; ``--local-workers 2``); cells a
+  per pass) (about 2.5 hours on 2 cores with ``--local-workers 2``); cells a
   learner does not support are skipped and listed in the report.
 - ``full``: every learner on every task at the literature-scale settings of
   :data:`comparisons.tasks.FULL_SETTINGS`, 10 seeds, 30 trials, 50 passes (meant for a GPU
