@@ -124,6 +124,7 @@ class Trainer:
         self._norms: list[torch.Tensor] = []
         self._epoch = 0
         self._gen = torch.Generator().manual_seed(seed)
+        self._train_rng: dict[str, torch.Tensor] | None = None  # see _own_rng
         cfg = getattr(model, "config", None)
         self.batch_first = bool(getattr(cfg, "batch_first", False))
         self.seq_output = getattr(cfg, "output", None)
@@ -335,6 +336,38 @@ class Trainer:
         return float(np.mean(losses))
 
     # -- fit ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _own_rng(self):
+        """Run training on the trainer's own stream of torch's global generator.
+
+        Dropout draws from torch's global generator (the CPU one, or the training device's
+        CUDA one). Training forks it: the caller's stream is left as it was, and the
+        trainer's stream carries over from one ``fit`` call to the next (``fit`` seeds it
+        from ``seed`` at epoch 0; a checkpoint restores it on resume).
+        """
+        cuda = [self.device.index if self.device.index is not None else
+                torch.cuda.current_device()] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            if self._train_rng is not None:
+                torch.set_rng_state(self._train_rng["cpu"])
+                if cuda:
+                    torch.cuda.set_rng_state(self._train_rng["cuda"], cuda[0])
+            try:
+                yield
+            finally:
+                self._train_rng = {"cpu": torch.get_rng_state()}
+                if cuda:
+                    self._train_rng["cuda"] = torch.cuda.get_rng_state(cuda[0])
+
+    def _seed_training(self) -> None:
+        """Seed the training stream (inside :meth:`_own_rng`): the CPU generator and, on
+        CUDA, the training device's; other devices' generators are not touched."""
+        torch.default_generator.manual_seed(self.config.seed)
+        if self.device.type == "cuda":
+            idx = self.device.index if self.device.index is not None else \
+                torch.cuda.current_device()
+            torch.cuda.default_generators[idx].manual_seed(self.config.seed)
+
     def fit(
         self,
         x: torch.Tensor | np.ndarray,
@@ -393,10 +426,27 @@ class Trainer:
         dev = self.device
         x, y = x.to(dev), y.to(dev)
         mask = mask.to(dev) if mask is not None else None
-        if resume and checkpoint is not None and os.path.exists(checkpoint):
-            self.load_checkpoint(checkpoint)
-        elif self._epoch == 0:
-            torch.manual_seed(self.config.seed)
+        with self._own_rng():
+            if resume and checkpoint is not None and os.path.exists(checkpoint):
+                self.load_checkpoint(checkpoint)
+            elif self._epoch == 0:
+                self._seed_training()
+            return self._fit_epochs(x, y, mask, (xb_ax, yb_ax), epochs=epochs,
+                                    batch_size=batch_size, validation=validation, patience=patience,
+                                    min_delta=min_delta, restore_best=restore_best,
+                                    shuffle=shuffle, checkpoint=checkpoint,
+                                    checkpoint_every=checkpoint_every, callback=callback)
+
+    def _fit_epochs(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None,
+                    axes: tuple[int, int], *, epochs: int, batch_size: int,
+                    validation: tuple | None,
+                    patience: int | None, min_delta: float, restore_best: bool,
+                    shuffle: bool, checkpoint: str | os.PathLike | None,
+                    checkpoint_every: int,
+                    callback: Callable[[int, History], bool | None] | None) -> History:
+        """The epoch loop of :meth:`fit` (inputs checked and on the device)."""
+        dev = self.device
+        xb_ax, yb_ax = axes  # the batch axis of x and of y
         n = x.shape[xb_ax]
         n_batches = math.ceil(n / batch_size)
         h = self.history
