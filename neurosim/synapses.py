@@ -40,7 +40,10 @@ class Synapses:
     indptr : int array ``(n_pre + 1,)``; row ``i`` holds synapses ``indptr[i]:indptr[i+1]``.
     indices : int array ``(n_syn,)`` of target neurons.
     weights : float array ``(n_syn,)`` (A for current targets, S (>= 0) for conductance
-        targets, V for ``"v"``).
+        targets, V for ``"v"``). Sign convention: current-based models add both synaptic
+        currents to the membrane (``... + i_e + i_i``), so inhibitory current weights
+        (``target="i"``) are negative amperes and a positive one is an error; conductance
+        weights are >= 0 and the reversal potential ``e_i`` makes ``"i"`` inhibit.
     target : ``"e"``, ``"i"`` or ``"v"`` (see the target model's ``targets``).
     delay : transmission delay in s: scalar or ``(n_syn,)``; must be >= 0 and a multiple of
         the network's ``dt``. Stored as a 0-d array when all delays are equal.
@@ -87,6 +90,15 @@ class Synapses:
                              f"({self.indices.size},), got {w.shape}")
         if not np.all(np.isfinite(w)):
             raise ValueError("Synapses.weights contains NaN or inf")
+        if self.target_kind == "current" and self.target == "i" and w.size and w.max() > 0:
+            k = int(np.argmax(w))
+            raise ValueError(
+                f"Synapses.weights must be <= 0 for the inhibitory current target 'i' of "
+                f"{type(self.post.params).__name__}, got {float(w[k]):g} A at synapse {k}: every "
+                f"current-based model adds both synaptic currents to the membrane "
+                f"(... + i_e + i_i), so a positive weight on 'i' would excite. Give "
+                f"inhibitory currents as negative amperes (e.g. -100 * pA), or use "
+                f"target='e' for a projection of mixed sign")
         if self.target_kind == "conductance" and w.size and w.min() < 0:
             raise ValueError(f"Synapses.weights must be >= 0 for conductance target "
                              f"{self.target!r} (use target='i' for inhibition), got min "

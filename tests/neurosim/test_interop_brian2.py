@@ -59,10 +59,9 @@ def _build(kind, delays, seed):
     d_in = lambda r, k: r.integers(0, 20, k) * DT  # noqa: E731
     d_rec = 1.5 * ms if delays else 0.0
     s_in = Synapses.fixed_probability(gen, g, 0.3, w_in, seed=seed, delay=d_in, name="s_in")
-    s_rec = Synapses.fixed_probability(g, g, 0.2, abs(w_rec), target="i", seed=seed + 1,
-                                       delay=d_rec, name="s_rec")
-    if kind != "cond":
-        s_rec.weights = -s_rec.weights
+    # inhibitory: a conductance >= 0, or a negative current (the sign convention)
+    s_rec = Synapses.fixed_probability(g, g, 0.2, abs(w_rec) if kind == "cond" else w_rec,
+                                       target="i", seed=seed + 1, delay=d_rec, name="s_rec")
     inj = CurrentInjection(g, rng.uniform(*cur, n) * (nA if kind not in ("izh",) else 1.0))
     sm = SpikeMonitor(g, name="sm")
     st = StateMonitor(g, ["v"], [0, 1, 2, 3], name="st")

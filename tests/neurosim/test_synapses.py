@@ -45,6 +45,45 @@ def test_fixed_probability_count_within_binomial_bound(p):
     np.testing.assert_array_equal(s1.indices, s2.indices)
 
 
+def test_inhibitory_current_weights_must_not_be_positive():
+    """Sign convention: current models add i_e + i_i to the membrane, so 'i' takes
+    negative currents; a positive one would excite and is an error naming the convention."""
+    from neurosim import AdExParams, IzhikevichParams
+
+    src = NeuronGroup(3, LIFParams(), name="src")
+    for params in (LIFParams(), AdExParams(), IzhikevichParams()):
+        post = NeuronGroup(3, params, name="post")
+        with pytest.raises(ValueError, match=(
+                r"weights must be <= 0 for the inhibitory current target 'i' of "
+                rf"{type(params).__name__}, got 2e-12 A at synapse 1: .*\+ i_e \+ i_i.*"
+                r"negative amperes")):
+            Synapses.one_to_one(src, post, np.array([-1.0, 2.0, 0.5]) * pA, target="i")
+        Synapses.one_to_one(src, post, np.array([-1.0, 0.0, -0.5]) * pA, target="i")
+        Synapses.one_to_one(src, post, np.array([-1.0, 2.0, 0.5]) * pA, target="e")
+    # conductances are >= 0 on both targets (the reversal potential sets the sign)
+    c = NeuronGroup(3, LIFCondParams(), name="c")
+    Synapses.one_to_one(src, c, 2 * nS, target="i")
+
+
+def test_a_negative_current_on_target_i_inhibits():
+    """Theory: a neuron driven above threshold fires; inhibitory current pulses slow it."""
+    from neurosim import CurrentInjection, SpikeGeneratorGroup, SpikeMonitor
+
+    def rate(w):
+        g = NeuronGroup(1, LIFParams(), name="g")
+        inj = CurrentInjection(g, np.array([0.3e-9]))  # R I = 30 mV > 20 mV to threshold
+        gen = SpikeGeneratorGroup(1, np.zeros(200, int), np.arange(200) * 1 * ms, name="gen")
+        sm = SpikeMonitor(g, name="sm")
+        objs = [g, inj, gen, sm]
+        if w is not None:
+            objs.append(Synapses.one_to_one(gen, g, w, target="i", name="inh"))
+        Network(*objs, dt=0.1 * ms, seed=0).run(200 * ms)
+        return len(sm.t)
+
+    free = rate(None)
+    assert free > 5 and rate(-50 * pA) < free
+
+
 def test_synapse_validation_errors():
     a = NeuronGroup(3, LIFParams(), name="a")
     c = NeuronGroup(3, LIFCondParams(), name="c")
