@@ -199,7 +199,12 @@ class LIFReservoir(Learner):
         syn_i = Synapses.from_matrix(res, res, self._w_rec[:, n:], target="i")
         mon = SpikeMonitor(res)
         net = Network(res, syn_e, syn_i, CurrentInjection(res, current), mon, dt=self.dt,
-                      batch_size=B, seed=self.seed)
+                      batch_size=B, seed=self.seed, device=self.device)
+        # where the simulation ran: the torch backend on the resolved device, else the CPU
+        from neurosim.backends import resolve_device
+
+        self.device_used = (resolve_device(self.device) if net.backend_name == "torch"
+                            else "cpu")
         net.run(T * k * self.dt, progress=False)
         spikes = mon.to_dense(T * k, B).reshape(T, k, B, n).astype(np.float64)
         decay = np.exp(-self.dt / self.tau_readout)

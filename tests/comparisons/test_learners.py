@@ -173,3 +173,26 @@ def test_reservoir_engine_path_equals_pure_step_path():
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][2], out[1][2])
     assert out[0][1] == out[1][1]
+
+
+def test_reservoir_network_runs_on_the_learners_device_and_reports_it(monkeypatch):
+    import neurosim
+
+    seen = []
+    real = neurosim.Network
+
+    def spy(*objs, **kw):
+        net = real(*objs, **kw)
+        seen.append((kw.get("device"), net.backend_name))
+        return net
+
+    monkeypatch.setattr(neurosim, "Network", spy)
+    task = get_task("binary_addition", train_bits=3, test_bits=5, n_train=8, n_test=6)
+    x = task.make(0).test.x.astype(float)
+    lr = get_learner("lif_reservoir", n_neurons=20, seed=0, device="cpu")
+    lr._build(2)
+    lr._run(x)
+    # the learner's device reaches the engine (it used to run on "auto": CUDA when there
+    # was one, while the row said "cpu"), and the row names where it ran
+    assert seen == [("cpu", neurosim.backends.resolve_backend_name("auto", "cpu"))]
+    assert lr.device_used == "cpu"
