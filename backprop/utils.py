@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 
 import torch
 
+from neurosim.devices import resolve_device  # one rule for all packages
+
 __all__ = [
     "check_choice",
     "check_positive_int",
@@ -19,57 +21,6 @@ __all__ = [
     "resolve_device",
     "seeded",
 ]
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or a torch.device into a device.
-
-    ``"auto"`` picks CUDA when :func:`torch.cuda.is_available` says so, else the CPU.
-    Asking for CUDA on a machine without it raises :class:`RuntimeError` rather than failing
-    later inside a kernel.
-
-    Parameters
-    ----------
-    device : str or torch.device
-        ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:<index>"`` or ``"mps"``.
-
-    Returns
-    -------
-    torch.device
-    """
-    if isinstance(device, torch.device):
-        dev = device
-    elif isinstance(device, str):
-        if device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            dev = torch.device(device)
-        except RuntimeError as exc:
-            raise ValueError(
-                f"device must be 'auto', 'cpu', 'cuda' or 'cuda:<index>', got {device!r}"
-            ) from exc
-    else:
-        raise TypeError(
-            f"device must be a str or torch.device, got {type(device).__name__} ({device!r})"
-        )
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise RuntimeError(
-                f"device={str(device)!r} was requested but CUDA is not available on this "
-                "machine (torch.cuda.is_available() is False); use device='auto' or 'cpu'"
-            )
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise RuntimeError(
-                f"device={str(device)!r} was requested but only "
-                f"{torch.cuda.device_count()} CUDA device(s) exist"
-            )
-    elif dev.type == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            raise RuntimeError(f"device={str(device)!r} was requested but MPS is not available")
-    elif dev.type != "cpu":
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:<index>', got {device!r}")
-    return dev
 
 
 @contextlib.contextmanager

@@ -12,8 +12,6 @@ All backends give the same spikes for the same seed and inputs (float64; tested)
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,26 +50,13 @@ def available_backends() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def _cuda() -> bool:
-    """True when torch sees a CUDA device. Without an NVIDIA driver (no
-    ``/proc/driver/nvidia/version``) and torch not yet imported, answer False without
-    importing torch (about 2 CPU-s on a first ``Network(backend="auto")``)."""
-    if "torch" not in sys.modules and sys.platform.startswith("linux") and not \
-            os.path.exists("/proc/driver/nvidia/version"):
-        return False
-    try:
-        import torch
-    except ImportError:  # pragma: no cover
-        return False
-    return bool(torch.cuda.is_available())
-
-
 def resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if _cuda() else "cpu"
-    if not isinstance(device, str) or not (device == "cpu" or device.startswith("cuda")):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:k]', got {device!r}")
-    return device
+    """The device a setting names, as a string, spelling checked
+    (:func:`neurosim.devices.device_name`; whether the device exists is checked where the
+    torch backend puts tensors on it)."""
+    from neurosim.devices import device_name
+
+    return device_name(device, check_available=False)
 
 
 def resolve_backend_name(name: str, device: str = "auto") -> str:

@@ -27,6 +27,8 @@ import torch
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
+from neurosim.devices import resolve_device
+
 from .sampling import (
     LogPartition,
     binary_states,
@@ -51,21 +53,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # shared helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` -> cuda if available else cpu; otherwise a valid torch device string."""
-    if isinstance(device, torch.device):
-        return device
-    if not isinstance(device, str):
-        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except RuntimeError as err:
-        raise ValueError(f"unknown device {device!r}; choose from: auto, cpu, cuda, "
-                         "cuda:<index>") from err
 
 
 def make_generator(random_state: int | np.random.Generator | np.random.RandomState | None,

@@ -35,6 +35,7 @@ import torch
 from sklearn.base import BaseEstimator
 from threadpoolctl import ThreadpoolController
 
+from neurosim.devices import resolve_device
 from neurosim.memory.hopfield_rules import (
     hebbian_weights,
     pseudo_inverse_weights,
@@ -64,23 +65,6 @@ TIE_TOL = {"float32": 1e-6, "float64": 1e-10}
 
 
 # --------------------------------------------------------------------------- input checks
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when available else CPU; other strings/devices are checked."""
-    if isinstance(device, torch.device):
-        return device
-    if not isinstance(device, str):
-        raise TypeError(f"device must be a str or torch.device, got {device!r}")
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except RuntimeError as exc:
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:k]', got {device!r}") from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device={device!r} was asked for but CUDA is not available")
-    return dev
-
-
 def _check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(

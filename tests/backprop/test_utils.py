@@ -26,7 +26,7 @@ def test_cuda_requested_but_absent_is_a_clear_error(monkeypatch):
 
 
 def test_bad_device_names():
-    with pytest.raises(ValueError, match="device must be 'auto', 'cpu'"):
+    with pytest.raises(ValueError, match=r"unknown device 'gpu'; choose from: auto, cpu, cuda"):
         resolve_device("gpu")
     with pytest.raises(TypeError, match="device must be a str or torch.device"):
         resolve_device(3)

@@ -117,7 +117,7 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
 def test_backend_names():
     assert resolve_backend_name("auto", "cpu") == "numba"
     assert resolve_backend_name("auto", "cuda") == "torch"
-    with pytest.raises(ValueError, match=r"device must be 'auto', 'cpu' or 'cuda\[:k\]'"):
+    with pytest.raises(ValueError, match=r"unknown device 'tpu'; choose from: auto, cpu, cuda"):
         resolve_backend_name("torch", "tpu")
     with pytest.raises(TypeError, match=r"backend must be a str"):
         resolve_backend_name(3)
