@@ -35,9 +35,10 @@ def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> None:
         "shuffle_rng": trainer._gen.get_state(),
         "torch_rng": torch.get_rng_state(),
     }
-    tmp = f"{os.fspath(path)}.tmp"
-    torch.save(blob, tmp)
-    os.replace(tmp, path)
+    from neurosim.atomic import atomic_open
+
+    with atomic_open(path, "wb") as f:
+        torch.save(blob, f)
 
 
 def load_checkpoint(trainer: Trainer, path: str | os.PathLike) -> None:

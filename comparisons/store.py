@@ -384,16 +384,11 @@ def export_parquet(store: str | os.PathLike | ResultStore, path: str | os.PathLi
     for col in df.columns:
         if df[col].map(lambda v: isinstance(v, list)).any():
             df[col] = df[col].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
+    from neurosim.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    return Path(path)
 
 
 __all__ = ["ResultStore", "StoreError", "FINISHED", "open_store", "to_jsonable",

@@ -72,11 +72,10 @@ def save(net: Any, path: str | os.PathLike[str]) -> None:
     arrays, meta = _flatten(snap)
     meta.update(format=FORMAT, network=_describe(net), checksum=_checksum(arrays))
     payload = {**arrays, "__meta__": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
-    path = os.fspath(path)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
+    from neurosim.atomic import atomic_open
+
+    with atomic_open(path, "wb") as f:
         np.savez_compressed(f, **payload)
-    os.replace(tmp, path)
 
 
 def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

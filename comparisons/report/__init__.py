@@ -22,23 +22,18 @@ from comparisons.report.io import (
 )
 from comparisons.report.markdown import render_markdown
 from comparisons.report.summary import summarize, task_summaries
+from neurosim.atomic import atomic_write_bytes
 
 
 def _write(path: Path, text: str | bytes) -> None:
     try:
         if isinstance(text, bytes):
-            _atomic_write_bytes(path, text)
+            atomic_write_bytes(path, text)
         else:
             atomic_write_text(path, text)
     except OSError as exc:
         why = exc.strerror or str(exc)
         raise OSError(f"cannot write report file {path}: {why}") from exc
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    from neurosim._atomic import atomic_write_bytes
-
-    atomic_write_bytes(path, data)
 
 
 class Report:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from neurosim._atomic import atomic_write_text  # noqa: F401  (re-exported by comparisons.report)
+from neurosim.atomic import atomic_write_text  # noqa: F401  (re-exported by comparisons.report)
 
 ROW_SCALARS = ("task", "learner", "seed", "config_hash", "status", "task_label",
                "learner_label", "family", "metric", "params", "train_memory_bytes", "wall_s",

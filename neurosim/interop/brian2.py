@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosim._atomic import atomic_write_bytes
+from neurosim.atomic import atomic_write_bytes
 from neurosim.interop.brian2_script import (
     COLLECT_SOURCE,
     build_source,

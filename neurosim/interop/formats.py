@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosim._atomic import atomic_open
+from neurosim.atomic import atomic_open
 from neurosim.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 
 __all__ = ["SpikeData", "StateData", "RateData", "save_spikes", "load_spikes",

@@ -102,7 +102,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosim._atomic import atomic_path
+from neurosim.atomic import atomic_path
 from neurosim.monitors import SpikeMonitor
 from neurosim.neurons import (
     CurrentInjection,

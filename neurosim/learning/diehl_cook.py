@@ -308,12 +308,12 @@ def _atomic_save(path: str, arrays: dict[str, np.ndarray], meta: dict[str, Any])
     import json
     import os
 
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
+    from neurosim.atomic import atomic_open
+
+    with atomic_open(path, "wb") as f:
         np.savez(f, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _load(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -113,7 +113,7 @@ def test_truncated_results_json_is_a_clear_error(tmp_path, capsys):
 def test_full_disk_while_writing_the_report(tmp_path, monkeypatch, capsys):
     """Writes go to /dev/full (a real ENOSPC); the error names the file and the old report
     stays as it was."""
-    import neurosim._atomic as atomic
+    import neurosim.atomic as atomic
     from comparisons.report import Report
 
     if not os.path.exists("/dev/full"):

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from neurosim._atomic import atomic_open, atomic_write_bytes, atomic_write_text, file_mode
+from neurosim.atomic import atomic_open, atomic_write_bytes, atomic_write_text, file_mode
 
 
 def test_write_replaces_and_leaves_no_temp(tmp_path):

@@ -1,7 +1,10 @@
 """Atomic file writes: a temporary file in the target's folder, then ``os.replace``.
 
 A reader never sees a half-written file, and a failed write (a full disk, an exception in
-the writer) leaves the old file (if any) and no temporary file behind.
+the writer) leaves the old file (if any) and no temporary file behind. Every file the three
+packages write goes through here: network state (``neurosim.io.save``), NIR graphs, Brian2
+scripts, spike-train formats, Diehl & Cook and ``backprop.Trainer`` checkpoints, reports and
+Parquet exports.
 """
 
 from __future__ import annotations
