@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 import torch
 
 from neurosim.devices import resolve_device  # one rule for all packages
+from neurosim.validation import check_choice  # one wording for all packages
 
 __all__ = [
     "check_choice",
@@ -49,17 +50,6 @@ def check_positive_int(name: str, value: object, *, allow_none: bool = False) ->
         raise TypeError(f"{name} must be a positive int, got {type(value).__name__} ({value!r})")
     if value <= 0:
         raise ValueError(f"{name} must be a positive int (>= 1), got {value}")
-
-
-def check_choice(name: str, value: object, choices: Sequence[str]) -> None:
-    """Raise unless ``value`` is one of ``choices``; the message lists the valid names."""
-    if not isinstance(value, str):
-        raise TypeError(
-            f"{name} must be one of {', '.join(map(repr, choices))}; "
-            f"got {type(value).__name__} ({value!r})"
-        )
-    if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; choose from: {', '.join(choices)}")
 
 
 def _fmt(shape: Sequence[int]) -> str:

@@ -37,8 +37,8 @@ def check_float(
 
 
 def check_choice(kind: str, value: str, choices: Iterable[str]) -> str:
-    """Raise ``ValueError("unknown task 'x'; choose from: a, b")`` unless ``value`` is valid."""
-    opts = sorted(choices)
-    if value not in opts:
-        raise ValueError(f"unknown {kind} {value!r}; choose from: {', '.join(opts)}")
-    return value
+    """Raise ``ValueError("unknown task 'x'; choose from: a, b")`` unless ``value`` is valid
+    (:func:`neurosim.validation.check_choice`, the choices sorted)."""
+    from neurosim.validation import check_choice as _check
+
+    return _check(kind, value, choices, sort=True)

@@ -41,6 +41,7 @@ from neurosim.memory.hopfield_rules import (
     pseudo_inverse_weights,
     storkey_weights,
 )
+from neurosim.validation import check_choice
 
 __all__ = [
     "RULES",
@@ -66,11 +67,7 @@ TIE_TOL = {"float32": 1e-6, "float64": 1e-10}
 
 # --------------------------------------------------------------------------- input checks
 def _check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(
-            f"{owner}.{name}: unknown value {value!r}; choose from: {', '.join(choices)}"
-        )
-    return value
+    return check_choice(f"{owner}.{name}", value, choices)
 
 
 def _check_int(owner: str, name: str, value: Any, low: int = 1) -> int:

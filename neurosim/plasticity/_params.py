@@ -36,5 +36,7 @@ def check_bounds(owner: str, w_min: Any, w_max: Any) -> None:
 
 
 def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{owner}.{name} must be one of: {', '.join(choices)}; got {value!r}")
+    """:func:`neurosim.validation.check_choice` for the setting ``owner.name``."""
+    from neurosim.validation import check_choice as _check
+
+    _check(f"{owner}.{name}", value, choices)

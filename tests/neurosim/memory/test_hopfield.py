@@ -243,10 +243,10 @@ def test_fitted_attributes_and_init_stores_only():
 # ----------------------------------------------------------------------------- bad input
 def test_bad_settings():
     X = np.ones((2, 4))
-    with pytest.raises(ValueError, match=r"HopfieldNetwork.rule: unknown value 'hebb'; "
+    with pytest.raises(ValueError, match=r"unknown HopfieldNetwork.rule 'hebb'; "
                                          r"choose from: hebbian, pseudo_inverse, storkey"):
         HopfieldNetwork(rule="hebb").fit(X)
-    with pytest.raises(ValueError, match=r"update: unknown value 'parallel'"):
+    with pytest.raises(ValueError, match=r"unknown HopfieldNetwork.update 'parallel'"):
         HopfieldNetwork(update="parallel").fit(X)
     with pytest.raises(ValueError, match=r"max_steps must be >= 1, got 0"):
         HopfieldNetwork(max_steps=0).fit(X)

@@ -161,7 +161,7 @@ def test_dense_energy_formula_and_input_untouched():
 
 
 def test_dense_bad_input():
-    with pytest.raises(ValueError, match=r"DenseAssociativeMemory.kind: unknown value 'poly'; "
+    with pytest.raises(ValueError, match=r"unknown DenseAssociativeMemory.kind 'poly'; "
                                          r"choose from: exponential, polynomial, rectified"):
         DenseAssociativeMemory(kind="poly").fit([[1, -1]])
     with pytest.raises(ValueError, match=r"patterns must contain only -1 and \+1"):

@@ -226,9 +226,10 @@ def test_reward_modulated_stdp():
     ({"tau_pre": -0.02}, r"PairSTDPParams.tau_pre must be > 0, got -0.02"),
     ({"tau_post": 20.0}, r"tau_post=20 s looks like milliseconds; write 20\*ms"),
     ({"a_plus": -0.1}, r"PairSTDPParams.a_plus must be finite and >= 0, got -0.1"),
-    ({"weight_dependence": "mult"}, r"weight_dependence must be one of: additive, "
-                                    r"multiplicative; got 'mult'"),
-    ({"pairing": "near"}, r"pairing must be one of: all_to_all, nearest"),
+    ({"weight_dependence": "mult"}, r"unknown PairSTDPParams.weight_dependence 'mult'; "
+                                    r"choose from: additive, multiplicative"),
+    ({"pairing": "near"}, r"unknown PairSTDPParams.pairing 'near'; choose from: all_to_all, "
+                          r"nearest"),
 ])
 def test_bad_parameters(kw, msg):
     with pytest.raises(ValueError, match=msg):
