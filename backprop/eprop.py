@@ -55,7 +55,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from backprop.utils import check_sequence, resolve_device
+from backprop.utils import check_choice, check_sequence, resolve_device
 
 __all__ = [
     "EProp",
@@ -122,11 +122,7 @@ class EPropParams:
             raise ValueError(f"EPropParams.n_adaptive must be >= 0, got {self.n_adaptive}")
         if self.readout_steps < 1:
             raise ValueError(f"EPropParams.readout_steps must be >= 1, got {self.readout_steps}")
-        if self.feedback not in _FEEDBACK:
-            raise ValueError(
-                f"EPropParams.feedback must be one of {', '.join(_FEEDBACK)}; "
-                f"got {self.feedback!r}"
-            )
+        check_choice("EPropParams.feedback", self.feedback, _FEEDBACK)
 
     @property
     def alpha(self) -> float:

@@ -31,7 +31,7 @@ from torch import Tensor, nn
 
 from backprop.snn_fused import HAVE_NUMBA, RESETS, fused_lif, spike_linear
 from backprop.surrogate import Surrogate, make_surrogate
-from backprop.utils import check_sequence, resolve_device
+from backprop.utils import check_choice, check_sequence, resolve_device
 
 __all__ = [
     "AUTO_SPARSE_DENSITY",
@@ -84,10 +84,7 @@ class LIFParams:
             raise ValueError(f"LIFParams.beta must be in (0, 1], got {self.beta!r}")
         if not (math.isfinite(self.threshold) and self.threshold > 0):
             raise ValueError(f"LIFParams.threshold must be > 0, got {self.threshold!r}")
-        if not isinstance(self.reset, str) or self.reset not in RESETS:
-            raise ValueError(
-                f"LIFParams.reset must be one of {', '.join(RESETS)}; got {self.reset!r}"
-            )
+        check_choice("LIFParams.reset", self.reset, RESETS)
         object.__setattr__(self, "surrogate", make_surrogate(self.surrogate))
 
 
@@ -239,10 +236,7 @@ class LIFLayer(nn.Module):
                 raise TypeError(f"LIFLayer.{name} must be an int, got {type(v).__name__}")
             if v <= 0:
                 raise ValueError(f"LIFLayer.{name} must be >= 1, got {v}")
-        if sparse not in _SPARSE_MODES:
-            raise ValueError(
-                f"LIFLayer.sparse must be one of {', '.join(_SPARSE_MODES)}; got {sparse!r}"
-            )
+        check_choice("LIFLayer.sparse", sparse, _SPARSE_MODES)
         self.linear = nn.Linear(in_features, out_features, bias=bias)
         self.params = params if params is not None else LIFParams()
         self.fused = bool(fused)

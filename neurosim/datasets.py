@@ -64,8 +64,9 @@ def load_mnist(directory: str | os.PathLike[str], split: str = "train"
                ) -> tuple[np.ndarray, np.ndarray]:
     """``(X (n, 784) uint8, y (n,) int64)`` from the standard MNIST IDX files in
     ``directory`` (``split`` = ``"train"`` or ``"test"``)."""
-    if split not in ("train", "test"):
-        raise ValueError(f"load_mnist: split must be one of: train, test; got {split!r}")
+    from neurosim.validation import check_choice
+
+    check_choice("load_mnist split", split, ("train", "test"))
     d = os.fspath(directory)
     stem = "train" if split == "train" else "t10k"
     X = read_idx(_find(d, f"{stem}-images-idx3-ubyte"))

@@ -351,9 +351,9 @@ class DiehlCook:
         self.config = config or DiehlCookConfig()
         self.max_pixel, self.backend, self.n_copies = max_pixel, backend, n_copies
         self.device, self.random_state = device, random_state
-        if backend not in ("numba", "torch"):
-            raise ValueError(f"DiehlCook.backend must be one of: numba, torch; got "
-                             f"{backend!r}")
+        from neurosim.validation import check_choice
+
+        check_choice("DiehlCook.backend", backend, ("numba", "torch"))
         if backend == "numba" and n_copies != 1:
             raise ValueError(f"DiehlCook.n_copies must be 1 with backend='numba', got "
                              f"{n_copies}")

@@ -135,7 +135,8 @@ def test_params_derived_constants():
         ({"tau_a": -5.0}, ValueError, r"EPropParams.tau_a must be > 0, got -5.0"),
         ({"beta_a": -1.0}, ValueError, r"EPropParams.beta_a must be >= 0, got -1.0"),
         ({"lr": float("nan")}, ValueError, r"EPropParams.lr must be > 0, got nan"),
-        ({"feedback": "bp"}, ValueError, r"feedback must be one of random, symmetric; got 'bp'"),
+        ({"feedback": "bp"}, ValueError, r"unknown EPropParams.feedback 'bp'; "
+                                           r"choose from: random, symmetric"),
         ({"n_adaptive": -1}, ValueError, r"n_adaptive must be >= 0, got -1"),
         ({"readout_steps": 0}, ValueError, r"readout_steps must be >= 1, got 0"),
         ({"n_adaptive": 1.5}, TypeError, r"n_adaptive must be an int, got float"),

@@ -346,7 +346,8 @@ def test_bad_shapes_and_values():
         ({"beta": "0.9"}, TypeError, r"LIFParams.beta must be a real number, got str"),
         ({"threshold": 0}, ValueError, r"LIFParams.threshold must be > 0, got 0"),
         ({"threshold": float("inf")}, ValueError, r"LIFParams.threshold must be > 0, got inf"),
-        ({"reset": "hard"}, ValueError, r"LIFParams.reset must be one of subtract, zero, none"),
+        ({"reset": "hard"}, ValueError, r"unknown LIFParams.reset 'hard'; "
+                                         r"choose from: subtract, zero, none"),
         ({"surrogate": "tanh"}, ValueError, r"unknown surrogate 'tanh'; choose from"),
     ],
 )
@@ -356,7 +357,8 @@ def test_bad_params(kwargs, err, msg):
 
 
 def test_bad_layers_and_devices():
-    with pytest.raises(ValueError, match=r"LIFLayer.sparse must be one of auto, always, never"):
+    with pytest.raises(ValueError, match=r"unknown LIFLayer.sparse 'yes'; "
+                                         r"choose from: auto, always, never"):
         LIFLayer(4, 3, sparse="yes")
     with pytest.raises(ValueError, match=r"LIFLayer.out_features must be >= 1, got 0"):
         LIFLayer(4, 0)

@@ -43,7 +43,8 @@ def test_load_mnist_from_small_files(tmp_path):
     np.testing.assert_array_equal(yr, y)
     with pytest.raises(FileNotFoundError, match=r"t10k-images-idx3-ubyte\[.gz\] not found"):
         load_mnist(tmp_path, "test")
-    with pytest.raises(ValueError, match="split must be one of: train, test; got 'val'"):
+    with pytest.raises(ValueError, match="unknown load_mnist split 'val'; "
+                                         "choose from: train, test"):
         load_mnist(tmp_path, "val")
     write_idx(tmp_path / "t10k-images-idx3-ubyte", X)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", y[:5])

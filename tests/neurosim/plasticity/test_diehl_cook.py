@@ -149,7 +149,8 @@ def test_bad_input():
         DiehlCookConfig(tau_e=-0.1)
     with pytest.raises(ValueError, match="norm_total=100.0 cannot be reached with n_input=64"):
         DiehlCookConfig(n_input=64, norm_total=100.0)
-    with pytest.raises(ValueError, match="backend must be one of: numba, torch; got 'jax'"):
+    with pytest.raises(ValueError, match="unknown DiehlCook.backend 'jax'; "
+                                         "choose from: numba, torch"):
         DiehlCook(CFG, backend="jax")
     m = DiehlCook(CFG, max_pixel=16.0)
     with pytest.raises(ValueError, match=r"X must have shape \(n, 64\), got \(3, 10\)"):
