@@ -17,7 +17,15 @@ from .models import (
     chrono_gate_biases,
     explicit_cells,
 )
-from .snn import Leaky, LIFLayer, LIFParams, SpikingMLP, lif_sequence, lif_step, snntorch_equivalent
+from .snn import (
+    Leaky,
+    LeakyParams,
+    LIFLayer,
+    SpikingMLP,
+    leaky_step,
+    lif_sequence,
+    snntorch_equivalent,
+)
 from .snn_fused import fused_lif, spike_linear
 from .surrogate import ATan, FastSigmoid, Rectangular, Sigmoid, Triangular, make_surrogate
 from .train import History, NonFiniteLossError, Trainer, TrainerConfig, masked_loss
@@ -25,7 +33,7 @@ from .utils import resolve_device
 
 __all__ = [
     "EProp", "EPropParams", "eprop_gradients", "make_temporal_patterns", "rsnn_forward",
-    "LIFLayer", "LIFParams", "Leaky", "SpikingMLP", "lif_sequence", "lif_step",
+    "LIFLayer", "LeakyParams", "Leaky", "SpikingMLP", "lif_sequence", "leaky_step",
     "snntorch_equivalent", "fused_lif", "spike_linear", "ATan", "FastSigmoid", "Rectangular",
     "Sigmoid", "Triangular", "make_surrogate",
     "ESNParams",

@@ -41,7 +41,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from backprop.snn import LIFParams, SpikingMLP
+from backprop.snn import LeakyParams, SpikingMLP
 
 __all__ = ["to_nir", "from_nir", "snntorch_to_nir"]
 
@@ -224,7 +224,7 @@ def from_nir(graph: Any, *, dt: float | None = None, surrogate: str = "atan",
         else:
             beta, gain = 1.0, _one(name, "r", lif.r)
         thr = _one(name, "v_threshold", lif.v_threshold)
-        params.append(LIFParams(beta=beta, threshold=thr, reset="zero", surrogate=surrogate))
+        params.append(LeakyParams(beta=beta, threshold=thr, reset="zero", surrogate=surrogate))
         w = np.asarray(fc.weight, dtype=np.float64) * gain
         b = np.asarray(getattr(fc, "bias", np.zeros(w.shape[0])), dtype=np.float64) * gain
         weights.append((w, np.broadcast_to(b, (w.shape[0],))))

@@ -4,9 +4,9 @@ The neuron is snnTorch's ``Leaky`` (first-order LIF, ``reset_delay=True``): the 
 the same reset mechanisms, the same surrogate gradients, so a network built here gives the same
 spikes, membranes and gradients as the snnTorch network with the same weights (tested against
 snnTorch in ``tests/backprop/test_snn.py``). Two execution paths share the one pure step
-:func:`lif_step`:
+:func:`leaky_step`:
 
-- the **reference** path calls :func:`lif_step` once per time step under autograd (what
+- the **reference** path calls :func:`leaky_step` once per time step under autograd (what
   snnTorch does);
 - the **fused** path (default) does one input product over all time steps, ``(T*B, F) @ W.T``
   -- as a spike-driven gather-and-add (:func:`backprop.snn_fused.spike_linear`) when the input
@@ -36,11 +36,11 @@ from backprop.utils import check_choice, check_sequence, resolve_device
 __all__ = [
     "AUTO_SPARSE_DENSITY",
     "LIFLayer",
-    "LIFParams",
+    "LeakyParams",
     "Leaky",
     "SpikingMLP",
     "lif_sequence",
-    "lif_step",
+    "leaky_step",
     "snntorch_equivalent",
 ]
 
@@ -54,8 +54,12 @@ _SPARSE_MODES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
-class LIFParams:
+class LeakyParams:
     """Parameters of a layer of snnTorch-style LIF neurons (dimensionless, per time step).
+
+    Named apart from :class:`neurosim.LIFParams` (continuous time, SI units, exact
+    integration): here the leak is one factor ``beta`` per step and the state is unitless,
+    as in snnTorch's ``Leaky``.
 
     Parameters
     ----------
@@ -79,16 +83,16 @@ class LIFParams:
         for name in ("beta", "threshold"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError(f"LIFParams.{name} must be a real number, got {type(v).__name__}")
+                raise TypeError(f"LeakyParams.{name} must be a real number, got {type(v).__name__}")
         if not (math.isfinite(self.beta) and 0 < self.beta <= 1):
-            raise ValueError(f"LIFParams.beta must be in (0, 1], got {self.beta!r}")
+            raise ValueError(f"LeakyParams.beta must be in (0, 1], got {self.beta!r}")
         if not (math.isfinite(self.threshold) and self.threshold > 0):
-            raise ValueError(f"LIFParams.threshold must be > 0, got {self.threshold!r}")
-        check_choice("LIFParams.reset", self.reset, RESETS)
+            raise ValueError(f"LeakyParams.threshold must be > 0, got {self.threshold!r}")
+        check_choice("LeakyParams.reset", self.reset, RESETS)
         object.__setattr__(self, "surrogate", make_surrogate(self.surrogate))
 
 
-def lif_step(current: Tensor, mem: Tensor, params: LIFParams) -> tuple[Tensor, Tensor]:
+def leaky_step(current: Tensor, mem: Tensor, params: LeakyParams) -> tuple[Tensor, Tensor]:
     """One step of snnTorch's ``Leaky`` neuron (``reset_delay=True``).
 
     .. math::
@@ -104,7 +108,7 @@ def lif_step(current: Tensor, mem: Tensor, params: LIFParams) -> tuple[Tensor, T
         Input current :math:`I_t`.
     mem : Tensor, shape (B, N)
         Membrane :math:`U_{t-1}`.
-    params : LIFParams
+    params : LeakyParams
 
     Returns
     -------
@@ -124,14 +128,14 @@ def lif_step(current: Tensor, mem: Tensor, params: LIFParams) -> tuple[Tensor, T
 
 
 def lif_sequence(
-    current: Tensor, params: LIFParams, mem0: Tensor | None = None, *, fused: bool = True
+    current: Tensor, params: LeakyParams, mem0: Tensor | None = None, *, fused: bool = True
 ) -> tuple[Tensor, Tensor]:
-    """Run :func:`lif_step` over a whole input sequence.
+    """Run :func:`leaky_step` over a whole input sequence.
 
     Parameters
     ----------
     current : Tensor, shape (T, B, N)
-    params : LIFParams
+    params : LeakyParams
     mem0 : Tensor, shape (B, N), optional
         Initial membrane; zeros by default (as snnTorch).
     fused : bool
@@ -150,7 +154,7 @@ def lif_sequence(
     spks, mems = [], []
     mem = mem0
     for t in range(current.shape[0]):
-        spk, mem = lif_step(current[t], mem, params)
+        spk, mem = leaky_step(current[t], mem, params)
         spks.append(spk)
         mems.append(mem)
     return torch.stack(spks), torch.stack(mems)
@@ -164,7 +168,7 @@ class Leaky(nn.Module):
     Parameters
     ----------
     beta, threshold, reset, surrogate
-        As in :class:`LIFParams` (``reset`` is snnTorch's ``reset_mechanism``).
+        As in :class:`LeakyParams` (``reset`` is snnTorch's ``reset_mechanism``).
     """
 
     def __init__(
@@ -175,7 +179,7 @@ class Leaky(nn.Module):
         surrogate: Surrogate | str = "atan",
     ) -> None:
         super().__init__()
-        self.params = LIFParams(beta, threshold, reset, surrogate)
+        self.params = LeakyParams(beta, threshold, reset, surrogate)
 
     def forward(self, current: Tensor, mem: Tensor | None = None) -> tuple[Tensor, Tensor]:
         if mem is None:
@@ -185,7 +189,7 @@ class Leaky(nn.Module):
                 f"Leaky expected mem of shape {tuple(current.shape)} (as the input), "
                 f"got {tuple(mem.shape)}"
             )
-        return lif_step(current, mem, self.params)
+        return leaky_step(current, mem, self.params)
 
 
 def _use_sparse(mode: str, x: Tensor) -> bool:
@@ -210,7 +214,7 @@ class LIFLayer(nn.Module):
     Parameters
     ----------
     in_features, out_features : int
-    params : LIFParams, optional
+    params : LeakyParams, optional
     bias : bool
     fused : bool
         Fused LIF loop (default) or per-step autograd reference.
@@ -224,7 +228,7 @@ class LIFLayer(nn.Module):
         self,
         in_features: int,
         out_features: int,
-        params: LIFParams | None = None,
+        params: LeakyParams | None = None,
         *,
         bias: bool = True,
         fused: bool = True,
@@ -238,7 +242,7 @@ class LIFLayer(nn.Module):
                 raise ValueError(f"LIFLayer.{name} must be >= 1, got {v}")
         check_choice("LIFLayer.sparse", sparse, _SPARSE_MODES)
         self.linear = nn.Linear(in_features, out_features, bias=bias)
-        self.params = params if params is not None else LIFParams()
+        self.params = params if params is not None else LeakyParams()
         self.fused = bool(fused)
         self.sparse = sparse
 
@@ -266,7 +270,7 @@ class SpikingMLP(nn.Module):
     ----------
     sizes : sequence of int
         Layer widths, input first: ``(784, 256, 10)``.
-    params : LIFParams or sequence of LIFParams, optional
+    params : LeakyParams or sequence of LeakyParams, optional
         One for all layers or one per layer.
     fused, sparse
         As in :class:`LIFLayer`; ``sparse`` applies to the first layer (spike inputs); hidden
@@ -281,7 +285,7 @@ class SpikingMLP(nn.Module):
 
     Examples
     --------
-    >>> net = SpikingMLP((784, 256, 10), LIFParams(beta=0.95), seed=0, device="cpu")
+    >>> net = SpikingMLP((784, 256, 10), LeakyParams(beta=0.95), seed=0, device="cpu")
     >>> spk, mem = net(torch.zeros(25, 8, 784))
     >>> spk.shape
     torch.Size([25, 8, 10])
@@ -290,7 +294,7 @@ class SpikingMLP(nn.Module):
     def __init__(
         self,
         sizes: Sequence[int],
-        params: LIFParams | Sequence[LIFParams] | None = None,
+        params: LeakyParams | Sequence[LeakyParams] | None = None,
         *,
         fused: bool = True,
         sparse: str = "auto",
@@ -305,14 +309,14 @@ class SpikingMLP(nn.Module):
             raise ValueError(f"SpikingMLP.sizes needs at least 2 widths, got {sizes}")
         n_layers = len(sizes) - 1
         if params is None:
-            plist = [LIFParams()] * n_layers
-        elif isinstance(params, LIFParams):
+            plist = [LeakyParams()] * n_layers
+        elif isinstance(params, LeakyParams):
             plist = [params] * n_layers
         else:
             plist = list(params)
             if len(plist) != n_layers:
                 raise ValueError(
-                    f"SpikingMLP.params needs {n_layers} LIFParams (one per layer), "
+                    f"SpikingMLP.params needs {n_layers} LeakyParams (one per layer), "
                     f"got {len(plist)}"
                 )
         self.device = resolve_device(device)

@@ -4,7 +4,7 @@ and a spike-driven (sparse) linear layer.
 Two things make a per-step snnTorch network slow on a CPU: every time step builds half a dozen
 autograd nodes per layer, and the input layer multiplies a mostly-zero spike matrix densely.
 
-- :class:`FusedLIF` runs the LIF recurrence of :func:`backprop.snn.lif_step` forward over all
+- :class:`FusedLIF` runs the LIF recurrence of :func:`backprop.snn.leaky_step` forward over all
   ``T`` steps under ``no_grad`` and runs the exact adjoint recurrence backward in one reverse
   loop; it stores only the membrane trace ``(T, B, N)``.
 - :class:`SpikeLinear` computes ``x @ W.T + b`` for a spike (mostly zero) input by adding the

@@ -34,7 +34,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from backprop.snn import LIFParams, SpikingMLP, snntorch_equivalent
+from backprop.snn import LeakyParams, SpikingMLP, snntorch_equivalent
 from backprop.snn_fused import spike_linear
 
 
@@ -98,7 +98,7 @@ def time_steps(variants: dict, x, y, repeats: int) -> tuple[dict, dict]:
 
 def run_density(sizes, T, B, density, repeats, seed=0) -> dict:
     x, y = make_data(T, B, sizes[0], sizes[-1], density, seed)
-    params = LIFParams(beta=0.95, threshold=1.0)
+    params = LeakyParams(beta=0.95, threshold=1.0)
 
     def ours(**kw):
         return SpikingMLP(sizes, params, seed=seed, device="cpu", **kw)

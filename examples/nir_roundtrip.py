@@ -64,7 +64,7 @@ def snn_to_snntorch() -> tuple[int, int, int] | None:
     except ImportError:
         return None
     from backprop.nir import to_nir as snn_to_nir
-    from backprop.snn import LIFParams as SNNParams
+    from backprop.snn import LeakyParams as SNNParams
     from backprop.snn import SpikingMLP
 
     model = SpikingMLP((40, 50, 10), SNNParams(beta=0.9375, reset="zero"), seed=0,

@@ -192,7 +192,7 @@ class SurrogateSNN(Learner):
 
     def _build(self, task: Task, n_in: int) -> torch.device:
         """A fresh network for ``task`` with ``n_in`` inputs; returns its device."""
-        from backprop.snn import LIFParams, SpikingMLP
+        from backprop.snn import LeakyParams, SpikingMLP
         from backprop.utils import resolve_device
 
         self._task = task
@@ -201,7 +201,7 @@ class SurrogateSNN(Learner):
         self._net = SpikingMLP((n_in, self.hidden_size, task.n_out),
                                # the readout layer never resets: a leaky integrator of the
                                # hidden spikes (non-leaky when only its mean over time is read)
-                               [LIFParams(beta=self.beta), LIFParams(
+                               [LeakyParams(beta=self.beta), LeakyParams(
                                    beta=1.0 if task.output == "final" else self.beta,
                                    reset="none")],
                                seed=self.seed, device=dev)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from backprop.snn import LIFParams, SpikingMLP
+from backprop.snn import LeakyParams, SpikingMLP
 
 nir = pytest.importorskip("nir")
 from backprop.nir import from_nir, snntorch_to_nir, to_nir  # noqa: E402
@@ -14,7 +14,7 @@ BETA = 0.9375      # float32-exact, so snnTorch's float32 parameters hold it exa
 
 
 def _model(seed, sizes=(20, 30, 10), beta=BETA, reset="zero"):
-    model = SpikingMLP(sizes, LIFParams(beta=beta, threshold=1.0, reset=reset), seed=seed,
+    model = SpikingMLP(sizes, LeakyParams(beta=beta, threshold=1.0, reset=reset), seed=seed,
                        device="cpu", dtype=torch.float64)
     with torch.no_grad():   # float32-exact weights (snnTorch's importer stores float32)
         for layer in model.layers:

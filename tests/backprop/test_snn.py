@@ -14,12 +14,12 @@ import torch.nn.functional as F
 import backprop.snn_fused as snn_fused
 from backprop.snn import (
     Leaky,
+    LeakyParams,
     LIFLayer,
-    LIFParams,
     SpikingMLP,
     _use_sparse,
+    leaky_step,
     lif_sequence,
-    lif_step,
     snntorch_equivalent,
 )
 from backprop.snn_fused import spike_linear
@@ -52,7 +52,7 @@ def test_matches_snntorch_float64(seed, reset, surrogate):
     pytest.importorskip("snntorch")
     sizes = [(30, 24, 5), (17, 40, 9, 3), (50, 8)][seed]
     # threshold/beta exactly representable in float32: snnTorch keeps its reset in float32
-    params = LIFParams(beta=0.875, threshold=0.75, reset=reset, surrogate=surrogate)
+    params = LeakyParams(beta=0.875, threshold=0.75, reset=reset, surrogate=surrogate)
     net = SpikingMLP(sizes, params, seed=seed, device="cpu", dtype=torch.float64)
     with torch.no_grad():  # stronger weights, so that every layer spikes
         for w in net.parameters():
@@ -93,7 +93,7 @@ def test_leaky_step_matches_snntorch_leaky_bitwise_float32(reset):
 
 def test_fused_network_matches_snntorch_float32():
     pytest.importorskip("snntorch")
-    net = SpikingMLP((64, 48, 10), LIFParams(beta=0.95), seed=5, device="cpu")
+    net = SpikingMLP((64, 48, 10), LeakyParams(beta=0.95), seed=5, device="cpu")
     ref = snntorch_equivalent(net)
     x = _spikes((25, 16, 64), 0.1, 5, torch.float32)
     spk, mem = net(x)
@@ -118,7 +118,7 @@ def test_fused_lif_equals_reference(seed, reset, dtype, backend, monkeypatch):
     T, B, N = 15 + seed, 4, 7
     cur = (torch.randn(T, B, N, generator=g, dtype=torch.float64) * 0.7 + 0.2).to(dtype)
     mem0 = (torch.randn(B, N, generator=g, dtype=torch.float64) * 1.2).to(dtype)
-    params = LIFParams(beta=0.8, threshold=1.0, reset=reset, surrogate="fast_sigmoid")
+    params = LeakyParams(beta=0.8, threshold=1.0, reset=reset, surrogate="fast_sigmoid")
     outs = {}
     for fused in (True, False):
         c = cur.clone().requires_grad_(True)
@@ -152,7 +152,7 @@ def test_fused_backward_for_every_surrogate(surrogate, backend, monkeypatch):
     s = _Gauss() if surrogate == "custom" else make_surrogate(surrogate)
     g = torch.Generator().manual_seed(2)
     cur = torch.randn(12, 3, 5, generator=g, dtype=torch.float64) * 0.8 + 0.3
-    params = LIFParams(beta=0.9, reset="zero", surrogate=s)
+    params = LeakyParams(beta=0.9, reset="zero", surrogate=s)
     grads = []
     for fused in (True, False):
         c = cur.clone().requires_grad_(True)
@@ -166,7 +166,7 @@ def test_fused_lif_gradcheck():
     # currents far from threshold crossings so finite differences do not flip spikes
     cur = (torch.rand(6, 2, 3, generator=g, dtype=torch.float64) * 0.3).requires_grad_(True)
     mem0 = (torch.rand(2, 3, generator=g, dtype=torch.float64) * 0.3).requires_grad_(True)
-    params = LIFParams(beta=0.7, reset="zero")
+    params = LeakyParams(beta=0.7, reset="zero")
 
     def f(c, m):
         return lif_sequence(c, params, m, fused=True)[1]  # membranes: smooth in the inputs
@@ -177,7 +177,7 @@ def test_fused_lif_gradcheck():
 def test_fused_and_reference_networks_agree():
     x = _spikes((20, 8, 40), 0.2, 7)
     nets = [
-        SpikingMLP((40, 30, 6), LIFParams(beta=0.9, reset=r), seed=7, device="cpu",
+        SpikingMLP((40, 30, 6), LeakyParams(beta=0.9, reset=r), seed=7, device="cpu",
                    dtype=torch.float64, fused=f, sparse="never")
         for r in ("zero",) for f in (True, False)
     ]
@@ -248,7 +248,7 @@ def test_auto_sparse_follows_density():
 
 def test_lif_step_theory():
     # below threshold the membrane is a leaky integrator: U_t = sum_k beta^(t-k) I_k
-    params = LIFParams(beta=0.5, threshold=100.0)
+    params = LeakyParams(beta=0.5, threshold=100.0)
     cur = torch.ones(6, 1, 1, dtype=torch.float64)
     spk, mem = lif_sequence(cur, params)
     expected = torch.tensor([sum(0.5**k for k in range(t + 1)) for t in range(6)])
@@ -256,16 +256,16 @@ def test_lif_step_theory():
     assert spk.sum() == 0
     # a constant supra-threshold drive with reset-by-subtraction: the rate is the drive
     spk, _ = lif_sequence(torch.full((1000, 1, 1), 0.3, dtype=torch.float64),
-                          LIFParams(beta=1.0, threshold=1.0))
+                          LeakyParams(beta=1.0, threshold=1.0))
     assert float(spk.mean()) == pytest.approx(0.3, abs=2e-3)
 
 
 def test_reset_to_zero_forgets_the_overshoot():
-    spk, mem = lif_step(torch.tensor([[0.0]]), torch.tensor([[1.5]]),
-                        LIFParams(beta=0.9, reset="zero"))
+    spk, mem = leaky_step(torch.tensor([[0.0]]), torch.tensor([[1.5]]),
+                        LeakyParams(beta=0.9, reset="zero"))
     assert float(mem) == 0.0 and float(spk) == 0.0
-    _, mem = lif_step(torch.tensor([[0.0]]), torch.tensor([[1.5]]),
-                      LIFParams(beta=0.9, reset="subtract"))
+    _, mem = leaky_step(torch.tensor([[0.0]]), torch.tensor([[1.5]]),
+                      LeakyParams(beta=0.9, reset="subtract"))
     assert float(mem) == pytest.approx(0.9 * 1.5 - 1.0)
 
 
@@ -340,20 +340,20 @@ def test_bad_shapes_and_values():
 @pytest.mark.parametrize(
     ("kwargs", "err", "msg"),
     [
-        ({"beta": 0.0}, ValueError, r"LIFParams.beta must be in \(0, 1\], got 0.0"),
-        ({"beta": -0.5}, ValueError, r"LIFParams.beta must be in \(0, 1\], got -0.5"),
-        ({"beta": 1.5}, ValueError, r"LIFParams.beta must be in \(0, 1\], got 1.5"),
-        ({"beta": "0.9"}, TypeError, r"LIFParams.beta must be a real number, got str"),
-        ({"threshold": 0}, ValueError, r"LIFParams.threshold must be > 0, got 0"),
-        ({"threshold": float("inf")}, ValueError, r"LIFParams.threshold must be > 0, got inf"),
-        ({"reset": "hard"}, ValueError, r"unknown LIFParams.reset 'hard'; "
+        ({"beta": 0.0}, ValueError, r"LeakyParams.beta must be in \(0, 1\], got 0.0"),
+        ({"beta": -0.5}, ValueError, r"LeakyParams.beta must be in \(0, 1\], got -0.5"),
+        ({"beta": 1.5}, ValueError, r"LeakyParams.beta must be in \(0, 1\], got 1.5"),
+        ({"beta": "0.9"}, TypeError, r"LeakyParams.beta must be a real number, got str"),
+        ({"threshold": 0}, ValueError, r"LeakyParams.threshold must be > 0, got 0"),
+        ({"threshold": float("inf")}, ValueError, r"LeakyParams.threshold must be > 0, got inf"),
+        ({"reset": "hard"}, ValueError, r"unknown LeakyParams.reset 'hard'; "
                                          r"choose from: subtract, zero, none"),
         ({"surrogate": "tanh"}, ValueError, r"unknown surrogate 'tanh'; choose from"),
     ],
 )
 def test_bad_params(kwargs, err, msg):
     with pytest.raises(err, match=msg):
-        LIFParams(**kwargs)
+        LeakyParams(**kwargs)
 
 
 def test_bad_layers_and_devices():
@@ -362,8 +362,8 @@ def test_bad_layers_and_devices():
         LIFLayer(4, 3, sparse="yes")
     with pytest.raises(ValueError, match=r"LIFLayer.out_features must be >= 1, got 0"):
         LIFLayer(4, 0)
-    with pytest.raises(ValueError, match=r"SpikingMLP.params needs 2 LIFParams"):
-        SpikingMLP((4, 3, 2), [LIFParams()], device="cpu")
+    with pytest.raises(ValueError, match=r"SpikingMLP.params needs 2 LeakyParams"):
+        SpikingMLP((4, 3, 2), [LeakyParams()], device="cpu")
     with pytest.raises(ValueError, match=r"at least 2 widths"):
         SpikingMLP((4,), device="cpu")
     if not torch.cuda.is_available():
