@@ -520,6 +520,10 @@ def run_suite(
     seeds = [check_int("seed", s, low=0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must name at least one seed, got an empty list")
+    for what, names in (("tasks", tasks), ("learners", learners)):
+        if not list(names):
+            raise ValueError(f"{what} must name at least one {what[:-1]}, got an empty "
+                             f"list (see `neurosim-compare list {what}`)")
     check_settings(tasks, learners, task_params, learner_params, task_grid, learner_grid,
                    bud)
     for t in task_budgets or {}:

@@ -136,6 +136,12 @@ def test_run_suite_checks_settings_before_running():
                   budget=Budget(), progress=False)
     with pytest.raises(ValueError, match=r"budget has no setting 'trails'"):
         run_suite(["adding"], ["lstm"], budget={"trails": 3}, progress=False)
+    # an empty list is an error, as in the CLI, not an empty result
+    with pytest.raises(ValueError, match=r"tasks must name at least one task, got an empty "
+                                         r"list \(see `neurosim-compare list tasks`\)"):
+        run_suite([], ["lstm"], progress=False)
+    with pytest.raises(ValueError, match=r"learners must name at least one learner"):
+        run_suite(["adding"], [], progress=False)
 
 
 def test_run_suite_with_a_budget_tunes_once_then_runs_every_seed():
