@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["save", "load", "FORMAT"]
+__all__ = ["save", "load", "read_npz", "FORMAT"]
 
 FORMAT = "neurosim-state-v1"
 
@@ -78,17 +78,42 @@ def save(net: Any, path: str | os.PathLike[str]) -> None:
         np.savez_compressed(f, **payload)
 
 
-def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def read_npz(path: str | os.PathLike[str], what: str) -> dict[str, np.ndarray]:
+    """Every array of the ``.npz`` file ``path``, read whole; the one reader of neurosim's
+    files (network state, monitor data, Diehl & Cook checkpoints).
+
+    Parameters
+    ----------
+    path : str or path-like
+    what : str
+        What the caller reads, for the error (``"neurosim.io.load"``, ``"load_spikes"``).
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file (the path is in the message).
+    ValueError
+        Anything else that stops numpy reading it — truncated, corrupted, not an ``.npz``,
+        or holding pickled objects (which neurosim never writes and never unpickles) —
+        naming ``what`` and the path.
+    """
+    path = os.fspath(path)
     try:
         with open(path, "rb") as f:
             raw = f.read()
         with np.load(_io.BytesIO(raw), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
+            return {k: z[k] for k in z.files}
     except FileNotFoundError:
         raise
     except Exception as e:  # a corrupted header can raise anything numpy's parser raises
-        raise ValueError(f"neurosim.io.load: {path!r} is not a readable neurosim state file "
-                         f"(truncated or corrupted?): {e}") from e
+        why = ("it holds pickled Python objects, which neurosim never writes and does not "
+               "load" if "pickle" in str(e) else f"truncated or corrupted? {e}")
+        raise ValueError(f"{what}: {path!r} is not a readable neurosim .npz file ({why})"
+                         ) from e
+
+
+def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    arrays = read_npz(path, "neurosim.io.load")
     if "__meta__" not in arrays:
         raise ValueError(f"neurosim.io.load: {path!r} has no metadata; not a neurosim "
                          "state file")

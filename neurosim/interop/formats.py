@@ -125,8 +125,9 @@ def _write_npz(path: Any, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -
 
 
 def _read_npz(path: Any, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    with np.load(path, allow_pickle=False) as f:
-        arrays = {k: f[k] for k in f.files}
+    from neurosim.io import read_npz
+
+    arrays = read_npz(path, f"load_{kind}")
     if "meta" not in arrays:
         raise ValueError(f"{path}: not a neurosim {kind} file (no 'meta' entry)")
     meta = json.loads(str(arrays.pop("meta")))
@@ -276,8 +277,10 @@ def save_monitor(path: Any, monitor: Any, **kw: Any) -> Path:
 
 def load_monitor(path: Any) -> SpikeData | StateData | RateData:
     """Load any file written by this module (the kind is read from its metadata)."""
-    with np.load(path, allow_pickle=False) as f:
-        kind = json.loads(str(f["meta"])).get("kind") if "meta" in f.files else None
+    from neurosim.io import read_npz
+
+    arrays = read_npz(path, "load_monitor")
+    kind = json.loads(str(arrays["meta"])).get("kind") if "meta" in arrays else None
     loaders = {"spikes": load_spikes, "states": load_states, "rates": load_rates}
     if kind not in loaders:
         raise ValueError(f"{path}: not a neurosim monitor file (kind {kind!r})")

@@ -318,14 +318,14 @@ def _atomic_save(path: str, arrays: dict[str, np.ndarray], meta: dict[str, Any])
 
 def _load(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     import json
-    import zipfile
 
+    from neurosim.io import read_npz
+
+    arrays = read_npz(path, "DiehlCook checkpoint")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files if k != "meta"}
-            meta = json.loads(bytes(z["meta"]).decode())
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError) as e:
-        raise ValueError(f"DiehlCook checkpoint {path!r} is unreadable or truncated: {e}"
+        meta = json.loads(bytes(arrays.pop("meta")).decode())
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"DiehlCook checkpoint {path!r} has no readable metadata: {e}"
                          ) from e
     return arrays, meta
 

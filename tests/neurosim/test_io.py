@@ -59,7 +59,7 @@ def test_corrupted_or_truncated_file_is_rejected_and_network_untouched(tmp_path)
     b.run(5 * ms)
     before = (b.get_state()["g"]["v"].copy(), b.step_count, _spikes(b)[1].size)
     (tmp_path / "trunc.npz").write_bytes(raw[: len(raw) // 2])
-    with pytest.raises(ValueError, match="not a readable neurosim state file"):
+    with pytest.raises(ValueError, match="not a readable neurosim .npz file"):
         load(b, tmp_path / "trunc.npz")
     bad = bytearray(raw)
     bad[len(raw) // 3] ^= 0xFF
@@ -67,7 +67,7 @@ def test_corrupted_or_truncated_file_is_rejected_and_network_untouched(tmp_path)
     with pytest.raises(ValueError, match="corrupted|checksum"):
         load(b, tmp_path / "bad.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip at all")
-    with pytest.raises(ValueError, match="not a readable neurosim state file"):
+    with pytest.raises(ValueError, match="not a readable neurosim .npz file"):
         load(b, tmp_path / "junk.npz")
     np.testing.assert_array_equal(b.get_state()["g"]["v"], before[0])
     assert (b.step_count, _spikes(b)[1].size) == before[1:]
@@ -106,3 +106,39 @@ def test_a_flipped_byte_anywhere_gives_a_clear_error_or_the_exact_state(tmp_path
     for k, vs in a.get_state().items():
         for v, x in vs.items():
             np.testing.assert_array_equal(b.get_state()[k][v], x)
+
+
+@pytest.mark.parametrize("content", ["pickle", "text", "missing_meta"])
+def test_every_reader_names_the_file_and_never_suggests_unpickling(tmp_path, content):
+    """neurosim.io.load, the monitor-data loaders and Diehl & Cook checkpoints read through
+    one reader: a file they cannot read is a ValueError naming the reader and the path,
+    never numpy's own error (which advises allow_pickle=True for a pickled array)."""
+    from neurosim.interop.formats import load_monitor, load_spikes
+    from neurosim.io import read_npz
+    from neurosim.learning.diehl_cook import _load as load_checkpoint
+
+    path = tmp_path / "f.npz"
+    if content == "pickle":
+        np.savez(path, meta=np.array([{"kind": "spikes"}], dtype=object))
+    elif content == "text":
+        path.write_text("not an archive")
+    else:
+        np.savez(path, x=np.zeros(3))
+    readers = {"neurosim.io.load": lambda: read_npz(path, "neurosim.io.load"),
+               "load_spikes": lambda: load_spikes(path), "load_monitor": lambda: load_monitor(path),
+               "DiehlCook checkpoint": lambda: load_checkpoint(str(path))}
+    for what, read in readers.items():
+        if content == "missing_meta":
+            if what == "neurosim.io.load":
+                continue  # read_npz itself reads any npz; io.load's metadata check is below
+            with pytest.raises(ValueError, match=r"f\.npz"):
+                read()
+            continue
+        with pytest.raises(ValueError) as err:
+            read()
+        msg = str(err.value)
+        assert msg.startswith(what) and str(path) in msg and "allow_pickle" not in msg, msg
+        if content == "pickle":
+            assert "pickled Python objects" in msg
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        read_npz(tmp_path / "nope.npz", "x")

@@ -124,7 +124,8 @@ def test_checkpoint_resume_is_exact(tmp_path):
         DiehlCook(CFG, max_pixel=16.0, random_state=3).fit(X, y, epochs=1, checkpoint=ck)
     data = (tmp_path / "dc.npz").read_bytes()
     (tmp_path / "bad.npz").write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match="unreadable or truncated"):
+    with pytest.raises(ValueError, match=r"DiehlCook checkpoint: .*bad.npz. is not a "
+                                         r"readable neurosim .npz file \(truncated"):
         DiehlCook(CFG, max_pixel=16.0, random_state=3).fit(X, y, epochs=2,
                                                            checkpoint=str(tmp_path / "bad.npz"))
 
