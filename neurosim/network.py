@@ -173,6 +173,8 @@ class Network:
                                                 and self.step_count == 0):
                 g.rng = np.random.default_rng(child)
         syns = self._of(Synapses)
+        for s in syns:  # weights assigned after construction get the constructor's checks
+            s.weights = s._check_weights(s.weights)
         injections: dict[str, list[CurrentInjection]] = {g.name: [] for g in neuron_groups}
         for inj in self._of(CurrentInjection):
             injections[inj.target.name].append(inj)

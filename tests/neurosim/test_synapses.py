@@ -63,6 +63,13 @@ def test_inhibitory_current_weights_must_not_be_positive():
     # conductances are >= 0 on both targets (the reversal potential sets the sign)
     c = NeuronGroup(3, LIFCondParams(), name="c")
     Synapses.one_to_one(src, c, 2 * nS, target="i")
+    # weights assigned after construction are checked when the network is built
+    post = NeuronGroup(3, LIFParams(), name="post")
+    syn = Synapses.one_to_one(src, post, -1 * pA, target="i", name="inh")
+    syn.weights = np.array([-1.0, 3.0, -1.0]) * pA
+    with pytest.raises(ValueError, match=r"weights must be <= 0 for the inhibitory current "
+                                         r"target 'i' of LIFParams, got 3e-12 A at synapse 1"):
+        Network(src, post, syn, dt=0.1 * ms).run(1 * ms)
 
 
 def test_a_negative_current_on_target_i_inhibits():
