@@ -345,8 +345,7 @@ class Trainer:
         trainer's stream carries over from one ``fit`` call to the next (``fit`` seeds it
         from ``seed`` at epoch 0; a checkpoint restores it on resume).
         """
-        cuda = [self.device.index if self.device.index is not None else
-                torch.cuda.current_device()] if self.device.type == "cuda" else []
+        cuda = [] if self._cuda_index() is None else [self._cuda_index()]
         with torch.random.fork_rng(devices=cuda):
             if self._train_rng is not None:
                 torch.set_rng_state(self._train_rng["cpu"])
@@ -363,10 +362,15 @@ class Trainer:
         """Seed the training stream (inside :meth:`_own_rng`): the CPU generator and, on
         CUDA, the training device's; other devices' generators are not touched."""
         torch.default_generator.manual_seed(self.config.seed)
-        if self.device.type == "cuda":
-            idx = self.device.index if self.device.index is not None else \
-                torch.cuda.current_device()
-            torch.cuda.default_generators[idx].manual_seed(self.config.seed)
+        if self._cuda_index() is not None:
+            torch.cuda.default_generators[self._cuda_index()].manual_seed(self.config.seed)
+
+    def _cuda_index(self) -> int | None:
+        """The training device's CUDA index (``None`` off CUDA)."""
+        if self.device.type != "cuda":
+            return None
+        return self.device.index if self.device.index is not None else \
+            torch.cuda.current_device()
 
     def fit(
         self,

@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterable
 from numbers import Integral, Real
 
+from neurosim.validation import check_choice as _check_choice
+
 
 def check_int(name: str, value: object, low: int | None = None, high: int | None = None) -> int:
     """Return ``value`` as int or raise ``TypeError``/``ValueError`` naming ``name``."""
@@ -39,6 +41,4 @@ def check_float(
 def check_choice(kind: str, value: str, choices: Iterable[str]) -> str:
     """Raise ``ValueError("unknown task 'x'; choose from: a, b")`` unless ``value`` is valid
     (:func:`neurosim.validation.check_choice`, the choices sorted)."""
-    from neurosim.validation import check_choice as _check
-
-    return _check(kind, value, choices, sort=True)
+    return _check_choice(kind, value, choices, sort=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from neurosim.validation import check_choice as _check_choice
+
 
 def check_real(owner: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -37,6 +39,4 @@ def check_bounds(owner: str, w_min: Any, w_max: Any) -> None:
 
 def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> None:
     """:func:`neurosim.validation.check_choice` for the setting ``owner.name``."""
-    from neurosim.validation import check_choice as _check
-
-    _check(f"{owner}.{name}", value, choices)
+    _check_choice(f"{owner}.{name}", value, choices)
