@@ -224,12 +224,8 @@ class Network:
             from neurosim.backends import get_backend
 
             self._plan.start_step = self.step_count
-            if any(getattr(s, "plasticity", None) is not None for s in self._plan.synapses):
-                from neurosim.plasticity.engine import prepare_plastic
-
-                self._runner = prepare_plastic(self.backend_name, self._plan, self._state, self)
-            else:
-                self._runner = get_backend(self.backend_name).prepare(self._plan, self._state)
+            # the backend picks its runner (plastic projections included)
+            self._runner = get_backend(self.backend_name).prepare(self._plan, self._state, self)
 
     # ------------------------------------------------------------------ running
     @property

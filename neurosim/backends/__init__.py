@@ -42,7 +42,13 @@ class ChunkOut:
 
 
 def register_backend(name: str, target: str) -> None:
-    """Register ``"module:Class"`` under ``name`` (the class has ``prepare(plan, state)``)."""
+    """Register ``"module:Class"`` under ``name``.
+
+    The class (instantiated without arguments) has ``prepare(plan, state, network=None)``
+    returning a runner for the :class:`~neurosim.network.Plan` (plastic projections
+    included; ``network`` gives their ``learning`` switch and op counters): a subclass of
+    :class:`neurosim.backends.array_backend.ArrayBackend` only supplies its array ``ops``.
+    """
     _REGISTRY[name] = target
 
 

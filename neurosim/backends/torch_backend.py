@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from neurosim.backends.array_backend import ArrayRunner, _csr_t
+from neurosim.backends.array_backend import ArrayBackend, _csr_t
 
 
 class TorchOps:
@@ -84,10 +84,10 @@ class TorchOps:
         return torch.as_tensor(idx, dtype=torch.int64, device=self.device)
 
 
-class TorchBackend:
-    """Batched CPU/GPU backend on torch tensors."""
+class TorchBackend(ArrayBackend):
+    """Batched CPU/GPU backend on torch tensors (plastic projections learn per copy)."""
 
     name = "torch"
 
-    def prepare(self, plan: Any, state: dict[str, dict[str, np.ndarray]]) -> ArrayRunner:
-        return ArrayRunner(plan, state, TorchOps(plan.device, plan.dtype))
+    def ops(self, plan: Any) -> TorchOps:
+        return TorchOps(plan.device, plan.dtype)

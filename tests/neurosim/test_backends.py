@@ -132,3 +132,43 @@ def test_state_moves_between_backends():
 
 def test_registry_lists_backends():
     assert {"numpy", "numba", "torch"} <= set(available_backends())
+
+
+def _plastic_net(backend, rule):
+    inp = PoissonGroup(20, 60 * Hz, name="inp")
+    post = NeuronGroup(5, LIFParams(), name="post")
+    syn = Synapses.fixed_probability(inp, post, 0.5, 300 * pA, seed=1, name="syn")
+    syn.attach(rule)
+    mon = SpikeMonitor(post, name="m")
+    return Network(inp, post, syn, mon, dt=0.1 * ms, seed=4, backend=backend), syn, mon
+
+
+def test_registered_backend_runs_plastic_networks(tmp_path, monkeypatch):
+    """A backend added with register_backend runs a plastic network through its own
+    ``prepare`` (here: a subclass of ArrayBackend that only supplies numpy ops), with the
+    reference backend's spikes, weights and op counts."""
+    import sys
+
+    from neurosim import backends
+    from neurosim.plasticity import STDP, PairSTDPParams, TripletSTDP, TripletSTDPParams
+
+    (tmp_path / "my_backend.py").write_text(
+        "from neurosim.backends.array_backend import ArrayBackend, NumpyOps\n\n"
+        "class Mine(ArrayBackend):\n    name = 'mine'\n\n"
+        "    def ops(self, plan):\n        return NumpyOps(plan.dtype)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(backends, "_REGISTRY", dict(backends._REGISTRY))
+    backends.register_backend("mine", "my_backend:Mine")
+    rules = (lambda: STDP(PairSTDPParams(w_max=1e-9)),
+             lambda: TripletSTDP(TripletSTDPParams(w_max=1e-9)))
+    for rule in rules:
+        ref, syn_r, mon_r = _plastic_net("numpy", rule())
+        got, syn_g, mon_g = _plastic_net("mine", rule())
+        ref.run(40 * ms)
+        got.run(40 * ms)
+        assert type(got._runner).__name__ == "PlasticArrayRunner"
+        assert mon_r.i.size > 0
+        np.testing.assert_array_equal(mon_r.i, mon_g.i)
+        np.testing.assert_array_equal(syn_r.weights, syn_g.weights)
+        assert got.counters["plasticity_updates"] == ref.counters["plasticity_updates"] > 0
+    sys.modules.pop("my_backend", None)
