@@ -17,17 +17,7 @@ from neurosim.neurons.lif import (
     lif_cond_step,
     lif_step,
 )
-
-#: model name -> parameter class (extended as models are added)
-MODEL_PARAMS: dict[str, type] = {
-    LIFParams.model_name: LIFParams,
-    LIFCondParams.model_name: LIFCondParams,
-    LIFCondAlphaParams.model_name: LIFCondAlphaParams,
-    ALIFParams.model_name: ALIFParams,
-    IzhikevichParams.model_name: IzhikevichParams,
-    AdExParams.model_name: AdExParams,
-    IFParams.model_name: IFParams,
-}
+from neurosim.neurons.registry import MODEL_PARAMS
 
 __all__ = [
     "NeuronGroup", "PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection",

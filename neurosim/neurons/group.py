@@ -12,7 +12,7 @@ _MODEL_TYPES: tuple[type, ...] | None = None
 def _model_types() -> tuple[type, ...]:
     global _MODEL_TYPES
     if _MODEL_TYPES is None:
-        from neurosim.neurons import MODEL_PARAMS
+        from neurosim.neurons.registry import MODEL_PARAMS
 
         _MODEL_TYPES = tuple(MODEL_PARAMS.values())
     return _MODEL_TYPES
