@@ -17,6 +17,11 @@ T = 500 it stays at the baseline within 1500 updates, while the chrono LSTM solv
         [--models LSTM,LSTM-fb1,GRU,RNN]
 
 A few CPU minutes at T = 500 (one thread); fine on a GPU (device="auto").
+
+Output: ``<out>/bp_adding_problem.png``, validation MSE against updates (one point per 50
+updates) for each model, with the predict-the-mean baseline (0.167, dotted) and the solved
+threshold (0.01, dashed): the chrono LSTM and the GRU drop below 0.01, the tanh RNN stays on
+the baseline.
 """
 
 from __future__ import annotations
@@ -75,7 +80,8 @@ def run(name: str, T: int, epochs: int, seed: int, hidden: int = 32) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--T", type=int, default=500)
     ap.add_argument("--epochs", type=int, default=60, help="at most (50 updates each)")
     ap.add_argument("--seed", type=int, default=0)

@@ -20,6 +20,12 @@ column); asking for it one step later (delay=1) failed on the seeds tried. The h
 form 8 tight clusters (one per input pair and carry in), each inside one of the 4 automaton
 states (purity 1.0); for the net plotted, the 4 state centroids also classify every hidden
 state (not so for every solution: 0.90 for another seed's 3-unit net).
+
+Output: ``<out>/bp_binary_addition.png``, three panels: the training loss (log scale) of every
+3-unit run against updates, green where the net then adds 64-bit numbers exactly and red where
+it does not (solid tanh, dotted logistic); the hidden states of a solved 3-unit net in 3-D,
+coloured by the carry automaton's state; and, per configuration, the fraction of seeds exact on
+64-bit numbers (bars).
 """
 
 from __future__ import annotations
@@ -134,7 +140,8 @@ def automaton_clusters(model: ElmanRNN, *, n: int = 300, seed: int = 5,
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--quick", action="store_true", help="3 seeds, tanh only")
     ap.add_argument("--seeds", type=int, default=10)
     args = ap.parse_args(argv)

@@ -7,6 +7,9 @@ batch 100, 8000 updates (200 epochs). Published test accuracy: 91% (logistic reg
 MLP 68%, CNN 94%).
 
     python examples/bp_mnist1d.py [--out output] [--quick] [--seeds 1]
+
+Output: ``<out>/bp_mnist1d.png``, test accuracy against updates for each seed, with the
+published GRU accuracy (91 %) as a dotted line.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ class GRUAllSteps(nn.Module):
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--quick", action="store_true", help="20 epochs")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=200)

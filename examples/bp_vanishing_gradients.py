@@ -8,6 +8,12 @@ forget gates are open (bias 5, close to the original constant error carousel) st
 while torch's default LSTM init (forget gate ~ 0.5) still decays.
 
     python examples/bp_vanishing_gradients.py [--out output] [--quick]
+
+Output: ``<out>/bp_vanishing_gradients.png``, two panels: the gradient norm ||dE/dh_k|| against
+the lag (log scale) for tanh RNNs with spectral radius 0.5, 0.9, 1.5 and 3 (each with its
+mean-field prediction, dotted) and for LSTMs with forget bias 5, 1 and torch's default
+(dashed); and the measured per-step gradient factor against the spectral radius next to the
+predictions, with 1 (vanishing below, exploding above) marked.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ def elman_with_radius(n: int, rho: float, seed: int) -> ElmanRNN:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

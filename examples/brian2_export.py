@@ -7,18 +7,21 @@ on Brian2's runtime device) and ``<out>/net_cpp.py`` for C++ standalone. The run
 is executed here with Brian2's numpy code generation; the spike trains and learned weights
 are compared with neurosim's, and the spikes saved with ``neurosim.interop.formats``.
 
-    python examples/brian2_export.py [--out DIR] [--quick] [--standalone]
+    python examples/brian2_export.py [--out output] [--quick] [--standalone]
 
 ``--standalone`` also runs the C++ standalone script (needs a C++ compiler). The scripts run
 on their own too: ``python DIR/net_cpp.py --results out.npz``; for GPUs write them with
 ``device="cuda_standalone"`` (brian2cuda) or ``device="genn"`` (brian2genn).
+
+Output: in ``<out>/``, the exported Brian2 scripts ``net.py`` (runtime device) and
+``net_cpp.py`` (C++ standalone), each with its ``.npz`` of arrays, and ``spikes.npz``,
+neurosim's spike trains of the excitatory group; no figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import runpy
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -62,13 +65,16 @@ def build(steps: int, seed: int) -> tuple[Network, SpikeMonitor, Synapses]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=None, help="directory for the scripts (default: temp)")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--standalone", action="store_true")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the scripts and spikes (default: output)")
+    ap.add_argument("--quick", action="store_true", help="1000 steps instead of 5000")
+    ap.add_argument("--standalone", action="store_true",
+                    help="also run the C++ standalone script")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     steps = 1000 if args.quick else 5000
-    out = Path(args.out or tempfile.mkdtemp(prefix="neurosim_brian2_"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     net, sm, ff = build(steps, args.seed)
     w0 = ff.weights.copy()
     to_brian2_script(net, out / "net.py", device="runtime")

@@ -1,6 +1,10 @@
 """Basins of attraction: recall vs fraction of flipped cue bits, per rule and load.
 
     python examples/hopfield_basins.py [--out output] [--quick]
+
+Output: ``<out>/hopfield_basins.png``, one panel per rule (Hebbian, Storkey, pseudo-inverse):
+the mean final overlap with the stored pattern against the fraction of cue bits flipped, one
+curve per load P/N (0.05, 0.1, 0.14, 0.3); the basins shrink as the load grows.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from neurosim.memory.experiments import basins_of_attraction  # noqa: E402
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

@@ -1,6 +1,10 @@
 """Energy descent under asynchronous updates, and spurious mixture / reversed states.
 
     python examples/hopfield_energy.py [--out output] [--quick]
+
+Output: ``<out>/hopfield_energy.png``, the energy E / N against sweeps of asynchronous updates
+for six noisy cues (one line each, labelled with its final overlap), never rising; dotted
+horizontal lines mark the energies of the stored patterns.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from neurosim.memory.experiments import energy_descent, spurious_mixtures  # noq
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

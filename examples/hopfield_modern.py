@@ -2,6 +2,11 @@
 associative memory (Krotov & Hopfield 2016) storing far beyond 0.138 N.
 
     python examples/hopfield_modern.py [--out output] [--quick]
+
+Output: ``<out>/hopfield_modern.png``, two panels: for the modern Hopfield network, the
+fraction of patterns exactly recalled after one update against beta (log scale); and, for N =
+60, the fraction recalled against the load P/N for the classical Hebbian network and dense
+associative memories with F = x^3 and F = x^4, which keep recalling far beyond 0.138.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ def flip_exact(rng, X, k):
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

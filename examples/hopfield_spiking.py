@@ -2,6 +2,12 @@
 a noisy cue and holds it after the cue is removed (raster + recall table).
 
     python examples/hopfield_spiking.py [--out output] [--quick]
+
+Output: ``<out>/hopfield_spiking.png``, a spike raster of the spiking memory recalling one
+pattern from a cue with 20 % flipped bits: neurons sorted so that the pattern's +1 units lie
+below a grey line, black dots for the spikes of neurons whose cue bit was right and red for
+those whose cue bit was flipped, a shaded band for the time the cue is on; the title says
+whether the recall is exact.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from neurosim.units import ms  # noqa: E402
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

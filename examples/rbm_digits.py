@@ -7,6 +7,10 @@ compares an AIS estimate of log Z (Salakhutdinov & Murray 2008) with the exact v
 a figure with the learned filters and Gibbs samples.
 
     python examples/rbm_digits.py [--out output] [--quick]
+
+Output: ``<out>/rbm_digits.png``, two rows of 16 small images: the learned filters of the RBM's
+16 hidden units (8x8, red-blue for the sign of the weights), and 16 digits sampled from the
+model after 1000 Gibbs steps.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ def exact_ll(model, X) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="output", help="folder for the figure (default: output)")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     ap.add_argument("--quick", action="store_true", help="5 epochs, short AIS")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

@@ -6,13 +6,18 @@ Brian2's ``examples/synapses/STDP.py``). Prints, per seed, the fraction of weigh
 ``--brian2 cython`` (or ``numpy``) the same figures from Brian2's run of the same model.
 
     .venv/bin/python examples/stdp_song_abbott.py --duration 100 --seeds 0 1 2 \\
-        --brian2 cython [--plot song.png]
+        --brian2 cython [--out output]
+
+Output: ``<out>/stdp_song_abbott.png``, a histogram of the final weights (w / gmax, density,
+all seeds pooled): bimodal, the weights piled up near 0 and near gmax; with
+``--brian2``, Brian2's histogram is overlaid for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -32,11 +37,13 @@ def summary(r, T):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--duration", type=float, default=100.0)
+    ap.add_argument("--duration", type=float, default=100.0, help="seconds simulated")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--brian2", default=None, choices=["numpy", "cython", "cpp_standalone"])
-    ap.add_argument("--backend", default="numba")
-    ap.add_argument("--plot", default=None)
+    ap.add_argument("--brian2", default=None, choices=["numpy", "cython", "cpp_standalone"],
+                    help="also run the model in Brian2 with this code generation target")
+    ap.add_argument("--backend", default="numba", help="neurosim backend")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     args = ap.parse_args()
     cfg, T = SongAbbottConfig(), args.duration
     res: dict[str, list] = {"neurosim": [], "brian2": []}
@@ -60,16 +67,17 @@ def main() -> None:
             m = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
             print(f"{sim:<10}{'mean':>5}{m['frac_below_0.1']:>11.3f}{m['frac_above_0.9']:>11.3f}"
                   f"{m['rate_first_s']:>11.1f}{m['rate_last_10pct']:>10.1f}{m['wall_s']:>9.2f}")
-    if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        for sim, w in ws.items():
-            if w:
-                plt.hist(np.concatenate(w), bins=40, alpha=0.5, density=True, label=sim)
-        plt.xlabel("w / gmax")
-        plt.legend()
-        plt.savefig(args.plot, dpi=120)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    for sim, w in ws.items():
+        if w:
+            plt.hist(np.concatenate(w), bins=40, alpha=0.5, density=True, label=sim)
+    plt.xlabel("w / gmax")
+    plt.legend()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    plt.savefig(out / "stdp_song_abbott.png", dpi=120)
     print(json.dumps(res))
 
 

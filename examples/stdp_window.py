@@ -6,13 +6,18 @@ change is compared with the rule's exponential window. An exponential is also fi
 measured points (scipy ``curve_fit``) and its amplitudes and time constants are compared
 with the rule's parameters.
 
-    .venv/bin/python examples/stdp_window.py [--backend numba] [--plot window.png]
+    .venv/bin/python examples/stdp_window.py [--backend numba] [--out output]
+
+Output: ``<out>/stdp_window.png``, the weight change dw / A+ against t_post - t_pre
+(-100 to +100 ms) for the three rules: measured points (dots) on the rule's exponential
+window (lines), potentiation for positive intervals and depression for negative ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import curve_fit
@@ -49,8 +54,9 @@ def fit_window(dt_s, dw):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--backend", default="numba")
-    ap.add_argument("--plot", default=None)
+    ap.add_argument("--backend", default="numba", help="neurosim backend")
+    ap.add_argument("--out", default="output", metavar="DIR",
+                    help="folder for the figure (default: output)")
     args = ap.parse_args()
     d = np.concatenate([np.arange(-1000, 0, 25), np.arange(1, 1001, 25)])
     dt_s = d * DT
@@ -82,17 +88,17 @@ def main() -> None:
         print(f"{name:<22}{err:>24.2e}" + "".join(f"{r:>12.2e}" if k % 2 == 0 else
                                                   f"{r:>14.2e}" for k, r in enumerate(rel)))
         out[name] = {"max_abs_err_rel": err, "fit_rel_err": rel}
-        if args.plot:
-            import matplotlib
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-            plt.plot(dt_s / ms, dw / a_plus, ".", label=f"{name} (measured)")
-            plt.plot(dt_s / ms, theory / a_plus, "-", lw=0.8)
-    if args.plot:
-        plt.xlabel("t_post - t_pre (ms)")
-        plt.ylabel("dw / A+")
-        plt.legend()
-        plt.savefig(args.plot, dpi=120)
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        plt.plot(dt_s / ms, dw / a_plus, ".", label=f"{name} (measured)")
+        plt.plot(dt_s / ms, theory / a_plus, "-", lw=0.8)
+    plt.xlabel("t_post - t_pre (ms)")
+    plt.ylabel("dw / A+")
+    plt.legend()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    plt.savefig(out / "stdp_window.png", dpi=120)
     print(json.dumps(out))
 
 

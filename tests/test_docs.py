@@ -59,6 +59,65 @@ def test_every_nav_page_exists_or_is_generated() -> None:
     assert sorted(set(generated) - set(files)) == []
 
 
+def _out_arguments(path: Path) -> list[ast.Call]:
+    tree = ast.parse(path.read_text())
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute) and n.func.attr == "add_argument"
+            and any(isinstance(a, ast.Constant) and a.value == gen.OUT_FLAG for a in n.args)]
+
+
+def _writes(path: Path) -> bool:
+    """Whether a script writes files: a figure, a report, an exported script."""
+    text = path.read_text()
+    return bool(re.search(r"savefig\(|\.write\(|write_nir\(|to_brian2_script\(|save_spikes\(",
+                          text))
+
+
+def test_examples_share_one_output_flag_and_never_block() -> None:
+    """Every example that writes files takes ``--out DIR`` (default ``output``), says what it
+    writes in an ``Output:`` paragraph, and opens no window (no ``plt.show``)."""
+    scripts = sorted((ROOT / "examples").glob("*.py"))
+    with_out = []
+    for path in scripts:
+        text = path.read_text()
+        assert ".show(" not in text, f"{path.name}: plt.show() blocks a headless run"
+        for flag in ("--plot", "--out-dir", "--output"):
+            assert f'"{flag}"' not in text, f"{path.name}: use {gen.OUT_FLAG}, not {flag}"
+        calls = _out_arguments(path)
+        if _writes(path):
+            assert len(calls) == 1, f"{path.name} writes files but has no {gen.OUT_FLAG} flag"
+        if not calls:
+            assert not gen.example_output(path), path.name
+            continue
+        with_out.append(path.name)
+        kw = {k.arg: k.value for k in calls[0].keywords}
+        assert isinstance(kw.get("default"), ast.Constant), path.name
+        assert kw["default"].value == gen.OUT_DEFAULT, path.name
+        assert gen.writes_files(path)
+        out = gen.example_output(path)
+        assert out, f"{path.name}: no 'Output:' paragraph in the docstring"
+        for png in re.findall(r'"([\w.-]+\.png)"', text):          # every figure described
+            assert f"<out>/{png}" in out, f"{path.name}: {png} not described"
+        if "savefig(" in text:
+            assert "matplotlib.use(\"Agg\")" in text or "report" in text, path.name
+    assert len(with_out) >= 15
+
+
+def test_gallery_shows_command_and_output_of_every_example() -> None:
+    pages = gen.generated_pages()
+    index = pages["examples/index.md"]
+    for path in gen.example_files():
+        section = index.split(f"### [`{path.name}`]({path.stem}.md)", 1)[1].split("\n### ", 1)[0]
+        assert gen._run_line(path) in section, path.name
+        assert "**Output.**" in section, path.name
+        if path.suffix == ".py" and gen.writes_files(path):
+            assert f"python examples/{path.name} {gen.OUT_FLAG} {gen.OUT_DEFAULT}" in section
+            assert gen.example_output(path) in section
+            page = pages[f"examples/{path.stem}.md"]
+            assert f"| `{gen.OUT_FLAG}` `DIR` | `{gen.OUT_DEFAULT}` |" in page, path.name
+    assert "## Other" not in index, "give the new example a topic in EXAMPLE_TOPICS"
+
+
 def test_gallery_lists_every_example_with_its_docstring_and_source() -> None:
     pages = gen.generated_pages()
     index = pages["examples/index.md"]
@@ -90,8 +149,66 @@ def test_api_pages_cover_every_public_module() -> None:
     assert "neurosim.network" in modules and "comparisons.cli" in modules
     pages = gen.generated_pages()
     assert pages["api/neurosim.network.md"].strip() == "::: neurosim.network"
-    assert "members: false" in pages["api/neurosim.md"]            # no duplicated re-exports
-    assert "[`neurosim.memory`](neurosim.memory.md)" in pages["api/neurosim.md"]
+    assert "members: false" in pages["api/neurosim/index.md"]      # no duplicated re-exports
+    assert "members: false" in pages["api/neurosim.memory.md"]
+    assert "[`neurosim.memory.rbm`](neurosim.memory.rbm.md)" in pages["api/neurosim.memory.md"]
+    assert "[`neurosim.memory`](../neurosim.memory.md)" in pages["api/neurosim/index.md"]
+
+
+def test_api_groups_cover_every_public_module_exactly_once() -> None:
+    modules = gen.api_modules()
+    groups = gen.group_modules(modules)
+    listed = [m for _, mods in groups for m in mods]
+    assert sorted(listed) == sorted(modules)                      # each module in one group
+    unclaimed = [m for m in modules if not any(g.claims(m) for g in gen.API_GROUPS)]
+    assert not unclaimed, f"give these modules a group in docs/gen_pages.py API_GROUPS: {unclaimed}"
+    ambiguous = [m for m in modules if sum(g.claims(m) for g in gen.API_GROUPS) > 1]
+    assert not ambiguous, f"claimed by more than one group: {ambiguous}"
+    assert all(g.slug != gen.OTHER_SLUG for g, _ in groups)
+    # no group is empty, slugs are unique within a package, every package has groups
+    assert {g.index for g, _ in groups} == {g.index for g in gen.API_GROUPS}
+    assert len({g.index for g in gen.API_GROUPS}) == len(gen.API_GROUPS)
+    assert {g.package for g in gen.API_GROUPS} == set(gen.PACKAGES)
+    pages = gen.generated_pages()
+    for g, mods in groups:
+        page = pages[g.index]
+        assert page.startswith(f"# {g.package}: {g.title}\n")
+        lines = [ln for ln in page.splitlines() if ln.startswith("- [`")]
+        assert len(lines) == len(mods)                            # one line per module
+        for m, line in zip(mods, lines, strict=True):
+            assert line.startswith(f"- [`{m}`]("), line
+            assert line.split("): ", 1)[1] == gen.module_summary(m), line
+            assert gen.module_summary(m), f"{m} has no docstring"
+    # the API index links every group page; the private modules stay out
+    for g, _ in groups:
+        assert f"]({g.index.removeprefix('api/')})" in pages["api/index.md"]
+    assert not any("._" in m or m.startswith("_") for m in modules)
+    # a few modules where a newcomer would look for them
+    where = {m: g.title for g, mods in groups for m in mods}
+    assert where["neurosim.neurons.lif"] == "Neurons"
+    assert where["neurosim.plasticity.stdp"] == "Synapses & plasticity"
+    assert where["neurosim.network"] == where["neurosim.monitors"] == "Network & monitors"
+    assert where["neurosim.memory.rbm"] == "Associative memories"
+    assert where["backprop.eprop"] == "Spiking (surrogate, e-prop)"
+    assert where["backprop.esn"] == "Reservoirs"
+    assert where["comparisons.cli"] == "Reports & CLI"
+    assert where["comparisons.stats"] == "Protocol & statistics"
+
+
+def test_nav_nests_modules_under_package_and_group_sections() -> None:
+    nav = gen.expand_nav(_config()["nav"])
+    api = next(item["API reference"] for item in nav
+               if isinstance(item, dict) and "API reference" in item)
+    assert api[0] == "api/index.md"
+    sections = {next(iter(s)): next(iter(s.values())) for s in api[1:]}
+    assert list(sections) == list(gen.PACKAGES)
+    for pkg, section in sections.items():
+        assert section[0] == f"api/{pkg}/index.md"                  # navigation.indexes
+        for group in section[1:]:
+            (title, entries), = group.items()
+            assert entries[0].endswith("/index.md") and len(entries) >= 1, title
+    features = _config()["theme"]["features"]
+    assert "navigation.sections" in features and "navigation.indexes" in features
 
 
 def test_rst_roles_and_math_become_markdown() -> None:
