@@ -52,18 +52,22 @@ class SpikeMonitor:
 
     @property
     def steps(self) -> np.ndarray:
+        """Step index of every spike, int ``(S,)``."""
         return self._cat(0)
 
     @property
     def batch(self) -> np.ndarray:
+        """Batch copy of every spike, int ``(S,)`` (all 0 without a batch)."""
         return self._cat(1)
 
     @property
     def i(self) -> np.ndarray:
+        """Neuron index of every spike, int ``(S,)``."""
         return self._cat(2)
 
     @property
     def t(self) -> np.ndarray:
+        """Time of every spike in seconds, float ``(S,)``: ``steps * dt``."""
         return self.steps * (self.dt or 0.0)
 
     @property
@@ -74,7 +78,22 @@ class SpikeMonitor:
     def to_dense(self, n_steps: int | None = None, batch_size: int | None = None,
                  start_step: int = 0) -> np.ndarray:
         """Spikes as a bool array ``(T, B, n)``: ``out[k, b, i]`` is True when neuron ``i``
-        of copy ``b`` spiked at step ``start_step + k`` (e.g. per-step reservoir states)."""
+        of copy ``b`` spiked at step ``start_step + k`` (e.g. per-step reservoir states).
+
+        Parameters
+        ----------
+        n_steps : int, optional
+            ``T``; default: up to the last recorded spike. Later spikes are dropped.
+        batch_size : int, optional
+            ``B``; default: the highest recorded batch copy + 1 (1 without spikes).
+        start_step : int
+            Step that becomes row 0; earlier spikes are dropped.
+
+        Returns
+        -------
+        numpy.ndarray
+            Bool array ``(T, B, n)``, ``n`` the size of the monitored group.
+        """
         steps = self.steps - start_step
         T = n_steps if n_steps is not None else int(steps.max()) + 1 if steps.size else 0
         B = batch_size if batch_size is not None else (int(self.batch.max()) + 1
@@ -85,12 +104,25 @@ class SpikeMonitor:
         return out
 
     def spike_trains(self, batch: int = 0) -> dict[int, np.ndarray]:
-        """``{neuron: times}`` for one batch copy."""
+        """``{neuron: times}`` for one batch copy.
+
+        Parameters
+        ----------
+        batch : int
+            The batch copy.
+
+        Returns
+        -------
+        dict of int to numpy.ndarray
+            For every neuron of the group (silent ones too), its spike times in seconds,
+            ascending.
+        """
         sel = self.batch == batch
         i, t = self.i[sel], self.t[sel]
         return {k: t[i == k] for k in range(self.group.n)}
 
     def reset(self) -> None:
+        """Forget every recorded spike (the monitor stays attached to its group)."""
         self._parts = []
 
     def _state(self) -> dict[str, np.ndarray]:
@@ -112,14 +144,23 @@ class StateMonitor:
         _check_group("StateMonitor", group)
         vars_ = [variables] if isinstance(variables, str) else list(variables)
         valid = tuple(getattr(group, "state_vars", ()))
+        if not vars_:
+            raise ValueError(f"StateMonitor.variables must name at least one variable, got "
+                             f"{variables!r}; choose from: {', '.join(valid)}")
         for v in vars_:
             if v not in valid:
                 raise ValueError(f"StateMonitor.variables: unknown variable {v!r} for "
                                  f"{type(group).__name__}; choose from: {', '.join(valid)}")
         idx = np.arange(group.n) if indices is None else np.atleast_1d(
             np.asarray(indices, dtype=np.int64))
-        if idx.size == 0 or idx.ndim != 1 or idx.min() < 0 or idx.max() >= group.n:
-            raise ValueError(f"StateMonitor.indices must be non-empty, in [0, {group.n})")
+        if idx.ndim != 1:
+            raise ValueError(f"StateMonitor.indices must be 1-D, got shape {idx.shape}")
+        if idx.size == 0:
+            raise ValueError(f"StateMonitor.indices must be non-empty, got an empty array "
+                             f"(omit indices to record all {group.n} neurons)")
+        if idx.min() < 0 or idx.max() >= group.n:
+            raise ValueError(f"StateMonitor.indices must be in [0, {group.n}), got range "
+                             f"[{idx.min()}, {idx.max()}]")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"StateMonitor.every must be an int >= 1, got {every!r}")
         self.group, self.variables, self.indices, self.every = group, vars_, idx, every
@@ -136,10 +177,12 @@ class StateMonitor:
 
     @property
     def steps(self) -> np.ndarray:
+        """Step index of every sample, int ``(R,)``."""
         return np.concatenate(self._steps) if self._steps else np.zeros(0, dtype=np.int64)
 
     @property
     def t(self) -> np.ndarray:
+        """Time of every sample in seconds, float ``(R,)`` (the start of its step)."""
         return self.steps * (self.dt or 0.0)
 
     def __getitem__(self, var: str) -> np.ndarray:
@@ -157,6 +200,7 @@ class StateMonitor:
         return self[var]
 
     def reset(self) -> None:
+        """Forget every recorded sample (the variables and indices are kept)."""
         self._steps = []
         self._data = {v: [] for v in self.variables}
 
@@ -193,17 +237,31 @@ class PopulationRateMonitor:
 
     @property
     def rate(self) -> np.ndarray:
+        """Population rate in Hz per step and batch copy, ``(T, B)``: spikes / (n * dt)."""
         return self.counts / (self.group.n * (self.dt or 1.0))
 
     @property
     def t(self) -> np.ndarray:
+        """Time of every recorded step in seconds, ``(T,)``."""
         if not self._counts:
             return np.zeros(0)
         return np.concatenate([s + np.arange(c.shape[0]) for s, c in
                                zip(self._start, self._counts)]) * (self.dt or 0.0)
 
     def smooth_rate(self, width: float) -> np.ndarray:
-        """Rate smoothed by a flat window of ``width`` seconds, ``(T, B)``."""
+        """Rate smoothed by a flat window of ``width`` seconds, ``(T, B)``.
+
+        Parameters
+        ----------
+        width : float
+            Window width in seconds, rounded to whole steps (at least one step).
+
+        Returns
+        -------
+        numpy.ndarray
+            The smoothed rate in Hz, ``(T, B)``; the window is centred and the edges are
+            zero-padded (:func:`numpy.convolve`, ``mode="same"``).
+        """
         k = max(1, int(round(width / (self.dt or 1.0))))
         win = np.ones(k) / k
         r = self.rate
@@ -211,6 +269,7 @@ class PopulationRateMonitor:
                         axis=1)
 
     def reset(self) -> None:
+        """Forget every recorded count."""
         self._counts, self._start = [], []
 
     def _state(self) -> dict[str, np.ndarray]:
