@@ -129,7 +129,18 @@ class Synapses:
 
         The rule checks that it can serve this projection (bounds vs initial weights and
         target, no delays) and raises otherwise. The network applies it in every step while
-        ``network.learning`` is True; see :mod:`neurosim.plasticity.engine`.
+        ``network.learning`` is True.
+
+        Parameters
+        ----------
+        rule : PlasticityRule or None
+            The rule (e.g. ``STDP(PairSTDPParams())``), or ``None`` to make the projection
+            static again.
+
+        Returns
+        -------
+        Synapses
+            This projection, so that ``Synapses.all_to_all(...).attach(rule)`` chains.
         """
         if rule is not None:
             from neurosim.plasticity.rules import PlasticityRule
@@ -142,8 +153,18 @@ class Synapses:
         return self
 
     def delay_steps(self, dt: float) -> np.ndarray:
-        """Delays in whole steps (0-d when homogeneous, else ``(n_syn,)``); raises if a
-        delay is not a multiple of ``dt``."""
+        """Delays in whole steps; raises if a delay is not a multiple of ``dt``.
+
+        Parameters
+        ----------
+        dt : float
+            The network's time step in seconds.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 steps: 0-d when every synapse has the same delay, else ``(n_syn,)``.
+        """
         steps = np.rint(self.delay / dt)
         bad = np.abs(steps * dt - self.delay) > 1e-6 * dt
         if np.any(bad):
@@ -153,14 +174,28 @@ class Synapses:
 
     @property
     def n_syn(self) -> int:
+        """Number of synapses."""
         return int(self.indices.size)
 
     def row_lengths(self) -> np.ndarray:
-        """Fan-out of every source neuron, ``(n_pre,)``."""
+        """Fan-out of every source neuron.
+
+        Returns
+        -------
+        numpy.ndarray
+            int ``(n_pre,)``: the number of synapses leaving each source neuron.
+        """
         return np.diff(self.indptr)
 
     def to_dense(self) -> np.ndarray:
-        """Weight matrix ``(n_pre, n_post)`` (duplicate synapses are summed)."""
+        """Weight matrix of the projection.
+
+        Returns
+        -------
+        numpy.ndarray
+            float ``(n_pre, n_post)``: 0 where there is no synapse; duplicate synapses
+            between the same pair are summed.
+        """
         w = np.zeros((self.n_pre, self.post.n))
         rows = np.repeat(np.arange(self.n_pre), self.row_lengths())
         np.add.at(w, (rows, self.indices), self.weights)
@@ -174,7 +209,28 @@ class Synapses:
     @classmethod
     def from_list(cls, pre: Any, post: Any, i: Any, j: Any, w: Any, target: str = "e",
                   delay: Any = 0.0, **kw: Any) -> Synapses:
-        """From ``(i, j, w)`` lists (``w`` scalar or per synapse; ``delay`` likewise)."""
+        """From ``(i, j, w)`` lists (``w`` scalar or per synapse; ``delay`` likewise).
+
+        Parameters
+        ----------
+        pre, post : group
+            Source group (neuron or input group) and target :class:`NeuronGroup`.
+        i, j : array_like of int
+            Source and target index of every synapse, 1-D, equal length.
+        w : float or array_like
+            Weight (amperes, volts or siemens, by target): a scalar or one per synapse.
+        target : str
+            ``"e"``, ``"i"`` or ``"v"`` (see the class docstring).
+        delay : float or array_like
+            Delay in seconds: a scalar or one per synapse.
+        **kw
+            Passed to :class:`Synapses` (``dense``, ``name``).
+
+        Returns
+        -------
+        Synapses
+            The projection, its synapses sorted by source neuron.
+        """
         n_pre = _group_n(pre, "pre")
         i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
         if i.shape != j.shape or i.ndim != 1:
@@ -196,7 +252,26 @@ class Synapses:
                     dense: bool | None = None, **kw: Any) -> Synapses:
         """From a weight matrix ``(n_pre, n_post)``; zero entries are not synapses.
 
-        ``dense=None`` picks dense storage when more than 20% of the entries are non-zero.
+        Parameters
+        ----------
+        pre, post : group
+            Source group (neuron or input group) and target :class:`NeuronGroup`.
+        w : array_like
+            Weights ``(n_pre, n_post)``; ``w[i, j]`` connects source ``i`` to target ``j``.
+        target : str
+            ``"e"``, ``"i"`` or ``"v"`` (see the class docstring).
+        delay : float or array_like
+            Delay in seconds: a scalar or ``(n_pre, n_post)``.
+        dense : bool or None
+            Storage hint; ``None`` picks dense storage when more than 20% of the entries
+            are non-zero.
+        **kw
+            Passed to :class:`Synapses` (``name``).
+
+        Returns
+        -------
+        Synapses
+            One synapse per non-zero entry.
         """
         n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
         w = np.asarray(w, dtype=np.float64)
@@ -218,7 +293,28 @@ class Synapses:
     @classmethod
     def all_to_all(cls, pre: Any, post: Any, w: Any, target: str = "e", delay: Any = 0.0,
                    self_connections: bool = True, **kw: Any) -> Synapses:
-        """Every source to every target (``w`` scalar or ``(n_pre * n_post,)``)."""
+        """Every source to every target (``w`` scalar or ``(n_pre * n_post,)``).
+
+        Parameters
+        ----------
+        pre, post : group
+            Source group (neuron or input group) and target :class:`NeuronGroup`.
+        w : float or array_like
+            Weight: a scalar or ``(n_pre * n_post,)`` in row-major order (source-major).
+        target : str
+            ``"e"``, ``"i"`` or ``"v"`` (see the class docstring).
+        delay : float or array_like
+            Delay in seconds: a scalar or one per synapse.
+        self_connections : bool
+            When ``pre is post``, whether neuron ``k`` connects to itself.
+        **kw
+            Passed to :class:`Synapses` (``dense``, default True; ``name``).
+
+        Returns
+        -------
+        Synapses
+            The projection.
+        """
         n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
         i = np.repeat(np.arange(n_pre), n_post)
         j = np.tile(np.arange(n_post), n_pre)
@@ -232,7 +328,27 @@ class Synapses:
     @classmethod
     def one_to_one(cls, pre: Any, post: Any, w: Any, target: str = "e", delay: Any = 0.0,
                    **kw: Any) -> Synapses:
-        """Source ``k`` to target ``k`` (equal sizes)."""
+        """Source ``k`` to target ``k`` (equal sizes).
+
+        Parameters
+        ----------
+        pre, post : group
+            Source group (neuron or input group) and target :class:`NeuronGroup`, of the
+            same size.
+        w : float or array_like
+            Weight: a scalar or one per synapse.
+        target : str
+            ``"e"``, ``"i"`` or ``"v"`` (see the class docstring).
+        delay : float or array_like
+            Delay in seconds: a scalar or one per synapse.
+        **kw
+            Passed to :class:`Synapses` (``dense``, ``name``).
+
+        Returns
+        -------
+        Synapses
+            ``n`` synapses.
+        """
         n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
         if n_pre != n_post:
             raise ValueError(f"Synapses.one_to_one needs equal sizes, got pre n={n_pre} and "
@@ -249,6 +365,30 @@ class Synapses:
         ``w`` and ``delay`` are scalars or callables ``f(rng, n_syn) -> (n_syn,)``.
         Uses geometric gaps between successive synapses, so memory and time scale with the
         number of synapses, not with ``n_pre * n_post``.
+
+        Parameters
+        ----------
+        pre, post : group
+            Source group (neuron or input group) and target :class:`NeuronGroup`.
+        p : float
+            Connection probability in ``[0, 1]``.
+        w : float or callable
+            Weight, or ``f(rng, n_syn)`` returning one weight per synapse.
+        target : str
+            ``"e"``, ``"i"`` or ``"v"`` (see the class docstring).
+        delay : float or callable
+            Delay in seconds, or ``f(rng, n_syn)`` returning one per synapse.
+        seed : int, numpy.random.Generator or None
+            Seed of the connectivity (and of ``w`` / ``delay`` when they are callables).
+        self_connections : bool
+            When ``pre is post``, whether neuron ``k`` may connect to itself.
+        **kw
+            Passed to :class:`Synapses` (``dense``, ``name``).
+
+        Returns
+        -------
+        Synapses
+            The projection; the same seed gives the same synapses.
         """
         n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
