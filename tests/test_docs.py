@@ -281,6 +281,12 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     for path in sorted((ROOT / "examples").glob("*.py")):
         assert path.name in gallery
         assert 'id="source"' in page(f"examples/{path.stem}")
+    assert "output/hopfield_capacity.png" in text(gallery)
+    # the grouped API: a package page (its docstring) and a group page (a line per module)
+    assert 'id="neurosim"' in page("api/neurosim")
+    neurons = text(page("api/neurosim/neurons"))
+    assert "neurosim.neurons.lif : Leaky integrate-and-fire" in neurons
+    assert "Neurons" in text(page("api"))
     # a role in a docstring became a link to the object's page
     assert re.search(r'<a class="autorefs autorefs-internal"[^>]*href="[^"]*neurosim\.',
                      network + hop)
