@@ -250,10 +250,13 @@ class Network:
         assert plan is not None
         end = self.step_count + n_steps
         for obj in [*plan.input_groups, *self._of(CurrentInjection)]:
-            arr = getattr(obj, "rates", getattr(obj, "values", None))
-            if getattr(obj, "time_varying", False) and arr.shape[0] < end:
+            if not getattr(obj, "time_varying", False):
+                continue
+            avail = (obj.n_steps_available() if isinstance(obj, CurrentInjection)
+                     else obj.rates.shape[0])
+            if avail < end:
                 what = "rates" if isinstance(obj, PoissonGroup) else "values"
-                raise ValueError(f"{type(obj).__name__}.{what} covers {arr.shape[0]} steps "
+                raise ValueError(f"{type(obj).__name__}.{what} covers {avail} steps "
                                  f"but the run needs steps up to {end - 1}; give a longer "
                                  f"array")
         n_all = sum(g.n for g in plan.groups) * self.batch_size

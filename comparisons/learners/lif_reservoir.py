@@ -65,6 +65,36 @@ def nlms(w: np.ndarray, f: np.ndarray, y: np.ndarray, mu: float) -> np.ndarray:
     return w
 
 
+def readout_traces(steps: np.ndarray, batch: np.ndarray, idx: np.ndarray, T: int, k: int,
+                   B: int, n: int, decay: float) -> np.ndarray:
+    r"""Readout features from spike events: exponentially filtered spike trains sampled at
+    the end of every window of ``k`` steps, plus a bias column.
+
+    .. math:: f_{t,b,i} = \sum_{s < (t+1)k} \mathrm{decay}^{(t+1)k - 1 - s}\,
+              S_{s,b,i}
+
+    computed window by window (:math:`f_t = \mathrm{decay}^k f_{t-1} + A_t`, where
+    :math:`A_t` sums the window's spikes weighted by :math:`\mathrm{decay}^{k-1-j}` for
+    sub-step :math:`j`), in the same order of additions as the dense
+    ``trace * decay**k + tensordot(within, spikes)`` it replaces (spikes are 0/1, so the
+    products are exact). ``steps``, ``batch``, ``idx``: the events ``(S,)`` of a
+    :class:`~neurosim.monitors.SpikeMonitor`, ordered by step. Returns float32
+    ``(T, B, n + 1)``.
+    """
+    within = decay ** np.arange(k - 1, -1, -1)  # weight of sub-step j at the window end
+    flat = (steps // k * B + batch) * n + idx
+    acc = np.bincount(flat, weights=within[steps % k], minlength=T * B * n)
+    acc = acc.reshape(T, B, n)
+    feats = np.empty((T, B, n + 1), dtype=np.float32)
+    feats[..., n] = 1.0
+    trace = np.zeros((B, n))
+    dk = decay ** k
+    for t in range(T):
+        trace = trace * dk + acc[t]
+        feats[t, :, :n] = trace
+    return feats
+
+
 @register
 class LIFReservoir(Learner):
     """Random recurrent LIF reservoir + ridge readout.
@@ -193,37 +223,36 @@ class LIFReservoir(Learner):
 
         T, B, _ = x.shape
         n, k = self.n_neurons, self.steps_per_input
-        current = np.repeat(x @ self._w_in + self._bias, k, axis=0)  # (T*k, B, N)
+        # one row per task step, held for its k simulation steps (not copied k times)
+        current = x @ self._w_in + self._bias  # (T, B, N)
         res = NeuronGroup(n, self._params, name="reservoir")
         syn_e = Synapses.from_matrix(res, res, self._w_rec[:, :n], target="e")
         syn_i = Synapses.from_matrix(res, res, self._w_rec[:, n:], target="i")
         mon = SpikeMonitor(res)
-        net = Network(res, syn_e, syn_i, CurrentInjection(res, current), mon, dt=self.dt,
-                      batch_size=B, seed=self.seed, device=self.device)
+        net = Network(res, syn_e, syn_i, CurrentInjection(res, current, steps_per_value=k),
+                      mon, dt=self.dt, batch_size=B, seed=self.seed, device=self.device)
         # where the simulation ran: the torch backend on the resolved device, else the CPU
         from neurosim.backends import resolve_device
 
         self.device_used = (resolve_device(self.device) if net.backend_name == "torch"
                             else "cpu")
         net.run(T * k * self.dt, progress=False)
-        spikes = mon.to_dense(T * k, B).reshape(T, k, B, n).astype(np.float64)
-        decay = np.exp(-self.dt / self.tau_readout)
-        within = decay ** np.arange(k - 1, -1, -1)  # weight of sub-step j at the window end
-        feats = np.empty((T, B, n + 1), dtype=np.float32)
-        feats[..., n] = 1.0
-        trace = np.zeros((B, n))
-        for t in range(T):
-            trace = trace * decay ** k + np.tensordot(within, spikes[t], axes=(0, 0))
-            feats[t, :, :n] = trace
-        per_neuron = spikes.sum(axis=(0, 1))  # (B, N) spikes per neuron
-        ops = {"spikes": float(per_neuron.sum()),
-               "synaptic_events": float(per_neuron.sum(axis=0) @ self._fanout),
-               "ac": float(np.count_nonzero(x)) * n, "neuron_updates": float(T * k * B * n)}
+        feats = readout_traces(mon.steps, mon.batch, mon.i, T, k, B, n,
+                               np.exp(-self.dt / self.tau_readout))
+        ops = self._engine_ops(net.counters)
+        ops["ac"] = float(np.count_nonzero(x)) * n  # input current, computed outside the net
         r = None
         if collect_raster:
-            tt, ii = np.nonzero(spikes[:, :, 0].reshape(T * k, n))
-            r = np.stack([tt, ii])
+            sel = mon.batch == 0
+            r = np.stack([mon.steps[sel], mon.i[sel]])
         return feats, ops, r
+
+    @staticmethod
+    def _engine_ops(counters: dict[str, Any]) -> dict[str, float]:
+        """The op counts of a run, from the engine's counters (:mod:`neurosim.counters`),
+        summed over the batch: spikes, synaptic events, neuron updates."""
+        return {key: float(counters[key])
+                for key in ("spikes", "synaptic_events", "neuron_updates")}
 
     def _run_steps(self, x: np.ndarray, collect_raster: bool = False
                    ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:

@@ -158,7 +158,7 @@ _DEVICE_SETUP = {
 def _default_duration(net: Any) -> float | None:
     """Steps left in the time-varying inputs (None if there are none)."""
     plan = net._plan
-    left = [obj.rates.shape[0] if isinstance(obj, PoissonGroup) else obj.values.shape[0]
+    left = [obj.rates.shape[0] if isinstance(obj, PoissonGroup) else obj.n_steps_available()
             for obj in [*plan.input_groups, *[i for v in plan.injections.values() for i in v]]
             if getattr(obj, "time_varying", False)]
     return (min(left) - net.step_count) * net.dt if left else None

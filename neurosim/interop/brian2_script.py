@@ -330,8 +330,10 @@ def build_source(net: Any, batch: int = 0, device: str = "runtime"
         const = sum((inj.values for inj in injs if not inj.time_varying),
                     np.zeros(g.n))
         if tv:
-            vals = sum(np.asarray(inj.values if inj.values.ndim == 2
-                                  else inj.values[:, batch], dtype=float) for inj in tv)
+            per_step = [inj.per_step_values() for inj in tv]
+            n_rows = min(v.shape[0] for v in per_step)
+            vals = sum(np.asarray(v[:n_rows] if v.ndim == 2 else v[:n_rows, batch],
+                                  dtype=float) for v in per_step)
             vals = vals[start:] + const
             model = model.replace(f"I_ext : {unit}", f"I_ext = ta_I(t, i) : {unit}")
             ns_lines.append(f"ns['ta_I'] = TimedArray({g_.put(g.name + '__I_ext', vals)} * "

@@ -274,11 +274,18 @@ class CurrentInjection:
         of the network (counted from its start, across repeated runs) uses row ``k``; a
         run past the end of the array is an error.
     name : optional name.
+    steps_per_value : int
+        Steps each row of a time-varying ``values`` is held for (default 1): step ``k``
+        uses row ``k // steps_per_value``, as Brian2's ``TimedArray(values, dt=
+        steps_per_value * dt)``. A current that is constant over windows of steps (a
+        sequence presented for several steps per element) is given once per window, not
+        copied to every step.
     """
 
     is_input = False
 
-    def __init__(self, target: Any, values: Any, name: str | None = None) -> None:
+    def __init__(self, target: Any, values: Any, name: str | None = None,
+                 steps_per_value: int = 1) -> None:
         from neurosim.neurons.group import NeuronGroup
 
         if not isinstance(target, NeuronGroup):
@@ -288,16 +295,40 @@ class CurrentInjection:
         arr = _as_finite("CurrentInjection", "values", values)
         self.values, self.time_varying = _time_array("CurrentInjection", "values", arr,
                                                      target.n)
+        if (isinstance(steps_per_value, bool) or not isinstance(steps_per_value, int)
+                or steps_per_value < 1):
+            raise ValueError(f"CurrentInjection.steps_per_value must be an int >= 1, got "
+                             f"{steps_per_value!r}")
+        self.steps_per_value = steps_per_value
         self.name = name
 
     def current(self, start: int, k: int, batch: int) -> np.ndarray:
         """``(k, batch, n)`` (time-varying) or ``(n,)`` (constant)."""
-        if self.time_varying:
+        if not self.time_varying:
+            return self.values
+        h = self.steps_per_value
+        if h == 1:
             return _chunk("CurrentInjection", "values", self.values, start, k, batch)
-        return self.values
+        avail = self.values.shape[0] * h
+        if start + k > avail:
+            raise ValueError(f"CurrentInjection.values covers {avail} steps "
+                             f"({self.values.shape[0]} rows x steps_per_value={h}) but the "
+                             f"run needs step {start + k - 1}; give a longer array")
+        first, last = start // h, (start + k - 1) // h
+        rows = _chunk("CurrentInjection", "values", self.values, first, last - first + 1,
+                      batch)
+        return np.repeat(rows, h, axis=0)[start - first * h:start - first * h + k]
+
+    def per_step_values(self) -> np.ndarray:
+        """The time-varying ``values`` with one row per step (rows repeated
+        ``steps_per_value`` times), e.g. for an exporter; constant values as they are."""
+        if not self.time_varying or self.steps_per_value == 1:
+            return self.values
+        return np.repeat(self.values, self.steps_per_value, axis=0)
 
     def n_steps_available(self) -> int | None:
-        return self.values.shape[0] if self.time_varying else None
+        """Steps the time-varying values cover (None: constant)."""
+        return self.values.shape[0] * self.steps_per_value if self.time_varying else None
 
 
 def steps_of(duration: float, dt: float) -> int:

@@ -196,3 +196,44 @@ def test_reservoir_network_runs_on_the_learners_device_and_reports_it(monkeypatc
     # was one, while the row said "cpu"), and the row names where it ran
     assert seen == [("cpu", neurosim.backends.resolve_backend_name("auto", "cpu"))]
     assert lr.device_used == "cpu"
+
+
+def test_reservoir_op_counts_are_the_engines_counters(monkeypatch):
+    # issue 14: a spiking learner's reported counts are net.counters of the run it made
+    import neurosim
+
+    nets = []
+    real = neurosim.Network
+
+    def spy(*objs, **kw):
+        nets.append(real(*objs, **kw))
+        return nets[-1]
+
+    monkeypatch.setattr(neurosim, "Network", spy)
+    task = get_task("binary_addition", train_bits=3, test_bits=5, n_train=8, n_test=6)
+    x = task.make(0).test.x.astype(float)
+    lr = get_learner("lif_reservoir", n_neurons=40, seed=1, device="cpu")
+    lr._build(2)
+    _, ops, _ = lr._run(x)
+    (net,) = nets
+    c = net.counters
+    assert c["synaptic_events"] > 0
+    for key in ("spikes", "synaptic_events", "neuron_updates"):
+        assert ops[key] == c[key], key
+
+
+def test_readout_traces_equal_the_dense_filter():
+    from comparisons.learners.lif_reservoir import readout_traces
+
+    rng = np.random.default_rng(0)
+    T, k, B, n, decay = 6, 4, 3, 5, 0.8
+    spikes = rng.random((T * k, B, n)) < 0.3
+    s, b, i = np.nonzero(spikes)
+    got = readout_traces(s, b, i, T, k, B, n, decay)
+    trace = np.zeros((B, n))
+    within = decay ** np.arange(k - 1, -1, -1)
+    for t in range(T):
+        trace = trace * decay ** k + np.tensordot(within, spikes.reshape(T, k, B, n)[t]
+                                                  .astype(float), axes=(0, 0))
+        np.testing.assert_array_equal(got[t, :, :n], trace.astype(np.float32))
+    assert np.all(got[..., n] == 1.0)

@@ -1,0 +1,43 @@
+"""CurrentInjection(steps_per_value=h): each row of a time-varying current is held for h
+steps — the same run as the current repeated to one row per step."""
+
+import numpy as np
+import pytest
+
+from neurosim import CurrentInjection, Network, NeuronGroup, SpikeMonitor
+from neurosim.neurons.lif import LIFParams
+
+
+def _spikes(values, backend, h=None):
+    g = NeuronGroup(30, LIFParams(), name="g")
+    inj = (CurrentInjection(g, values) if h is None
+           else CurrentInjection(g, values, steps_per_value=h))
+    mon = SpikeMonitor(g)
+    net = Network(g, inj, mon, dt=1e-4, batch_size=values.shape[1], backend=backend, seed=0)
+    net.run(0.0123, progress=False)  # 123 steps: chunks that cut through held rows
+    net.run(0.0037, progress=False)
+    return mon.steps, mon.batch, mon.i, net.counters["spikes"]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_held_rows_equal_the_repeated_array(backend):
+    rng = np.random.default_rng(1)
+    h = 7
+    rows = rng.uniform(0.2e-9, 3e-9, size=(23, 2, 30))  # 161 steps of input
+    a = _spikes(rows, backend, h)
+    b = _spikes(np.repeat(rows, h, axis=0), backend)
+    assert a[3] == b[3] > 0
+    for x, y in zip(a[:3], b[:3]):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_steps_per_value_is_checked_and_runs_past_the_end_are_errors():
+    g = NeuronGroup(3, LIFParams())
+    with pytest.raises(ValueError, match="steps_per_value must be an int >= 1, got 0"):
+        CurrentInjection(g, np.zeros((4, 3)), steps_per_value=0)
+    inj = CurrentInjection(g, np.zeros((4, 3)), steps_per_value=5)
+    assert inj.n_steps_available() == 20
+    assert inj.per_step_values().shape == (20, 3)
+    net = Network(g, inj, dt=1e-4)
+    with pytest.raises(ValueError, match="covers 20 steps"):
+        net.run(21e-4, progress=False)
