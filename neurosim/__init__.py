@@ -33,6 +33,7 @@ from neurosim.neurons import (
     LIFState,
     NeuronGroup,
     PoissonGroup,
+    QIFParams,
     SpikeGeneratorGroup,
     lif_cond_step,
     lif_step,
@@ -44,5 +45,5 @@ __all__ = [
     "CurrentInjection", "Synapses", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
     "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
     "LIFCondAlphaParams", "ALIFParams", "IzhikevichParams", "AdExParams",
-    "IFParams",
+    "IFParams", "QIFParams",
 ]

@@ -14,6 +14,7 @@ see ``neurosim/neurons/*.py`` for the equations.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,9 +30,11 @@ from neurosim.backends.numba_kernels import (
     ADEX,
     ALIF,
     IZH,
+    KERNELS,
     LIF,
     LIF_COND,
     LIF_COND_ALPHA,
+    QIF,
     _run,
     model_flags,
 )
@@ -46,51 +49,103 @@ from neurosim.neurons.lif import (
     LIFParams,
     lif_coefficients,
 )
+from neurosim.neurons.qif import QIFParams
 from neurosim.plasticity.rules import STDP
 
 __all__ = ["NumbaBackend", "NumbaRunner", "PlasticNumbaRunner", "supports",
-           "model_coefficients", "LIF", "LIF_COND", "ALIF",
-           "IZH", "ADEX", "LIF_COND_ALPHA"]
+           "model_coefficients", "register_model", "MODELS", "LIF", "LIF_COND", "ALIF",
+           "IZH", "ADEX", "LIF_COND_ALPHA", "QIF"]
 
 N_COEF = 16
 
 
+# ------------------------------------------------------------------ the model table
+# params class -> (model code in numba_kernels.KERNELS, coefficients(params, dt) -> the
+# vector that model's kernel update reads). A new model adds one entry (register_model).
+
+
+def _lif_coef(p: Any, dt: float) -> np.ndarray:
+    k = lif_coefficients(p, dt)
+    return np.array([p.v_rest, k.a_m, p.r_m * (1.0 - k.a_m), k.k_e, k.k_i, k.a_e, k.a_i,
+                     p.v_thresh, p.v_reset, k.n_ref])
+
+
+def _alif_coef(p: Any, dt: float) -> np.ndarray:
+    return np.concatenate([_lif_coef(p, dt), [math.exp(-dt / p.tau_a), p.delta_a]])
+
+
+def _if_coef(p: Any, dt: float) -> np.ndarray:
+    """The LIF kernel with ``a_m = 1`` and ``v_rest = 0``."""
+    k = if_coefficients(p, dt)
+    return np.array([0.0, 1.0, k.b_in, k.k_e, k.k_i, k.a_e, k.a_i, p.v_thresh, p.v_reset,
+                     k.n_ref])
+
+
+def _cond_coef(p: Any, dt: float) -> np.ndarray:
+    a_e, a_i = math.exp(-dt / p.tau_e), math.exp(-dt / p.tau_i)
+    return np.array([p.v_rest, p.r_m, p.e_e, p.e_i, dt / p.tau_m, a_e, a_i, p.v_thresh,
+                     p.v_reset, hold_steps(p.t_ref, dt)])
+
+
+def _cond_alpha_coef(p: Any, dt: float) -> np.ndarray:
+    a_e, a_i = math.exp(-dt / p.tau_e), math.exp(-dt / p.tau_i)
+    return np.concatenate([_cond_coef(p, dt), [math.e * dt / p.tau_e * a_e,
+                                               math.e * dt / p.tau_i * a_i]])
+
+
+def _izh_coef(p: Any, dt: float) -> np.ndarray:
+    return np.array([dt, K2, K1, K0, p.a, p.b, p.c, p.d, p.v_peak, 1.0 - dt / p.tau_e,
+                     1.0 - dt / p.tau_i])
+
+
+def _adex_coef(p: Any, dt: float) -> np.ndarray:
+    return np.array([dt, p.g_l, p.e_l, p.delta_t, p.v_t, p.c_m, p.a, p.tau_w, p.b,
+                     p.v_reset, p.v_peak, hold_steps(p.t_ref, dt), 1.0 - dt / p.tau_e,
+                     1.0 - dt / p.tau_i])
+
+
+def _qif_coef(p: Any, dt: float) -> np.ndarray:
+    return np.array([dt, p.a, p.v_rest, p.v_crit, p.r_m, p.tau_m, p.v_peak, p.v_reset,
+                     hold_steps(p.t_ref, dt), 1.0 - dt / p.tau_e, 1.0 - dt / p.tau_i])
+
+
+#: params class -> (kernel code, coefficient function); looked up along the params class's
+#: MRO, so a subclass runs as its nearest registered base (ALIFParams, a LIFParams subclass,
+#: has its own entry)
+MODELS: dict[type, tuple[int, Callable[[Any, float], np.ndarray]]] = {
+    LIFParams: (LIF, _lif_coef),
+    ALIFParams: (ALIF, _alif_coef),
+    IFParams: (LIF, _if_coef),
+    LIFCondParams: (LIF_COND, _cond_coef),
+    LIFCondAlphaParams: (LIF_COND_ALPHA, _cond_alpha_coef),
+    IzhikevichParams: (IZH, _izh_coef),
+    AdExParams: (ADEX, _adex_coef),
+    QIFParams: (QIF, _qif_coef),
+}
+
+
+def register_model(params_cls: type, code: int,
+                   coefficients: Callable[[Any, float], np.ndarray]) -> None:
+    """Run ``params_cls`` groups with kernel ``code`` (an index of
+    :data:`neurosim.backends.numba_kernels.KERNELS`) reading ``coefficients(params, dt)``
+    (at most ``N_COEF`` floats)."""
+    if not 0 <= code < len(KERNELS):
+        raise ValueError(f"register_model: code must be in 0..{len(KERNELS) - 1}, got {code}")
+    MODELS[params_cls] = (code, coefficients)
+
+
 def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
-    """``(model id, coefficient vector)`` for the compiled kernel."""
+    """``(model code, coefficient vector (N_COEF,))`` for the compiled kernel."""
+    entry = next((MODELS[t] for t in type(params).__mro__ if t in MODELS), None)
+    if entry is None:
+        raise TypeError(f"numba backend: unsupported model {type(params).__name__}; "
+                        f"supported: {', '.join(t.__name__ for t in MODELS)}")
     params.check_dt(dt)
+    code, coefficients = entry
     c = np.zeros(N_COEF)
-    if isinstance(params, (LIFParams, ALIFParams)) and not isinstance(params, LIFCondParams):
-        k = lif_coefficients(params, dt)
-        c[:10] = (params.v_rest, k.a_m, params.r_m * (1.0 - k.a_m), k.k_e, k.k_i, k.a_e,
-                  k.a_i, params.v_thresh, params.v_reset, k.n_ref)
-        if isinstance(params, ALIFParams):
-            c[10:12] = (math.exp(-dt / params.tau_a), params.delta_a)
-            return ALIF, c
-        return LIF, c
-    if isinstance(params, IFParams):   # the LIF kernel with a_m = 1 and v_rest = 0
-        k = if_coefficients(params, dt)
-        c[:10] = (0.0, 1.0, k.b_in, k.k_e, k.k_i, k.a_e, k.a_i, params.v_thresh,
-                  params.v_reset, k.n_ref)
-        return LIF, c
-    if isinstance(params, LIFCondParams):
-        a_e, a_i = math.exp(-dt / params.tau_e), math.exp(-dt / params.tau_i)
-        c[:10] = (params.v_rest, params.r_m, params.e_e, params.e_i, dt / params.tau_m,
-                  a_e, a_i, params.v_thresh, params.v_reset, hold_steps(params.t_ref, dt))
-        if isinstance(params, LIFCondAlphaParams):
-            c[10:12] = (math.e * dt / params.tau_e * a_e, math.e * dt / params.tau_i * a_i)
-            return LIF_COND_ALPHA, c
-        return LIF_COND, c
-    if isinstance(params, IzhikevichParams):
-        c[:11] = (dt, K2, K1, K0, params.a, params.b, params.c, params.d, params.v_peak,
-                  1.0 - dt / params.tau_e, 1.0 - dt / params.tau_i)
-        return IZH, c
-    if isinstance(params, AdExParams):
-        p = params
-        c[:16] = (dt, p.g_l, p.e_l, p.delta_t, p.v_t, p.c_m, p.a, p.tau_w, p.b, p.v_reset,
-                  p.v_peak, hold_steps(p.t_ref, dt), 1.0 - dt / p.tau_e,
-                  1.0 - dt / p.tau_i, 0.0, 0.0)
-        return ADEX, c
-    raise TypeError(f"numba backend: unsupported model {type(params).__name__}")
+    vals = coefficients(params, dt)
+    c[:vals.size] = vals
+    return code, c
 
 
 class NumbaRunner:

@@ -29,18 +29,8 @@ from collections.abc import Iterable
 import numba
 import numpy as np
 
-LIF, LIF_COND, ALIF, IZH, ADEX, LIF_COND_ALPHA = 0, 1, 2, 3, 4, 5
-N_MODELS = 6
-
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _INLINE = dict(nogil=True, error_model="numpy", inline="always")
-
-
-def model_flags(model_ids: Iterable[int]) -> tuple[bool | None, ...]:
-    """The first six arguments of :func:`_run`: ``True`` at each model id in ``model_ids``,
-    None elsewhere."""
-    used = {int(m) for m in model_ids}
-    return tuple(True if m in used else None for m in range(N_MODELS))
 
 
 # ------------------------------------------------------------------- neuron model updates
@@ -139,6 +129,18 @@ def _cond(alpha, c, S, off, n, b, irow, sl, ns):
 
 
 @numba.njit(**_INLINE)
+def _cond_exp(c, S, off, n, b, irow, sl, ns):
+    """Conductance LIF, exponential synapses."""
+    return _cond(False, c, S, off, n, b, irow, sl, ns)
+
+
+@numba.njit(**_INLINE)
+def _cond_alpha(c, S, off, n, b, irow, sl, ns):
+    """Conductance LIF, alpha synapses."""
+    return _cond(True, c, S, off, n, b, irow, sl, ns)
+
+
+@numba.njit(**_INLINE)
 def _izh(c, S, off, n, b, irow, sl, ns):
     """Izhikevich (Euler)."""
     lo, hi = off, off + n
@@ -189,6 +191,32 @@ def _adex(c, S, off, n, b, irow, sl, ns):
         ref_[j] = ref
         ie_[j] *= c[12]
         ii_[j] *= c[13]
+    return ns
+
+
+@numba.njit(**_INLINE)
+def _qif(c, S, off, n, b, irow, sl, ns):
+    """Quadratic integrate-and-fire (Euler); :func:`neurosim.neurons.qif.qif_step`."""
+    lo, hi = off, off + n
+    ir = irow[lo:hi]
+    v_, ie_, ii_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
+    dt = c[0]
+    for j in range(n):
+        v, ref = v_[j], ref_[j]
+        dv = (c[1] * (v - c[2]) * (v - c[3]) + c[4] * (ir[j] + ie_[j] + ii_[j])) / c[5]
+        if ref <= 0:
+            v = v + dt * dv
+        else:
+            ref = ref - 1.0
+        if v >= c[6] and ref <= 0:
+            v = c[7]
+            ref = c[8]
+            sl[ns] = off + j
+            ns += 1
+        v_[j] = v
+        ref_[j] = ref
+        ie_[j] *= c[9]
+        ii_[j] *= c[10]
     return ns
 
 
@@ -266,9 +294,28 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
     return False
 
 
+# ------------------------------------------------------------------ the model table
+#: model code -> update ``(c, S, off, n, b, irow, sl, ns) -> ns`` (see above); a group's
+#: code is its index here. A new model adds its update to this file (numba's cache of
+#: ``_run`` is invalidated only by changes to this file), one entry here, and its flag and
+#: branch in :func:`_run`; :mod:`neurosim.backends.numba_cpu` maps its params class to the
+#: code and its coefficient function (a table, no isinstance chain).
+KERNELS: list = [_lif, _cond_exp, _alif, _izh, _adex, _cond_alpha, _qif]
+LIF, LIF_COND, ALIF, IZH, ADEX, LIF_COND_ALPHA, QIF = range(7)
+N_MODELS = len(KERNELS)
+
+
+def model_flags(model_ids: Iterable[int]) -> tuple[bool | None, ...]:
+    """:func:`_run`'s first ``N_MODELS`` arguments: ``True`` at each model code in
+    ``model_ids``, None elsewhere (one per :data:`KERNELS`). Their *types* select the
+    specialisation: only the updates of the models present are compiled."""
+    used = {int(m) for m in model_ids}
+    return tuple(True if m in used else None for m in range(len(KERNELS)))
+
+
 # ------------------------------------------------------------------------------ chunk loop
 @numba.njit(**_JIT)
-def _run(lif, cond, alif, izh, adex, alpha, start, k, S, g_model, g_coef, g_off, g_n, g_cur,
+def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g_off, g_n, g_cur,
          cur_const, cur_tv, in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, indptr,
          indices, weights, delay, g_rec, rec_step, rec_b, rec_i, rec_g, n_rec, counts, events,
          mon, n_neuron, sl, gstart, pl):
@@ -276,11 +323,14 @@ def _run(lif, cond, alif, izh, adex, alpha, start, k, S, g_model, g_coef, g_off,
     record buffer is full, or, with plasticity, after the step where a weight became
     non-finite: then ``pl[-1] = [step, synapse]``).
 
-    ``lif, cond, alif, izh, adex, alpha`` (:func:`model_flags`) are True for the models
-    present and None for the others; ``delay``, ``mon`` and ``pl`` are None when the network
-    has no delayed projection / state monitor / compiled plasticity. numba prunes the code
-    behind ``if x is not None`` before typing when ``x`` is None, so only what a network
-    uses is compiled (each combination is one cached specialisation).
+    The first ``N_MODELS`` arguments (:func:`model_flags`, in :data:`KERNELS` order) are
+    True for the models present and None for the others; ``delay``, ``mon`` and ``pl`` are
+    None when the network has no delayed projection / state monitor / compiled plasticity.
+    numba prunes the code behind ``if x is not None`` before typing when ``x`` is None, so
+    only what a network uses is compiled (each combination is one cached specialisation).
+    They are separate arguments because numba prunes on arguments only: a tuple of flags
+    typed every model's update (measured +1.6 s compile for a LIF network) and a typing-time
+    ``overload`` dispatch compiled its implementation separately (+1 s).
     ``delay = (p_delayed (P,) bool, delays (n_syn,) int32, buf (D, V, B, N), buf_vars)``,
     ``mon = (m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count, m_out)``, ``pl``: see
     :func:`_plastic`. Work arrays from the caller (each numpy allocation function used
@@ -322,12 +372,12 @@ def _run(lif, cond, alif, izh, adex, alpha, start, k, S, g_model, g_coef, g_off,
                 kind = g_cur[g]
                 ir = zeros if kind == 0 else (cur_const if kind == 1 else cur_tv[s, b])
                 model, c, off, n = g_model[g], g_coef[g], g_off[g], g_n[g]
-                if lif is not None:
+                if lif is not None:                        # one branch per KERNELS entry
                     if model == LIF:
                         ns = _lif(c, S, off, n, b, ir, sl, ns)
                 if cond is not None:
                     if model == LIF_COND:
-                        ns = _cond(False, c, S, off, n, b, ir, sl, ns)
+                        ns = _cond_exp(c, S, off, n, b, ir, sl, ns)
                 if alif is not None:
                     if model == ALIF:
                         ns = _alif(c, S, off, n, b, ir, sl, ns)
@@ -339,7 +389,10 @@ def _run(lif, cond, alif, izh, adex, alpha, start, k, S, g_model, g_coef, g_off,
                         ns = _adex(c, S, off, n, b, ir, sl, ns)
                 if alpha is not None:
                     if model == LIF_COND_ALPHA:
-                        ns = _cond(True, c, S, off, n, b, ir, sl, ns)
+                        ns = _cond_alpha(c, S, off, n, b, ir, sl, ns)
+                if qif is not None:
+                    if model == QIF:
+                        ns = _qif(c, S, off, n, b, ir, sl, ns)
             for g in range(GI):                                # input groups
                 gstart[G + g] = ns
                 for q in range(in_n[g]):

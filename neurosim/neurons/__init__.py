@@ -17,6 +17,7 @@ from neurosim.neurons.lif import (
     lif_cond_step,
     lif_step,
 )
+from neurosim.neurons.qif import QIFParams, QIFState, qif_step
 from neurosim.neurons.registry import MODEL_PARAMS
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "LIFCondAlphaParams", "LIFCondAlphaState", "lif_cond_alpha_step",
     "ALIFParams", "ALIFState", "alif_step", "IzhikevichParams", "IzhikevichState",
     "izhikevich_step", "AdExParams", "AdExState", "adex_step", "IFParams", "if_step",
+    "QIFParams", "QIFState", "qif_step",
     "MODEL_PARAMS",
 ]

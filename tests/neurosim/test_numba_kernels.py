@@ -28,7 +28,7 @@ from neurosim import (
     SpikeMonitor,
     Synapses,
 )
-from neurosim.backends.numba_kernels import N_MODELS, model_flags
+from neurosim.backends.numba_kernels import KERNELS, N_MODELS, model_flags
 from neurosim.neurons import AdExParams, ALIFParams, IzhikevichParams, LIFCondAlphaParams
 from neurosim.units import Hz, ms, nA, nS, pA
 
@@ -86,8 +86,30 @@ def test_one_specialisation_compiled_then_loaded_from_cache(tmp_path):
 
 
 def test_model_flags():
-    assert model_flags([0, 0]) == (True, None, None, None, None, None)
-    assert model_flags(np.array([5, 3])) == (None, None, None, True, None, True)
+    assert N_MODELS == len(KERNELS) == 7
+    assert model_flags([0, 0]) == (True,) + (None,) * 6
+    assert model_flags(np.array([5, 3])) == (None, None, None, True, None, True, None)
+
+
+def test_model_table_is_keyed_by_params_class():
+    """Every registered neuron model has one entry (kernel code, coefficients) in the numba
+    backend's table; a subclass runs as its nearest registered base."""
+    from dataclasses import dataclass
+
+    from neurosim.backends.numba_cpu import MODELS, model_coefficients
+    from neurosim.neurons import MODEL_PARAMS
+
+    assert set(MODEL_PARAMS.values()) <= set(MODELS)
+    for cls in MODEL_PARAMS.values():
+        code, c = model_coefficients(cls(), 0.1 * ms)
+        assert 0 <= code < N_MODELS and c.shape == (16,)
+
+    @dataclass(frozen=True)
+    class MyLIF(LIFParams):
+        pass
+
+    assert model_coefficients(MyLIF(), 0.1 * ms)[0] == model_coefficients(LIFParams(),
+                                                                           0.1 * ms)[0]
 
 
 def _mixed(backend: str) -> tuple[Network, list[SpikeMonitor]]:
