@@ -138,7 +138,9 @@ def expand(
     from comparisons.tasks import list_tasks
 
     if isinstance(tasks, str) or isinstance(learners, str):
-        raise TypeError("tasks and learners must be lists of names, not a single string")
+        what, val = ("tasks", tasks) if isinstance(tasks, str) else ("learners", learners)
+        raise TypeError(f"tasks and learners must be lists of names, not a single string; "
+                        f"got {what}={val!r} (write [{val!r}])")
     for t in tasks:
         check_choice("task", t, list_tasks())
     for name in learners:
@@ -515,7 +517,9 @@ def run_suite(
     from comparisons.tuning import TuneSpec, tune
 
     if isinstance(tasks, str) or isinstance(learners, str):
-        raise TypeError("tasks and learners must be lists of names, not a single string")
+        what, val = ("tasks", tasks) if isinstance(tasks, str) else ("learners", learners)
+        raise TypeError(f"tasks and learners must be lists of names, not a single string; "
+                        f"got {what}={val!r} (write [{val!r}])")
     bud = None if budget is None else Budget.from_dict(budget)
     seeds = [check_int("seed", s, low=0) for s in seeds]
     if not seeds:

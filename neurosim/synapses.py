@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from neurosim.neurons.base import check_magnitude
+
 __all__ = ["Synapses"]
 
 _SeedLike = int | np.random.Generator | None
@@ -29,6 +31,20 @@ def _group_n(obj: Any, role: str) -> int:
         raise TypeError(f"Synapses.{role} must be a neuron or input group, got "
                         f"{type(obj).__name__}")
     return n
+
+
+def _per_synapse(owner: str, name: str, x: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` as a float array that is a scalar or has ``shape``, checked before it is indexed
+    (the error names the builder, the argument, the expected and the given shape)."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Synapses.{owner}: {name} must be numeric, got "
+                        f"{type(x).__name__}") from e
+    if arr.ndim and arr.shape != shape:
+        raise ValueError(f"Synapses.{owner}: {name} must be a scalar or shape {shape}, got "
+                         f"{arr.shape}")
+    return arr
 
 
 class Synapses:
@@ -70,8 +86,11 @@ class Synapses:
         self.indices = np.asarray(indices, dtype=np.int64)
         if self.indptr.shape != (self.n_pre + 1,) or self.indptr[0] != 0 or np.any(
                 np.diff(self.indptr) < 0) or self.indptr[-1] != self.indices.size:
+            got = (f"shape {self.indptr.shape}" if self.indptr.ndim != 1 or self.indptr.size > 12
+                   else str(self.indptr.tolist()))
             raise ValueError(f"Synapses.indptr must be non-decreasing, shape "
-                             f"({self.n_pre + 1},), from 0 to n_syn={self.indices.size}")
+                             f"({self.n_pre + 1},), from 0 to n_syn={self.indices.size}, "
+                             f"got {got}")
         if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= post.n):
             raise ValueError(f"Synapses.indices must be in [0, {post.n}), got range "
                              f"[{self.indices.min()}, {self.indices.max()}]")
@@ -116,9 +135,9 @@ class Synapses:
             raise ValueError("Synapses.delay contains NaN or inf")
         if d.size and d.min() < 0:
             raise ValueError(f"Synapses.delay must be >= 0, got {d.min()}")
-        if d.size and d.max() >= 1.0:
-            raise ValueError(f"Synapses.delay={d.max()} s looks like milliseconds; write "
-                             f"{d.max():g}*ms")
+        if d.size:
+            check_magnitude("Synapses", "delay", d.max(), 1.0, "s", "milliseconds", "ms",
+                            "seconds")
         if d.size == 0 or np.all(d == d[0]):
             return np.asarray(d[0] if d.size else 0.0)   # homogeneous: a 0-d array
         return d
@@ -240,9 +259,9 @@ class Synapses:
             raise ValueError(f"Synapses.from_list: i must be in [0, {n_pre}), got range "
                              f"[{i.min()}, {i.max()}]")
         order = np.argsort(i, kind="stable")
-        w = np.asarray(w, dtype=np.float64)
+        w = _per_synapse("from_list", "w", w, i.shape)
         w = w[order] if w.ndim else w
-        d = np.asarray(delay, dtype=np.float64)
+        d = _per_synapse("from_list", "delay", delay, i.shape)
         d = d[order] if d.ndim else d
         indptr = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n_pre))])
         return cls(pre, post, indptr, j[order], w, target=target, delay=d, **kw)
@@ -284,7 +303,7 @@ class Synapses:
         if dense is None:
             dense = nz.mean() > 0.2
         i, j = np.nonzero(nz)
-        d = np.asarray(delay, dtype=np.float64)
+        d = _per_synapse("from_matrix", "delay", delay, w.shape)
         if d.ndim == 2:
             d = d[i, j]
         return cls.from_list(pre, post, i, j, w[i, j], target=target, delay=d, dense=dense,
@@ -318,7 +337,7 @@ class Synapses:
         n_pre, n_post = _group_n(pre, "pre"), _group_n(post, "post")
         i = np.repeat(np.arange(n_pre), n_post)
         j = np.tile(np.arange(n_post), n_pre)
-        w = np.broadcast_to(np.asarray(w, dtype=np.float64), i.shape)
+        w = np.broadcast_to(_per_synapse("all_to_all", "w", w, i.shape), i.shape)
         if not self_connections and pre is post:
             keep = i != j
             i, j, w = i[keep], j[keep], w[keep]

@@ -364,8 +364,13 @@ class DiehlCook:
         if X.ndim != 2 or X.shape[1] != self.config.n_input:
             raise ValueError(f"DiehlCook: X must have shape (n, {self.config.n_input}), got "
                              f"{X.shape}")
-        if not np.all(np.isfinite(X)) or X.min() < 0 or X.max() > self.max_pixel:
-            raise ValueError(f"DiehlCook: X must be finite pixels in [0, {self.max_pixel}]")
+        if X.shape[0] == 0:
+            raise ValueError(f"DiehlCook: X has no samples (shape {X.shape})")
+        bad = ~np.isfinite(X) | (X < 0) | (X > self.max_pixel)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise ValueError(f"DiehlCook: X must be finite pixels in [0, {self.max_pixel}], "
+                             f"got {float(X[r, c])!r} at [{r}, {c}]")
         return X
 
     def _raster(self, x: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:

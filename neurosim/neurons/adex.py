@@ -13,6 +13,8 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from neurosim.neurons.base import (
+    CURRENT_LIMIT,
+    check_current,
     check_dt_against,
     check_finite,
     check_positive,
@@ -64,8 +66,8 @@ class AdExParams:
         for f in ("c_m", "g_l"):
             check_positive(name, f, getattr(self, f))
         check_positive(name, "delta_t", self.delta_t)
-        for f in ("a", "b"):
-            check_finite(name, f, getattr(self, f))
+        check_finite(name, "a", self.a)
+        check_current(name, "b", self.b, self.current_limit)
         for f in ("e_l", "v_t", "v_reset", "v_peak", "delta_t"):
             check_voltage(name, f, getattr(self, f))
         for f in ("tau_w", "tau_e", "tau_i"):
@@ -74,6 +76,12 @@ class AdExParams:
         if not self.v_reset < self.v_peak:
             raise ValueError(f"{name}.v_reset must be < v_peak={self.v_peak}, got "
                              f"{self.v_reset}")
+
+    @property
+    def current_limit(self) -> float:
+        """Currents (A: inputs, ``b``) at or above this look like pA/nA given as A: 1 uA,
+        or the current holding the membrane 1 V from rest (``g_l * 1 V``) if larger."""
+        return max(CURRENT_LIMIT, self.g_l * 1.0)
 
     def check_dt(self, dt: float) -> None:
         check_dt_against(type(self).__name__, dt, tau_m=self.c_m / self.g_l,

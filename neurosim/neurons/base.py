@@ -45,7 +45,8 @@ def hold_steps(t_ref: float, dt: float) -> float:
 def check_finite(owner: str, name: str, value: Any) -> None:
     """Raise ValueError when ``value`` is not a finite real number."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}.{name} must be a real number, got {type(value).__name__}")
+        raise TypeError(f"{owner}.{name} must be a real number, got {type(value).__name__} "
+                        f"({value!r})")
     if not math.isfinite(float(value)):
         raise ValueError(f"{owner}.{name} must be finite, got {value}")
 
@@ -64,20 +65,39 @@ def check_time_constant(owner: str, name: str, value: Any, allow_zero: bool = Fa
             raise ValueError(f"{owner}.{name} must be >= 0, got {value}")
     elif value <= 0:
         raise ValueError(f"{owner}.{name} must be > 0, got {value}")
-    if value >= 1.0:
-        raise ValueError(
-            f"{owner}.{name}={value} s looks like milliseconds; write {value:g}*ms "
-            f"(values are SI floats: seconds)"
-        )
+    check_magnitude(owner, name, value, 1.0, "s", "milliseconds", "ms", "seconds")
 
 
 def check_voltage(owner: str, name: str, value: Any) -> None:
     """A voltage in volts: |v| < 1 V (``-65`` looks like millivolts)."""
     check_finite(owner, name, value)
-    if abs(value) >= 1.0:
+    check_magnitude(owner, name, value, 1.0, "V", "millivolts", "mV", "volts")
+
+
+#: A current at or above this (1 uA) given to a neuron model looks like pA/nA written as A:
+#: 1 uA through the default 100 Mohm membrane is 100 V, into 281 pF (AdEx) 3.6 V per ms.
+CURRENT_LIMIT = 1e-6
+
+
+def check_current(owner: str, name: str, value: Any, limit: float = CURRENT_LIMIT) -> None:
+    """A current in amperes: ``|I| < limit`` (``-500`` looks like picoamperes: write
+    ``-500*pA``). ``limit`` defaults to 1 uA (:data:`CURRENT_LIMIT`); a model that needs
+    larger inputs (a dimensionless ``r_m = 1``) passes its own (see ``current_limit``)."""
+    check_finite(owner, name, value)
+    check_magnitude(owner, name, value, limit, "A", "picoamperes or nanoamperes",
+                    "pA" if abs(value) >= 20 else "nA", "amperes",
+                    f"|I| >= {limit:g} A would push the membrane by volts")
+
+
+def check_magnitude(owner: str, name: str, value: Any, limit: float, unit: str,
+                    looks_like: str, write: str, si: str, why: str = "") -> None:
+    """The one wrong-unit check: ``|value| >= limit`` (in SI ``unit``) looks like a number
+    written in a smaller unit, e.g. ``"LIFParams.tau_m=20 s looks like milliseconds; write
+    20*ms (values are SI floats: seconds)"``."""
+    if abs(value) >= limit:
         raise ValueError(
-            f"{owner}.{name}={value} V looks like millivolts; write {value:g}*mV "
-            f"(values are SI floats: volts)"
+            f"{owner}.{name}={value} {unit} looks like {looks_like}; write {value:g}*{write} "
+            f"(values are SI floats: {si}{'; ' + why if why else ''})"
         )
 
 

@@ -20,7 +20,7 @@ def _model_types() -> tuple[type, ...]:
 
 def check_size(owner: str, n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{owner}.n must be an int, got {type(n).__name__}")
+        raise TypeError(f"{owner}.n must be an int, got {type(n).__name__} ({n!r})")
     if n <= 0:
         raise ValueError(f"{owner}.n must be > 0, got {n}")
     return int(n)
@@ -46,7 +46,7 @@ class NeuronGroup:
         if not isinstance(params, _model_types()):
             names = ", ".join(t.__name__ for t in _model_types())
             raise TypeError(f"NeuronGroup.params must be one of {names}; "
-                            f"got {type(params).__name__}")
+                            f"got {type(params).__name__} ({params!r:.80})")
         self.params = params
         self.name = name
         self.init = dict(init or {})

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from neurosim.neurons.base import (
+    CURRENT_LIMIT,
     check_dt_against,
     check_positive,
     hold_steps,
@@ -71,6 +72,12 @@ class IFParams:
 
     def check_dt(self, dt: float) -> None:
         check_dt_against(type(self).__name__, dt, tau_e=self.tau_e, tau_i=self.tau_i)
+
+    @property
+    def current_limit(self) -> float:
+        """Input currents (A) at or above this look like pA/nA given as A: 1 uA, or the
+        current moving the membrane 1 V in 1 ms (``c_m * 1 V / 1 ms``) if larger."""
+        return max(CURRENT_LIMIT, self.c_m * 1.0 / ms)
 
     def init_state(self, shape: tuple[int, ...], dtype: Any = np.float64) -> LIFState:
         """State of the given shape (numpy) at ``v = v_rest``, no current, not refractory."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosim.neurons.base import timestep
+from neurosim.neurons.base import check_current, timestep
 from neurosim.neurons.group import check_size
 
 __all__ = ["PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection"]
@@ -248,9 +248,14 @@ class SpikeGeneratorGroup:
     def check_dt(self, dt: float) -> None:
         steps = np.floor((self.times + 1e-3 * dt) / dt).astype(np.int64)
         key = steps * self.n + self.indices
-        if np.unique(key).size != key.size:
-            raise ValueError("SpikeGeneratorGroup has a source spiking twice in one step "
-                             f"(dt={dt} s); merge or separate those spikes")
+        uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
+        if uniq.size != key.size:
+            k = int(first[np.argmax(counts > 1)])
+            other = int(np.flatnonzero(key == key[k])[1])
+            raise ValueError(
+                f"SpikeGeneratorGroup.times: source {self.indices[k]} spikes twice in one step "
+                f"(at {self.times[k]:g} s and {self.times[other]:g} s; dt={dt:g} s); "
+                "a source may spike at most once per step: merge or separate those spikes")
         order = np.argsort(steps, kind="stable")
         self._steps, self._idx_sorted, self._dt = steps[order], self.indices[order], dt
 
@@ -295,6 +300,10 @@ class CurrentInjection:
         arr = _as_finite("CurrentInjection", "values", values)
         self.values, self.time_varying = _time_array("CurrentInjection", "values", arr,
                                                      target.n)
+        limit = getattr(target.params, "current_limit", None)  # None: input not in amperes
+        if limit is not None and arr.size:
+            check_current("CurrentInjection", "values", arr.flat[np.argmax(np.abs(arr))],
+                          limit)
         if (isinstance(steps_per_value, bool) or not isinstance(steps_per_value, int)
                 or steps_per_value < 1):
             raise ValueError(f"CurrentInjection.steps_per_value must be an int >= 1, got "

@@ -53,6 +53,8 @@ class IzhikevichParams:
     v_init: float = -65 * mV
 
     model_name: ClassVar[str] = "izhikevich"
+    #: inputs are in V/s (the classic "I = 10" is 10 V/s), not amperes: no current check
+    current_limit: ClassVar[float | None] = None
     state_vars: ClassVar[tuple[str, ...]] = ("v", "u", "i_e", "i_i")
     targets: ClassVar[dict[str, tuple[str, str]]] = {
         "e": ("i_e", "current"), "i": ("i_i", "current"), "v": ("v", "voltage"),

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from neurosim.neurons.base import (
+    CURRENT_LIMIT,
     check_dt_against,
     check_positive,
     check_time_constant,
@@ -81,6 +82,12 @@ class LIFParams:
     def check_dt(self, dt: float) -> None:
         check_dt_against(type(self).__name__, dt, tau_m=self.tau_m, tau_e=self.tau_e,
                          tau_i=self.tau_i)
+
+    @property
+    def current_limit(self) -> float:
+        """Input currents (A) at or above this look like pA/nA given as A: 1 uA, or the
+        current holding the membrane 1 V from rest (``1 V / r_m``) if that is larger."""
+        return max(CURRENT_LIMIT, 1.0 / self.r_m)
 
     def init_state(self, shape: tuple[int, ...], dtype: Any = np.float64) -> LIFState:
         """Resting state of the given shape (numpy)."""
@@ -225,6 +232,7 @@ class LIFCondParams:
             check_voltage(type(self).__name__, f, getattr(self, f))
 
     check_dt = LIFParams.check_dt
+    current_limit = LIFParams.current_limit
 
     def init_state(self, shape: tuple[int, ...], dtype: Any = np.float64) -> LIFCondState:
         z = np.zeros(shape, dtype=dtype)
