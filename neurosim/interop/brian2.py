@@ -1,7 +1,7 @@
 """Export a :class:`~neurosim.network.Network` to Brian2 and run it there.
 
 Any network built with neurosim can be exported: all neuron models (LIF current and
-conductance, exponential and alpha synapses, ALIF, Izhikevich, AdEx), Poisson groups
+conductance, exponential and alpha synapses, ALIF, IF, Izhikevich, AdEx, QIF), Poisson groups
 (constant or time-varying rates), spike generators, current injection (constant or
 time-varying), all projections (dense or CSR, scalar or per-synapse delays, current,
 conductance or voltage targets), pair / triplet / reward-modulated STDP attached with

@@ -23,7 +23,7 @@ LIFCondParams               ``method="exponential_euler"`` (neurosim uses the sa
 LIFCondAlphaParams          membrane by ``exponential_euler`` with the conductances held;
                             ``g``/``x`` advanced exactly by a ``run_regularly`` operation
                             after the state update (neurosim's propagator)
-Izhikevich, AdEx            ``method="euler"``
+Izhikevich, AdEx, QIFParams ``method="euler"``
 PoissonGroup                PoissonGroup (rates constant, or per step via TimedArray);
                             same rates, *different random draws*
 SpikeGeneratorGroup         SpikeGeneratorGroup (spikes not yet emitted)
@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -66,13 +67,15 @@ from neurosim.neurons import (
     LIFCondParams,
     LIFParams,
     PoissonGroup,
+    QIFParams,
     SpikeGeneratorGroup,
 )
 from neurosim.neurons.base import timestep
 from neurosim.neurons.if_ import if_coefficients
 from neurosim.neurons.izhikevich import K0, K1, K2
 
-__all__ = ["model_spec", "var_unit", "build_source", "DEVICES", "COLLECT_SOURCE"]
+__all__ = ["model_spec", "var_unit", "input_unit", "build_source", "DEVICES",
+           "COLLECT_SOURCE", "MODEL_SPECS", "register_model_spec"]
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone", "genn")
 
@@ -94,91 +97,153 @@ def model_spec(params: Any, dt: float) -> dict[str, Any]:
 
 
 def _raw_spec(params: Any, dt: float) -> dict[str, Any]:
-    p = params
-    if isinstance(p, ALIFParams) or type(p) is LIFParams:
-        eqs = ("dv/dt = (v_rest - v + r_m * (I_ext + i_e + i_i)) / tau_m : volt "
-               "(unless refractory)\n"
-               "di_e/dt = -i_e / tau_e : amp\ndi_i/dt = -i_i / tau_i : amp\nI_ext : amp\n")
-        ns = dict(v_rest=(p.v_rest, "volt"), r_m=(p.r_m, "ohm"), tau_m=(p.tau_m, "second"),
-                  tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"),
-                  v_thresh=(p.v_thresh, "volt"), v_reset=(p.v_reset, "volt"))
-        out = dict(threshold="v >= v_thresh", reset="v = v_reset", refractory=p.t_ref,
-                   method="exact", regular=None)
-        if isinstance(p, ALIFParams):
-            eqs += "da/dt = -a / tau_a : volt\n"
-            ns.update(tau_a=(p.tau_a, "second"), delta_a=(p.delta_a, "volt"))
-            out.update(threshold="v >= v_thresh + a", reset="v = v_reset; a += delta_a")
-        return dict(model=eqs, ns=ns, **out)
-    if isinstance(p, IFParams):
-        # C dv/dt = I_ext + i_e + i_i has a singular system matrix, which Brian2's "exact"
-        # solver rejects; the exact propagator (if_step) runs after the state update instead
-        c = if_coefficients(p, dt)
-        free = "int(not_refractory) * " if p.t_ref > 0 else ""
-        ns = dict(b_in=(c.b_in, "second/farad"), k_e=(c.k_e, "second/farad"),
-                  k_i=(c.k_i, "second/farad"), a_e=(c.a_e, "1"), a_i=(c.a_i, "1"),
-                  v_thresh=(p.v_thresh, "volt"), v_reset=(p.v_reset, "volt"))
-        regular = (f"v = v + {free}(b_in * I_ext + k_e * i_e + k_i * i_i)\n"
-                   "i_e = i_e * a_e\ni_i = i_i * a_i")
-        return dict(model="v : volt\ni_e : amp\ni_i : amp\nI_ext : amp\n", ns=ns,
-                    threshold="v >= v_thresh", reset="v = v_reset", refractory=p.t_ref,
-                    method="exact", regular=regular)
-    if isinstance(p, LIFCondParams):
-        alpha = isinstance(p, LIFCondAlphaParams)
-        eqs = ("dv/dt = (v_rest - v + r_m * (g_e * (e_e - v) + g_i * (e_i - v) + I_ext)) "
-               "/ tau_m : volt (unless refractory)\n"
-               + ("g_e : siemens\ng_i : siemens\nx_e : siemens\nx_i : siemens\n" if alpha
-                  else "dg_e/dt = -g_e / tau_e : siemens\ndg_i/dt = -g_i / tau_i : siemens\n")
-               + "I_ext : amp\n")
-        ns = dict(v_rest=(p.v_rest, "volt"), r_m=(p.r_m, "ohm"), tau_m=(p.tau_m, "second"),
-                  tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"), e_e=(p.e_e, "volt"),
-                  e_i=(p.e_i, "volt"), v_thresh=(p.v_thresh, "volt"),
-                  v_reset=(p.v_reset, "volt"))
-        regular = None
-        if alpha:   # exact alpha propagator (lif_cond_alpha_step), after the membrane update
-            ns.update(a_e=(math.exp(-dt / p.tau_e), "1"),
-                      a_i=(math.exp(-dt / p.tau_i), "1"),
-                      k_e=(math.e * dt / p.tau_e * math.exp(-dt / p.tau_e), "1"),
-                      k_i=(math.e * dt / p.tau_i * math.exp(-dt / p.tau_i), "1"))
-            regular = ("g_e = g_e * a_e + k_e * x_e\ng_i = g_i * a_i + k_i * x_i\n"
-                       "x_e = x_e * a_e\nx_i = x_i * a_i")
-        return dict(model=eqs, ns=ns, threshold="v >= v_thresh", reset="v = v_reset",
-                    refractory=p.t_ref, method="exponential_euler", regular=regular)
-    if isinstance(p, IzhikevichParams):
-        eqs = ("dv/dt = k2 * v**2 + k1 * v + k0 - u + I_ext + i_e + i_i : volt\n"
-               "du/dt = a * (b * v - u) : volt/second\n"
-               "di_e/dt = -i_e / tau_e : volt/second\ndi_i/dt = -i_i / tau_i : volt/second\n"
-               "I_ext : volt/second\n")
-        ns = dict(k2=(K2, "1/(volt*second)"), k1=(K1, "1/second"), k0=(K0, "volt/second"),
-                  a=(p.a, "1/second"), b=(p.b, "1/second"), c=(p.c, "volt"),
-                  d=(p.d, "volt/second"), v_peak=(p.v_peak, "volt"),
-                  tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"))
-        return dict(model=eqs, ns=ns, threshold="v >= v_peak", reset="v = c; u += d",
-                    refractory=None, method="euler", regular=None)
-    if isinstance(p, AdExParams):
-        eqs = ("dv/dt = (-g_l * (v - e_l) + g_l * delta_t * exp((v - v_t) / delta_t) - w "
-               "+ I_ext + i_e + i_i) / c_m : volt (unless refractory)\n"
-               "dw/dt = (a * (v - e_l) - w) / tau_w : amp\n"
-               "di_e/dt = -i_e / tau_e : amp\ndi_i/dt = -i_i / tau_i : amp\nI_ext : amp\n")
-        ns = dict(g_l=(p.g_l, "siemens"), e_l=(p.e_l, "volt"), delta_t=(p.delta_t, "volt"),
-                  v_t=(p.v_t, "volt"), c_m=(p.c_m, "farad"), a=(p.a, "siemens"),
-                  tau_w=(p.tau_w, "second"), b=(p.b, "amp"), v_reset=(p.v_reset, "volt"),
-                  v_peak=(p.v_peak, "volt"), tau_e=(p.tau_e, "second"),
-                  tau_i=(p.tau_i, "second"))
-        return dict(model=eqs, ns=ns, threshold="v >= v_peak", reset="v = v_reset; w += b",
-                    refractory=p.t_ref, method="euler", regular=None)
+    spec_fn, _ = _entry(params)
+    return spec_fn(params, dt)
+
+
+def _entry(params: Any) -> tuple[Callable[[Any, float], dict[str, Any]], str]:
+    """The table entry for ``params``' class (along its MRO: a subclass exports as its
+    nearest registered base)."""
+    for t in type(params).__mro__:
+        if t in MODEL_SPECS:
+            return MODEL_SPECS[t]
     raise NotImplementedError(f"Brian2 export: no Brian2 model for neuron parameters "
-                              f"{type(p).__name__}")
+                              f"{type(params).__name__}; supported: "
+                              f"{', '.join(t.__name__ for t in MODEL_SPECS)}")
+
+
+def _lif_spec(p: Any, dt: float) -> dict[str, Any]:
+    eqs = ("dv/dt = (v_rest - v + r_m * (I_ext + i_e + i_i)) / tau_m : volt "
+           "(unless refractory)\n"
+           "di_e/dt = -i_e / tau_e : amp\ndi_i/dt = -i_i / tau_i : amp\nI_ext : amp\n")
+    ns = dict(v_rest=(p.v_rest, "volt"), r_m=(p.r_m, "ohm"), tau_m=(p.tau_m, "second"),
+              tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"),
+              v_thresh=(p.v_thresh, "volt"), v_reset=(p.v_reset, "volt"))
+    return dict(model=eqs, ns=ns, threshold="v >= v_thresh", reset="v = v_reset",
+                refractory=p.t_ref, method="exact", regular=None)
+
+
+def _alif_spec(p: Any, dt: float) -> dict[str, Any]:
+    out = _lif_spec(p, dt)
+    out["model"] += "da/dt = -a / tau_a : volt\n"
+    out["ns"].update(tau_a=(p.tau_a, "second"), delta_a=(p.delta_a, "volt"))
+    out.update(threshold="v >= v_thresh + a", reset="v = v_reset; a += delta_a")
+    return out
+
+
+def _if_spec(p: Any, dt: float) -> dict[str, Any]:
+    # C dv/dt = I_ext + i_e + i_i has a singular system matrix, which Brian2's "exact"
+    # solver rejects; the exact propagator (if_step) runs after the state update instead
+    c = if_coefficients(p, dt)
+    free = "int(not_refractory) * " if p.t_ref > 0 else ""
+    ns = dict(b_in=(c.b_in, "second/farad"), k_e=(c.k_e, "second/farad"),
+              k_i=(c.k_i, "second/farad"), a_e=(c.a_e, "1"), a_i=(c.a_i, "1"),
+              v_thresh=(p.v_thresh, "volt"), v_reset=(p.v_reset, "volt"))
+    regular = (f"v = v + {free}(b_in * I_ext + k_e * i_e + k_i * i_i)\n"
+               "i_e = i_e * a_e\ni_i = i_i * a_i")
+    return dict(model="v : volt\ni_e : amp\ni_i : amp\nI_ext : amp\n", ns=ns,
+                threshold="v >= v_thresh", reset="v = v_reset", refractory=p.t_ref,
+                method="exact", regular=regular)
+
+
+def _cond_spec(p: Any, dt: float, alpha: bool = False) -> dict[str, Any]:
+    eqs = ("dv/dt = (v_rest - v + r_m * (g_e * (e_e - v) + g_i * (e_i - v) + I_ext)) "
+           "/ tau_m : volt (unless refractory)\n"
+           + ("g_e : siemens\ng_i : siemens\nx_e : siemens\nx_i : siemens\n" if alpha
+              else "dg_e/dt = -g_e / tau_e : siemens\ndg_i/dt = -g_i / tau_i : siemens\n")
+           + "I_ext : amp\n")
+    ns = dict(v_rest=(p.v_rest, "volt"), r_m=(p.r_m, "ohm"), tau_m=(p.tau_m, "second"),
+              tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"), e_e=(p.e_e, "volt"),
+              e_i=(p.e_i, "volt"), v_thresh=(p.v_thresh, "volt"),
+              v_reset=(p.v_reset, "volt"))
+    regular = None
+    if alpha:   # exact alpha propagator (lif_cond_alpha_step), after the membrane update
+        ns.update(a_e=(math.exp(-dt / p.tau_e), "1"),
+                  a_i=(math.exp(-dt / p.tau_i), "1"),
+                  k_e=(math.e * dt / p.tau_e * math.exp(-dt / p.tau_e), "1"),
+                  k_i=(math.e * dt / p.tau_i * math.exp(-dt / p.tau_i), "1"))
+        regular = ("g_e = g_e * a_e + k_e * x_e\ng_i = g_i * a_i + k_i * x_i\n"
+                   "x_e = x_e * a_e\nx_i = x_i * a_i")
+    return dict(model=eqs, ns=ns, threshold="v >= v_thresh", reset="v = v_reset",
+                refractory=p.t_ref, method="exponential_euler", regular=regular)
+
+
+def _cond_alpha_spec(p: Any, dt: float) -> dict[str, Any]:
+    return _cond_spec(p, dt, alpha=True)
+
+
+def _izh_spec(p: Any, dt: float) -> dict[str, Any]:
+    eqs = ("dv/dt = k2 * v**2 + k1 * v + k0 - u + I_ext + i_e + i_i : volt\n"
+           "du/dt = a * (b * v - u) : volt/second\n"
+           "di_e/dt = -i_e / tau_e : volt/second\ndi_i/dt = -i_i / tau_i : volt/second\n"
+           "I_ext : volt/second\n")
+    ns = dict(k2=(K2, "1/(volt*second)"), k1=(K1, "1/second"), k0=(K0, "volt/second"),
+              a=(p.a, "1/second"), b=(p.b, "1/second"), c=(p.c, "volt"),
+              d=(p.d, "volt/second"), v_peak=(p.v_peak, "volt"),
+              tau_e=(p.tau_e, "second"), tau_i=(p.tau_i, "second"))
+    return dict(model=eqs, ns=ns, threshold="v >= v_peak", reset="v = c; u += d",
+                refractory=None, method="euler", regular=None)
+
+
+def _adex_spec(p: Any, dt: float) -> dict[str, Any]:
+    eqs = ("dv/dt = (-g_l * (v - e_l) + g_l * delta_t * exp((v - v_t) / delta_t) - w "
+           "+ I_ext + i_e + i_i) / c_m : volt (unless refractory)\n"
+           "dw/dt = (a * (v - e_l) - w) / tau_w : amp\n"
+           "di_e/dt = -i_e / tau_e : amp\ndi_i/dt = -i_i / tau_i : amp\nI_ext : amp\n")
+    ns = dict(g_l=(p.g_l, "siemens"), e_l=(p.e_l, "volt"), delta_t=(p.delta_t, "volt"),
+              v_t=(p.v_t, "volt"), c_m=(p.c_m, "farad"), a=(p.a, "siemens"),
+              tau_w=(p.tau_w, "second"), b=(p.b, "amp"), v_reset=(p.v_reset, "volt"),
+              v_peak=(p.v_peak, "volt"), tau_e=(p.tau_e, "second"),
+              tau_i=(p.tau_i, "second"))
+    return dict(model=eqs, ns=ns, threshold="v >= v_peak", reset="v = v_reset; w += b",
+                refractory=p.t_ref, method="euler", regular=None)
+
+
+def _qif_spec(p: Any, dt: float) -> dict[str, Any]:
+    eqs = ("dv/dt = (a * (v - v_rest) * (v - v_crit) + r_m * (I_ext + i_e + i_i)) / tau_m "
+           ": volt (unless refractory)\n"
+           "di_e/dt = -i_e / tau_e : amp\ndi_i/dt = -i_i / tau_i : amp\nI_ext : amp\n")
+    ns = dict(a=(p.a, "1/volt"), v_rest=(p.v_rest, "volt"), v_crit=(p.v_crit, "volt"),
+              r_m=(p.r_m, "ohm"), tau_m=(p.tau_m, "second"), v_peak=(p.v_peak, "volt"),
+              v_reset=(p.v_reset, "volt"), tau_e=(p.tau_e, "second"),
+              tau_i=(p.tau_i, "second"))
+    return dict(model=eqs, ns=ns, threshold="v >= v_peak", reset="v = v_reset",
+                refractory=p.t_ref, method="euler", regular=None)
+
+
+#: params class -> (spec function ``(params, dt) -> dict`` as :func:`model_spec` returns,
+#: Brian2 unit of the input ``I_ext`` and the synaptic currents ``i_e``/``i_i``)
+MODEL_SPECS: dict[type, tuple[Callable[[Any, float], dict[str, Any]], str]] = {
+    LIFParams: (_lif_spec, "amp"),
+    ALIFParams: (_alif_spec, "amp"),
+    IFParams: (_if_spec, "amp"),
+    LIFCondParams: (_cond_spec, "amp"),
+    LIFCondAlphaParams: (_cond_alpha_spec, "amp"),
+    IzhikevichParams: (_izh_spec, "volt/second"),
+    AdExParams: (_adex_spec, "amp"),
+    QIFParams: (_qif_spec, "amp"),
+}
+
+
+def register_model_spec(params_cls: type, spec: Callable[[Any, float], dict[str, Any]],
+                        input_unit: str = "amp") -> None:
+    """Export ``params_cls`` groups with ``spec(params, dt)`` (the dict of
+    :func:`model_spec`); ``input_unit``: Brian2 unit of ``I_ext`` and ``i_e``/``i_i``."""
+    MODEL_SPECS[params_cls] = (spec, input_unit)
+
+
+def input_unit(params: Any) -> str:
+    """Brian2 unit (expression) of a model's input ``I_ext`` and synaptic currents."""
+    return _entry(params)[1]
 
 
 def var_unit(params: Any, var: str) -> str:
     """Brian2 unit (expression) of a model's state variable ``var``."""
     if var in ("v", "a"):
         return "volt"
-    if isinstance(params, IzhikevichParams):
-        return "volt/second"
     if var in ("g_e", "g_i", "x_e", "x_i"):
         return "siemens"
-    return "amp"
+    return input_unit(params)
 
 
 # ---------------------------------------------------------------------------- plasticity
@@ -324,7 +389,7 @@ def build_source(net: Any, batch: int = 0, device: str = "runtime"
         spec = model_spec(g.params, dt)
         model, ns = spec["model"], dict(spec["ns"])
         ns_lines = [f"ns = {_ns(ns)}"]
-        unit = "volt/second" if isinstance(g.params, IzhikevichParams) else "amp"
+        unit = input_unit(g.params)
         injs = plan.injections[g.name]
         tv = [inj for inj in injs if inj.time_varying]
         const = sum((inj.values for inj in injs if not inj.time_varying),
@@ -365,6 +430,8 @@ def build_source(net: Any, batch: int = 0, device: str = "runtime"
         key, nm = repr(g.name), names[g.name]
         if isinstance(g, SpikeGeneratorGroup):
             keep = g.times >= start * dt - 1e-3 * dt
+            if g.batch is not None:  # per-copy spikes: those of the exported copy
+                keep &= g.batch == batch
             idx = g_.put(g.name + "__i", g.indices[keep])
             t = g_.put(g.name + "__t", g.times[keep] - start * dt)
             g_(f"objs[{key}] = SpikeGeneratorGroup({g.n}, {idx}, {t} * second, name={nm!r})")
