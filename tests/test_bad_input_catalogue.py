@@ -192,6 +192,9 @@ CATALOGUE: list[E] = [
     ("group-params-str", lambda: NeuronGroup(3, "lif"), TE, r"NeuronGroup\.params must be one of .*LIFParams.*; got str \('lif'\)"),
     ("group-init-unknown", lambda: NeuronGroup(3, LIFParams(), init={"x": 0.0}), VE, r"NeuronGroup\.init has unknown variable 'x'; choose from: v, i_e, i_i, ref"),
     ("group-init-shape", lambda: NeuronGroup(3, LIFParams(), init={"v": np.zeros(4)}), VE, r"NeuronGroup\.init\['v'\] must be a scalar or shape \(3,\), got shape \(4,\)"),
+    ("group-init-v-mV", lambda: NeuronGroup(3, LIFParams(), init={"v": -65}), VE, r"NeuronGroup\.init\['v'\]=-65(\.0)? V looks like millivolts; write -65\*mV"),
+    ("group-init-i_e-pA", lambda: NeuronGroup(3, AdExParams(), init={"i_e": [0.0, 500.0, 0.0]}), VE, r"NeuronGroup\.init\['i_e'\]=500(\.0)? A looks like picoamperes or nanoamperes; write 500\*pA"),
+    ("group-init-izh-ok-but-v-mV", lambda: NeuronGroup(3, IzhikevichParams(), init={"u": 10.0, "v": 30}), VE, r"NeuronGroup\.init\['v'\]=30(\.0)? V looks like millivolts"),
     ("group-init-nan", lambda: NeuronGroup(3, LIFParams(), init={"v": np.nan}), VE, r"NeuronGroup\.init\['v'\] contains NaN or inf"),
     # ------------------------------------------------------------- PoissonGroup
     ("poisson-n-neg", lambda: PoissonGroup(-1, 5 * Hz), VE, r"PoissonGroup\.n must be > 0, got -1"),

@@ -26,6 +26,22 @@ def check_size(owner: str, n: Any) -> int:
     return int(n)
 
 
+def _check_init_unit(params: Any, var: str, arr: np.ndarray) -> None:
+    """Initial potentials in volts and synaptic currents in amperes: ``init={"v": -65}``
+    looks like millivolts, ``init={"i_e": 500}`` like picoamperes (the parameters' checks)."""
+    from neurosim.neurons.base import check_current, check_voltage
+
+    if not arr.size:
+        return
+    worst = float(arr.flat[np.argmax(np.abs(arr))])
+    currents = {sv for sv, kind in params.targets.values() if kind == "current"}
+    limit = getattr(params, "current_limit", None)
+    if var == "v":
+        check_voltage("NeuronGroup", f"init[{var!r}]", worst)
+    elif var in currents and limit is not None:
+        check_current("NeuronGroup", f"init[{var!r}]", worst, limit)
+
+
 class NeuronGroup:
     """``n`` neurons sharing one model's parameters.
 
@@ -60,6 +76,7 @@ class NeuronGroup:
                                  f"({self.n},), got shape {arr.shape}")
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"NeuronGroup.init[{k!r}] contains NaN or inf")
+            _check_init_unit(params, k, arr)
 
     @property
     def state_vars(self) -> tuple[str, ...]:
