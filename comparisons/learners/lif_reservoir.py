@@ -211,9 +211,9 @@ class LIFReservoir(Learner):
         """Simulate the reservoir on ``x`` (T, B, F); return features (T, B, N+1), op counts
         summed over the batch, and (optionally) the spike raster of sequence 0.
 
-        Analog input (this class): the batch runs on the engine (``neurosim.Network``,
-        compiled backend); subclasses with per-step hooks run the pure step function."""
-        if type(self)._analog_input and self.engine:
+        The batch runs on the engine (``neurosim.Network``, compiled backend); with
+        ``engine=False`` on a numpy loop over the pure step function (the test reference)."""
+        if self.engine:
             return self._run_engine(x, collect_raster)
         return self._run_steps(x, collect_raster)
 
@@ -256,6 +256,8 @@ class LIFReservoir(Learner):
 
     def _run_steps(self, x: np.ndarray, collect_raster: bool = False
                    ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:
+        """The reference of :meth:`_run_engine`: a numpy loop over
+        :func:`neurosim.neurons.lif.lif_step` (same spikes; tested)."""
         from neurosim.neurons.lif import lif_step
 
         T, B, _ = x.shape
@@ -266,47 +268,28 @@ class LIFReservoir(Learner):
         trace = np.zeros((B, n))
         feats = np.empty((T, B, n + 1), dtype=np.float32)
         feats[..., n] = 1.0
-        spikes_total, syn_events, input_ac = 0.0, 0.0, 0.0
+        spikes_total, syn_events = 0.0, 0.0
         raster = [] if collect_raster else None
         for t in range(T):
-            i_ext = self._window_current(x[t])
-            input_ac += float(np.count_nonzero(x[t])) * n if self._analog_input else 0.0
+            i_ext = x[t] @ self._w_in + self._bias
             for s in range(k):
-                state, in_events = self._step_input(x[t], state)
-                syn_events += in_events
                 spk, state = lif_step(state, i_ext, p, self.dt)
                 sf = spk.astype(np.float64)
                 if spk.any():
                     # event-driven: only the rows of neurons that spiked are added
                     rec = sparse.csr_matrix(sf) @ self._w_rec
                     state = state._replace(i_e=state.i_e + rec[:, :n], i_i=state.i_i + rec[:, n:])
-                self._after_step(spk)
                 trace = trace * decay + sf
-                n_spk = float(sf.sum())
-                spikes_total += n_spk
+                spikes_total += float(sf.sum())
                 syn_events += float(sf.sum(axis=0) @ self._fanout)
                 if raster is not None:
                     idx = np.flatnonzero(spk[0])
                     raster.append(np.stack([np.full(idx.size, t * k + s), idx]))
             feats[t, :, :n] = trace
-        ops = {"spikes": spikes_total, "synaptic_events": syn_events, "ac": input_ac,
-               "neuron_updates": float(T * k * B * n)}
+        ops = {"spikes": spikes_total, "synaptic_events": syn_events,
+               "ac": float(np.count_nonzero(x)) * n, "neuron_updates": float(T * k * B * n)}
         r = np.concatenate(raster, axis=1) if raster else None
         return feats, ops, r
-
-    # hooks for subclasses (the STDP reservoir drives the reservoir with input spikes)
-    _analog_input = True
-
-    def _window_current(self, xt: np.ndarray) -> np.ndarray:
-        """Constant current (B, N) injected during one task step's window."""
-        return xt @ self._w_in + self._bias
-
-    def _step_input(self, xt: np.ndarray, state):
-        """Per simulation step input; returns the new state and the synaptic events used."""
-        return state, 0.0
-
-    def _after_step(self, spikes: np.ndarray) -> None:
-        """Called after each simulation step with the reservoir spikes (B, N)."""
 
     def _batches(self, x: np.ndarray):
         for i in range(0, x.shape[1], self.batch_size):

@@ -31,7 +31,11 @@ import numpy as np
 
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo
-from comparisons.learners.lif_reservoir import RESERVOIR_SCORECARD, LIFReservoir
+from comparisons.learners.lif_reservoir import (
+    RESERVOIR_SCORECARD,
+    LIFReservoir,
+    readout_traces,
+)
 from comparisons.space import Float, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
@@ -95,8 +99,6 @@ class STDPReservoir(LIFReservoir):
         self._learning = False
         self._plastic_updates = 0.0
 
-    _analog_input = False
-
     def _build(self, n_in: int) -> None:
         from neurosim.plasticity.stdp import PairSTDPParams
 
@@ -109,33 +111,120 @@ class STDPReservoir(LIFReservoir):
                                     w_max=self.w_in_max, weight_dependence="multiplicative")
         self._spike_rng = np.random.default_rng(self.seed + 2)
 
-    def _window_current(self, xt: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._bias, (xt.shape[0], self.n_neurons))
+    def _input_raster(self, x: np.ndarray) -> np.ndarray:
+        """Rate-coded input spikes for ``x`` (T, B, F): bool ``(T * k, B, F)``, one
+        Bernoulli draw per simulation step with probability ``max_prob`` times the input
+        scaled to [0, 1] by the training split's range (drawn from the learner's
+        generator, step by step in the order the per-step loop drew them)."""
+        T, B, F = x.shape
+        v = np.clip((x - self._lo) / self._span, 0.0, 1.0)
+        u = self._spike_rng.random((T, self.steps_per_input, B, F))
+        return (u < self.max_prob * v[:, None]).reshape(T * self.steps_per_input, B, F)
 
-    def _step_input(self, xt: np.ndarray, state):
-        v = np.clip((xt - self._lo) / self._span, 0.0, 1.0)
-        spk_in = self._spike_rng.random(v.shape) < self.max_prob * v
-        self._last_in = spk_in
-        if not spk_in.any():
-            return state, 0.0
-        jump = spk_in.astype(np.float64) @ self._w_in_plastic[0]
-        return state._replace(i_e=state.i_e + jump), float(spk_in.sum()) * self.n_neurons
+    def _run_engine(self, x: np.ndarray, collect_raster: bool
+                    ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:
+        """Simulate the reservoir driven by input spikes on the engine.
 
-    def _after_step(self, spikes: np.ndarray) -> None:
-        if not self._learning:
-            return
-        from neurosim.plasticity.stdp import pair_stdp_step
+        The input spikes (:meth:`_input_raster`) are a per-copy
+        :class:`~neurosim.SpikeGeneratorGroup` reaching the reservoir through all-to-all
+        excitatory synapses with the input weights; while ``self._learning`` those
+        synapses carry pair STDP (:class:`neurosim.plasticity.STDP`, soft bounds) and the
+        learned weights are kept. As every projection in the engine, an input spike
+        emitted in step ``s`` is delivered at the end of that step and acts from step
+        ``s + 1`` (the per-step loop this replaced added it within step ``s``); STDP pairs
+        it with the reservoir's spikes of step ``s``."""
+        from neurosim import (
+            CurrentInjection,
+            Network,
+            NeuronGroup,
+            SpikeGeneratorGroup,
+            SpikeMonitor,
+            Synapses,
+        )
+        from neurosim.plasticity import STDP
 
-        pre, post = self._last_in, spikes
-        self._w_in_plastic, self._traces = pair_stdp_step(
-            self._traces, self._w_in_plastic, pre, post, self._stdp, self.dt)
-        # one update per synapse of a spiking pre (LTD) or post (LTP) neuron
-        self._plastic_updates += float(pre.sum()) * self.n_neurons + float(post.sum()) \
-            * pre.shape[1]
+        T, B, F = x.shape
+        n, k = self.n_neurons, self.steps_per_input
+        spk_in = self._input_raster(x)
+        s, b, i = np.nonzero(spk_in)
+        inp = SpikeGeneratorGroup(F, i, s * self.dt, batch=b, name="input")
+        res = NeuronGroup(n, self._params, name="reservoir")
+        syn_in = Synapses.all_to_all(inp, res, self._w_in_plastic[0].ravel(), target="e",
+                                     name="input_syn")
+        if self._learning:
+            syn_in.attach(STDP(self._stdp))
+        syn_e = Synapses.from_matrix(res, res, self._w_rec[:, :n], target="e")
+        syn_i = Synapses.from_matrix(res, res, self._w_rec[:, n:], target="i")
+        mon = SpikeMonitor(res)
+        net = Network(inp, res, syn_in, syn_e, syn_i, CurrentInjection(res, self._bias), mon,
+                      dt=self.dt, batch_size=B, seed=self.seed, device=self.device)
+        from neurosim.backends import resolve_device
+
+        self.device_used = (resolve_device(self.device) if net.backend_name == "torch"
+                            else "cpu")
+        net.run(T * k * self.dt, progress=False)
+        c = net.counters
+        if self._learning:
+            self._w_in_plastic = syn_in.weights.reshape(1, F, n).copy()
+            self._plastic_updates += float(c["plasticity_updates"])
+        feats = readout_traces(mon.steps, mon.batch, mon.i, T, k, B, n,
+                               np.exp(-self.dt / self.tau_readout))
+        ops = self._engine_ops(c)
+        ops["ac"] = 0.0  # binary input spikes: their synaptic events are accumulates
+        r = None
+        if collect_raster:
+            sel = mon.batch == 0
+            r = np.stack([mon.steps[sel], mon.i[sel]])
+        return feats, ops, r
+
+    def _run_steps(self, x: np.ndarray, collect_raster: bool = False
+                   ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:
+        """The reference of :meth:`_run_engine`: a numpy loop over the pure steps
+        (:func:`neurosim.neurons.lif.lif_step`, :func:`neurosim.plasticity.stdp.
+        pair_stdp_step`) with the engine's order within a step: neurons update, then the
+        step's input and reservoir spikes are delivered, then STDP pairs the step's input
+        spikes with its reservoir spikes."""
+        from neurosim.neurons.lif import lif_step
+        from neurosim.plasticity.stdp import PairSTDPState, pair_stdp_step
+
+        T, B, F = x.shape
+        n, k = self.n_neurons, self.steps_per_input
+        p = self._params
+        spk_in = self._input_raster(x)
+        decay = np.exp(-self.dt / self.tau_readout)
+        state = p.init_state((B, n))
+        traces = PairSTDPState(np.zeros((B, F)), np.zeros((B, n)))
+        w = np.broadcast_to(self._w_in_plastic, (B, F, n)).copy()
+        trace = np.zeros((B, n))
+        feats = np.empty((T, B, n + 1), dtype=np.float32)
+        feats[..., n] = 1.0
+        ops = {"spikes": 0.0, "synaptic_events": 0.0, "ac": 0.0,
+               "neuron_updates": float(T * k * B * n)}
+        raster = []
+        for step in range(T * k):
+            spk, state = lif_step(state, self._bias, p, self.dt)
+            sf = spk.astype(np.float64)
+            pre = spk_in[step]
+            jump = np.einsum("bf,bfn->bn", pre.astype(np.float64), w)
+            rec = sf @ self._w_rec
+            state = state._replace(i_e=state.i_e + jump + rec[:, :n],
+                                   i_i=state.i_i + rec[:, n:])
+            if self._learning:
+                w, traces = pair_stdp_step(traces, w, pre, spk, self._stdp, self.dt)
+                self._plastic_updates += float(pre.sum()) * n + float(spk.sum()) * F
+            trace = trace * decay + sf
+            ops["spikes"] += float(sf.sum())
+            ops["synaptic_events"] += float(sf.sum(axis=0) @ self._fanout) \
+                + float(pre.sum()) * n
+            raster.append(np.stack([np.full(int(spk[0].sum()), step), np.flatnonzero(spk[0])]))
+            if step % k == k - 1:
+                feats[step // k, :, :n] = trace
+        if self._learning:
+            self._w_in_plastic = w[:1].copy()
+        r = np.concatenate(raster, axis=1) if collect_raster else None
+        return feats, ops, r
 
     def fit(self, task: Task, data: TaskData) -> FitInfo:
-        from neurosim.plasticity.stdp import PairSTDPState
-
         self.check_supports(task)
         self._plastic_updates = 0.0
         lo, hi = task.input_range(data)
@@ -147,7 +236,6 @@ class STDPReservoir(LIFReservoir):
         self._learning = True
         n_in = data.train.x.shape[-1]
         for i in range(min(self.n_stdp, data.train.n_samples)):
-            self._traces = PairSTDPState(np.zeros((1, n_in)), np.zeros((1, self.n_neurons)))
             self._run(data.train.x[:, i:i + 1].astype(np.float64))
             if not np.all(np.isfinite(self._w_in_plastic)):
                 raise FloatingPointError(f"stdp_reservoir: NaN input weights after sequence {i}")

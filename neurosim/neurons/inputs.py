@@ -218,14 +218,19 @@ class SpikeGeneratorGroup:
     times : array ``(S,)`` of spike times (s, >= 0); a spike is emitted in the step that
         contains its time: ``floor((t + 1e-3 dt) / dt)`` (Brian2's rule).
     name : unique name in the network.
+    batch : int array ``(S,)``, optional
+        The batch copy that receives each spike (e.g. a different input sequence per copy,
+        from ``np.nonzero`` of a ``(T, B, n)`` raster). Default: every spike goes to every
+        copy. A copy index must be below the network's ``batch_size``.
 
-    The same spikes are given to every batch copy. A source may spike at most once per step.
+    A source may spike at most once per step (per copy).
     """
 
     is_input = True
     state_vars: tuple[str, ...] = ()
 
-    def __init__(self, n: int, indices: Any, times: Any, name: str | None = None) -> None:
+    def __init__(self, n: int, indices: Any, times: Any, name: str | None = None,
+                 batch: Any = None) -> None:
         self.n = check_size("SpikeGeneratorGroup", n)
         idx = np.asarray(indices)
         t = _as_finite("SpikeGeneratorGroup", "times", times)
@@ -241,6 +246,17 @@ class SpikeGeneratorGroup:
             raise ValueError(f"SpikeGeneratorGroup.times must be >= 0, got {t.min()}")
         self.indices = idx.astype(np.int64)
         self.times = t
+        self.batch: np.ndarray | None = None
+        if batch is not None:
+            b = np.asarray(batch)
+            if b.shape != idx.shape:
+                raise ValueError(f"SpikeGeneratorGroup.batch must have the shape of indices "
+                                 f"{idx.shape}, got {b.shape}")
+            if b.size and not np.issubdtype(b.dtype, np.integer):
+                raise TypeError(f"SpikeGeneratorGroup.batch must be integers, got {b.dtype}")
+            if b.size and b.min() < 0:
+                raise ValueError(f"SpikeGeneratorGroup.batch must be >= 0, got {b.min()}")
+            self.batch = b.astype(np.int64)
         self.name = name
         self._steps: np.ndarray | None = None
         self._dt: float | None = None
@@ -248,6 +264,8 @@ class SpikeGeneratorGroup:
     def check_dt(self, dt: float) -> None:
         steps = np.floor((self.times + 1e-3 * dt) / dt).astype(np.int64)
         key = steps * self.n + self.indices
+        if self.batch is not None and self.batch.size:
+            key = key * (int(self.batch.max()) + 1) + self.batch
         uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
         if uniq.size != key.size:
             k = int(first[np.argmax(counts > 1)])
@@ -258,13 +276,21 @@ class SpikeGeneratorGroup:
                 "a source may spike at most once per step: merge or separate those spikes")
         order = np.argsort(steps, kind="stable")
         self._steps, self._idx_sorted, self._dt = steps[order], self.indices[order], dt
+        self._batch_sorted = None if self.batch is None else self.batch[order]
 
     def spikes(self, start: int, k: int, batch: int, dt: float) -> np.ndarray:
         if self._dt != dt:
             self.check_dt(dt)
         out = np.zeros((k, batch, self.n), dtype=bool)
         lo, hi = np.searchsorted(self._steps, [start, start + k])
-        out[self._steps[lo:hi] - start, :, self._idx_sorted[lo:hi]] = True
+        if self._batch_sorted is None:
+            out[self._steps[lo:hi] - start, :, self._idx_sorted[lo:hi]] = True
+            return out
+        b = self._batch_sorted[lo:hi]
+        if b.size and b.max() >= batch:
+            raise ValueError(f"SpikeGeneratorGroup.batch has copy index {b.max()}, but the "
+                             f"network has batch_size={batch}")
+        out[self._steps[lo:hi] - start, b, self._idx_sorted[lo:hi]] = True
         return out
 
 

@@ -237,3 +237,33 @@ def test_readout_traces_equal_the_dense_filter():
                                                   .astype(float), axes=(0, 0))
         np.testing.assert_array_equal(got[t, :, :n], trace.astype(np.float32))
     assert np.all(got[..., n] == 1.0)
+
+
+@pytest.mark.parametrize("learning", [False, True])
+def test_stdp_reservoir_engine_equals_the_pure_step_reference(learning):
+    # the engine (per-copy spike generator, STDP in the backend) and a numpy loop over the
+    # pure steps in the engine's order give the same spikes, weights and counts
+    task = get_task("temporal_xor", n_triples=3, n_train=12, n_test=4)
+    x = task.make(0).test.x.astype(float)[:, :3]
+    out = []
+    for engine in (False, True):
+        lr = get_learner("stdp_reservoir", n_neurons=40, steps_per_input=5, seed=4,
+                         engine=engine, w_in_max=1.2e-9)
+        lr._lo, lr._span = np.zeros(1), np.ones(1)
+        lr._build(1)
+        lr._learning, lr._plastic_updates = learning, 0.0
+        w_init = lr._w_in_plastic.copy()
+        xx = x[:, :1] if learning else x  # STDP: one sequence at a time, as fit does
+        feats, ops, r = lr._run(xx, collect_raster=True)
+        out.append((feats, ops, r, lr._w_in_plastic.copy(), lr._plastic_updates))
+    (f0, o0, r0, w0, p0), (f1, o1, r1, w1, p1) = out
+    assert r0.shape[1] > 10  # the reservoir spiked
+    np.testing.assert_array_equal(r0, r1)
+    np.testing.assert_allclose(f0, f1, rtol=1e-6)
+    assert o0 == o1
+    np.testing.assert_allclose(w0, w1, rtol=1e-12, atol=1e-24)
+    assert p0 == p1
+    if learning:
+        assert p1 > 0 and np.abs(w1 - w_init).max() > 1e-3 * lr.w_in_max
+    else:
+        np.testing.assert_array_equal(w1, w_init)

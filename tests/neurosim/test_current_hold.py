@@ -41,3 +41,23 @@ def test_steps_per_value_is_checked_and_runs_past_the_end_are_errors():
     net = Network(g, inj, dt=1e-4)
     with pytest.raises(ValueError, match="covers 20 steps"):
         net.run(21e-4, progress=False)
+
+
+def test_spike_generator_with_per_copy_spikes():
+    from neurosim import SpikeGeneratorGroup
+
+    rng = np.random.default_rng(0)
+    raster = rng.random((40, 3, 5)) < 0.2  # (T, B, n)
+    s, b, i = np.nonzero(raster)
+    dt = 1e-4
+    gen = SpikeGeneratorGroup(5, i, s * dt, batch=b)
+    np.testing.assert_array_equal(gen.spikes(0, 40, 3, dt), raster)
+    np.testing.assert_array_equal(gen.spikes(13, 9, 3, dt), raster[13:22])
+    with pytest.raises(ValueError, match="copy index 2, but the network has batch_size=2"):
+        gen.spikes(0, 40, 2, dt)
+    with pytest.raises(ValueError, match="batch must have the shape of indices"):
+        SpikeGeneratorGroup(5, i, s * dt, batch=b[:-1])
+    # the same source may spike in one step in two copies, not twice in one copy
+    SpikeGeneratorGroup(1, [0, 0], [0.0, 0.0], batch=[0, 1]).check_dt(dt)
+    with pytest.raises(ValueError, match="spikes twice in one step"):
+        SpikeGeneratorGroup(1, [0, 0], [0.0, 0.0], batch=[1, 1]).check_dt(dt)
