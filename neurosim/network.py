@@ -25,7 +25,12 @@ from neurosim.counters import OpCounters
 from neurosim.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from neurosim.neurons.base import timestep
 from neurosim.neurons.group import NeuronGroup
-from neurosim.neurons.inputs import CurrentInjection, PoissonGroup, SpikeGeneratorGroup
+from neurosim.neurons.inputs import (
+    CurrentInjection,
+    PoissonGroup,
+    SpikeGeneratorGroup,
+    per_step_current,
+)
 from neurosim.synapses import Synapses
 from neurosim.units import ms
 
@@ -291,7 +296,8 @@ class Network:
         for g in plan.neuron_groups:
             parts = [inj.current(start, k, B) for inj in plan.injections[g.name]]
             currents[g.name] = None if not parts else (
-                parts[0] if len(parts) == 1 else sum(np.asarray(p) for p in parts))
+                parts[0] if len(parts) == 1 else sum(np.asarray(per_step_current(p))
+                                                     for p in parts))
         out = self._runner.run_chunk(start, k, inputs, currents)
         check = getattr(self._runner, "nonfinite_group", None)
         bad = check() if check is not None else None

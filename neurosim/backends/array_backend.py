@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from neurosim.backends import ChunkOut
+from neurosim.neurons.inputs import per_step_current
 from neurosim.plasticity._arrays import all_finite, scatter_sum
 
 __all__ = ["NumpyOps", "ArrayRunner", "PlasticArrayRunner", "ArrayBackend", "NumpyBackend",
@@ -134,7 +135,7 @@ class ArrayRunner:
         dt = plan.dt
         cur = {}
         for g in plan.neuron_groups:
-            c = currents[g.name]
+            c = per_step_current(currents[g.name])
             cur[g.name] = (None if c is None else (ops.asarr(c), np.ndim(c) == 3))
         inp = {name: ops.asbool(x) for name, x in inputs.items()}
         rec: dict[str, list[Any]] = {g.name: [] for g in plan.groups}

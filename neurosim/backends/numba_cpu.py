@@ -42,6 +42,7 @@ from neurosim.neurons.adex import AdExParams
 from neurosim.neurons.alif import ALIFParams
 from neurosim.neurons.base import hold_steps
 from neurosim.neurons.if_ import IFParams, if_coefficients
+from neurosim.neurons.inputs import HeldCurrent, per_step_current
 from neurosim.neurons.izhikevich import K0, K1, K2, IzhikevichParams
 from neurosim.neurons.lif import (
     LIFCondAlphaParams,
@@ -300,13 +301,25 @@ class NumbaRunner:
             in_spk[:, :, off:off + g.n] = inputs[g.name]
         g_cur = np.zeros(len(plan.neuron_groups), dtype=np.int64)
         cur_const = np.zeros(max(self.n_neuron, 1))
-        tv = any(c is not None and np.ndim(c) == 3 for c in currents.values())
-        cur_tv = np.zeros((k, B, self.n_neuron) if tv else (1, 1, 1))
+        # time-varying currents: one row per step, or held rows (HeldCurrent) used as they
+        # are (step s of the chunk reads row (s + phase) // hold) when all share one hold
+        tvs = [c for c in currents.values()
+               if isinstance(c, HeldCurrent) or (c is not None and np.ndim(c) == 3)]
+        hold, phase, rows = 1, 0, k
+        if tvs and all(isinstance(c, HeldCurrent) for c in tvs) and len(
+                {(c.hold, c.phase, c.rows.shape[0]) for c in tvs}) == 1:
+            hold, phase, rows = tvs[0].hold, tvs[0].phase, tvs[0].rows.shape[0]
+        else:
+            currents = {name: per_step_current(c) for name, c in currents.items()}
+        cur_tv = np.zeros((rows, B, self.n_neuron) if tvs else (1, 1, 1))
         for gi, (g, off) in enumerate(zip(plan.neuron_groups, self.g_off)):
             c = currents[g.name]
             if c is None:
                 continue
-            if np.ndim(c) == 3:
+            if isinstance(c, HeldCurrent):
+                g_cur[gi] = 2
+                cur_tv[:, :, off:off + g.n] = c.rows
+            elif np.ndim(c) == 3:
                 g_cur[gi] = 2
                 cur_tv[:, :, off:off + g.n] = c
             else:
@@ -333,7 +346,7 @@ class NumbaRunner:
         while done < k:
             s = self.kernel(
                 *self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
-                self.g_off, self.g_n, g_cur, cur_const, cur_tv[done:] if tv else cur_tv,
+                self.g_off, self.g_n, g_cur, cur_const, cur_tv, hold, phase + done,
                 self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre, self.p_post,
                 self.p_var, self.p_ptr, self.indptr, self.indices, self.weights, delay,
                 self.g_rec, *self.rec, n_rec, counts[done:], events, mon, self.n_neuron,

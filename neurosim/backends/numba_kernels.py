@@ -316,9 +316,9 @@ def model_flags(model_ids: Iterable[int]) -> tuple[bool | None, ...]:
 # ------------------------------------------------------------------------------ chunk loop
 @numba.njit(**_JIT)
 def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g_off, g_n, g_cur,
-         cur_const, cur_tv, in_off, in_n, in_spk, p_pre, p_npre, p_post, p_var, p_ptr, indptr,
-         indices, weights, delay, g_rec, rec_step, rec_b, rec_i, rec_g, n_rec, counts, events,
-         mon, n_neuron, sl, gstart, pl):
+         cur_const, cur_tv, cur_hold, cur_phase, in_off, in_n, in_spk, p_pre, p_npre, p_post,
+         p_var, p_ptr, indptr, indices, weights, delay, g_rec, rec_step, rec_b, rec_i, rec_g,
+         n_rec, counts, events, mon, n_neuron, sl, gstart, pl):
     """Steps ``start .. start+k-1``; returns the number of steps done (fewer when the spike
     record buffer is full, or, with plasticity, after the step where a weight became
     non-finite: then ``pl[-1] = [step, synapse]``).
@@ -332,6 +332,9 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g
     typed every model's update (measured +1.6 s compile for a LIF network) and a typing-time
     ``overload`` dispatch compiled its implementation separately (+1 s).
     ``delay = (p_delayed (P,) bool, delays (n_syn,) int32, buf (D, V, B, N), buf_vars)``,
+    ``cur_tv`` ``(rows, B, n_neuron)``: time-varying currents, step ``s`` reads row
+    ``(s + cur_phase) // cur_hold`` (a row per step: ``cur_hold = 1``; rows held for several
+    steps, :class:`neurosim.neurons.inputs.HeldCurrent`, are not copied out per step).
     ``mon = (m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count, m_out)``, ``pl``: see
     :func:`_plastic`. Work arrays from the caller (each numpy allocation function used
     inside adds its own compile): ``sl`` (``n_neuron + in_spk.shape[2]`` int64: spiking
@@ -370,7 +373,8 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g
             for g in range(G):                                 # neuron groups
                 gstart[g] = ns
                 kind = g_cur[g]
-                ir = zeros if kind == 0 else (cur_const if kind == 1 else cur_tv[s, b])
+                ir = zeros if kind == 0 else (
+                    cur_const if kind == 1 else cur_tv[(s + cur_phase) // cur_hold, b])
                 model, c, off, n = g_model[g], g_coef[g], g_off[g], g_n[g]
                 if lif is not None:                        # one branch per KERNELS entry
                     if model == LIF:

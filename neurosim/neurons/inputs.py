@@ -9,14 +9,36 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from neurosim.neurons.base import check_current, timestep
 from neurosim.neurons.group import check_size
 
-__all__ = ["PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection"]
+__all__ = ["PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection", "HeldCurrent"]
+
+
+class HeldCurrent(NamedTuple):
+    """A chunk of current whose rows are held for several steps (what
+    :meth:`CurrentInjection.current` gives with ``steps_per_value > 1``): step ``s`` of the
+    chunk uses ``rows[(s + phase) // hold]``. A backend may use the rows as they are (the
+    compiled one does) or :meth:`expand` them to one row per step."""
+
+    rows: np.ndarray  #: ``(m, B, n)``
+    hold: int
+    phase: int
+    k: int  #: steps in the chunk
+
+    def expand(self) -> np.ndarray:
+        """The per-step current ``(k, B, n)``."""
+        return np.repeat(self.rows, self.hold, axis=0)[self.phase:self.phase + self.k]
+
+
+def per_step_current(c: Any) -> Any:
+    """``c`` with a :class:`HeldCurrent` expanded to ``(k, B, n)`` (other values as they
+    are)."""
+    return c.expand() if isinstance(c, HeldCurrent) else c
 
 
 def _as_finite(owner: str, name: str, x: Any) -> np.ndarray:
@@ -337,8 +359,10 @@ class CurrentInjection:
         self.steps_per_value = steps_per_value
         self.name = name
 
-    def current(self, start: int, k: int, batch: int) -> np.ndarray:
-        """``(k, batch, n)`` (time-varying) or ``(n,)`` (constant)."""
+    def current(self, start: int, k: int, batch: int) -> Any:
+        """Steps ``start .. start+k-1``: ``(k, batch, n)`` (time-varying), a
+        :class:`HeldCurrent` (time-varying with ``steps_per_value > 1``) or ``(n,)``
+        (constant)."""
         if not self.time_varying:
             return self.values
         h = self.steps_per_value
@@ -352,7 +376,7 @@ class CurrentInjection:
         first, last = start // h, (start + k - 1) // h
         rows = _chunk("CurrentInjection", "values", self.values, first, last - first + 1,
                       batch)
-        return np.repeat(rows, h, axis=0)[start - first * h:start - first * h + k]
+        return HeldCurrent(rows, h, start - first * h, k)
 
     def per_step_values(self) -> np.ndarray:
         """The time-varying ``values`` with one row per step (rows repeated

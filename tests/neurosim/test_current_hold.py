@@ -19,7 +19,7 @@ def _spikes(values, backend, h=None):
     return mon.steps, mon.batch, mon.i, net.counters["spikes"]
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", ["numpy", "numba", "torch"])
 def test_held_rows_equal_the_repeated_array(backend):
     rng = np.random.default_rng(1)
     h = 7
@@ -61,3 +61,29 @@ def test_spike_generator_with_per_copy_spikes():
     SpikeGeneratorGroup(1, [0, 0], [0.0, 0.0], batch=[0, 1]).check_dt(dt)
     with pytest.raises(ValueError, match="spikes twice in one step"):
         SpikeGeneratorGroup(1, [0, 0], [0.0, 0.0], batch=[1, 1]).check_dt(dt)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_held_and_per_step_currents_mix(backend):
+    # two injections into one group (held + per step), and held rows in two groups
+    rng = np.random.default_rng(2)
+    h = 4
+    rows = rng.uniform(0.2e-9, 2e-9, size=(30, 1, 30))
+    extra = rng.uniform(0.0, 1e-9, size=(120, 1, 30))
+
+    def run(held):
+        g = NeuronGroup(30, LIFParams(), name="g")
+        g2 = NeuronGroup(30, LIFParams(), name="g2")
+        a = (CurrentInjection(g, rows, steps_per_value=h) if held
+             else CurrentInjection(g, np.repeat(rows, h, axis=0)))
+        b = CurrentInjection(g, extra)
+        c = (CurrentInjection(g2, rows, steps_per_value=h) if held
+             else CurrentInjection(g2, np.repeat(rows, h, axis=0)))
+        m, m2 = SpikeMonitor(g), SpikeMonitor(g2)
+        net = Network(g, g2, a, b, c, m, m2, dt=1e-4, backend=backend, seed=0)
+        net.run(0.0119, progress=False)
+        return m.steps, m.i, m2.steps, m2.i
+
+    for x, y in zip(run(True), run(False)):
+        np.testing.assert_array_equal(x, y)
+    assert run(True)[0].size > 0
