@@ -23,7 +23,7 @@ import numpy as np
 
 from neurosim.counters import OpCounters
 from neurosim.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from neurosim.neurons.base import timestep
+from neurosim.neurons.base import check_magnitude, timestep
 from neurosim.neurons.group import NeuronGroup
 from neurosim.neurons.inputs import (
     CurrentInjection,
@@ -67,16 +67,19 @@ class Plan:
 
     @property
     def groups(self) -> list[Any]:
+        """Neuron groups, then input groups (the backends' order of group indices)."""
         return [*self.neuron_groups, *self.input_groups]
 
     def max_delay(self, syn: Synapses) -> int:
+        """Longest delay of projection ``syn`` in steps (0 without delays)."""
         d = self.delay_steps[syn.name]
         return int(d.max()) if d.size else 0
 
 
 def _check_seed(seed: Any) -> None:
     if seed is not None and not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"Network.seed must be an int or None, got {type(seed).__name__}")
+        raise TypeError(f"Network.seed must be an int or None, got {seed!r} "
+                        f"({type(seed).__name__})")
 
 
 class Network:
@@ -84,14 +87,25 @@ class Network:
 
     Parameters
     ----------
-    *objects : groups, Synapses, CurrentInjection and monitors (more via :meth:`add`).
-    dt : time step (s), > 0 and not larger than any model time constant.
-    seed : int seed for all random input (Poisson groups); ``None`` draws fresh entropy.
-    backend : ``"auto"`` (fastest for the device), ``"numba"``, ``"torch"`` or ``"numpy"``.
-    batch_size : number ``B`` of independent copies simulated together (own state and
-        random input per copy; inputs of shape ``(T, B, n)`` give per-copy currents/rates).
-    device : for the torch backend: ``"auto"`` (cuda if available), ``"cpu"``, ``"cuda"``.
-    dtype : ``"float64"`` (default; identical results across backends) or ``"float32"``
+    *objects : NeuronGroup, PoissonGroup, SpikeGeneratorGroup, Synapses, CurrentInjection,
+        SpikeMonitor, StateMonitor, PopulationRateMonitor (or lists of them); more via
+        :meth:`add`.
+    dt : float
+        Time step (s), > 0 and not larger than any model time constant (default 0.1 ms).
+    seed : int or None
+        Seed of all random input (Poisson groups); ``None`` draws fresh entropy.
+    backend : str
+        ``"auto"`` (fastest for the device), ``"numba"``, ``"torch"``, ``"numpy"`` or a
+        name given to :func:`neurosim.backends.register_backend`.
+    batch_size : int
+        Number ``B`` of independent copies simulated together (own state and random input
+        per copy; inputs of shape ``(T, B, n)`` give per-copy currents/rates, a
+        :class:`~neurosim.SpikeGeneratorGroup` with ``batch=`` per-copy spikes).
+    device : str
+        For the torch backend: ``"auto"`` (cuda if available), ``"cpu"``, ``"cuda"``,
+        ``"cuda:N"`` (:mod:`neurosim.devices`).
+    dtype : str
+        ``"float64"`` (default; identical results across backends) or ``"float32"``
         (torch only).
 
     After :meth:`run`, ``net.counters`` holds the op counts, ``net.t`` the time reached.
@@ -102,8 +116,7 @@ class Network:
                  dtype: str = "float64") -> None:
         if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
             raise ValueError(f"Network.dt must be a finite float > 0, got {dt!r}")
-        if dt >= 0.1:
-            raise ValueError(f"Network.dt={dt} s looks like milliseconds; write {dt:g}*ms")
+        check_magnitude("Network", "dt", dt, 0.1, "s", "milliseconds", "ms", "seconds")
         _check_seed(seed)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"Network.batch_size must be an int >= 1, got {batch_size!r}")
@@ -130,6 +143,23 @@ class Network:
 
     # ------------------------------------------------------------------ building
     def add(self, *objects: Any) -> None:
+        """Add groups, synapses, current injections or monitors (lists are flattened).
+
+        Adding an object twice is a no-op; groups and synapses must be added before the
+        first :meth:`run` (monitors and current injections may come later). Names are
+        given at build time to objects without one and must be unique.
+
+        Parameters
+        ----------
+        *objects : any of the types listed in the class docstring, or lists of them.
+
+        Raises
+        ------
+        TypeError
+            For an object of another type (the message lists the allowed ones).
+        ValueError
+            For a group or synapses added after the network has run.
+        """
         ok = (*_GROUP_TYPES, Synapses, CurrentInjection, SpikeMonitor, StateMonitor,
               PopulationRateMonitor)
         for obj in objects:
@@ -240,8 +270,30 @@ class Network:
 
     def run(self, duration: float, progress: bool = True) -> Network:
         """Simulate ``duration`` seconds more (rounded to whole steps); continues where the
-        previous run stopped. A tqdm progress bar is shown for runs of >= 20,000 steps when
-        ``progress`` is True and stderr is a terminal (never in CI logs or pipes)."""
+        previous run stopped.
+
+        Parameters
+        ----------
+        duration : float
+            Simulated time to add (s), finite and >= 0.
+        progress : bool
+            Show a tqdm progress bar for runs of >= 20,000 steps when stderr is a terminal
+            (never in CI logs or pipes).
+
+        Returns
+        -------
+        Network
+            This network (``net.run(1.0).counters``).
+
+        Raises
+        ------
+        ValueError
+            For a negative or non-finite duration, or time-varying inputs shorter than the
+            run.
+        FloatingPointError
+            When a group's state becomes NaN or inf (the message names the group and the
+            steps).
+        """
         if isinstance(duration, bool) or not isinstance(duration, (int, float, np.floating)):
             raise TypeError(f"Network.run: duration must be a float (s), got "
                             f"{type(duration).__name__}")
@@ -329,7 +381,14 @@ class Network:
         return self.counters_obj.as_dict()
 
     def get_state(self) -> dict[str, dict[str, np.ndarray]]:
-        """Copy of the dynamic state: ``{group: {var: (B, n)}}`` plus delay buffers."""
+        """Copy of the dynamic state.
+
+        Returns
+        -------
+        dict
+            ``{group name: {variable: (B, n) array}}``, plus ``"syn:<name>"`` delay buffers
+            and ``"plastic:<name>"`` learned weights and traces of plastic projections.
+        """
         if self._runner is not None:
             return self._runner.get_state()
         if self._state is None:
@@ -338,7 +397,14 @@ class Network:
         return copy.deepcopy(self._state)
 
     def set_state(self, state: dict[str, dict[str, np.ndarray]]) -> None:
-        """Replace the dynamic state (validated: same keys and shapes)."""
+        """Replace the dynamic state.
+
+        Parameters
+        ----------
+        state : dict
+            As returned by :meth:`get_state`: the same keys, variables and shapes, finite
+            values (each is checked; the message names what differs).
+        """
         ref = self.get_state()
         if set(state) != set(ref):
             raise ValueError(f"Network.set_state: expected keys {sorted(ref)}, got "
@@ -382,11 +448,24 @@ class Network:
         self.step_count = int(snap["step_count"])
 
     def store(self, name: str = "default") -> None:
-        """Remember the full state (neurons, delay buffers, RNGs, clock, counters, monitors)."""
+        """Remember the full state (neurons, delay buffers, RNGs, clock, counters, monitors).
+
+        Parameters
+        ----------
+        name : str
+            Key to restore it by; storing again under a name replaces that state.
+        """
         self._stored[name] = self._snapshot()
 
     def restore(self, name: str = "default") -> None:
-        """Return to a state saved by :meth:`store`; the continuation is bit-identical."""
+        """Return to a state saved by :meth:`store`; the continuation is bit-identical.
+
+        Parameters
+        ----------
+        name : str
+            A name given to :meth:`store` (an unknown name is a KeyError listing the stored
+            ones).
+        """
         if name not in self._stored:
             raise KeyError(f"Network.restore: no stored state {name!r}; stored: "
                            f"{', '.join(self._stored) or '(none)'}")

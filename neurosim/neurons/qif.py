@@ -23,6 +23,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from neurosim.neurons.base import (
+    CURRENT_LIMIT,
     check_dt_against,
     check_positive,
     check_time_constant,
@@ -114,6 +115,12 @@ class QIFParams:
         if not self.v_reset < self.v_peak:
             raise ValueError(f"{name}.v_reset must be < v_peak={self.v_peak}, got "
                              f"{self.v_reset}")
+
+    @property
+    def current_limit(self) -> float:
+        """Input currents (A) at or above this look like pA/nA given as A: 1 uA, or
+        ``1 V / r_m`` if that is larger (as :attr:`LIFParams.current_limit`)."""
+        return max(CURRENT_LIMIT, 1.0 / self.r_m)
 
     def check_dt(self, dt: float) -> None:
         check_dt_against(type(self).__name__, dt, tau_m=self.tau_m, tau_e=self.tau_e,
