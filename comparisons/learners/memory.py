@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -40,6 +40,12 @@ class _MemoryLearner(Learner):
         self._model = None
         self._n = 0
         self.device_used = "cpu"
+
+    def _ran_on(self, model: Any) -> None:
+        """Record where ``model`` computes (the learner's ``device`` reaches the memory
+        model; ``"auto"`` is CUDA when there is one)."""
+        where = model._device  # a torch.device (an RBM method returns it)
+        self.device_used = str(where() if callable(where) else where)
 
     @classmethod
     def supports(cls, task: Task) -> tuple[bool, str]:
@@ -108,7 +114,8 @@ class HopfieldLearner(_MemoryLearner):
         pats = self._patterns(data)
         t0 = time.perf_counter()
         self._model = HopfieldNetwork(rule=self.rule, update="async", max_steps=self.max_steps,
-                                      device="cpu", random_state=self.seed).fit(pats)
+                                      device=self.device, random_state=self.seed).fit(pats)
+        self._ran_on(self._model)
         p, n = pats.shape
         self._n = n
         self._weights_for_hist = self._model.weights_[np.triu_indices(n, 1)]
@@ -173,7 +180,8 @@ class ModernHopfieldLearner(_MemoryLearner):
         pats = self._patterns(data)
         t0 = time.perf_counter()
         self._model = ModernHopfield(beta=self.beta, max_steps=self.max_steps,
-                                     device="cpu").fit(pats)
+                                     device=self.device).fit(pats)
+        self._ran_on(self._model)
         self._p, self._n = pats.shape
         return FitInfo(wall_s=time.perf_counter() - t0, readout="store",
                        train_ops=add_memory_traffic({"plasticity_updates": float(self._n)}),
@@ -249,8 +257,9 @@ class RBMLearner(_MemoryLearner):
         self._n = y.shape[1]
         # n_iter=epochs: partial_fit follows fit's learning-rate schedule, epoch by epoch
         self._model = RBM(n_components=self.n_hidden, learning_rate=self.learning_rate,
-                          n_iter=self.epochs, k=self.k, device="cpu",
+                          n_iter=self.epochs, k=self.k, device=self.device,
                           random_state=self.seed)
+        self._ran_on(self._model)
         epochs_run = 0
         t0 = self.fit_clock()
         for epoch in range(1, self.epochs + 1):

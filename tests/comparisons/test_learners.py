@@ -267,3 +267,19 @@ def test_stdp_reservoir_engine_equals_the_pure_step_reference(learning):
         assert p1 > 0 and np.abs(w1 - w_init).max() > 1e-3 * lr.w_in_max
     else:
         np.testing.assert_array_equal(w1, w_init)
+
+
+@pytest.mark.parametrize("name", ["hopfield", "modern_hopfield", "rbm"])
+def test_memory_learners_pass_their_device_to_the_model(name):
+    # issue 14: the memory learners hard-coded device="cpu" whatever the learner was given
+    task = get_task("associative_recall", n_patterns=3, n_bits=16, noise=0.1, n_train=20,
+                    n_val=5, n_test=5)
+    lr = get_learner(name, device="cpu", seed=0)
+    lr.fit(task, task.make(0))
+    assert lr._model.device == "cpu" and lr.device_used == "cpu"
+    lr = get_learner(name, device="auto", seed=0)
+    lr.fit(task, task.make(0))
+    assert lr._model.device == "auto"
+    import torch
+
+    assert lr.device_used.startswith("cuda") == torch.cuda.is_available()
