@@ -55,12 +55,21 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from backprop.neuron_math import RESETS, adaptive_threshold, decay, leaky_update
 from backprop.utils import check_choice, check_sequence, resolve_device
+
+try:  # numba is a core dependency, but keep the module importable without it
+    from numba import njit
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
 
 __all__ = [
     "EProp",
     "EPropParams",
     "eprop_gradients",
+    "eprop_gradients_online",
     "make_temporal_patterns",
     "rsnn_forward",
 ]
@@ -126,15 +135,15 @@ class EPropParams:
 
     @property
     def alpha(self) -> float:
-        return math.exp(-self.dt / self.tau_m)
+        return decay(self.tau_m, self.dt)
 
     @property
     def rho(self) -> float:
-        return math.exp(-self.dt / self.tau_a)
+        return decay(self.tau_a, self.dt)
 
     @property
     def kappa(self) -> float:
-        return math.exp(-self.dt / self.tau_out)
+        return decay(self.tau_out, self.dt)
 
 
 def _pseudo_derivative(u: Tensor, p: EPropParams) -> Tensor:
@@ -163,8 +172,137 @@ def _beta_vec(n_rec: int, p: EPropParams, like: Tensor) -> Tensor:
     return b
 
 
+def _no_self(w_rec: Tensor) -> Tensor:
+    return w_rec * (1 - torch.eye(w_rec.shape[0], dtype=w_rec.dtype, device=w_rec.device))
+
+
+def _run(
+    x: Tensor, w_in: Tensor, w_rec: Tensor, p: EPropParams, reset: str = "subtract"
+) -> tuple[Tensor, Tensor]:
+    """The (AL)IF recurrence without autograd: spikes ``z`` and ``u = v - A``, both (T, B, N).
+
+    The input projection ``W_in x_t`` of all steps is one product; the recurrence is
+    :mod:`backprop.neuron_math`'s ``leaky_update`` and ``adaptive_threshold``, run as a loop
+    of torch ops, or on the CPU as their compiled transcription :func:`_rsnn_kernel` (the
+    recurrent input of binary spikes as a sum of the active neurons' weight rows; tested
+    against the torch loop). ``reset="zero"`` only serves the forward comparison with
+    ``neurosim`` (see :mod:`backprop.neuron_math`); e-prop subtracts.
+    """
+    T, B, n_in = x.shape
+    N = w_in.shape[0]
+    beta = _beta_vec(N, p, x)
+    adaptive = p.n_adaptive > 0 and p.beta_a > 0
+    cur_in = (x.reshape(T * B, n_in) @ w_in.T).reshape(T, B, N)
+    w_rec_t = w_rec.T.contiguous()
+    thr = p.threshold
+    if _numba_ok(x) and _USE_KERNEL:
+        sc = _np_dtype(x)
+        z_np = np.empty((T, B, N), _np_dtype(x))
+        u_np = np.empty_like(z_np)
+        _rsnn_kernel(cur_in.contiguous().numpy(), w_rec_t.numpy(), beta.numpy(), sc(p.alpha),
+                     sc(p.rho), sc(thr), RESETS[reset], adaptive, z_np, u_np)
+        return torch.from_numpy(z_np), torch.from_numpy(u_np)
+    z_all = x.new_empty(T, B, N)
+    u_all = x.new_empty(T, B, N)
+    v = x.new_zeros(B, N)
+    a = x.new_zeros(B, N)
+    z = x.new_zeros(B, N)
+    for t in range(T):
+        v = leaky_update(v, torch.addmm(cur_in[t], z, w_rec_t), z, p.alpha, thr, reset)
+        if adaptive:
+            a, thresh = adaptive_threshold(a, z, p.rho, thr, beta)
+            u = torch.sub(v, thresh, out=u_all[t])
+        else:
+            u = torch.sub(v, thr, out=u_all[t])
+        z = (u > 0).to(x.dtype)
+        z_all[t] = z
+    return z_all, u_all
+
+
+#: False forces the torch loop in :func:`_run` (tests compare the two)
+_USE_KERNEL = True
+
+if HAVE_NUMBA:
+
+    @njit(cache=True)
+    def _rsnn_kernel(cur, w_rec_t, beta, alpha, rho, thr, reset, adaptive, z, u):
+        """:func:`_run`'s recurrence compiled (``leaky_update`` + ``adaptive_threshold``):
+        ``cur (T, B, N)`` input currents, ``w_rec_t = W_rec.T``; fills ``z`` and ``u``."""
+        T, B, N = cur.shape
+        one, zero = z.dtype.type(1), z.dtype.type(0)
+        v = np.zeros(N, z.dtype)
+        a = np.zeros(N, z.dtype)
+        i_t = np.empty(N, z.dtype)
+        active = np.empty(N, np.int64)
+        for b in range(B):
+            v[:] = zero
+            a[:] = zero
+            n_act = 0
+            for t in range(T):
+                for j in range(N):
+                    i_t[j] = cur[t, b, j]
+                for k in range(n_act):
+                    row = w_rec_t[active[k]]
+                    for j in range(N):
+                        i_t[j] += row[j]
+                zp = z[t - 1, b] if t > 0 else v  # v is all zero at t == 0
+                for j in range(N):
+                    r = zp[j] if t > 0 else zero
+                    if reset == 0:
+                        v[j] = alpha * v[j] + i_t[j] - r * thr
+                    elif reset == 1:
+                        v[j] = alpha * ((one - r) * v[j]) + i_t[j]
+                    else:
+                        v[j] = alpha * v[j] + i_t[j]
+                    if adaptive:
+                        a[j] = rho * a[j] + r
+                        u[t, b, j] = v[j] - (thr + beta[j] * a[j])
+                    else:
+                        u[t, b, j] = v[j] - thr
+                n_act = 0
+                for j in range(N):
+                    if u[t, b, j] > 0:
+                        z[t, b, j] = one
+                        active[n_act] = j
+                        n_act += 1
+                    else:
+                        z[t, b, j] = zero
+
+
+def _numba_ok(x: Tensor) -> bool:
+    return HAVE_NUMBA and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+
+
+def _np_dtype(x: Tensor) -> type:
+    return np.float32 if x.dtype == torch.float32 else np.float64
+
+
+def _filter_matrix(f: float, T: int, like: Tensor) -> Tensor:
+    """``K[t, s] = f**(t - s)`` for ``s <= t``, else 0: ``K @ X`` runs the leaky filter
+    :math:`\\bar X_t = f \\bar X_{t-1} + X_t` over a ``(T, ...)`` sequence in one product
+    (``K.T @ X``: the same filter backwards in time, its adjoint)."""
+    d = torch.arange(T, dtype=torch.float64)
+    lag = d[:, None] - d[None, :]
+    k = torch.where(lag >= 0, f ** lag.clamp(min=0), torch.zeros((), dtype=torch.float64))
+    return k.to(like.device, like.dtype)
+
+
+def _time_filter(k: Tensor, x: Tensor) -> Tensor:
+    """``k (T', T) @ x (T, ...)`` over the time axis."""
+    return (k @ x.reshape(x.shape[0], -1)).reshape(k.shape[0], *x.shape[1:])
+
+
+def _leaky_readout(z: Tensor, w_out: Tensor, b_out: Tensor, kappa: float) -> Tensor:
+    """:math:`y_t = \\kappa y_{t-1} + W^{out} z_t + b^{out}` for all steps, (T, B, K)."""
+    drive = torch.matmul(z, w_out.T) + b_out
+    return _time_filter(_filter_matrix(kappa, z.shape[0], z), drive)
+
+
 def rsnn_forward(x: Tensor, weights: dict[str, Tensor], p: EPropParams) -> dict[str, Tensor]:
     """Run the (AL)IF network with plain autograd (the BPTT reference for e-prop).
+
+    Under ``torch.no_grad()`` (prediction) the same network runs without building a graph
+    (:func:`_run`, one input product for all steps).
 
     Parameters
     ----------
@@ -178,10 +316,12 @@ def rsnn_forward(x: Tensor, weights: dict[str, Tensor], p: EPropParams) -> dict[
     dict with ``y (T, B, K)`` readout and ``z (T, B, N)`` spikes.
     """
     w_in, w_rec, w_out, b_out = (weights[k] for k in ("w_in", "w_rec", "w_out", "b_out"))
+    w_rec = _no_self(w_rec)
+    if not torch.is_grad_enabled():
+        z, _ = _run(x, w_in, w_rec, p)
+        return {"y": _leaky_readout(z, w_out, b_out, p.kappa), "z": z}
     T, B, _ = x.shape
     N = w_in.shape[0]
-    mask = 1 - torch.eye(N, dtype=x.dtype, device=x.device)
-    w_rec = w_rec * mask
     beta = _beta_vec(N, p, x)
     v = x.new_zeros(B, N)
     a = x.new_zeros(B, N)
@@ -189,9 +329,10 @@ def rsnn_forward(x: Tensor, weights: dict[str, Tensor], p: EPropParams) -> dict[
     y = x.new_zeros(B, w_out.shape[0])
     ys, zs = [], []
     for t in range(T):
-        a = p.rho * a + z
-        v = p.alpha * v + x[t] @ w_in.T + z @ w_rec.T - p.threshold * z.detach()
-        z = _SpikePD.apply(v - (p.threshold + beta * a), p)
+        a, thresh = adaptive_threshold(a, z, p.rho, p.threshold, beta)
+        v = leaky_update(v, x[t] @ w_in.T + z @ w_rec.T, z.detach(), p.alpha, p.threshold,
+                         "subtract")
+        z = _SpikePD.apply(v - thresh, p)
         y = p.kappa * y + z @ w_out.T + b_out
         ys.append(y)
         zs.append(z)
@@ -200,20 +341,38 @@ def rsnn_forward(x: Tensor, weights: dict[str, Tensor], p: EPropParams) -> dict[
 
 def _readout_error(y_t: Tensor, target: Tensor, scale: float) -> tuple[Tensor, Tensor]:
     """dE/dy_t for softmax cross-entropy (mean over batch and window), and the loss term."""
-    logp = torch.log_softmax(y_t, dim=1)
-    err = (logp.exp() - torch.nn.functional.one_hot(target, y_t.shape[1]).to(y_t.dtype)) * scale
-    loss = -logp.gather(1, target[:, None]).sum() * scale
+    logp = torch.log_softmax(y_t, dim=-1)
+    onehot = torch.nn.functional.one_hot(target, y_t.shape[-1]).to(y_t.dtype)
+    err = (logp.exp() - onehot) * scale
+    loss = -(logp * onehot).sum() * scale
     return err, loss
 
 
 def eprop_gradients(
     x: Tensor, target: Tensor, weights: dict[str, Tensor], p: EPropParams, feedback: Tensor
 ) -> dict[str, Any]:
-    """One online e-prop pass over a batch: loss, outputs and accumulated weight gradients.
+    """e-prop's weight gradients for a batch: loss, outputs and the accumulated gradients.
 
-    The sequence is processed strictly forward in time; the gradient of every weight is
-    accumulated as :math:`\\sum_t L_{j,t} \\mathcal F_\\kappa(e_{ji})_t` while the network runs
-    (see the module docstring). Memory: ``O(B * N * (n_in + N))``, independent of ``T``.
+    Computes exactly the sum that the online rule accumulates,
+    :math:`g_{ji} = \\sum_t L_{j,t} \\mathcal F_\\kappa(e_{ji})_t` (module docstring;
+    :func:`eprop_gradients_online` runs it step by step), in a different order: e-prop's
+    learning signal depends on the forward pass only, and the eligibility trace is linear in
+    the presynaptic trace, so the filters over time move from the ``B x N x (n_in + N)``
+    synapse traces onto ``B x N`` per-neuron factors (their adjoints, run backwards in time):
+
+    .. math::
+
+        \\hat L_t &= \\sum_{t' \\ge \\max(t, t_0)} \\kappa^{t'-t} L_{t'}, \\qquad
+        \\lambda_t = \\hat L_t + \\mu_{t+1}, \\qquad
+        \\mu_t = \\rho \\mu_{t+1} - \\beta_a \\psi_t \\lambda_t \\\\
+        g_{ji} &= \\sum_{b, t} \\psi_{bj,t} \\lambda_{bj,t}\\, \\bar p_{bi,t}
+        \\quad\\text{(one matrix product over } b, t)
+
+    (:math:`\\mu \\equiv 0` for LIF neurons). The network, the learning rule and the
+    gradient are those of the online form; only the floating-point summation order differs
+    (``tests/backprop/test_eprop.py`` bounds the difference: 1e-12 relative in float64). The
+    cost per batch drops from ``O(T B N (n_in + N))`` elementwise updates to one product of
+    that size, and memory from ``O(B N (n_in + N))`` to ``O(T B (n_in + N))``.
 
     Parameters
     ----------
@@ -231,6 +390,66 @@ def eprop_gradients(
     -------
     dict with ``grads`` (same keys as ``weights``), ``loss`` (float), ``y (T, B, K)``,
     ``z (T, B, N)`` and ``rate`` (mean spikes per neuron per step).
+    """
+    w_in, w_out, b_out = weights["w_in"], weights["w_out"], weights["b_out"]
+    w_rec = _no_self(weights["w_rec"])
+    T, B, n_in = x.shape
+    N = w_in.shape[0]
+    beta = _beta_vec(N, p, x)
+    adaptive = p.n_adaptive > 0 and p.beta_a > 0
+    alpha, rho, kappa = p.alpha, p.rho, p.kappa
+    t0 = T - min(p.readout_steps, T)
+    scale = 1.0 / (B * (T - t0))
+
+    z, u = _run(x, w_in, w_rec, p)
+    k_kappa = _filter_matrix(kappa, T, x)
+    y = _time_filter(k_kappa, torch.matmul(z, w_out.T) + b_out)
+    psi = _pseudo_derivative(u, p)
+    err, loss = _readout_error(y[t0:], target, scale)  # (T - t0, B, K)
+    fb = w_out.T if p.feedback == "symmetric" else feedback
+    signal = err @ fb.T  # (T - t0, B, N): one number per neuron, broadcast
+
+    # readout weights and bias: exact gradients with the kappa-filtered spikes / ones
+    zbar = _time_filter(k_kappa[t0:], z)
+    g_out = err.reshape(-1, err.shape[-1]).T @ zbar.reshape(-1, N)
+    g_b = (err.sum(1) * k_kappa[t0:].sum(1)[:, None]).sum(0)
+
+    # adjoint filters, backwards in time: lambda_t = dG/de_t, mu_t = dG/d eps^a_t
+    lhat = _time_filter(k_kappa[t0:].T, signal)  # (T, B, N)
+    if adaptive:
+        coef = torch.empty_like(psi)  # psi_t * lambda_t
+        mu = None
+        for t in range(T - 1, -1, -1):
+            lam = lhat[t] if mu is None else lhat[t] + mu
+            c = torch.mul(psi[t], lam, out=coef[t])
+            mu = -beta * c if mu is None else rho * mu - beta * c
+    else:
+        coef = psi * lhat
+    # presynaptic traces p_t = [x_t, z_{t-1}] filtered by alpha
+    pre = torch.cat([x, torch.cat([z.new_zeros(1, B, N), z[:-1]])], dim=2)
+    pbar = _time_filter(_filter_matrix(alpha, T, x), pre)
+    g_rec_in = coef.reshape(T * B, N).T @ pbar.reshape(T * B, n_in + N)
+    mask = 1 - torch.eye(N, dtype=x.dtype, device=x.device)
+    grads = {
+        "w_in": g_rec_in[:, :n_in],
+        "w_rec": g_rec_in[:, n_in:] * mask,
+        "w_out": g_out,
+        "b_out": g_b,
+    }
+    return {"grads": grads, "loss": float(loss), "y": y, "z": z, "rate": float(z.mean())}
+
+
+def eprop_gradients_online(
+    x: Tensor, target: Tensor, weights: dict[str, Tensor], p: EPropParams, feedback: Tensor
+) -> dict[str, Any]:
+    """The online form of :func:`eprop_gradients`: same arguments, same results up to the
+    floating-point summation order, computed strictly forward in time.
+
+    The gradient of every weight is accumulated as :math:`\\sum_t L_{j,t} \\mathcal
+    F_\\kappa(e_{ji})_t` while the network runs, with the synapse traces of the module
+    docstring held explicitly (memory ``O(B * N * (n_in + N))``, independent of ``T``): what
+    a neuromorphic chip would do, and the reference that :func:`eprop_gradients` is tested
+    against.
     """
     w_in, w_rec, w_out = weights["w_in"], weights["w_rec"], weights["w_out"]
     b_out = weights["b_out"]
@@ -262,9 +481,9 @@ def eprop_gradients(
     ys, zs = [], []
     for t in range(T):
         pre = torch.cat([x[t], z], dim=1)  # [x_t, z_{t-1}]
-        a = rho * a + z
-        v = alpha * v + x[t] @ w_in.T + z @ w_rec.T - thr * z
-        u = v - (thr + beta * a)
+        a, thresh = adaptive_threshold(a, z, rho, thr, beta)
+        v = leaky_update(v, x[t] @ w_in.T + z @ w_rec.T, z, alpha, thr, "subtract")
+        u = v - thresh
         z = (u > 0).to(dt)
         psi = _pseudo_derivative(u, p)
         y = kappa * y + z @ w_out.T + b_out

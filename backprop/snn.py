@@ -29,7 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from backprop.snn_fused import HAVE_NUMBA, RESETS, fused_lif, spike_linear
+from backprop.neuron_math import RESETS, leaky_update
+from backprop.snn_fused import HAVE_NUMBA, fused_lif, spike_linear
 from backprop.surrogate import Surrogate, make_surrogate
 from backprop.utils import check_choice, check_sequence, resolve_device
 
@@ -59,7 +60,9 @@ class LeakyParams:
 
     Named apart from :class:`neurosim.LIFParams` (continuous time, SI units, exact
     integration): here the leak is one factor ``beta`` per step and the state is unitless,
-    as in snnTorch's ``Leaky``.
+    as in snnTorch's ``Leaky``. Why the two differ, and the translation
+    (:func:`backprop.neuron_math.lif_params_for_leaky`, exact for ``reset="zero"``):
+    :mod:`backprop.neuron_math`.
 
     Parameters
     ----------
@@ -93,7 +96,9 @@ class LeakyParams:
 
 
 def leaky_step(current: Tensor, mem: Tensor, params: LeakyParams) -> tuple[Tensor, Tensor]:
-    """One step of snnTorch's ``Leaky`` neuron (``reset_delay=True``).
+    """One step of snnTorch's ``Leaky`` neuron (``reset_delay=True``): the reset is the
+    previous membrane's threshold crossing, the update :func:`backprop.neuron_math.leaky_update`
+    (how it maps onto ``neurosim.LIFParams``: :mod:`backprop.neuron_math`).
 
     .. math::
 
@@ -116,14 +121,8 @@ def leaky_step(current: Tensor, mem: Tensor, params: LeakyParams) -> tuple[Tenso
         Spikes :math:`S_t` and membrane :math:`U_t`.
     """
     beta, thr = params.beta, params.threshold
-    if params.reset == "none":
-        new = beta * mem + current
-    else:
-        reset = (mem - thr > 0).to(mem.dtype).detach()
-        if params.reset == "subtract":
-            new = beta * mem + current - reset * thr
-        else:
-            new = beta * ((1 - reset) * mem) + current
+    reset = (mem - thr > 0).to(mem.dtype).detach()
+    new = leaky_update(mem, current, reset, beta, thr, params.reset)
     return params.surrogate(new - thr), new
 
 

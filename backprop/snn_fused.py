@@ -4,7 +4,9 @@ and a spike-driven (sparse) linear layer.
 Two things make a per-step snnTorch network slow on a CPU: every time step builds half a dozen
 autograd nodes per layer, and the input layer multiplies a mostly-zero spike matrix densely.
 
-- :class:`FusedLIF` runs the LIF recurrence of :func:`backprop.snn.leaky_step` forward over all
+- :class:`FusedLIF` runs the LIF recurrence of :func:`backprop.snn.leaky_step`
+  (:func:`backprop.neuron_math.leaky_update`; the numba loop ``_lif_forward`` is its compiled
+  transcription, tested equal bit for bit) forward over all
   ``T`` steps under ``no_grad`` and runs the exact adjoint recurrence backward in one reverse
   loop; it stores only the membrane trace ``(T, B, N)``.
 - :class:`SpikeLinear` computes ``x @ W.T + b`` for a spike (mostly zero) input by adding the
@@ -24,6 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from backprop.neuron_math import RESETS, leaky_update
 from backprop.surrogate import ATan, FastSigmoid, Rectangular, Sigmoid, Surrogate, Triangular
 
 try:  # numba is a core dependency, but keep the module importable without it
@@ -35,8 +38,7 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["RESETS", "FusedLIF", "SpikeLinear", "fused_lif", "spike_linear"]
 
-#: reset mechanisms and their integer codes (as in snnTorch's ``reset_mechanism_val``)
-RESETS = {"subtract": 0, "zero": 1, "none": 2}
+_RESET_NAMES = {code: name for name, code in RESETS.items()}
 
 
 class FusedLIF(torch.autograd.Function):
@@ -88,15 +90,10 @@ class FusedLIF(torch.autograd.Function):
         else:
             mem = torch.empty_like(current)
             prev = mem0
+            mode = _RESET_NAMES[reset]
             for t in range(current.shape[0]):
-                if reset == 0:
-                    r = (prev - threshold > 0).to(current.dtype)
-                    u = beta * prev + current[t] - r * threshold
-                elif reset == 1:
-                    r = (prev - threshold > 0).to(current.dtype)
-                    u = beta * ((1 - r) * prev) + current[t]
-                else:
-                    u = beta * prev + current[t]
+                r = (prev - threshold > 0).to(current.dtype)
+                u = leaky_update(prev, current[t], r, beta, threshold, mode)
                 mem[t] = u
                 prev = u
             spk = (mem - threshold > 0).to(current.dtype)
@@ -156,8 +153,9 @@ if HAVE_NUMBA:
 
     @njit(cache=True)
     def _lif_forward(cur, mem0, beta, thr, reset, mem, spk):  # pragma: no cover - compiled
-        """LIF forward over (T, M) currents; same operation order (and, with ``beta``/``thr``
-        in the array's dtype, the same rounding) as snnTorch's ``Leaky``."""
+        """LIF forward over (T, M) currents: :func:`backprop.neuron_math.leaky_update`
+        transcribed for numba (which cannot call torch); same operation order (and, with
+        ``beta``/``thr`` in the array's dtype, the same rounding) as snnTorch's ``Leaky``."""
         T, M = cur.shape
         one = spk.dtype.type(1)
         zero = spk.dtype.type(0)

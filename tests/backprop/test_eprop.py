@@ -14,6 +14,7 @@ from backprop.eprop import (
     EProp,
     EPropParams,
     eprop_gradients,
+    eprop_gradients_online,
     make_temporal_patterns,
     rsnn_forward,
 )
@@ -67,6 +68,70 @@ def test_recurrent_gradient_points_the_same_way_as_bptt(n_adaptive):
         # readout weights: e-prop's gradient is exact
         torch.testing.assert_close(g["w_out"], g_bptt["w_out"])
     assert min(cosines) > 0.5, cosines  # truncated, but far from orthogonal
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("n_adaptive", [0, 8, 16])
+@pytest.mark.parametrize("feedback", ["random", "symmetric"])
+def test_fast_gradients_equal_the_online_form(seed, n_adaptive, feedback):
+    # eprop_gradients moves the time filters from the synapse traces onto per-neuron adjoint
+    # factors: the same sum in another order, so equal to rounding (float64: 1e-12 relative)
+    p, net, w, x, y = _setup(seed, n_adaptive, zero_rec=False)
+    p = EPropParams(**{**p.__dict__, "feedback": feedback, "readout_steps": 9})
+    fast = eprop_gradients(x, y, w, p, net.feedback)
+    ref = eprop_gradients_online(x, y, w, p, net.feedback)
+    assert fast["rate"] > 0.01
+    assert torch.equal(fast["z"], ref["z"])
+    torch.testing.assert_close(fast["y"], ref["y"], rtol=1e-12, atol=1e-12)
+    assert fast["loss"] == pytest.approx(ref["loss"], rel=1e-12)
+    for k in w:
+        scale = ref["grads"][k].abs().max()
+        assert scale > 0
+        torch.testing.assert_close(fast["grads"][k], ref["grads"][k], rtol=0, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("n_adaptive", [0, 16])
+def test_fast_gradients_float32_within_rounding(n_adaptive):
+    # float32: the two summation orders differ by a few float32 roundings (bound: 1e-5 of
+    # the largest gradient), with the same spikes
+    p, net, w, x, y = _setup(3, n_adaptive, zero_rec=False)
+    w32 = {k: v.float() for k, v in w.items()}
+    fast = eprop_gradients(x.float(), y, w32, p, net.feedback.float())
+    ref = eprop_gradients_online(x.float(), y, w32, p, net.feedback.float())
+    assert torch.equal(fast["z"], ref["z"])
+    for k in w:
+        scale = float(ref["grads"][k].abs().max())
+        torch.testing.assert_close(fast["grads"][k], ref["grads"][k], rtol=0, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("n_adaptive", [0, 16])
+def test_forward_without_graph_equals_autograd_forward(n_adaptive):
+    # predict runs rsnn_forward under no_grad (no graph, one input product for all steps)
+    p, net, w, x, y = _setup(4, n_adaptive, zero_rec=False)
+    ref = rsnn_forward(x, w, p)
+    with torch.no_grad():
+        out = rsnn_forward(x, w, p)
+    assert torch.equal(out["z"], ref["z"].detach())
+    torch.testing.assert_close(out["y"], ref["y"].detach(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("n_adaptive", [0, 8])
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_compiled_recurrence_equals_torch_loop(dtype, n_adaptive, reset, monkeypatch):
+    # the CPU kernel is leaky_update + adaptive_threshold compiled; the torch loop (GPUs)
+    # calls them: same spikes, membranes equal to rounding (the recurrent sum's order)
+    from backprop import eprop
+
+    p, net, w, x, y = _setup(5, n_adaptive, zero_rec=False)
+    args = (x.to(dtype), w["w_in"].to(dtype), eprop._no_self(w["w_rec"]).to(dtype), p, reset)
+    z_k, u_k = eprop._run(*args)
+    monkeypatch.setattr(eprop, "_USE_KERNEL", False)
+    z_t, u_t = eprop._run(*args)
+    assert 0.01 < float(z_t.mean()) < 0.5
+    assert torch.equal(z_k, z_t)
+    tol = 1e-12 if dtype == torch.float64 else 1e-5
+    torch.testing.assert_close(u_k, u_t, rtol=tol, atol=tol)
 
 
 def test_random_feedback_learning_signal_uses_feedback_matrix():
