@@ -54,6 +54,12 @@ from neurosim.memory.hopfield import (
     learn_weights,
     resolve_device,
 )
+from neurosim.neurons.base import (
+    check_magnitude,
+    check_positive,
+    check_time_constant,
+    check_voltage,
+)
 from neurosim.neurons.lif import LIFParams, LIFState, lif_step
 from neurosim.units import Hz, ms, mV
 
@@ -91,23 +97,18 @@ class SpikingMemoryParams:
 
     def __post_init__(self) -> None:
         name = type(self).__name__
-        for f in ("cue_time", "free_time", "readout_time", "dt", "cue_drive", "coupling",
-                  "min_rate", "syn_tau"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError(f"{name}.{f} must be a number, got {v!r}")
-            if not (math.isfinite(v) and v > 0):
-                raise ValueError(f"{name}.{f} must be > 0, got {v}")
-        for f in ("cue_time", "free_time", "readout_time", "dt", "syn_tau"):
-            if getattr(self, f) >= 1.0 and getattr(self, f) == int(getattr(self, f)):
-                raise ValueError(f"{name}.{f}={getattr(self, f)} s looks like milliseconds; "
-                                 f"write {getattr(self, f)}*ms")
-        for f in ("bias", "cue_drive", "coupling"):
-            if abs(getattr(self, f)) >= 1.0:
-                raise ValueError(f"{name}.{f}={getattr(self, f)} V looks like millivolts; "
-                                 f"write {getattr(self, f)}*mV")
-        if not (isinstance(self.bias, (int, float)) and math.isfinite(self.bias)
-                and self.bias < 0):
+        for f in ("dt", "syn_tau"):
+            check_time_constant(name, f, getattr(self, f))
+        for f in ("cue_time", "free_time", "readout_time"):  # durations: up to 10 s
+            check_positive(name, f, getattr(self, f))
+            check_magnitude(name, f, getattr(self, f), 10.0, "s", "milliseconds", "ms",
+                            "seconds")
+        for f in ("cue_drive", "coupling", "bias"):
+            check_voltage(name, f, getattr(self, f))
+            if f != "bias":
+                check_positive(name, f, getattr(self, f))
+        check_positive(name, "min_rate", self.min_rate)
+        if self.bias >= 0:
             raise ValueError(f"{name}.bias must be < 0, got {self.bias}")
         if self.readout_time > self.free_time:
             raise ValueError(f"{name}.readout_time must be <= free_time={self.free_time}, "
