@@ -230,43 +230,47 @@ if HAVE_NUMBA:
         ``cur (T, B, N)`` input currents, ``w_rec_t = W_rec.T``; fills ``z`` and ``u``."""
         T, B, N = cur.shape
         one, zero = z.dtype.type(1), z.dtype.type(0)
-        v = np.zeros(N, z.dtype)
-        a = np.zeros(N, z.dtype)
+        v = np.empty(N, z.dtype)
+        a = np.empty(N, z.dtype)
+        r = np.empty(N, z.dtype)  # the previous step's spikes
         i_t = np.empty(N, z.dtype)
         active = np.empty(N, np.int64)
         for b in range(B):
             v[:] = zero
             a[:] = zero
+            r[:] = zero
             n_act = 0
             for t in range(T):
-                for j in range(N):
-                    i_t[j] = cur[t, b, j]
-                for k in range(n_act):
+                ub, zb = u[t, b], z[t, b]
+                i_t[:] = cur[t, b]
+                for k in range(n_act):  # W_rec z_{t-1}: add the active neurons' rows
                     row = w_rec_t[active[k]]
                     for j in range(N):
                         i_t[j] += row[j]
-                zp = z[t - 1, b] if t > 0 else v  # v is all zero at t == 0
-                for j in range(N):
-                    r = zp[j] if t > 0 else zero
-                    if reset == 0:
-                        v[j] = alpha * v[j] + i_t[j] - r * thr
-                    elif reset == 1:
-                        v[j] = alpha * ((one - r) * v[j]) + i_t[j]
-                    else:
+                if reset == 0:
+                    for j in range(N):
+                        v[j] = alpha * v[j] + i_t[j] - r[j] * thr
+                elif reset == 1:
+                    for j in range(N):
+                        v[j] = alpha * ((one - r[j]) * v[j]) + i_t[j]
+                else:
+                    for j in range(N):
                         v[j] = alpha * v[j] + i_t[j]
-                    if adaptive:
-                        a[j] = rho * a[j] + r
-                        u[t, b, j] = v[j] - (thr + beta[j] * a[j])
-                    else:
-                        u[t, b, j] = v[j] - thr
+                if adaptive:
+                    for j in range(N):
+                        a[j] = rho * a[j] + r[j]
+                        ub[j] = v[j] - (thr + beta[j] * a[j])
+                else:
+                    for j in range(N):
+                        ub[j] = v[j] - thr
+                for j in range(N):
+                    r[j] = one if ub[j] > 0 else zero
+                    zb[j] = r[j]
                 n_act = 0
                 for j in range(N):
-                    if u[t, b, j] > 0:
-                        z[t, b, j] = one
+                    if ub[j] > 0:
                         active[n_act] = j
                         n_act += 1
-                    else:
-                        z[t, b, j] = zero
 
 
 def _numba_ok(x: Tensor) -> bool:
@@ -277,14 +281,23 @@ def _np_dtype(x: Tensor) -> type:
     return np.float32 if x.dtype == torch.float32 else np.float64
 
 
+_FILTERS: dict[tuple, Tensor] = {}
+
+
 def _filter_matrix(f: float, T: int, like: Tensor) -> Tensor:
     """``K[t, s] = f**(t - s)`` for ``s <= t``, else 0: ``K @ X`` runs the leaky filter
     :math:`\\bar X_t = f \\bar X_{t-1} + X_t` over a ``(T, ...)`` sequence in one product
     (``K.T @ X``: the same filter backwards in time, its adjoint)."""
-    d = torch.arange(T, dtype=torch.float64)
-    lag = d[:, None] - d[None, :]
-    k = torch.where(lag >= 0, f ** lag.clamp(min=0), torch.zeros((), dtype=torch.float64))
-    return k.to(like.device, like.dtype)
+    key = (f, T, like.dtype, like.device)
+    k = _FILTERS.get(key)
+    if k is None:
+        if len(_FILTERS) > 64:
+            _FILTERS.clear()
+        d = torch.arange(T, dtype=torch.float64)
+        lag = d[:, None] - d[None, :]
+        k = torch.where(lag >= 0, f ** lag.clamp(min=0), torch.zeros((), dtype=torch.float64))
+        k = _FILTERS[key] = k.to(like.device, like.dtype)
+    return k
 
 
 def _time_filter(k: Tensor, x: Tensor) -> Tensor:
@@ -366,7 +379,11 @@ def eprop_gradients(
         \\lambda_t = \\hat L_t + \\mu_{t+1}, \\qquad
         \\mu_t = \\rho \\mu_{t+1} - \\beta_a \\psi_t \\lambda_t \\\\
         g_{ji} &= \\sum_{b, t} \\psi_{bj,t} \\lambda_{bj,t}\\, \\bar p_{bi,t}
+        = \\sum_{b, t} \\hat c_{bj,t}\\, p_{bi,t}
         \\quad\\text{(one matrix product over } b, t)
+
+    with :math:`\\hat c` the :math:`\\alpha` filter run backwards over
+    :math:`c = \\psi\\lambda`
 
     (:math:`\\mu \\equiv 0` for LIF neurons). The network, the learning rule and the
     gradient are those of the online form; only the floating-point summation order differs
@@ -425,14 +442,15 @@ def eprop_gradients(
             mu = -beta * c if mu is None else rho * mu - beta * c
     else:
         coef = psi * lhat
-    # presynaptic traces p_t = [x_t, z_{t-1}] filtered by alpha
-    pre = torch.cat([x, torch.cat([z.new_zeros(1, B, N), z[:-1]])], dim=2)
-    pbar = _time_filter(_filter_matrix(alpha, T, x), pre)
-    g_rec_in = coef.reshape(T * B, N).T @ pbar.reshape(T * B, n_in + N)
+    # presynaptic traces p_t = [x_t, z_{t-1}] filtered by alpha: sum_t c_t pbar_t^T is
+    # sum_t chat_t p_t^T with chat the same filter run backwards over c
+    chat = _time_filter(_filter_matrix(alpha, T, x).T, coef)
+    g_in = chat.reshape(T * B, N).T @ x.reshape(T * B, n_in)
+    g_rec = chat[1:].reshape(-1, N).T @ z[:-1].reshape(-1, N)
     mask = 1 - torch.eye(N, dtype=x.dtype, device=x.device)
     grads = {
-        "w_in": g_rec_in[:, :n_in],
-        "w_rec": g_rec_in[:, n_in:] * mask,
+        "w_in": g_in,
+        "w_rec": g_rec * mask,
         "w_out": g_out,
         "b_out": g_b,
     }
