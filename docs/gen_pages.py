@@ -134,8 +134,8 @@ API_GROUPS: list[Group] = [
         ("spiking", "Spiking (surrogate, e-prop)",
          "Spiking networks trained by gradients: surrogate-gradient LIF layers (and their "
          "fused kernels), e-prop, and NIR export of the trained nets.",
-         ("backprop.snn", "backprop.snn_fused", "backprop.surrogate", "backprop.eprop",
-          "backprop.nir")),
+         ("backprop.snn", "backprop.snn_fused", "backprop.neuron_math", "backprop.surrogate",
+          "backprop.eprop", "backprop.nir")),
         ("reservoirs", "Reservoirs",
          "Echo state networks: a fixed random reservoir with a trained readout.",
          ("backprop.esn",)),
@@ -384,7 +384,7 @@ def example_options(path: Path) -> list[Option]:
                       if isinstance(a, ast.Constant) and isinstance(a.value, str))
         kw = {k.arg: k.value for k in node.keywords if k.arg}
 
-        def const(name: str) -> Any:
+        def const(name: str, kw: dict = kw) -> Any:
             v = kw.get(name)
             return v.value if isinstance(v, ast.Constant) else (
                 ast.unparse(v) if v is not None else None)
