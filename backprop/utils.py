@@ -12,11 +12,13 @@ from collections.abc import Iterator, Sequence
 import torch
 
 from neurosim.devices import resolve_device  # one rule for all packages
-from neurosim.validation import check_choice  # one wording for all packages
+from neurosim.validation import check_choice, check_int, check_real  # one wording for all
 
 __all__ = [
     "check_choice",
+    "check_int",
     "check_positive_int",
+    "check_real",
     "check_sequence",
     "layout_hint",
     "resolve_device",
@@ -32,24 +34,19 @@ def seeded(seed: int | None) -> Iterator[None]:
     Used to make module construction (``nn.LSTM`` draws its initial weights from the global
     generator) reproducible without disturbing the caller's random stream.
     """
+    seed = check_int("seed", seed, allow_none=True)
     if seed is None:
         yield
         return
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} ({seed!r})")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
 
 
-def check_positive_int(name: str, value: object, *, allow_none: bool = False) -> None:
-    """Raise unless ``value`` is a positive ``int`` (``bool`` is rejected)."""
-    if value is None and allow_none:
-        return
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} ({value!r})")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value}")
+def check_positive_int(name: str, value: object, *, allow_none: bool = False) -> int | None:
+    """``value`` as an int >= 1 (:func:`neurosim.validation.check_int`; ``bool`` is
+    rejected): ``"RNNConfig.hidden_size must be >= 1, got 0"``."""
+    return check_int(name, value, low=1, allow_none=allow_none)
 
 
 def _fmt(shape: Sequence[int]) -> str:

@@ -28,6 +28,8 @@ from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
 from neurosim.devices import resolve_device
+from neurosim.validation import check_int as _check_int
+from neurosim.validation import check_real as _check_real
 
 from .sampling import (
     LogPartition,
@@ -123,30 +125,16 @@ def check_data(
     return np.ascontiguousarray(A)
 
 
-def fail(owner: str, name: str, rule: str, value) -> ValueError:
-    """The project's error template: ``Owner.name must be <rule>, got <value>``."""
-    return ValueError(f"{owner}.{name} must be {rule}, got {value!r}")
-
-
-def check_int(owner: str, name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}.{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise fail(owner, name, f">= {minimum}", value)
+def check_int(owner: str, name: str, value, minimum: int) -> int:
+    """:func:`neurosim.validation.check_int` for ``owner.name`` (``>= minimum``)."""
+    return _check_int(f"{owner}.{name}", value, low=minimum)
 
 
 def check_float(owner: str, name: str, value, low: float, high: float = math.inf, *,
-                low_open: bool = False, high_open: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}.{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value) and high != math.inf:
-        raise fail(owner, name, "finite", value)
-    below = value <= low if low_open else value < low
-    above = value >= high if high_open else value > high
-    if below or above or math.isnan(value):
-        lo = "(" if low_open else "["
-        hi = ")" if high_open or high == math.inf else "]"
-        raise fail(owner, name, f"in {lo}{low}, {high}{hi}", value)
+                low_open: bool = False, high_open: bool = False) -> float:
+    """:func:`neurosim.validation.check_real` for ``owner.name``: finite, in the range."""
+    return _check_real(f"{owner}.{name}", value, low, high, low_open=low_open,
+                       high_open=high_open)
 
 
 # ---------------------------------------------------------------------------------------------

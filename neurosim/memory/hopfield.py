@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import warnings
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Any
 
 import numba
@@ -41,7 +40,7 @@ from neurosim.memory.hopfield_rules import (
     pseudo_inverse_weights,
     storkey_weights,
 )
-from neurosim.validation import check_choice
+from neurosim.validation import check_choice, check_int, check_real
 
 __all__ = [
     "RULES",
@@ -71,23 +70,14 @@ def _check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -
 
 
 def _check_int(owner: str, name: str, value: Any, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{owner}.{name} must be an integer, got {value!r}")
-    if value < low:
-        raise ValueError(f"{owner}.{name} must be >= {low}, got {value}")
-    return int(value)
+    """:func:`neurosim.validation.check_int` for ``owner.name`` (default ``>= 1``)."""
+    return check_int(f"{owner}.{name}", value, low=low)
 
 
 def _check_real(owner: str, name: str, value: Any, low: float | None = None,
                 low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{owner}.{name} must be a number, got {value!r}")
-    v = float(value)
-    if not np.isfinite(v):
-        raise ValueError(f"{owner}.{name} must be finite, got {v}")
-    if low is not None and (v <= low if low_open else v < low):
-        raise ValueError(f"{owner}.{name} must be {'>' if low_open else '>='} {low}, got {v}")
-    return v
+    """:func:`neurosim.validation.check_real` for ``owner.name`` (finite, optional bound)."""
+    return check_real(f"{owner}.{name}", value, low=low, low_open=low_open)
 
 
 def check_array(X: Any, name: str, n_features: int | None = None,

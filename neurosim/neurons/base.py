@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from neurosim.validation import check_real
+
 
 def where(cond: Any, a: Any, b: Any) -> Any:
     """Elementwise ``a if cond else b`` for numpy arrays or torch tensors."""
@@ -43,28 +45,18 @@ def hold_steps(t_ref: float, dt: float) -> float:
 
 
 def check_finite(owner: str, name: str, value: Any) -> None:
-    """Raise ValueError when ``value`` is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}.{name} must be a real number, got {type(value).__name__} "
-                        f"({value!r})")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{owner}.{name} must be finite, got {value}")
+    """``owner.name`` is a finite real number (:func:`neurosim.validation.check_real`)."""
+    check_real(f"{owner}.{name}", value)
 
 
 def check_positive(owner: str, name: str, value: Any) -> None:
-    check_finite(owner, name, value)
-    if value <= 0:
-        raise ValueError(f"{owner}.{name} must be > 0, got {value}")
+    """``owner.name`` is a finite real number > 0."""
+    check_real(f"{owner}.{name}", value, low=0, low_open=True)
 
 
 def check_time_constant(owner: str, name: str, value: Any, allow_zero: bool = False) -> None:
     """A time constant in seconds: > 0 (or >= 0), and not a millisecond number in disguise."""
-    check_finite(owner, name, value)
-    if allow_zero:
-        if value < 0:
-            raise ValueError(f"{owner}.{name} must be >= 0, got {value}")
-    elif value <= 0:
-        raise ValueError(f"{owner}.{name} must be > 0, got {value}")
+    check_real(f"{owner}.{name}", value, low=0, low_open=not allow_zero)
     check_magnitude(owner, name, value, 1.0, "s", "milliseconds", "ms", "seconds")
 
 
@@ -103,8 +95,7 @@ def check_magnitude(owner: str, name: str, value: Any, limit: float, unit: str,
 
 def check_dt_against(owner: str, dt: float, **taus: float) -> None:
     """Reject ``dt`` larger than any given time constant (the model would be meaningless)."""
-    if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a finite float > 0, got {dt!r}")
+    check_real("dt", dt, low=0, low_open=True)
     for name, tau in taus.items():
         if tau is not None and tau > 0 and dt > tau:
             raise ValueError(

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from neurosim.validation import check_int
+
 _MODEL_TYPES: tuple[type, ...] | None = None
 
 
@@ -19,11 +21,8 @@ def _model_types() -> tuple[type, ...]:
 
 
 def check_size(owner: str, n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{owner}.n must be an int, got {type(n).__name__} ({n!r})")
-    if n <= 0:
-        raise ValueError(f"{owner}.n must be > 0, got {n}")
-    return int(n)
+    """The population size ``owner.n``: an int >= 1 (:func:`neurosim.validation.check_int`)."""
+    return check_int(f"{owner}.n", n, low=1)
 
 
 def _check_init_unit(params: Any, var: str, arr: np.ndarray) -> None:

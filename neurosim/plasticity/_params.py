@@ -1,34 +1,32 @@
-"""Validation helpers shared by the plasticity parameter dataclasses (one error template)."""
+"""Validation helpers shared by the plasticity parameter dataclasses: the ``(owner, name)``
+spelling of :mod:`neurosim.validation`'s checks (one error template, one implementation)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from neurosim.neurons.base import check_time_constant
 from neurosim.validation import check_choice as _check_choice
+from neurosim.validation import check_real as _check_real
 
 
 def check_real(owner: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{owner}.{name} must be a float, got {type(value).__name__}")
-    if math.isnan(value):
-        raise ValueError(f"{owner}.{name} must not be NaN, got {value}")
-    return float(value)
+    """``owner.name`` as a float: a real number, not NaN (``inf`` allowed: ``w_max=inf``)."""
+    return _check_real(f"{owner}.{name}", value, finite=False)
 
 
 def check_tau(owner: str, name: str, value: Any) -> None:
-    """A time constant in seconds: finite, > 0, and not milliseconds given as seconds."""
-    v = check_real(owner, name, value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{owner}.{name} must be > 0, got {v}")
-    if v >= 1.0 and name != "tau_theta":
-        raise ValueError(f"{owner}.{name}={v:g} s looks like milliseconds; write {v:g}*ms")
+    """A time constant in seconds: finite, > 0, and not milliseconds given as seconds
+    (:func:`neurosim.neurons.base.check_time_constant`; ``tau_theta`` may be long)."""
+    if name == "tau_theta":
+        _check_real(f"{owner}.{name}", value, low=0, low_open=True)
+    else:
+        check_time_constant(owner, name, value)
 
 
 def check_nonneg(owner: str, name: str, value: Any) -> None:
-    v = check_real(owner, name, value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{owner}.{name} must be finite and >= 0, got {v}")
+    """``owner.name`` is a finite real number >= 0."""
+    _check_real(f"{owner}.{name}", value, low=0)
 
 
 def check_bounds(owner: str, w_min: Any, w_max: Any) -> None:

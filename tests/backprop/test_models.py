@@ -186,9 +186,9 @@ def test_bad_input_shapes():
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(ValueError, match="RNNConfig.hidden_size must be a positive int"):
+    with pytest.raises(ValueError, match="RNNConfig.hidden_size must be >= 1, got 0"):
         LSTM(3, 0, 1)
-    with pytest.raises(TypeError, match="RNNConfig.input_size must be a positive int"):
+    with pytest.raises(TypeError, match=r"RNNConfig.input_size must be an int, got float \(3.0\)"):
         GRU(3.0, 4, 1)
     with pytest.raises(ValueError, match="unknown RNNConfig.output 'one'; choose from"):
         GRU(3, 4, 1, output="one")

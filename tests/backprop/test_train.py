@@ -248,7 +248,7 @@ def test_bad_trainer_arguments():
     with pytest.raises(TypeError, match="torch.nn.Module"):
         Trainer("model")
     x, y = delayed_echo(8)
-    with pytest.raises(ValueError, match="epochs must be a positive int"):
+    with pytest.raises(ValueError, match="Trainer.fit epochs must be >= 1, got 0"):
         Trainer(m, progress=False).fit(x, y, epochs=0)
     with pytest.raises(ValueError, match="needs targets shaped like the outputs"):
         Trainer(m, progress=False).fit(x, y[..., 0])

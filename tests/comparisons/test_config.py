@@ -107,7 +107,7 @@ def test_standard_preset_covers_all_learners_and_tasks():
     ('tasks = ["adding"]\nlearners = ["lstm"]\n[learner_params.lstm]\nhidden_size = -1\n',
      ConfigError, r"c.toml:4: learner lstm: lstm.hidden_size must be >= 1, got -1"),
     ('tasks = ["adding"]\nlearners = ["lstm"]\n[learner_params.lstm]\nlr = "fast"\n',
-     TypeError, r"c.toml:4: learner lstm: lstm.lr must be a number, got 'fast'"),
+     TypeError, r"c.toml:4: learner lstm: lstm.lr must be a real number, got str \('fast'\)"),
     ('tasks = ["adding"]\nlearners = ["lstm"]\n[task_params.adding]\nlength = 1\n',
      ConfigError, r"c.toml:4: task adding: AddingProblem.length must be >= 2, got 1"),
     ('tasks = ["adding"]\nlearners = ["lstm"]\n[learner_grid.lstm]\nhidden_size = 8\n',

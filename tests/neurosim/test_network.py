@@ -157,7 +157,7 @@ def test_bad_input_errors():
         PoissonGroup(2, -1 * Hz)
     with pytest.raises(TypeError, match=r"NeuronGroup.params must be one of LIFParams"):
         NeuronGroup(3, object())
-    with pytest.raises(ValueError, match=r"NeuronGroup.n must be > 0, got 0"):
+    with pytest.raises(ValueError, match=r"NeuronGroup.n must be >= 1, got 0"):
         NeuronGroup(0, LIFParams())
     other = NeuronGroup(2, LIFParams(), name="other")
     with pytest.raises(ValueError, match=r"refers to group 'other', which is not in the"):

@@ -146,7 +146,7 @@ def test_bad_input_and_parameters():
         bm.score_samples(X[:, :3])
     with pytest.raises(ValueError, match="unknown BMParams.method 'mcmc'; choose from: exact"):
         BoltzmannMachine(method="mcmc").fit(X)
-    with pytest.raises(ValueError, match=r"BMParams.learning_rate must be in \(0"):
+    with pytest.raises(ValueError, match=r"BMParams.learning_rate must be > 0\.0, got 0\.0"):
         BoltzmannMachine(learning_rate=0).fit(X)
     with pytest.raises(TypeError, match="BMParams.n_hidden must be an int"):
         BoltzmannMachine(n_hidden=1.5).fit(X)

@@ -124,7 +124,7 @@ def test_bad_input_and_parameters(digits):
         DBM(n_components=16).fit(Xtr[:20])
     with pytest.raises(ValueError, match=r"DBMParams.n_components\[1\] must be >= 1, got 0"):
         DBM(n_components=(3, 0)).fit(Xtr[:20])
-    with pytest.raises(ValueError, match=r"DBMParams.learning_rate must be in \(0"):
+    with pytest.raises(ValueError, match=r"DBMParams.learning_rate must be > 0\.0, got -1\.0"):
         DBM(learning_rate=-1.0).fit(Xtr[:20])
     big = DBM((30, 2), n_iter=0, pretrain_iter=1, random_state=0).fit(Xtr[:50])
     with pytest.raises(ValueError, match=r"2\*\*30 terms \(n_hidden1 = 30"):

@@ -250,7 +250,7 @@ def test_bad_settings():
         HopfieldNetwork(update="parallel").fit(X)
     with pytest.raises(ValueError, match=r"max_steps must be >= 1, got 0"):
         HopfieldNetwork(max_steps=0).fit(X)
-    with pytest.raises(TypeError, match=r"max_steps must be an integer"):
+    with pytest.raises(TypeError, match=r"max_steps must be an int, got float \(2\.5\)"):
         HopfieldNetwork(max_steps=2.5).fit(X)
     with pytest.raises(ValueError, match=r"threshold must be a number or shape \(4,\)"):
         HopfieldNetwork(threshold=[0.0, 1.0]).fit(X)

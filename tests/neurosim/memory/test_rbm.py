@@ -270,7 +270,7 @@ def test_bad_data_is_rejected_with_clear_errors(digits):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"learning_rate": -0.1}, ValueError, r"RBMParams.learning_rate must be in \(0"),
+        ({"learning_rate": -0.1}, ValueError, r"RBMParams.learning_rate must be > 0\.0, got -0\.1"),
         ({"n_components": 0}, ValueError, "RBMParams.n_components must be >= 1, got 0"),
         ({"n_components": 2.5}, TypeError, "RBMParams.n_components must be an int"),
         ({"momentum": 1.0}, ValueError, r"RBMParams.momentum must be in \[0.0, 1.0\)"),

@@ -224,8 +224,8 @@ def test_reward_modulated_stdp():
     ({"w_min": 1.0, "w_max": 1.0}, r"PairSTDPParams.w_min must be < w_max, got w_min=1.0"),
     ({"w_min": 2.0, "w_max": 1.0}, r"w_min must be < w_max"),
     ({"tau_pre": -0.02}, r"PairSTDPParams.tau_pre must be > 0, got -0.02"),
-    ({"tau_post": 20.0}, r"tau_post=20 s looks like milliseconds; write 20\*ms"),
-    ({"a_plus": -0.1}, r"PairSTDPParams.a_plus must be finite and >= 0, got -0.1"),
+    ({"tau_post": 20.0}, r"tau_post=20(\.0)? s looks like milliseconds; write 20\*ms"),
+    ({"a_plus": -0.1}, r"PairSTDPParams.a_plus must be >= 0, got -0.1"),
     ({"weight_dependence": "mult"}, r"unknown PairSTDPParams.weight_dependence 'mult'; "
                                     r"choose from: additive, multiplicative"),
     ({"pairing": "near"}, r"unknown PairSTDPParams.pairing 'near'; choose from: all_to_all, "
@@ -237,7 +237,7 @@ def test_bad_parameters(kw, msg):
 
 
 def test_bad_types_and_other_params():
-    with pytest.raises(TypeError, match="PairSTDPParams.a_plus must be a float, got str"):
+    with pytest.raises(TypeError, match="PairSTDPParams.a_plus must be a real number, got str"):
         PairSTDPParams(a_plus="0.1")
     with pytest.raises(ValueError, match="TripletSTDPParams.tau_x must be > 0"):
         TripletSTDPParams(tau_x=-1.0)
