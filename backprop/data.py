@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .utils import check_positive_int
+from .utils import check_int, check_positive_int
 
 __all__ = ["adding_problem", "binary_addition", "bits_to_int", "load_mnist1d"]
 
@@ -55,8 +55,7 @@ def binary_addition(
     """
     check_positive_int("binary_addition n", n)
     check_positive_int("binary_addition n_bits", n_bits)
-    if not isinstance(delay, int) or isinstance(delay, bool) or delay < 0:
-        raise ValueError(f"binary_addition delay must be an int >= 0, got {delay!r}")
+    delay = check_int("binary_addition delay", delay, low=0)
     rng = _rng(seed)
     T = n_bits + 1 + delay
     ab = np.zeros((T, n, 2), dtype=np.int64)

@@ -56,7 +56,7 @@ import torch
 from torch import Tensor
 
 from backprop.neuron_math import RESETS, adaptive_threshold, decay, leaky_update
-from backprop.utils import check_choice, check_sequence, resolve_device
+from backprop.utils import check_choice, check_int, check_real, check_sequence, resolve_device
 
 try:  # numba is a core dependency, but keep the module importable without it
     from numba import njit
@@ -117,20 +117,10 @@ class EPropParams:
 
     def __post_init__(self) -> None:
         for name in ("tau_m", "tau_a", "tau_out", "dt", "threshold", "gamma", "lr", "beta_a"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError(f"EPropParams.{name} must be a real number, got {type(v).__name__}")
-            if not math.isfinite(v) or v < 0 or (v == 0 and name != "beta_a"):
-                rel = ">= 0" if name == "beta_a" else "> 0"
-                raise ValueError(f"EPropParams.{name} must be {rel}, got {v!r}")
-        for name in ("n_adaptive", "readout_steps"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise TypeError(f"EPropParams.{name} must be an int, got {type(v).__name__}")
-        if self.n_adaptive < 0:
-            raise ValueError(f"EPropParams.n_adaptive must be >= 0, got {self.n_adaptive}")
-        if self.readout_steps < 1:
-            raise ValueError(f"EPropParams.readout_steps must be >= 1, got {self.readout_steps}")
+            check_real(f"EPropParams.{name}", getattr(self, name), low=0,
+                       low_open=name != "beta_a")
+        check_int("EPropParams.n_adaptive", self.n_adaptive, low=0)
+        check_int("EPropParams.readout_steps", self.readout_steps, low=1)
         check_choice("EPropParams.feedback", self.feedback, _FEEDBACK)
 
     @property
@@ -582,11 +572,8 @@ class EProp:
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
     ) -> None:
-        for name, v in (("n_in", n_in), ("n_rec", n_rec), ("n_out", n_out)):
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise TypeError(f"EProp.{name} must be an int, got {type(v).__name__}")
-            if v < 1:
-                raise ValueError(f"EProp.{name} must be >= 1, got {v}")
+        n_in, n_rec, n_out = (check_int(f"EProp.{name}", v, low=1)
+                              for name, v in (("n_in", n_in), ("n_rec", n_rec), ("n_out", n_out)))
         self.params = params if params is not None else EPropParams()
         self.device = resolve_device(device)
         self.n_in, self.n_rec, self.n_out = n_in, n_rec, n_out

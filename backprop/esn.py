@@ -16,7 +16,14 @@ import torch
 from torch import nn
 
 from .models import ElmanRNN
-from .utils import check_choice, check_positive_int, check_sequence, resolve_device
+from .utils import (
+    check_choice,
+    check_int,
+    check_positive_int,
+    check_real,
+    check_sequence,
+    resolve_device,
+)
 
 __all__ = ["ESNParams", "EchoStateNetwork", "esn_initialize", "esn_states", "reservoir_matrix",
            "ridge_readout"]
@@ -52,24 +59,12 @@ class ESNParams:
     washout: int = 0
 
     def __post_init__(self) -> None:
-        def num(name: str) -> float:
-            v = getattr(self, name)
-            if not isinstance(v, int | float) or isinstance(v, bool) or not np.isfinite(v):
-                raise TypeError(f"ESNParams.{name} must be a finite float, got {v!r}")
-            return float(v)
-
-        if num("spectral_radius") <= 0:
-            raise ValueError(f"ESNParams.spectral_radius must be > 0, got {self.spectral_radius}")
-        if not 0 < num("leak_rate") <= 1:
-            raise ValueError(f"ESNParams.leak_rate must be in (0, 1], got {self.leak_rate}")
+        check_real("ESNParams.spectral_radius", self.spectral_radius, low=0, low_open=True)
+        check_real("ESNParams.leak_rate", self.leak_rate, low=0, high=1, low_open=True)
         for name in ("input_scaling", "bias_scaling", "ridge"):
-            if num(name) < 0:
-                raise ValueError(f"ESNParams.{name} must be >= 0, got {getattr(self, name)}")
-        if not 0 < num("density") <= 1:
-            raise ValueError(f"ESNParams.density must be in (0, 1], got {self.density}")
-        if not isinstance(self.washout, int) or isinstance(self.washout, bool) or self.washout < 0:
-            raise ValueError(f"ESNParams.washout must be an int >= 0, got {self.washout!r}")
-
+            check_real(f"ESNParams.{name}", getattr(self, name), low=0)
+        check_real("ESNParams.density", self.density, low=0, high=1, low_open=True)
+        check_int("ESNParams.washout", self.washout, low=0)
 
 def reservoir_matrix(
     n: int, spectral_radius: float, density: float, rng: np.random.Generator

@@ -32,6 +32,7 @@ from torch import nn
 from torch.func import functional_call, grad, jvp, vjp
 
 from .models import explicit_cells
+from .utils import check_positive_int, check_real
 
 __all__ = ["HessianFree", "conjugate_gradient", "gauss_newton_product"]
 
@@ -160,12 +161,9 @@ class HessianFree:
         cg_tol: float = 5e-4,
         decay: float = 0.95,
     ) -> None:
-        if not damping > 0:
-            raise ValueError(f"HessianFree.damping must be > 0, got {damping}")
-        if not 0.0 <= decay <= 1.0:
-            raise ValueError(f"HessianFree.decay must be in [0, 1], got {decay}")
-        if not isinstance(cg_max_iter, int) or cg_max_iter < 1:
-            raise ValueError(f"HessianFree.cg_max_iter must be a positive int, got {cg_max_iter}")
+        damping = check_real("HessianFree.damping", damping, low=0, low_open=True)
+        decay = check_real("HessianFree.decay", decay, low=0, high=1)
+        cg_max_iter = check_positive_int("HessianFree.cg_max_iter", cg_max_iter)
         self.model = model
         self.names = [n for n, p in model.named_parameters() if p.requires_grad]
         params = [p for p in model.parameters() if p.requires_grad]

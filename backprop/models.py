@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -35,7 +34,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cells import State, elman_cell, gru_cell, lstm_cell, run_direction
-from .utils import check_choice, check_positive_int, check_sequence, resolve_device, seeded
+from .utils import (
+    check_choice,
+    check_positive_int,
+    check_real,
+    check_sequence,
+    resolve_device,
+    seeded,
+)
 
 __all__ = [
     "EncoderDecoder",
@@ -59,14 +65,10 @@ OUTPUTS = ("many_to_many", "many_to_one")
 
 
 # --------------------------------------------------------------------------- chrono init
-def _check_tmax(name: str, t_max: object) -> None:
-    if not isinstance(t_max, int | float) or isinstance(t_max, bool):
-        raise TypeError(f"{name} must be a number > 2 (a time scale in steps), got {t_max!r}")
-    if not (math.isfinite(t_max) and t_max > 2):
-        raise ValueError(
-            f"{name} must be a finite number > 2 (b_f ~ log U(1, T_max - 1) needs "
-            f"T_max - 1 > 1), got {t_max!r}"
-        )
+def _check_tmax(name: str, t_max: object) -> float:
+    """A chrono time scale in steps: finite and > 2, as b_f ~ log U(1, T_max - 1) needs
+    T_max - 1 > 1 (:func:`neurosim.validation.check_real`)."""
+    return check_real(name, t_max, low=2, low_open=True)
 
 
 def chrono_gate_biases(
@@ -144,12 +146,7 @@ class RNNConfig:
                 )
             if not self.bias:
                 raise ValueError("RNNConfig.forget_bias needs bias=True")
-            if not isinstance(self.forget_bias, int | float) or isinstance(
-                self.forget_bias, bool
-            ):
-                raise TypeError(
-                    f"RNNConfig.forget_bias must be a float or None, got {self.forget_bias!r}"
-                )
+            check_real("RNNConfig.forget_bias", self.forget_bias)
         if self.chrono_tmax is not None:
             if self.cell != "lstm":
                 raise ValueError(

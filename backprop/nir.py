@@ -34,7 +34,6 @@ modules' parameters instead (same formulas as snnTorch's exporter, explicit ``dt
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -42,6 +41,7 @@ import torch
 from torch import nn
 
 from backprop.snn import LeakyParams, SpikingMLP
+from backprop.utils import check_real
 
 __all__ = ["to_nir", "from_nir", "snntorch_to_nir"]
 
@@ -58,10 +58,7 @@ def _check_dt(func: str, dt: Any) -> float:
     if dt is None:
         raise ValueError(f"{func}: dt is required (the step in s that the per-step model "
                          "stands for; snnTorch's NIR importer assumes dt=1e-4)")
-    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not (
-            math.isfinite(dt) and dt > 0):
-        raise ValueError(f"{func}: dt must be a finite float > 0 (s), got {dt!r}")
-    return float(dt)
+    return check_real(f"{func}: dt", dt, low=0, low_open=True)  # seconds
 
 
 def _layer_nodes(nir: Any, name: str, weight: np.ndarray, bias: np.ndarray | None,

@@ -20,7 +20,6 @@ neural networks using lessons from deep learning", Proc. IEEE 111(9) (snnTorch).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +31,7 @@ from torch import Tensor, nn
 from backprop.neuron_math import RESETS, leaky_update
 from backprop.snn_fused import HAVE_NUMBA, fused_lif, spike_linear
 from backprop.surrogate import Surrogate, make_surrogate
-from backprop.utils import check_choice, check_sequence, resolve_device
+from backprop.utils import check_choice, check_int, check_real, check_sequence, resolve_device
 
 __all__ = [
     "AUTO_SPARSE_DENSITY",
@@ -83,14 +82,8 @@ class LeakyParams:
     surrogate: Surrogate | str = field(default="atan")
 
     def __post_init__(self) -> None:
-        for name in ("beta", "threshold"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError(f"LeakyParams.{name} must be a real number, got {type(v).__name__}")
-        if not (math.isfinite(self.beta) and 0 < self.beta <= 1):
-            raise ValueError(f"LeakyParams.beta must be in (0, 1], got {self.beta!r}")
-        if not (math.isfinite(self.threshold) and self.threshold > 0):
-            raise ValueError(f"LeakyParams.threshold must be > 0, got {self.threshold!r}")
+        check_real("LeakyParams.beta", self.beta, low=0, high=1, low_open=True)
+        check_real("LeakyParams.threshold", self.threshold, low=0, low_open=True)
         check_choice("LeakyParams.reset", self.reset, RESETS)
         object.__setattr__(self, "surrogate", make_surrogate(self.surrogate))
 
@@ -234,11 +227,8 @@ class LIFLayer(nn.Module):
         sparse: str = "auto",
     ) -> None:
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise TypeError(f"LIFLayer.{name} must be an int, got {type(v).__name__}")
-            if v <= 0:
-                raise ValueError(f"LIFLayer.{name} must be >= 1, got {v}")
+        in_features = check_int("LIFLayer.in_features", in_features, low=1)
+        out_features = check_int("LIFLayer.out_features", out_features, low=1)
         check_choice("LIFLayer.sparse", sparse, _SPARSE_MODES)
         self.linear = nn.Linear(in_features, out_features, bias=bias)
         self.params = params if params is not None else LeakyParams()

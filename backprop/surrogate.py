@@ -18,12 +18,13 @@ The shapes and constants of ``fast_sigmoid``, ``atan`` and ``sigmoid`` are those
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
+
+from neurosim.validation import check_real
 
 __all__ = [
     "ATan",
@@ -39,10 +40,8 @@ __all__ = [
 
 
 def _check_positive(owner: str, name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{owner}.{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{owner}.{name} must be > 0, got {value!r}")
+    """``owner.name`` is a finite real number > 0 (:func:`neurosim.validation.check_real`)."""
+    check_real(f"{owner}.{name}", value, low=0, low_open=True)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,12 @@ per optimisation step (it is also what a checkpoint stores).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .losses import LOSSES
-from .utils import check_choice
+from .utils import check_choice, check_int, check_real
 
 __all__ = ["OPTIMIZERS", "History", "TrainerConfig"]
 
@@ -40,37 +39,25 @@ class TrainerConfig:
             check_choice("Trainer.loss", self.loss, LOSSES)
         if self.optimizer != "custom":
             check_choice("Trainer.optimizer", self.optimizer, OPTIMIZERS)
-        for name in ("lr", "momentum", "weight_decay"):
-            v = getattr(self, name)
-            if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
-                raise TypeError(f"Trainer.{name} must be a finite float, got {v!r}")
-        if self.lr <= 0:
-            raise ValueError(f"Trainer.lr must be > 0, got {self.lr}")
-        if not 0.0 <= self.momentum < 1.0:
-            raise ValueError(f"Trainer.momentum must be in [0, 1), got {self.momentum}")
-        if self.weight_decay < 0:
-            raise ValueError(f"Trainer.weight_decay must be >= 0, got {self.weight_decay}")
-        if self.clip_norm is not None and (
-            not isinstance(self.clip_norm, int | float) or not self.clip_norm > 0
-        ):
-            raise ValueError(f"Trainer.clip_norm must be > 0 or None, got {self.clip_norm!r}")
+        check_real("Trainer.lr", self.lr, low=0, low_open=True)
+        check_real("Trainer.momentum", self.momentum, low=0, high=1, high_open=True)
+        check_real("Trainer.weight_decay", self.weight_decay, low=0)
+        # an infinite clip_norm is no clipping
+        check_real("Trainer.clip_norm", self.clip_norm, low=0, low_open=True, finite=False,
+                   allow_none=True)
         if self.tbptt is not None:
             t = self.tbptt
             if not isinstance(t, tuple | list) or len(t) != 2:
                 raise TypeError(f"Trainer.tbptt must be a pair (k1, k2) of ints, got {t!r}")
-            for name, k in zip(("k1", "k2"), t):
-                if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
-                    raise ValueError(
-                        f"Trainer.tbptt {name} must be a positive int, got {k!r}"
-                    )
+            t = tuple(check_int(f"Trainer.tbptt {name}", k, low=1)
+                      for name, k in zip(("k1", "k2"), t))
             if t[1] < t[0]:
                 raise ValueError(
                     f"Trainer.tbptt k2 must be >= k1 (backpropagate at least over the k1 steps "
                     f"since the last update), got k1={t[0]}, k2={t[1]}"
                 )
             object.__setattr__(self, "tbptt", (int(t[0]), int(t[1])))
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise TypeError(f"Trainer.seed must be an int, got {self.seed!r}")
+        check_int("Trainer.seed", self.seed)
 
 
 @dataclass

@@ -320,7 +320,7 @@ CATALOGUE: list[E] = [
     ("trainer-lr", lambda: _trainer(lr=-1.0), VE, r"Trainer\.lr must be > 0, got -1\.0"),
     ("trainer-momentum", lambda: _trainer(momentum=1.5), VE, r"Trainer\.momentum must be in \[0, 1\), got 1\.5"),
     ("trainer-tbptt", lambda: _trainer(tbptt=(5, 2)), VE, r"Trainer\.tbptt k2 must be >= k1 .*got k1=5, k2=2"),
-    ("trainer-clip", lambda: _trainer(clip_norm=0.0), VE, r"Trainer\.clip_norm must be > 0 or None, got 0\.0"),
+    ("trainer-clip", lambda: _trainer(clip_norm=0.0), VE, r"Trainer\.clip_norm must be > 0, got 0\.0"),
     ("trainer-model", lambda: __import__("backprop").Trainer("lstm"), TE, r"Trainer\.model must be a torch\.nn\.Module, got str"),
     ("trainer-fit-empty", lambda: _trainer().fit(np.zeros((5, 0, 3)), np.zeros((5, 0, 2))), VE, r"Trainer got empty data: x has shape \(5, 0, 3\)"),
     ("trainer-fit-batch-mismatch", lambda: _trainer().fit(np.zeros((5, 4, 3)), np.zeros((5, 3, 2))), VE, r"y.*\(5, 3, 2\)"),

@@ -49,7 +49,7 @@ def test_an_unknown_choice_reads_the_same_in_every_package():
 GENERIC_CHECK = re.compile(r"^_?check_(int|integer|float|real|number|positive(_int|_real)?|"
                            r"nonneg(ative)?|non_negative|finite|size|tau|time_constant)$")
 #: Modules still carrying their own copy (issue 14; this task could not edit them). Shrink only.
-OWN_CHECK_TODO = {("backprop/surrogate.py", "_check_positive")}
+OWN_CHECK_TODO: set[tuple[str, str]] = set()
 #: Same name, another check: not a parameter's type or range.
 NOT_A_PARAMETER_CHECK = {
     ("backprop/train.py", "_check_finite"),  # the training loss (a tensor) went NaN/inf
@@ -60,9 +60,7 @@ HAND_WORDING = re.compile(r"must be (an int|an integer|a real number|a positive 
                           r"a number|a finite float|a finite number)\b(?! or shape)")
 #: Modules that still raise that wording by hand (issue 14, other owners). Shrink only.
 HAND_WORDING_TODO = {
-    "backprop/data.py", "backprop/eprop.py", "backprop/esn.py", "backprop/hessian_free.py",
-    "backprop/models.py", "backprop/nir.py", "backprop/snn.py", "backprop/surrogate.py",
-    "backprop/train_config.py", "comparisons/config.py", "comparisons/stats.py",
+    "comparisons/config.py", "comparisons/stats.py",
     "neurosim/datasets.py", "neurosim/interop/brian2.py", "neurosim/interop/brian2_script.py",
     "neurosim/interop/nir.py", "neurosim/learning/diehl_cook.py", "neurosim/monitors.py",
     "neurosim/network.py", "neurosim/neurons/inputs.py", "neurosim/plasticity/wta.py",

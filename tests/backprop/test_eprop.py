@@ -223,7 +223,7 @@ def test_params_derived_constants():
         ({"tau_m": 0.0}, ValueError, r"EPropParams.tau_m must be > 0, got 0.0"),
         ({"tau_a": -5.0}, ValueError, r"EPropParams.tau_a must be > 0, got -5.0"),
         ({"beta_a": -1.0}, ValueError, r"EPropParams.beta_a must be >= 0, got -1.0"),
-        ({"lr": float("nan")}, ValueError, r"EPropParams.lr must be > 0, got nan"),
+        ({"lr": float("nan")}, ValueError, r"EPropParams.lr must be finite, got nan"),
         ({"feedback": "bp"}, ValueError, r"unknown EPropParams.feedback 'bp'; "
                                            r"choose from: random, symmetric"),
         ({"n_adaptive": -1}, ValueError, r"n_adaptive must be >= 0, got -1"),

@@ -345,7 +345,7 @@ def test_bad_shapes_and_values():
         ({"beta": 1.5}, ValueError, r"LeakyParams.beta must be in \(0, 1\], got 1.5"),
         ({"beta": "0.9"}, TypeError, r"LeakyParams.beta must be a real number, got str"),
         ({"threshold": 0}, ValueError, r"LeakyParams.threshold must be > 0, got 0"),
-        ({"threshold": float("inf")}, ValueError, r"LeakyParams.threshold must be > 0, got inf"),
+        ({"threshold": float("inf")}, ValueError, r"LeakyParams.threshold must be finite, got inf"),
         ({"reset": "hard"}, ValueError, r"unknown LeakyParams.reset 'hard'; "
                                          r"choose from: subtract, zero, none"),
         ({"surrogate": "tanh"}, ValueError, r"unknown surrogate 'tanh'; choose from"),

@@ -107,7 +107,7 @@ def test_bad_surrogates():
         make_surrogate("fast_sigmoid", alpha=2.0)
     with pytest.raises(ValueError, match=r"FastSigmoid.slope must be > 0, got -1.0"):
         FastSigmoid(slope=-1.0)
-    with pytest.raises(ValueError, match=r"ATan.alpha must be > 0, got nan"):
+    with pytest.raises(ValueError, match=r"ATan.alpha must be finite, got nan"):
         ATan(alpha=float("nan"))
     with pytest.raises(TypeError, match=r"Triangular.width must be a real number, got str"):
         Triangular(width="1")
