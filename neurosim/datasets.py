@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from neurosim.validation import check_int
+
 __all__ = ["read_idx", "load_mnist", "load_digits_split", "DigitSplit"]
 
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -94,12 +96,10 @@ def load_digits_split(test_size: float = 0.25, random_state: int = 0,
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
+    upsample = check_int("load_digits_split: upsample", upsample, low=8, allow_none=True)
     d = load_digits()
     X = d.data.astype(np.float64)
     if upsample is not None:
-        if isinstance(upsample, bool) or not isinstance(upsample, int) or upsample < 8:
-            raise ValueError(f"load_digits_split: upsample must be an int >= 8, got "
-                             f"{upsample!r}")
         from scipy.ndimage import zoom
 
         imgs = zoom(X.reshape(-1, 8, 8), (1, upsample / 8, upsample / 8), order=1)

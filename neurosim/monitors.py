@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from neurosim.validation import check_int
+
 __all__ = ["SpikeMonitor", "StateMonitor", "PopulationRateMonitor"]
 
 
@@ -161,8 +163,7 @@ class StateMonitor:
         if idx.min() < 0 or idx.max() >= group.n:
             raise ValueError(f"StateMonitor.indices must be in [0, {group.n}), got range "
                              f"[{idx.min()}, {idx.max()}]")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"StateMonitor.every must be an int >= 1, got {every!r}")
+        every = check_int("StateMonitor.every", every, low=1)
         self.group, self.variables, self.indices, self.every = group, vars_, idx, every
         self.name = name
         self._steps: list[np.ndarray] = []

@@ -14,7 +14,6 @@ One step ``k`` (time ``k * dt``) does, in this order (Brian2's default schedule)
 from __future__ import annotations
 
 import copy
-import math
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from neurosim.neurons.inputs import (
 )
 from neurosim.synapses import Synapses
 from neurosim.units import ms
+from neurosim.validation import check_int, check_real
 
 __all__ = ["Network", "Plan"]
 
@@ -76,12 +76,6 @@ class Plan:
         return int(d.max()) if d.size else 0
 
 
-def _check_seed(seed: Any) -> None:
-    if seed is not None and not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"Network.seed must be an int or None, got {seed!r} "
-                        f"({type(seed).__name__})")
-
-
 class Network:
     """A spiking network simulated with one clock.
 
@@ -114,12 +108,10 @@ class Network:
     def __init__(self, *objects: Any, dt: float = 0.1 * ms, seed: int | None = None,
                  backend: str = "auto", batch_size: int = 1, device: str = "auto",
                  dtype: str = "float64") -> None:
-        if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
-            raise ValueError(f"Network.dt must be a finite float > 0, got {dt!r}")
+        check_real("Network.dt", dt, low=0, low_open=True)
         check_magnitude("Network", "dt", dt, 0.1, "s", "milliseconds", "ms", "seconds")
-        _check_seed(seed)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"Network.batch_size must be an int >= 1, got {batch_size!r}")
+        check_int("Network.seed", seed, allow_none=True)
+        check_int("Network.batch_size", batch_size, low=1)
         if dtype not in ("float64", "float32"):
             raise ValueError(f"Network.dtype must be 'float64' or 'float32', got {dtype!r}")
         from neurosim.backends import resolve_backend_name
@@ -294,12 +286,8 @@ class Network:
             When a group's state becomes NaN or inf (the message names the group and the
             steps).
         """
-        if isinstance(duration, bool) or not isinstance(duration, (int, float, np.floating)):
-            raise TypeError(f"Network.run: duration must be a float (s), got "
-                            f"{type(duration).__name__}")
-        if not math.isfinite(duration) or duration < 0:
-            raise ValueError(f"Network.run: duration must be finite and >= 0, got {duration}")
-        n_steps = timestep(float(duration), self.dt)
+        duration = check_real("Network.run: duration", duration, low=0)  # seconds
+        n_steps = timestep(duration, self.dt)
         if n_steps == 0:
             return self
         self._ensure()

@@ -15,6 +15,7 @@ import numpy as np
 
 from neurosim.neurons.base import check_current, timestep
 from neurosim.neurons.group import check_size
+from neurosim.validation import check_int
 
 __all__ = ["PoissonGroup", "SpikeGeneratorGroup", "CurrentInjection", "HeldCurrent"]
 
@@ -352,11 +353,8 @@ class CurrentInjection:
         if limit is not None and arr.size:
             check_current("CurrentInjection", "values", arr.flat[np.argmax(np.abs(arr))],
                           limit)
-        if (isinstance(steps_per_value, bool) or not isinstance(steps_per_value, int)
-                or steps_per_value < 1):
-            raise ValueError(f"CurrentInjection.steps_per_value must be an int >= 1, got "
-                             f"{steps_per_value!r}")
-        self.steps_per_value = steps_per_value
+        self.steps_per_value = check_int("CurrentInjection.steps_per_value", steps_per_value,
+                                         low=1)
         self.name = name
 
     def current(self, start: int, k: int, batch: int) -> Any:

@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from neurosim.neurons.base import check_positive
 from neurosim.plasticity._arrays import as_float, is_torch, scatter_sum, where
-from neurosim.plasticity._params import check_nonneg, check_real, check_tau
+from neurosim.plasticity._params import check_nonneg, check_tau
 from neurosim.units import ms, mV
+from neurosim.validation import check_real
 
 __all__ = ["AdaptiveThresholdParams", "adaptive_threshold_step", "normalize_columns",
            "NormalizationParams"]
@@ -67,9 +69,7 @@ class NormalizationParams:
     total: float = 78.0
 
     def __post_init__(self) -> None:
-        v = check_real(type(self).__name__, "total", self.total)
-        if not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{type(self).__name__}.total must be > 0, got {v}")
+        check_positive(type(self).__name__, "total", self.total)
 
 
 def normalize_columns(w: Any, total: float, post_idx: Any = None, n_post: int | None = None
@@ -88,8 +88,7 @@ def normalize_columns(w: Any, total: float, post_idx: Any = None, n_post: int | 
 
     Columns whose sum is 0 are left at 0. Returns a new array; ``w`` is not modified.
     """
-    if total <= 0 or not math.isfinite(total):
-        raise ValueError(f"normalize_columns: total must be > 0, got {total}")
+    total = check_real("normalize_columns: total", total, low=0, low_open=True)
     if post_idx is None:
         s = w.sum(-2, keepdims=True) if not is_torch(w) else w.sum(-2, keepdim=True)
         return where(s > 0, w * (total / where(s > 0, s, s * 0 + 1)), w * 0)

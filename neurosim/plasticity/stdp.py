@@ -29,12 +29,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from neurosim.neurons.base import check_positive
 from neurosim.plasticity._arrays import as_float, clip, gather
 from neurosim.plasticity._params import (
     check_bounds,
     check_choice,
     check_nonneg,
-    check_real,
     check_tau,
 )
 from neurosim.units import ms
@@ -185,9 +185,7 @@ class TripletSTDPParams:
         check_choice(o, "pairing", self.pairing, PAIRING)
         for f in ("tau_plus", "tau_minus", "tau_y"):
             check_tau(o, f, getattr(self, f))
-        v = check_real(o, "tau_x", self.tau_x)
-        if not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{o}.tau_x must be > 0, got {v}")
+        check_positive(o, "tau_x", self.tau_x)  # finite, > 0 (no ms-as-s magnitude check)
         for f in ("a2_plus", "a3_plus", "a2_minus", "a3_minus"):
             check_nonneg(o, f, getattr(self, f))
         check_bounds(o, self.w_min, self.w_max)
@@ -258,9 +256,7 @@ class RewardSTDPParams:
         if not isinstance(self.stdp, PairSTDPParams):
             raise TypeError(f"{o}.stdp must be a PairSTDPParams, got "
                             f"{type(self.stdp).__name__}")
-        v = check_real(o, "tau_c", self.tau_c)
-        if not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{o}.tau_c must be > 0, got {v}")
+        check_positive(o, "tau_c", self.tau_c)  # finite, > 0 (no ms-as-s magnitude check)
         check_nonneg(o, "learning_rate", self.learning_rate)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from neurosim.plasticity._arrays import is_torch
+from neurosim.validation import check_int, check_real
 
 __all__ = ["lateral_inhibition_matrix", "k_winners_take_all", "wta_network"]
 
@@ -27,11 +28,9 @@ def lateral_inhibition_matrix(n: int, weight: float) -> np.ndarray:
 
     .. math:: W_{ij} = w\,(1 - \delta_{ij})
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"lateral_inhibition_matrix: n must be an int >= 1, got {n!r}")
-    if not np.isfinite(weight):
-        raise ValueError(f"lateral_inhibition_matrix: weight must be finite, got {weight}")
-    w = np.full((n, n), float(weight))
+    n = check_int("lateral_inhibition_matrix: n", n, low=1)
+    weight = check_real("lateral_inhibition_matrix: weight", weight)
+    w = np.full((n, n), weight)
     np.fill_diagonal(w, 0.0)
     return w
 
@@ -50,8 +49,7 @@ def k_winners_take_all(spikes: Any, drive: Any, k: int = 1) -> Any:
 
     Returns bool ``(B, n)`` (a new array).
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k_winners_take_all: k must be an int >= 1, got {k!r}")
+    k = check_int("k_winners_take_all: k", k, low=1)
     if spikes.shape != drive.shape or spikes.ndim != 2:
         raise ValueError(f"k_winners_take_all: spikes and drive must both be (B, n), got "
                          f"{tuple(spikes.shape)} and {tuple(drive.shape)}")

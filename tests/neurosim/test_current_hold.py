@@ -33,7 +33,7 @@ def test_held_rows_equal_the_repeated_array(backend):
 
 def test_steps_per_value_is_checked_and_runs_past_the_end_are_errors():
     g = NeuronGroup(3, LIFParams())
-    with pytest.raises(ValueError, match="steps_per_value must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="steps_per_value must be >= 1, got 0"):
         CurrentInjection(g, np.zeros((4, 3)), steps_per_value=0)
     inj = CurrentInjection(g, np.zeros((4, 3)), steps_per_value=5)
     assert inj.n_steps_available() == 20

@@ -132,7 +132,7 @@ def test_bad_input_errors():
     g = NeuronGroup(3, LIFParams(), name="g")
     with pytest.raises(ValueError, match=r"unknown backend 'nmba'; choose from: auto, numba"):
         Network(g, backend="nmba")
-    with pytest.raises(ValueError, match=r"Network.run: duration must be finite and >= 0"):
+    with pytest.raises(ValueError, match=r"Network.run: duration must be >= 0, got -1.0"):
         Network(g, backend="numpy").run(-1.0)
     with pytest.raises(ValueError, match=r"Network.dt=1 s looks like milliseconds"):
         Network(g, dt=1)

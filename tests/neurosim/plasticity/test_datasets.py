@@ -82,5 +82,5 @@ def test_load_digits_split_fixed_and_stratified():
     assert up.X_train.shape == (1347, 256) and up.X_train.min() >= 0 and up.X_train.max() <= 16
     # the upsampled image keeps the mean brightness roughly (bilinear interpolation)
     assert abs(up.X_train.mean() - a.X_train.mean()) < 0.1 * a.X_train.mean()
-    with pytest.raises(ValueError, match="upsample must be an int >= 8, got 4"):
+    with pytest.raises(ValueError, match="upsample must be >= 8, got 4"):
         load_digits_split(upsample=4)

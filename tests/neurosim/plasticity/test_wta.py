@@ -34,13 +34,13 @@ def test_k_winners_numpy_torch():
 def test_lateral_inhibition_matrix_and_errors():
     w = lateral_inhibition_matrix(4, 17.0)
     assert np.all(np.diag(w) == 0) and np.all(w[~np.eye(4, dtype=bool)] == 17.0)
-    with pytest.raises(ValueError, match="k must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="k_winners_take_all: k must be >= 1, got 0"):
         k_winners_take_all(np.ones((1, 2), bool), np.ones((1, 2)), 0)
     with pytest.raises(ValueError, match=r"must both be \(B, n\)"):
         k_winners_take_all(np.ones((1, 2), bool), np.ones((1, 3)), 1)
     with pytest.raises(ValueError, match="weight must be finite, got nan"):
         lateral_inhibition_matrix(3, float("nan"))
-    with pytest.raises(ValueError, match="n must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="lateral_inhibition_matrix: n must be >= 1, got 0"):
         lateral_inhibition_matrix(0, 1.0)
 
 
