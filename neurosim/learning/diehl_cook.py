@@ -33,6 +33,7 @@ spike-timing-dependent plasticity. *Front. Comput. Neurosci.* 9:99.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -40,7 +41,11 @@ from typing import Any
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
+from neurosim.counters import OpCounters
 from neurosim.plasticity.homeostasis import (
     AdaptiveThresholdParams,
     adaptive_threshold_step,
@@ -113,6 +118,11 @@ class DiehlCookConfig:
             v = getattr(self, f)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"{o}.{f} must be finite and >= 0, got {v!r}")
+        for f in ("v_rest_e", "v_reset_e", "v_thresh_e", "v_rest_i", "v_reset_i",
+                  "v_thresh_i", "e_exc", "e_inh_e", "e_inh_i"):
+            v = getattr(self, f)
+            if not (isinstance(v, (int, float)) and math.isfinite(v)):
+                raise ValueError(f"{o}.{f} must be a finite potential, got {v!r}")
         if self.dt > min(self.tau_ge, self.tau_gi):
             raise ValueError(f"{o}.dt={self.dt} must not exceed the synaptic time constants "
                              f"({min(self.tau_ge, self.tau_gi)})")
@@ -136,9 +146,10 @@ def stdp_params(cfg: DiehlCookConfig) -> TripletSTDPParams:
                              w_min=0.0, w_max=cfg.w_max, pairing="nearest")
 
 
-def _coef(cfg: DiehlCookConfig) -> np.ndarray:
+@functools.lru_cache(maxsize=16)
+def _coef_cached(cfg: DiehlCookConfig) -> np.ndarray:
     dt = cfg.dt
-    return np.array([
+    c = np.array([
         dt / cfg.tau_e, cfg.v_rest_e, cfg.v_reset_e, cfg.v_thresh_e,
         float(round(cfg.t_ref_e / dt)), dt / cfg.tau_i, cfg.v_rest_i, cfg.v_reset_i,
         cfg.v_thresh_i, float(round(cfg.t_ref_i / dt)), math.exp(-dt / cfg.tau_ge),
@@ -146,109 +157,344 @@ def _coef(cfg: DiehlCookConfig) -> np.ndarray:
         math.exp(-dt / cfg.tau_pre), math.exp(-dt / cfg.tau_post1),
         math.exp(-dt / cfg.tau_post2), cfg.nu_pre, cfg.nu_post, cfg.w_max, cfg.theta_plus,
         math.exp(-dt / cfg.tau_theta)])
+    c.setflags(write=False)
+    return c
 
 
-@numba.njit(cache=True, nogil=True)
-def _present_numba(raster, W, theta, c, learn, counts):
-    """One image for one copy; updates ``W`` ``(n_in, N)`` and ``theta`` in place, adds the
-    excitatory spike counts to ``counts`` ``(N,)``. Same operation order as
-    :func:`present_torch`."""
-    T, n_in = raster.shape
+def _coef(cfg: DiehlCookConfig) -> np.ndarray:
+    """The kernel's constants (read-only, computed once per configuration)."""
+    return _coef_cached(cfg)
+
+
+# --------------------------------------------------------------------------- op counts
+#: slots of the kernel's int64 op-count array; :func:`_add_ops` files them under the names
+#: of :class:`neurosim.counters.OpCounters`
+_OPS_PRESENTATIONS, _OPS_IN, _OPS_EXC, _OPS_INH, _OPS_PLASTIC = range(5)
+N_OPS = 5
+
+
+class DiehlCookCounters(OpCounters):
+    """:class:`~neurosim.counters.OpCounters` of a Diehl & Cook network, plus
+    ``presentations``: images shown, each repeat (with more input) counted."""
+
+    SCALARS = OpCounters.SCALARS + ("presentations",)
+
+
+def new_counters(cfg: DiehlCookConfig) -> DiehlCookCounters:
+    """Empty counters for one copy of the network (state and connectivity sizes filled)."""
+    n, n_in = cfg.n_exc, cfg.n_input
+    # state: v, g_e, g_i, refractory clock of 2n neurons; STDP traces (n_in + 2n); theta
+    return DiehlCookCounters(state_bytes=(4 * 2 * n + n_in + 3 * n) * 8,
+                             synapse_bytes=(n_in * n + 2 * n) * 8,
+                             n_synapses=n_in * n + n + n * (n - 1))
+
+
+def _add_ops(counters: OpCounters, ops: np.ndarray, cfg: DiehlCookConfig,
+             steps: int | None = None) -> None:
+    """Add a kernel's measured counts ``ops`` (``(N_OPS,)`` int64, summed over the copies)
+    to ``counters``, under neurosim's op names (:mod:`neurosim.counters`): every
+    presentation (repeats included) updates ``2 n_exc`` neurons in each of ``n_steps``
+    steps; an input spike reaches all ``n_exc`` excitatory neurons, an excitatory spike
+    its own inhibitory neuron, an inhibitory spike the ``n_exc - 1`` other excitatory
+    neurons; plasticity updates are the input weights the STDP rule rewrote (a row per
+    input spike, a column per excitatory spike, while learning). ``steps`` (clock steps)
+    defaults to ``n_steps`` per presentation (copies run one after the other)."""
+    n = cfg.n_exc
+    pres = int(ops[_OPS_PRESENTATIONS])
+    n_in, n_e, n_i = int(ops[_OPS_IN]), int(ops[_OPS_EXC]), int(ops[_OPS_INH])
+    counters.add("steps", pres * cfg.n_steps if steps is None else steps)
+    counters.add("neuron_updates", pres * cfg.n_steps * 2 * n)
+    counters.add_group_spikes("input", n_in, is_input=True)
+    counters.add_group_spikes("exc", n_e, is_input=False)
+    counters.add_group_spikes("inh", n_i, is_input=False)
+    counters.add_events("input_exc", n_in * n)
+    counters.add_events("exc_inh", n_e)
+    counters.add_events("inh_exc", n_i * (n - 1))
+    counters.add("plasticity_updates", int(ops[_OPS_PLASTIC]))
+    if "presentations" in counters.values:
+        counters.add("presentations", pres)
+
+
+# --------------------------------------------------------------------------- the kernel
+#: rows of the kernel's state array ``S`` ``(_N_ROWS, n_exc)``: membrane potentials,
+#: conductances and refractory clocks of the E and I neurons, the post traces, scratch
+_VE, _GEE, _GIE, _REFE, _VI, _GEI, _REFI, _O1, _O2, _BV, _BE, _N_ROWS = range(12)
+
+
+@numba.njit(inline="always")
+def _step(act, n_act, W, theta, c, e_free_i, all_inh, learn, S, xpre, se, si, inh, listed,
+          n_inh, counts, ops):
+    """One clock step of one copy: neurons update and spike, then the step's ``n_act``
+    input spikes (indices ``act``) and the E/I spikes are delivered, then STDP. Returns
+    the new number of inhibitory neurons in ``inh`` (those that have left rest; flagged in
+    ``listed``).
+
+    The same arithmetic, in the same order, as :func:`present_torch` (which keeps the
+    general form), with shortcuts that give bit-identical results:
+
+    * ``g_ii`` (inhibition onto inhibitory neurons) is identically 0 (there is no I->I
+      projection), so it is left out (adding ``0 * E_inh_i`` changes nothing);
+    * an inhibitory neuron stays exactly at rest (``v = v_rest_i``, ``g_ei = 0``, not
+      refractory: ``v_inf = v_rest_i``) until its excitatory partner spikes, so only the
+      neurons listed in ``inh`` (partner has spiked in this presentation) are updated,
+      unless ``all_inh`` (rest above threshold); one with ``1 + g_ei == 1`` uses
+      ``e_free_i = exp(-dt / tau_i)``, computed once (the same number as
+      ``exp(-dt / tau_i * g)``);
+    * the excitatory update runs in passes (exponentials, then a branch-free update).
+    """
     N = W.shape[1]
-    ve = np.full(N, c[1])
-    gee, gie, refe = np.zeros(N), np.zeros(N), np.zeros(N)
-    vi = np.full(N, c[6])
-    gei, gii, refi = np.zeros(N), np.zeros(N), np.zeros(N)
-    xpre, o1, o2 = np.zeros(n_in), np.zeros(N), np.zeros(N)
-    se = np.zeros(N, dtype=np.bool_)
-    si = np.zeros(N, dtype=np.bool_)
-    for t in range(T):
-        n_si = 0
-        for j in range(N):                                  # excitatory
-            v = ve[j]
-            if refe[j] <= 0:
-                g = 1.0 + gee[j] + gie[j]
-                vinf = (c[1] + gee[j] * c[12] + gie[j] * c[13]) / g
-                v = vinf + (v - vinf) * math.exp(-c[0] * g)
-            else:
-                refe[j] -= 1.0
-            s = v > c[3] + theta[j] and refe[j] <= 0
-            if s:
-                v = c[2]
-                refe[j] = c[4]
-                counts[j] += 1
-            se[j] = s
-            ve[j] = v
-            gee[j] *= c[10]
-            gie[j] *= c[11]
-            v = vi[j]                                       # inhibitory
-            if refi[j] <= 0:
-                g = 1.0 + gei[j] + gii[j]
-                vinf = (c[6] + gei[j] * c[12] + gii[j] * c[14]) / g
-                v = vinf + (v - vinf) * math.exp(-c[5] * g)
-            else:
-                refi[j] -= 1.0
-            s = v > c[8] and refi[j] <= 0
-            if s:
-                v = c[7]
-                refi[j] = c[9]
-                n_si += 1
-            si[j] = s
-            vi[j] = v
-            gei[j] *= c[10]
-            gii[j] *= c[11]
-        if learn:
-            for j in range(N):
-                theta[j] = theta[j] * c[24] + (c[23] if se[j] else 0.0)
-        for i in range(n_in):                               # input -> exc
-            if raster[t, i]:
-                for j in range(N):
-                    gee[j] += W[i, j]
-        for j in range(N):                                  # exc -> inh, inh -> others
+    n_in = W.shape[0]
+    v_rest, e_exc, e_inh, v_th = c[1], c[12], c[13], c[3]
+    dec_ge, dec_gi = c[10], c[11]
+    for j in range(N):                                      # excitatory: v_inf
+        g = 1.0 + S[_GEE, j] + S[_GIE, j]
+        S[_BV, j] = (v_rest + S[_GEE, j] * e_exc + S[_GIE, j] * e_inh) / g
+        S[_BE, j] = g
+    for j in range(N):                                      # exp: the dominant cost
+        if S[_REFE, j] <= 0:
+            S[_BE, j] = math.exp(-c[0] * S[_BE, j])
+    n_se = 0
+    for j in range(N):
+        free = S[_REFE, j] <= 0
+        v = S[_BV, j] + (S[_VE, j] - S[_BV, j]) * S[_BE, j] if free else S[_VE, j]
+        r = S[_REFE, j] if free else S[_REFE, j] - 1.0
+        s = (v > v_th + theta[j]) & (r <= 0)
+        se[j] = s
+        n_se += s
+        S[_VE, j] = v
+        S[_REFE, j] = r
+        S[_GEE, j] *= dec_ge
+        S[_GIE, j] *= dec_gi
+    if n_se:
+        for j in range(N):
             if se[j]:
-                gei[j] += c[15]
-        if n_si:
-            for k in range(N):
-                if si[k]:
-                    for j in range(N):
-                        if j != k:
-                            gie[j] += c[16]
-        if learn:                                           # nearest triplet STDP
-            for i in range(n_in):
-                xpre[i] *= c[17]
+                S[_VE, j] = c[2]
+                S[_REFE, j] = c[4]
+                counts[j] += 1
+    n_si = 0
+    for k in range(N if all_inh else n_inh):                # inhibitory
+        j = k if all_inh else inh[k]
+        v = S[_VI, j]
+        ge = S[_GEI, j]
+        if S[_REFI, j] <= 0:
+            if not (ge == 0.0 and v == c[6]):
+                g = 1.0 + ge
+                vinf = (c[6] + ge * c[12]) / g
+                v = vinf + (v - vinf) * (e_free_i if g == 1.0 else math.exp(-c[5] * g))
+        else:
+            S[_REFI, j] -= 1.0
+        s = v > c[8] and S[_REFI, j] <= 0
+        if s:
+            v = c[7]
+            S[_REFI, j] = c[9]
+            n_si += 1
+        si[j] = s
+        S[_VI, j] = v
+        S[_GEI, j] = ge * c[10]
+    ops[_OPS_IN] += n_act
+    ops[_OPS_EXC] += n_se
+    ops[_OPS_INH] += n_si
+    if learn:
+        for j in range(N):
+            theta[j] = theta[j] * c[24] + (c[23] if se[j] else 0.0)
+    for a in range(n_act):                                  # input -> exc
+        i = act[a]
+        for j in range(N):
+            S[_GEE, j] += W[i, j]
+    if n_se:                                                # exc -> its inh
+        for j in range(N):
+            if se[j]:
+                if not listed[j]:                           # leaves rest
+                    listed[j] = True
+                    inh[n_inh] = j
+                    n_inh += 1
+                S[_GEI, j] += c[15]
+    if n_si:                                                # inh -> other exc
+        for j in range(N):
+            for _ in range(n_si - (1 if si[j] else 0)):     # one add per spike, in order
+                S[_GIE, j] += c[16]
+    if learn:                                               # nearest triplet STDP
+        for i in range(n_in):
+            xpre[i] *= c[17]
+        for j in range(N):
+            S[_O1, j] *= c[18]
+            S[_O2, j] *= c[19]
+        for a in range(n_act):
+            i = act[a]
             for j in range(N):
-                o1[j] *= c[18]
-                o2[j] *= c[19]
-            for i in range(n_in):
-                if raster[t, i]:
-                    for j in range(N):
-                        W[i, j] = min(max(W[i, j] - c[20] * o1[j], 0.0), c[22])
-                    xpre[i] = 1.0
+                W[i, j] = min(max(W[i, j] - c[20] * S[_O1, j], 0.0), c[22])
+            xpre[i] = 1.0
+        if n_se:
             for j in range(N):
                 if se[j]:
                     for i in range(n_in):
-                        W[i, j] = min(max(W[i, j] + c[21] * o2[j] * xpre[i], 0.0), c[22])
-                    o1[j] = 1.0
-                    o2[j] = 1.0
+                        W[i, j] = min(max(W[i, j] + c[21] * S[_O2, j] * xpre[i], 0.0), c[22])
+                    S[_O1, j] = 1.0
+                    S[_O2, j] = 1.0
+        ops[_OPS_PLASTIC] += n_act * N + n_se * n_in
+    return n_inh
+
+
+@numba.njit(inline="always")
+def _reset(c, S, xpre, si, listed):
+    """Dynamic variables to their initial values (rest, no conductance, no trace)."""
+    listed[:] = False
+    S[:] = 0.0
+    S[_VE] = c[1]
+    S[_VI] = c[6]
+    xpre[:] = 0.0
+    si[:] = False
+
+
+@numba.njit(inline="always")
+def _workspace(N, n_in):
+    return (np.zeros((_N_ROWS, N)), np.zeros(n_in), np.zeros(N, dtype=np.bool_),
+            np.zeros(N, dtype=np.bool_), np.zeros(N, dtype=np.int64),
+            np.zeros(N, dtype=np.bool_), np.zeros(n_in, dtype=np.int64))
+
+
+@numba.njit(cache=True, nogil=True)
+def _present_numba(raster, W, theta, c, learn, counts, ops):
+    """One image (input raster ``(T, n_in)`` bool) for one copy; updates ``W`` ``(n_in,
+    N)`` and ``theta`` in place, adds the excitatory spike counts to ``counts`` ``(N,)``
+    and the op counts to ``ops`` ``(N_OPS,)``."""
+    T, n_in = raster.shape
+    N = W.shape[1]
+    S, xpre, se, si, inh, listed, act = _workspace(N, n_in)
+    _reset(c, S, xpre, si, listed)
+    e_free_i = math.exp(-c[5] * 1.0)
+    all_inh = c[6] > c[8]
+    n_inh = 0
+    for t in range(T):
+        n_act = 0
+        for i in range(n_in):
+            if raster[t, i]:
+                act[n_act] = i
+                n_act += 1
+        n_inh = _step(act, n_act, W, theta, c, e_free_i, all_inh, learn, S, xpre, se, si,
+                      inh, listed, n_inh, counts, ops)
+    ops[_OPS_PRESENTATIONS] += 1
+
+
+# numpy's PCG64 (the default_rng bit generator) in the kernel: the same stream of doubles
+# as Generator.random, drawn where they are used instead of as a (T, n_in) array first
+_U = np.uint64
+_S11, _S58, _S63, _S64 = _U(11), _U(58), _U(63), _U(64)
+_PCG_MUL_HI, _PCG_MUL_LO = _U(2549297995355413924), _U(4865540595714422341)
+_TWO53 = 9007199254740992.0  # Generator.random: (next_uint64 >> 11) / 2**53
+
+
+@intrinsic
+def _lcg128(typingctx, sh, sl, mh, ml, ih, il):
+    """``(s * m + i) mod 2**128`` on ``(hi, lo)`` uint64 halves; returns ``(hi, lo)``."""
+    u64 = types.uint64
+    sig = types.UniTuple(u64, 2)(u64, u64, u64, u64, u64, u64)
+
+    def codegen(context, builder, signature, args):
+        i128 = ir.IntType(128)
+        sh64 = ir.Constant(i128, 64)
+
+        def join(h, lo):
+            return builder.or_(builder.shl(builder.zext(h, i128), sh64),
+                               builder.zext(lo, i128))
+
+        r = builder.add(builder.mul(join(args[0], args[1]), join(args[2], args[3])),
+                        join(args[4], args[5]))
+        hi = builder.trunc(builder.lshr(r, sh64), ir.IntType(64))
+        return context.make_tuple(builder, signature.return_type,
+                                  [hi, builder.trunc(r, ir.IntType(64))])
+
+    return sig, codegen
+
+
+@numba.njit(cache=True, nogil=True)
+def _present_images(P, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, theta, c,
+                    learn, out, ops):
+    """Present the images ``P`` ``(n, n_in)`` (pixel / max_pixel) one after the other to
+    one copy, each with the authors' retry (input rate ``rate0``, then ``rate_step`` more
+    until ``min_spikes`` excitatory spikes, at most ``max_repeats`` presentations); writes
+    the spike counts of each image's last presentation to ``out`` ``(n, N)``.
+
+    The input spike of pixel ``i`` in step ``t`` is ``u < P[i] * rate * dt`` with ``u`` the
+    next double of the PCG64 state ``rs`` (``[state_hi, state_lo, inc_hi, inc_lo]``,
+    updated), drawn in the order of ``Generator.random((T, n_in))``: the spikes of
+    ``DiehlCook._raster`` (numpy) and :func:`_present_numba`, without the raster."""
+    n_img, n_in = P.shape
+    N = W.shape[1]
+    S, xpre, se, si, inh, listed, act = _workspace(N, n_in)
+    p = np.empty(n_in, dtype=np.uint64)
+    counts = np.zeros(N, dtype=np.int64)
+    e_free_i = math.exp(-c[5] * 1.0)
+    all_inh = c[6] > c[8]
+    sh, sl, ih, il = rs[0], rs[1], rs[2], rs[3]
+    for k in range(n_img):
+        rate = rate0
+        for _rep in range(max_repeats):
+            for i in range(n_in):  # u < p  <=>  u * 2**53 < ceil(p * 2**53) (integers)
+                p[i] = min(math.ceil(P[k, i] * rate * dt * _TWO53), _TWO53)
+            counts[:] = 0
+            _reset(c, S, xpre, si, listed)
+            n_inh = 0
+            for _t in range(T):
+                n_act = 0
+                for i in range(n_in):
+                    sh, sl = _lcg128(sh, sl, _PCG_MUL_HI, _PCG_MUL_LO, ih, il)
+                    if p[i] > 0:
+                        x = sh ^ sl
+                        r = sh >> _S58
+                        x = (x >> r) | (x << ((_S64 - r) & _S63))
+                        act[n_act] = i
+                        n_act += (x >> _S11) < p[i]
+                n_inh = _step(act, n_act, W, theta, c, e_free_i, all_inh, learn, S, xpre,
+                              se, si, inh, listed, n_inh, counts, ops)
+            ops[_OPS_PRESENTATIONS] += 1
+            if counts.sum() >= min_spikes:
+                break
+            rate += rate_step
+        out[k, :] = counts
+    rs[0] = sh
+    rs[1] = sl
+
+
+def _pcg_state(rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
+    st = rng.bit_generator.state
+    if st.get("bit_generator") != "PCG64":
+        raise TypeError(f"DiehlCook: the random generator must be PCG64, got "
+                        f"{st.get('bit_generator')!r}")
+    s, inc = st["state"]["state"], st["state"]["inc"]
+    m = (1 << 64) - 1
+    return np.array([s >> 64, s & m, inc >> 64, inc & m], dtype=np.uint64), st
+
+
+def _set_pcg_state(rng: np.random.Generator, rs: np.ndarray, st: dict[str, Any]) -> None:
+    st["state"]["state"] = (int(rs[0]) << 64) | int(rs[1])
+    rng.bit_generator.state = st
 
 
 def present_numba(raster: np.ndarray, W: np.ndarray, theta: np.ndarray,
-                  cfg: DiehlCookConfig, learn: bool) -> np.ndarray:
+                  cfg: DiehlCookConfig, learn: bool, counters: OpCounters | None = None
+                  ) -> np.ndarray:
     """Present one image (input raster ``(T, n_in)`` bool) to one copy on CPU; ``W`` and
-    ``theta`` are updated in place when ``learn``. Returns spike counts ``(n_exc,)``."""
+    ``theta`` are updated in place when ``learn``. Returns spike counts ``(n_exc,)``; the
+    op counts of the presentation are added to ``counters`` if given."""
     counts = np.zeros(W.shape[1], dtype=np.int64)
+    ops = np.zeros(N_OPS, dtype=np.int64)
     _present_numba(np.ascontiguousarray(raster, dtype=np.bool_), W, theta, _coef(cfg),
-                   bool(learn), counts)
+                   bool(learn), counts, ops)
+    if counters is not None:
+        _add_ops(counters, ops, cfg)
     return counts
 
 
-def present_torch(raster: Any, W: Any, theta: Any, cfg: DiehlCookConfig, learn: bool
-                  ) -> tuple[Any, Any, Any]:
+def present_torch(raster: Any, W: Any, theta: Any, cfg: DiehlCookConfig, learn: bool,
+                  counters: OpCounters | None = None) -> tuple[Any, Any, Any]:
     """Present ``B`` images at once to ``B`` independent copies (torch, CPU or GPU).
 
     ``raster`` bool ``(T, B, n_in)``, ``W`` ``(B, n_in, N)``, ``theta`` ``(B, N)``; returns
     ``(W_new, theta_new, counts (B, N))``. Uses :func:`triplet_stdp_step` (dense layout) and
-    :func:`adaptive_threshold_step`; arithmetic in the order of the numba kernel.
+    :func:`adaptive_threshold_step`; arithmetic in the order of the numba kernel. The op
+    counts of the ``B`` presentations (summed over the copies) are added to ``counters``
+    if given.
     """
     import torch
 
@@ -266,6 +512,7 @@ def present_torch(raster: Any, W: Any, theta: Any, cfg: DiehlCookConfig, learn: 
     sp = stdp_params(cfg)
     th_p = AdaptiveThresholdParams(delta_theta=cfg.theta_plus, tau_theta=cfg.tau_theta)
     counts = torch.zeros((B, N), **kw)
+    n_inh = torch.zeros((), dtype=torch.int64, device=W.device)
     for t in range(raster.shape[0]):
         free = refe <= 0
         g = 1.0 + gee + gie
@@ -286,6 +533,8 @@ def present_torch(raster: Any, W: Any, theta: Any, cfg: DiehlCookConfig, learn: 
         refi = torch.where(si, torch.full_like(v, c[9]), refi)
         gei, gii = gei * c[10], gii * c[11]
         counts += se.to(W.dtype)
+        if counters is not None:
+            n_inh += si.sum()
         if learn:
             theta = adaptive_threshold_step(theta, se, th_p, cfg.dt)
         pre = raster[t]
@@ -295,6 +544,13 @@ def present_torch(raster: Any, W: Any, theta: Any, cfg: DiehlCookConfig, learn: 
         gie = gie + c[16] * (n_si - si.to(W.dtype))
         if learn:
             W, st = triplet_stdp_step(st, W, pre, se, sp, cfg.dt)
+    if counters is not None:
+        n_input, n_exc = int(raster.sum()), int(counts.sum())
+        ops = np.zeros(N_OPS, dtype=np.int64)
+        ops[[_OPS_PRESENTATIONS, _OPS_IN, _OPS_EXC, _OPS_INH]] = (B, n_input, n_exc,
+                                                                 int(n_inh))
+        ops[_OPS_PLASTIC] = (n_input * N + n_exc * n_in) if learn else 0
+        _add_ops(counters, ops, cfg, steps=raster.shape[0])
     return W, theta, counts
 
 
@@ -343,6 +599,11 @@ class DiehlCook:
 
     Fitted attributes: ``W_`` ``(n_input, n_exc)`` and ``theta_`` (copy 0), ``copies_W_``
     ``(C, n_input, n_exc)``, ``assignments_`` ``(n_exc,)``, ``train_time_s_``.
+
+    Op counts, measured by the kernels (:class:`DiehlCookCounters`, summed over copies):
+    ``counters_`` of the training presentations (STDP on), ``label_counters_`` of the
+    presentations that gave ``assignments_`` (learning off), ``last_counters_`` of the
+    last :meth:`responses` call (so of :meth:`predict`).
     """
 
     def __init__(self, config: DiehlCookConfig | None = None, max_pixel: float = 255.0,
@@ -373,23 +634,26 @@ class DiehlCook:
                              f"got {float(X[r, c])!r} at [{r}, {c}]")
         return X
 
-    def _raster(self, x: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
-        cfg = self.config
-        p = x / self.max_pixel * rate * cfg.dt
-        return rng.random((cfg.n_steps, x.size)) < p
+    def _present(self, X: np.ndarray, W: np.ndarray, theta: np.ndarray, learn: bool,
+                 rng: np.random.Generator, counters: OpCounters) -> np.ndarray:
+        """Images ``X`` ``(n, n_input)`` one after the other, each with the authors' retry
+        (more input until ``min_spikes`` spikes), on one copy; returns the spike counts
+        ``(n, n_exc)`` and adds the op counts to ``counters``.
 
-    def _present(self, x: np.ndarray, W: np.ndarray, theta: np.ndarray, learn: bool,
-                 rng: np.random.Generator) -> np.ndarray:
-        """One image with the authors' retry: more input until ``min_spikes`` spikes."""
+        Input spikes: ``Generator.random((n_steps, n_input)) < x / max_pixel * rate *
+        dt`` for every presentation, drawn from ``rng`` inside the kernel (the same
+        numbers, in the same order, as building that raster with numpy)."""
         cfg = self.config
-        rate = cfg.max_rate
-        counts = np.zeros(cfg.n_exc, dtype=np.int64)
-        for _ in range(cfg.max_repeats):
-            counts = present_numba(self._raster(x, rate, rng), W, theta, cfg, learn)
-            if counts.sum() >= cfg.min_spikes:
-                break
-            rate += cfg.intensity_step
-        return counts
+        P = np.ascontiguousarray(X / self.max_pixel)
+        rs, st = _pcg_state(rng)
+        out = np.zeros((X.shape[0], cfg.n_exc), dtype=np.int64)
+        ops = np.zeros(N_OPS, dtype=np.int64)
+        _present_images(P, float(cfg.max_rate), float(cfg.intensity_step),
+                        int(cfg.min_spikes), int(cfg.max_repeats), float(cfg.dt),
+                        cfg.n_steps, rs, W, theta, _coef(cfg), bool(learn), out, ops)
+        _set_pcg_state(rng, rs, st)
+        _add_ops(counters, ops, cfg)
+        return out
 
     def _present_batch(self, xs: np.ndarray, W: Any, theta: Any, learn: bool,
                        rng: np.random.Generator) -> tuple[Any, Any, np.ndarray]:
@@ -405,7 +669,7 @@ class DiehlCook:
             r = rng.random((cfg.n_steps, todo.size, xs.shape[1])) < p
             it = torch.as_tensor(todo, device=W.device)
             w_new, th_new, cnt = present_torch(torch.as_tensor(r, device=W.device), W[it],
-                                               theta[it], cfg, learn)
+                                               theta[it], cfg, learn, self.counters_)
             W[it], theta[it] = w_new, th_new
             counts[todo] = cnt.cpu().numpy()
             todo = todo[counts[todo].sum(1) < cfg.min_spikes]
@@ -449,6 +713,7 @@ class DiehlCook:
         orders = np.stack([np.concatenate([rng.permutation(X.shape[0])
                                            for _ in range(epochs)]) for _ in range(C)])
         pos, elapsed = 0, 0.0
+        self.counters_ = new_counters(cfg)
         meta = {"config": cfg.to_json(), "n_train": int(X.shape[0]), "epochs": epochs,
                 "n_copies": C, "backend": self.backend, "random_state": self.random_state}
         if checkpoint is not None:
@@ -465,6 +730,8 @@ class DiehlCook:
                 W, theta, orders = arrays["W"], arrays["theta"], arrays["orders"]
                 pos, elapsed = int(saved["pos"]), float(saved["elapsed"])
                 rng.bit_generator.state = saved["rng"]
+                if "counters" in saved:  # (absent in checkpoints made before they were)
+                    self.counters_.load(saved["counters"])
         total = orders.shape[1]
 
         def save() -> None:
@@ -473,7 +740,8 @@ class DiehlCook:
                 th = theta if isinstance(theta, np.ndarray) else theta.cpu().numpy()
                 _atomic_save(checkpoint, {"W": Wn, "theta": th, "orders": orders},
                              {**meta, "pos": pos, "elapsed": elapsed,
-                              "rng": rng.bit_generator.state})
+                              "rng": rng.bit_generator.state,
+                              "counters": self.counters_.as_dict()})
 
         t0 = time.perf_counter()
         if self.backend == "torch":
@@ -484,7 +752,8 @@ class DiehlCook:
         while pos < total:
             if self.backend == "numba":
                 W[0] = normalize(W[0], cfg)
-                self._present(X[orders[0, pos]], W[0], theta[0], True, rng)
+                self._present(X[orders[0, pos:pos + 1]], W[0], theta[0], True, rng,
+                              self.counters_)
             else:
                 W = normalize(W, cfg)
                 W, theta, _ = self._present_batch(X[orders[:, pos]], W, theta, True, rng)
@@ -524,6 +793,7 @@ class DiehlCook:
         self.W_, self.theta_ = self.copies_W_[0], self.copies_theta_[0]
         self.n_classes_ = int(y.max()) + 1
         self.assignments_ = self._assign(self.responses(X), y)
+        self.label_counters_ = self.last_counters_
 
     def _torch(self, a: np.ndarray) -> Any:
         import torch
@@ -533,14 +803,16 @@ class DiehlCook:
         return torch.as_tensor(a, dtype=torch.float64, device=dev)
 
     def responses(self, X: Any) -> np.ndarray:
-        """Spike counts ``(n, n_exc)`` of copy 0 with learning off (weights normalised)."""
+        """Spike counts ``(n, n_exc)`` of copy 0 with learning off (weights normalised).
+
+        The op counts of these presentations are kept in ``last_counters_``."""
         X = self._check_X(X)
         rng = np.random.default_rng(np.random.SeedSequence([self.random_state or 0, 7]))
-        W = normalize(self.W_, self.config)
-        out = np.zeros((X.shape[0], self.config.n_exc))
-        for k in range(X.shape[0]):
-            out[k] = self._present(X[k], W, self.theta_.copy(), False, rng)
-        return out
+        W = np.ascontiguousarray(normalize(self.W_, self.config))
+        counters = new_counters(self.config)
+        R = self._present(X, W, self.theta_.copy(), False, rng, counters)
+        self.last_counters_ = counters
+        return R.astype(np.float64)
 
     def _assign(self, R: np.ndarray, y: np.ndarray) -> np.ndarray:
         rates = np.stack([R[y == c].mean(0) if np.any(y == c) else np.zeros(R.shape[1])
