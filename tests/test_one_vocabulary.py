@@ -61,8 +61,7 @@ HAND_WORDING = re.compile(r"must be (an int|an integer|a real number|a positive 
 #: Modules that still raise that wording by hand (issue 14, other owners). Shrink only.
 HAND_WORDING_TODO = {
     "comparisons/config.py", "comparisons/stats.py",
-    "neurosim/interop/brian2.py", "neurosim/interop/brian2_script.py",
-    "neurosim/interop/nir.py", "neurosim/learning/diehl_cook.py",
+    "neurosim/learning/diehl_cook.py",
 }
 HOME = "neurosim/validation.py"
 

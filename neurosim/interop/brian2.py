@@ -26,7 +26,6 @@ Usage::
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from neurosim.interop.brian2_script import (
     model_spec,
 )
 from neurosim.neurons import PoissonGroup
+from neurosim.validation import check_real
 
 __all__ = ["model_equations", "to_brian2", "run_in_brian2", "Brian2Result",
            "to_brian2_script"]
@@ -193,10 +193,8 @@ def to_brian2_script(network: Any, path: Any = None, device: str = "runtime",
     import io
     from pathlib import Path
 
-    if duration is not None and (isinstance(duration, bool) or not isinstance(
-            duration, (int, float)) or not math.isfinite(duration) or duration < 0):
-        raise ValueError(f"to_brian2_script: duration must be a float >= 0 (s) or None, got "
-                         f"{duration!r}")
+    duration = check_real("to_brian2_script: duration", duration, low=0,  # seconds
+                          allow_none=True)
     src, data = build_source(network, batch, device)
     if duration is None:
         duration = _default_duration(network)

@@ -73,6 +73,7 @@ from neurosim.neurons import (
 from neurosim.neurons.base import timestep
 from neurosim.neurons.if_ import if_coefficients
 from neurosim.neurons.izhikevich import K0, K1, K2
+from neurosim.validation import check_int
 
 __all__ = ["model_spec", "var_unit", "input_unit", "build_source", "DEVICES",
            "COLLECT_SOURCE", "MODEL_SPECS", "register_model_spec"]
@@ -367,10 +368,7 @@ def build_source(net: Any, batch: int = 0, device: str = "runtime"
     if device not in DEVICES:
         raise ValueError(f"Brian2 export: device must be one of {', '.join(DEVICES)}; got "
                          f"{device!r}")
-    if isinstance(batch, bool) or not isinstance(batch, int) or not 0 <= batch < \
-            net.batch_size:
-        raise ValueError(f"Brian2 export: batch must be an int in [0, {net.batch_size}), got "
-                         f"{batch!r}")
+    batch = check_int("Brian2 export: batch", batch, low=0, high=net.batch_size - 1)
     net._ensure()
     plan = net._plan
     dt = net.dt

@@ -114,6 +114,7 @@ from neurosim.neurons import (
 from neurosim.neurons.base import hold_steps
 from neurosim.neurons.lif import lif_coefficients
 from neurosim.synapses import Synapses
+from neurosim.validation import check_real
 
 __all__ = ["to_nir", "from_nir", "write_nir", "read_nir", "flatten_nir", "initial_v",
            "NIR_CARRIES"]
@@ -135,18 +136,12 @@ def _check_dt(func: str, dt: Any) -> float:
     if dt is None:
         raise ValueError(f"{func}: dt is required (the step in s at which the NIR graph is "
                          "read); NIR graphs are continuous-time and store no step")
-    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not (
-            math.isfinite(dt) and 0 < dt < 0.1):
-        raise ValueError(f"{func}: dt must be a float in (0, 0.1) s, got {dt!r}")
-    return float(dt)
+    return check_real(f"{func}: dt", dt, low=0, high=0.1, low_open=True,  # seconds
+                      high_open=True)
 
 
 def _check_unit(func: str, v_unit: Any) -> float:
-    if isinstance(v_unit, bool) or not isinstance(v_unit, (int, float)) or not (
-            math.isfinite(v_unit) and v_unit > 0):
-        raise ValueError(f"{func}: v_unit must be a float > 0 (volts per NIR voltage unit), "
-                         f"got {v_unit!r}")
-    return float(v_unit)
+    return check_real(f"{func}: v_unit", v_unit, low=0, low_open=True)  # V per NIR unit
 
 
 # ---------------------------------------------------------------------- export

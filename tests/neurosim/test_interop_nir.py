@@ -382,7 +382,7 @@ def test_dt_is_required_and_checked():
     net = _simple()
     with pytest.raises(ValueError, match=r"to_nir: dt is required"):
         to_nir(net)
-    with pytest.raises(ValueError, match=r"to_nir: dt must be a float in \(0, 0.1\) s, got 1"):
+    with pytest.raises(ValueError, match=r"to_nir: dt must be in \(0, 0.1\), got 1"):
         to_nir(net, dt=1)
     with pytest.raises(ValueError, match=r"from_nir: dt is required"):
         from_nir(to_nir(net, dt=DT))
