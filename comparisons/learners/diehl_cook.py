@@ -6,6 +6,11 @@ triplet-style STDP with weight normalisation; lateral inhibition makes them comp
 are assigned afterwards: each neuron gets the class it responded to most on the training set
 (:class:`neurosim.learning.diehl_cook.DiehlCook`). No target is used while learning.
 
+Op counts are measured by the simulation (``DiehlCook.counters_``, ``label_counters_``,
+``last_counters_``), per image: training counts the STDP presentations and the labelling
+pass whose labels are kept; every presentation counts, including the authors' repeats of
+an image with more input when it gave too few spikes.
+
 Protocol: the budget is ``epochs``, passes of STDP over the training images. While the
 protocol watches the validation split (a monitor is installed), the labels are assigned
 again after every pass (one more pass over the training images, without learning: about as
@@ -28,6 +33,11 @@ from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_int
 
 STATIC_IMAGE_TASKS = ("seq_digits",)
+#: op counts taken from the model's counters (:mod:`neurosim.counters` names): ``spikes``
+#: of the E and I neurons, ``input_spikes`` of the Poisson inputs, ``synaptic_events``
+#: (input->E, E->I one-to-one, I->other E), ``neuron_updates``, ``plasticity_updates``
+OP_KEYS = ("spikes", "input_spikes", "synaptic_events", "neuron_updates",
+           "plasticity_updates")
 
 
 @register
@@ -101,18 +111,20 @@ class DiehlCookLearner(Learner):
                         epoch_end=epoch_end if self._monitor is not None else None)
         wall = self.fit_seconds(t0)
         epochs_run = done[0]
-        steps = cfg.n_steps
-        # per image: every input synapse of a spiking input and every synapse of a spiking
-        # excitatory neuron is updated (triplet STDP on the input weights)
-        in_spikes = float((X / self._max_pixel * cfg.max_rate * cfg.dt).sum(1).mean() * steps)
+        m = self._model
+        # measured by the kernel: the STDP presentations (repeats included) and the
+        # presentations (learning off) whose spike counts gave the labels kept
+        stdp, label = m.counters_.as_dict(), m.label_counters_.as_dict()
+        train_ops = {k: (stdp[k] + label[k]) / n for k in OP_KEYS}
         return FitInfo(wall_s=wall, readout="label assignment (counting)",
-                       train_ops=add_memory_traffic({
-                           "plasticity_updates": epochs_run * in_spikes * self.n_exc,
-                           "neuron_updates": float(epochs_run * steps * 2 * self.n_exc)}),
+                       train_ops=add_memory_traffic(train_ops),
                        train_memory_bytes=int((n_in + 2 * self.n_exc) * 8),
                        extra={"epochs_run": epochs_run, "monitor_s": self.monitor_s,
                               # STDP only (wall_s adds the label assignments)
-                              "stdp_s": float(self._model.train_time_s_)})
+                              "stdp_s": float(m.train_time_s_),
+                              "presentations_per_image": {
+                                  "stdp": stdp["presentations"] / (n * max(epochs_run, 1)),
+                                  "labels": label["presentations"] / n}})
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._model is None:
@@ -120,18 +132,10 @@ class DiehlCookLearner(Learner):
         X = np.clip(self._flat(x), 0.0, self._max_pixel)
         R = self._model.responses(X)  # (B, n_exc) spike counts
         if self.count_ops:
-            cfg = self._cfg
-            steps = cfg.n_steps
-            n = self.n_exc
-            exc_spikes = float(R.sum(1).mean())
-            in_spikes = float((X / self._max_pixel * cfg.max_rate * cfg.dt).sum(1).mean()
-                              * steps)
-            # input -> all excitatory; E -> its own inhibitory neuron; each inhibitory spike
-            # (one per E spike at most) -> all other excitatory neurons
-            self.last_inference_ops = add_memory_traffic({
-                "spikes": exc_spikes * 2 + in_spikes,
-                "synaptic_events": in_spikes * n + exc_spikes * (1 + (n - 1)),
-                "neuron_updates": float(steps * 2 * n)})
+            # per image, as measured by the kernel (all presentations, repeats included)
+            c = self._model.last_counters_.as_dict()
+            self.last_inference_ops = add_memory_traffic(
+                {k: c[k] / len(X) for k in OP_KEYS if k != "plasticity_updates"})
         n_cls = self._task.n_out
         votes = np.stack([R[:, self._model.assignments_ == c].mean(1)
                           if np.any(self._model.assignments_ == c) else np.zeros(len(R))

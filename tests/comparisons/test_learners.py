@@ -146,12 +146,24 @@ def test_diehl_cook_learner_counts_and_votes():
     task = get_task("seq_digits", n_train=60, n_test=20)
     data = task.make(0)
     dc = get_learner("diehl_cook", n_exc=10)
-    dc.fit(task, data)
+    info = dc.fit(task, data)
     votes = dc.predict(data.test.x)
     assert votes.shape == (20, 10)
+    # op counts are the model's measured counters of the same run, per image
     ops = dc.last_inference_ops
-    assert ops["neuron_updates"] == dc._cfg.n_steps * 2 * 10
+    c = dc._model.last_counters_.values
+    n = 20
+    for k in ("spikes", "input_spikes", "synaptic_events", "neuron_updates"):
+        assert ops[k] * n == pytest.approx(c[k], rel=1e-12)
     assert ops["synaptic_events"] > 0 and ops["spikes"] > 0
+    # every presentation (repeats included) updates 2 * n_exc neurons per step
+    assert c["neuron_updates"] == c["presentations"] * dc._cfg.n_steps * 2 * 10
+    assert c["presentations"] >= n
+    fit = dc._model.counters_.values
+    lab = dc._model.label_counters_.values
+    for k in ("spikes", "synaptic_events", "neuron_updates", "plasticity_updates"):
+        assert info.train_ops[k] * 60 == pytest.approx(fit[k] + lab[k], rel=1e-12)
+    assert fit["plasticity_updates"] > 0 and lab["plasticity_updates"] == 0
     assert get_learner_class("diehl_cook").supports(get_task("adding"))[0] is False
 
 

@@ -1,6 +1,8 @@
 """Diehl & Cook: numba kernel == batched torch path on the same inputs, the learning rule is
 the nearest triplet pure function, copies learn independently, checkpoint resume is exact,
-it learns (beats chance by a margin) on load_digits, bad input."""
+it learns (beats chance by a margin) on load_digits, bad input. Op counts are measured:
+equal to a plain numpy reference presentation's counts (and the torch path's); the input
+spikes drawn inside the kernel are the numpy raster's."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from neurosim.datasets import load_digits_split
 from neurosim.learning.diehl_cook import (
     DiehlCook,
     DiehlCookConfig,
+    new_counters,
+    normalize,
     present_numba,
     present_torch,
     stdp_params,
@@ -21,6 +25,86 @@ from neurosim.plasticity import TripletSTDPState, triplet_stdp_step
 CFG = DiehlCookConfig(n_input=64, n_exc=12, norm_total=32.0, t_image=100e-3)
 
 
+def _reference(raster, W, theta, cfg, learn):
+    """One presentation written out plainly (numpy over neurons, ``math.exp`` as the
+    kernel's libm exp, all conductances kept), counting every spike it makes. Returns
+    ``(counts, input spikes, E spikes, I spikes, plasticity updates)``; ``W`` and
+    ``theta`` are updated in place when ``learn``."""
+    import math
+
+    dt, N = cfg.dt, cfg.n_exc
+    n_in = W.shape[0]
+    exp = np.vectorize(math.exp)
+    ve, vi = np.full(N, cfg.v_rest_e), np.full(N, cfg.v_rest_i)
+    gee, gie, gei, gii = (np.zeros(N) for _ in range(4))
+    refe, refi = np.zeros(N), np.zeros(N)
+    xpre, o1, o2 = np.zeros(n_in), np.zeros(N), np.zeros(N)
+    d_ge, d_gi = math.exp(-dt / cfg.tau_ge), math.exp(-dt / cfg.tau_gi)
+    counts = np.zeros(N, dtype=np.int64)
+    n_i = n_plastic = 0
+    for t in range(raster.shape[0]):
+        free = refe <= 0
+        g = 1.0 + gee + gie
+        vinf = (cfg.v_rest_e + gee * cfg.e_exc + gie * cfg.e_inh_e) / g
+        v = np.where(free, vinf + (ve - vinf) * exp(-(dt / cfg.tau_e) * g), ve)
+        refe = np.where(free, refe, refe - 1.0)
+        se = (v > cfg.v_thresh_e + theta) & (refe <= 0)
+        ve = np.where(se, cfg.v_reset_e, v)
+        refe = np.where(se, float(round(cfg.t_ref_e / dt)), refe)
+        gee, gie = gee * d_ge, gie * d_gi
+        free = refi <= 0
+        g = 1.0 + gei + gii
+        vinf = (cfg.v_rest_i + gei * cfg.e_exc + gii * cfg.e_inh_i) / g
+        v = np.where(free, vinf + (vi - vinf) * exp(-(dt / cfg.tau_i) * g), vi)
+        refi = np.where(free, refi, refi - 1.0)
+        si = (v > cfg.v_thresh_i) & (refi <= 0)
+        vi = np.where(si, cfg.v_reset_i, v)
+        refi = np.where(si, float(round(cfg.t_ref_i / dt)), refi)
+        gei, gii = gei * d_ge, gii * d_gi
+        counts += se
+        n_i += int(si.sum())
+        if learn:
+            theta[:] = theta * math.exp(-dt / cfg.tau_theta) + np.where(se, cfg.theta_plus,
+                                                                         0.0)
+        pre = np.flatnonzero(raster[t])
+        for i in pre:
+            gee = gee + W[i]
+        gei = gei + np.where(se, cfg.w_ei, 0.0)
+        for k in np.flatnonzero(si):
+            gie = gie + np.where(np.arange(N) != k, cfg.w_ie, 0.0)
+        if learn:
+            xpre *= math.exp(-dt / cfg.tau_pre)
+            o1 *= math.exp(-dt / cfg.tau_post1)
+            o2 *= math.exp(-dt / cfg.tau_post2)
+            for i in pre:
+                W[i] = np.clip(W[i] - cfg.nu_pre * o1, 0.0, cfg.w_max)
+                xpre[i] = 1.0
+            for j in np.flatnonzero(se):
+                W[:, j] = np.clip(W[:, j] + cfg.nu_post * o2[j] * xpre, 0.0, cfg.w_max)
+                o1[j] = o2[j] = 1.0
+            n_plastic += pre.size * N + int(se.sum()) * n_in
+    return counts, int(raster.sum()), int(counts.sum()), n_i, n_plastic
+
+
+def _expected(presentations, cfg):
+    """Counter values from reference presentations ``[(input, E, I, plastic), ...]``."""
+    n = cfg.n_exc
+    n_in, n_e, n_i, n_p = (sum(p[k] for p in presentations) for k in range(4))
+    return {"steps": len(presentations) * cfg.n_steps,
+            "neuron_updates": len(presentations) * cfg.n_steps * 2 * n,
+            "spikes": n_e + n_i, "input_spikes": n_in,
+            "synaptic_events": n_in * n + n_e + n_i * (n - 1),
+            "plasticity_updates": n_p, "presentations": len(presentations),
+            "spikes_by_group": {"input": n_in, "exc": n_e, "inh": n_i},
+            "synaptic_events_by_projection": {"input_exc": n_in * n, "exc_inh": n_e,
+                                              "inh_exc": n_i * (n - 1)}}
+
+
+def _scalars(counters):
+    d = counters.as_dict()
+    for k in ("state_bytes", "synapse_bytes", "n_synapses"):
+        d.pop(k)
+    return d
 
 
 def _inputs(seed, B=2):
@@ -46,6 +130,82 @@ def test_numba_equals_torch(learn):
         np.testing.assert_allclose(thb, tht[b].numpy(), rtol=1e-12, atol=1e-18)
         if not learn:
             np.testing.assert_array_equal(Wb, W[b])
+
+
+@pytest.mark.parametrize("learn", [True, False])
+@pytest.mark.parametrize("rest_fires", [False, True])
+def test_counts_equal_the_reference_presentation(learn, rest_fires):
+    """The kernel's spikes, weights, thresholds and op counts are those of the plain
+    numpy reference, presentation by presentation; the torch path counts the same.
+    ``rest_fires``: inhibitory rest above threshold (no neuron can be skipped at rest)."""
+    cfg = CFG if not rest_fires else DiehlCookConfig(
+        n_input=64, n_exc=12, norm_total=32.0, t_image=100e-3, v_rest_i=-38e-3)
+    raster, W = _inputs(4)
+    theta = np.full((2, CFG.n_exc), 1e-3)
+    pres = []
+    c_numba, c_torch = new_counters(cfg), new_counters(cfg)
+    for b in range(2):
+        Wr, thr = W[b].copy(), theta[b].copy()
+        ref = _reference(raster[:, b], Wr, thr, cfg, learn)
+        pres.append(ref[1:])
+        Wn, thn = W[b].copy(), theta[b].copy()
+        cn = present_numba(raster[:, b], Wn, thn, cfg, learn, c_numba)
+        np.testing.assert_array_equal(cn, ref[0])
+        np.testing.assert_array_equal(Wn, Wr)
+        np.testing.assert_array_equal(thn, thr)
+    assert sum(p[2] for p in pres) > 5                    # inhibitory spikes
+    assert rest_fires or sum(p[1] for p in pres) > 5     # excitatory spikes
+    exp = _expected(pres, cfg)
+    assert _scalars(c_numba) == exp
+    present_torch(torch.tensor(raster), torch.tensor(W), torch.tensor(theta), cfg, learn,
+                  c_torch)
+    assert _scalars(c_torch) == {**exp, "steps": cfg.n_steps}  # two copies side by side
+
+
+def _replay(m, X, W, theta, learn, rng):
+    """The retry loop of DiehlCook on numpy rasters (``Generator.random((T, n_in)) < p``,
+    as the classifier drew them before the kernel drew them itself), through
+    :func:`_reference`; returns the spike counts and the reference presentations."""
+    cfg = m.config
+    out, pres = [], []
+    for x in X:
+        rate = cfg.max_rate
+        for _ in range(cfg.max_repeats):
+            raster = rng.random((cfg.n_steps, x.size)) < x / m.max_pixel * rate * cfg.dt
+            ref = _reference(raster, W, theta, cfg, learn)
+            pres.append(ref[1:])
+            if ref[0].sum() >= cfg.min_spikes:
+                break
+            rate += cfg.intensity_step
+        out.append(ref[0])
+    return np.array(out), pres
+
+
+def test_classifier_counters_equal_the_reference():
+    """fit and responses: the model's counters (STDP, labelling, last responses) equal
+    the counts of the same presentations replayed on numpy rasters through the
+    reference, and so do the spike counts, weights and thresholds (the kernel's own
+    Poisson draws are the numpy raster's, retries included)."""
+    X, y = _data(6)
+    X = X * 0.6                       # weak input: several images need repeats
+    m = DiehlCook(CFG, max_pixel=16.0, random_state=5).fit(X, y)
+    rng = np.random.default_rng(5)
+    W = rng.random((CFG.n_input, CFG.n_exc)) * CFG.w_init_max
+    theta = np.zeros(CFG.n_exc)
+    order = rng.permutation(len(X))
+    pres = []
+    for k in order:
+        W = normalize(W, CFG)
+        pres += _replay(m, X[k:k + 1], W, theta, True, rng)[1]
+    np.testing.assert_array_equal(m.W_, W)
+    np.testing.assert_array_equal(m.theta_, theta)
+    assert len(pres) > len(X)                                  # repeats happened
+    assert _scalars(m.counters_) == _expected(pres, CFG)
+    lab_rng = np.random.default_rng(np.random.SeedSequence([5, 7]))
+    R, pres = _replay(m, X, normalize(W, CFG), theta.copy(), False, lab_rng)
+    assert _scalars(m.label_counters_) == {**_expected(pres, CFG), "plasticity_updates": 0}
+    np.testing.assert_array_equal(m.responses(X), R)
+    assert _scalars(m.last_counters_) == _scalars(m.label_counters_)
 
 
 def test_weight_change_is_the_triplet_rule():
@@ -119,6 +279,8 @@ def test_checkpoint_resume_is_exact(tmp_path):
     np.testing.assert_array_equal(m2.W_, ref.W_)
     np.testing.assert_array_equal(m2.theta_, ref.theta_)
     np.testing.assert_array_equal(m2.assignments_, ref.assignments_)
+    assert m2.counters_.as_dict() == ref.counters_.as_dict()   # saved with the position
+    assert ref.counters_.values["presentations"] >= 2 * len(X)
     # a checkpoint of another configuration is refused; a corrupted one is reported
     with pytest.raises(ValueError, match="was made with a different epochs: 2 != 1"):
         DiehlCook(CFG, max_pixel=16.0, random_state=3).fit(X, y, epochs=1, checkpoint=ck)
