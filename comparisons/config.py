@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from comparisons.validation import check_choice
+from comparisons.validation import check_choice, check_int
 
 if TYPE_CHECKING:  # for annotations only; cells() imports comparisons.sweep when called
     from comparisons.sweep import Cell
@@ -168,15 +168,21 @@ def _names(value: Any, key: str, valid: list[str], where: _Where) -> tuple[str, 
     return tuple(value)
 
 
+def _int(value: Any, key: str, low: int, where: _Where, name: str | None = None) -> int:
+    """:func:`neurosim.validation.check_int` (``value >= low``) with the file and line of
+    ``key``: a ``TypeError`` stays one, a bad value is a :class:`ConfigError`."""
+    try:
+        return check_int(name or key, value, low=low)
+    except TypeError as exc:
+        raise where.error((key,), str(exc), TypeError) from None
+    except ValueError as exc:
+        raise where.error((key,), str(exc)) from None
+
+
 def _ints(value: Any, key: str, low: int, where: _Where) -> tuple[int, ...]:
     if not isinstance(value, list):
         raise where.error((key,), f"{key} must be a list of integers, got {value!r}", TypeError)
-    for i, v in enumerate(value):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise where.error((key,), f"{key}[{i}] must be an integer, got {v!r}", TypeError)
-        if v < low:
-            raise where.error((key,), f"{key}[{i}] must be >= {low}, got {v}")
-    return tuple(value)
+    return tuple(_int(v, key, low, where, f"{key}[{i}]") for i, v in enumerate(value))
 
 
 def _accepted(cls: type) -> list[str]:
@@ -341,12 +347,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "(dict)",
         check_choice("device", device, ["auto", "cpu", "cuda"])
     except ValueError as exc:
         raise where.error(("device",), str(exc)) from None
-    threads = merged.get("threads", 1)
-    if isinstance(threads, bool) or not isinstance(threads, int):
-        raise where.error(("threads",), f"threads must be an integer, got {threads!r}",
-                          TypeError)
-    if threads < 1:
-        raise where.error(("threads",), f"threads must be >= 1, got {threads}")
+    threads = _int(merged.get("threads", 1), "threads", 1, where)
     title = merged.get("title", "neurosim comparison")
     if not isinstance(title, str):
         raise where.error(("title",), f"title must be a string, got {title!r}", TypeError)

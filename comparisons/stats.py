@@ -41,14 +41,13 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats as _st
 
-from comparisons.validation import check_choice, check_int
+from comparisons.validation import check_choice, check_int, check_real
 
 __all__ = ["mean_ci", "paired_test", "holm", "compare_learners", "format_ci"]
 
@@ -78,12 +77,8 @@ def _as_1d(name: str, values: ArrayLike) -> np.ndarray:
 
 
 def _check_open_unit(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    v = float(value)
-    if not 0.0 < v < 1.0:
-        raise ValueError(f"{name} must be in (0, 1), got {v}")
-    return v
+    """``value`` as a float in the open interval (0, 1) (:func:`check_real`)."""
+    return check_real(name, value, low=0, high=1, low_open=True, high_open=True)
 
 
 # --------------------------------------------------------------------------- mean_ci

@@ -60,7 +60,6 @@ HAND_WORDING = re.compile(r"must be (an int|an integer|a real number|a positive 
                           r"a number|a finite float|a finite number)\b(?! or shape)")
 #: Modules that still raise that wording by hand (issue 14, other owners). Shrink only.
 HAND_WORDING_TODO = {
-    "comparisons/config.py", "comparisons/stats.py",
     "neurosim/learning/diehl_cook.py",
 }
 HOME = "neurosim/validation.py"

@@ -157,15 +157,13 @@ class AssociativeRecall(Task):
     ) -> None:
         self.n_patterns = check_int("AssociativeRecall.n_patterns", n_patterns, low=1)
         self.n_bits = check_int("AssociativeRecall.n_bits", n_bits, low=2)
-        self.noise = check_float("AssociativeRecall.noise", noise, low=0.0, high=1.0)
-        if self.noise >= 1.0:
-            raise ValueError(f"AssociativeRecall.noise must be < 1, got {noise}")
+        self.noise = check_float("AssociativeRecall.noise", noise, low=0.0, high=1.0,
+                                 high_open=True)
         self.corruption = check_choice("corruption", corruption, CORRUPTIONS)
         self.presentation = check_choice("presentation", presentation, PRESENTATIONS)
         self.cue_steps = check_int("AssociativeRecall.cue_steps", cue_steps, low=1)
-        self.p_on = check_float("AssociativeRecall.p_on", p_on, low=0.0, high=1.0, low_open=True)
-        if self.p_on >= 1.0:
-            raise ValueError(f"AssociativeRecall.p_on must be < 1, got {p_on}")
+        self.p_on = check_float("AssociativeRecall.p_on", p_on, low=0.0, high=1.0, low_open=True,
+                                high_open=True)
         self.n_train = check_int("AssociativeRecall.n_train", n_train, low=1)
         self.n_test = check_int("AssociativeRecall.n_test", n_test, low=1)
         self.n_val = check_int("AssociativeRecall.n_val", n_val, low=1)

@@ -167,9 +167,7 @@ def latency_encode(
     """
     a = _check_x(x)
     k = check_int("steps_per_value", steps_per_value, low=1)
-    thr = check_float("threshold", threshold, low=0.0)
-    if thr >= 1.0:
-        raise ValueError(f"threshold must be < 1, got {thr}")
+    thr = check_float("threshold", threshold, low=0.0, high=1.0, high_open=True)
     v = _normalise(a, low, high)
     T, B, F = a.shape
     offset = np.rint((1.0 - v) * (k - 1)).astype(np.int64)

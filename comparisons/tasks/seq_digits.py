@@ -79,9 +79,7 @@ class SequentialDigits(Task):
         n_val: int | None = None,
     ) -> None:
         self.test_fraction = check_float("SequentialDigits.test_fraction", test_fraction,
-                                         low=0.0, high=1.0, low_open=True)
-        if self.test_fraction >= 1.0:
-            raise ValueError(f"SequentialDigits.test_fraction must be < 1, got {test_fraction}")
+                                         low=0.0, high=1.0, low_open=True, high_open=True)
         self.val_fraction = check_float("SequentialDigits.val_fraction", val_fraction,
                                         low=0.0, high=1.0, low_open=True)
         sizes = _pool_sizes(self.test_fraction, self.val_fraction)

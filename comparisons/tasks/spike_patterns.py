@@ -121,11 +121,10 @@ class SpikePatterns(Task):
         self.spikes_per_channel = check_int("SpikePatterns.spikes_per_channel",
                                             spikes_per_channel, low=1, high=self.length)
         self.jitter = check_float("SpikePatterns.jitter", jitter, low=0.0)
-        self.p_drop = check_float("SpikePatterns.p_drop", p_drop, low=0.0, high=1.0)
-        self.noise_prob = check_float("SpikePatterns.noise_prob", noise_prob, low=0.0, high=1.0)
-        for nm, v in (("p_drop", self.p_drop), ("noise_prob", self.noise_prob)):
-            if v >= 1.0:
-                raise ValueError(f"SpikePatterns.{nm} must be < 1, got {v}")
+        self.p_drop = check_float("SpikePatterns.p_drop", p_drop, low=0.0, high=1.0,
+                                  high_open=True)
+        self.noise_prob = check_float("SpikePatterns.noise_prob", noise_prob, low=0.0, high=1.0,
+                                      high_open=True)
         self.n_train = check_int("SpikePatterns.n_train", n_train, low=1)
         self.n_test = check_int("SpikePatterns.n_test", n_test, low=1)
         self.n_val = check_int("SpikePatterns.n_val", n_val, low=1)

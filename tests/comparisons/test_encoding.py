@@ -166,7 +166,7 @@ def test_encoders_do_not_modify_input():
     (lambda: rate_encode(np.zeros((1, 1, 1)), low=1.0, high=1.0), ValueError,
      r"high must be > low"),
     (lambda: latency_encode(np.zeros((1, 1, 1)), threshold=1.0), ValueError,
-     r"threshold must be < 1"),
+     r"threshold must be in \[0.0, 1.0\), got 1.0"),
     (lambda: delta_encode(np.zeros((1, 1, 1)), threshold=0.0), ValueError,
      r"threshold must be > 0"),
     (lambda: rate_encode(np.array([[["a"]]])), TypeError, r"x must be a numeric array"),

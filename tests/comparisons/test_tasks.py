@@ -174,7 +174,8 @@ def test_inputs_not_modified_by_scoring(made):
     ("mackey_glass", "sample_dt", 0.25, ValueError, r"sample_dt must be a multiple of 0.1"),
     ("mackey_glass", "washout", 500, ValueError,
      r"MackeyGlass.washout must be in \[0, 199\], got 500"),
-    ("seq_digits", "test_fraction", 1.0, ValueError, r"test_fraction must be < 1"),
+    ("seq_digits", "test_fraction", 1.0, ValueError,
+     r"SequentialDigits.test_fraction must be in \(0.0, 1.0\), got 1.0"),
     ("seq_digits", "val_fraction", 0.85, ValueError,
      r"test_fraction and val_fraction must leave every split .* non-empty"),
     ("mnist1d", "val_fraction", 0.0, ValueError,
@@ -193,12 +194,14 @@ def test_inputs_not_modified_by_scoring(made):
     ("spike_patterns", "jitter", -1.0, ValueError, r"SpikePatterns.jitter must be >= 0"),
     ("spike_patterns", "spikes_per_channel", 99, ValueError,
      r"spikes_per_channel must be in \[1, 50\], got 99"),
-    ("spike_patterns", "p_drop", 1.0, ValueError, r"SpikePatterns.p_drop must be < 1"),
+    ("spike_patterns", "p_drop", 1.0, ValueError,
+     r"SpikePatterns.p_drop must be in \[0.0, 1.0\), got 1.0"),
     ("associative_recall", "corruption", "smudge", ValueError,
      r"unknown corruption 'smudge'; choose from: erase, flip"),
     ("associative_recall", "presentation", "diag", ValueError,
      r"unknown presentation 'diag'; choose from: parallel, serial"),
-    ("associative_recall", "noise", 1.0, ValueError, r"AssociativeRecall.noise must be < 1"),
+    ("associative_recall", "noise", 1.0, ValueError,
+     r"AssociativeRecall.noise must be in \[0.0, 1.0\), got 1.0"),
 ])
 def test_bad_parameters(name, param, value, exc, msg):
     with pytest.raises(exc, match=msg):
