@@ -21,11 +21,13 @@ fire together (``dt / tau * g_i > 2``): with 400 neurons it made activity explod
     \tau_e \dot v = (v_\text{rest} - v) + g_e (E_\text{exc} - v) + g_i (E_\text{inh} - v),
     \quad \text{threshold } v > v_\theta + \theta
 
-Two implementations of the same step: a numba kernel for one copy on CPU
-(:func:`_present_numba`), and a batched torch path (``B`` images in parallel, independent
-copies, CPU or GPU) that calls the pure plasticity functions. Both read the same input
-rasters and give the same result (tested). The authors' 150 ms rest between images is
-replaced by resetting the dynamic variables (BindsNET does the same).
+Two implementations of the same step: a numba kernel for one copy on CPU (:func:`_run`:
+many images and their retries per call, the Poisson input drawn inside it from numpy's
+PCG64 stream), and a batched torch path (``B`` images in parallel, independent copies,
+CPU or GPU) that calls the pure plasticity functions. Both give the same result on the
+same input rasters (tested). Both count what they simulate (:class:`DiehlCookCounters`).
+The authors' 150 ms rest between images is replaced by resetting the dynamic variables
+(BindsNET does the same).
 
 Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using
 spike-timing-dependent plasticity. *Front. Comput. Neurosci.* 9:99.
@@ -221,167 +223,13 @@ def _add_ops(counters: OpCounters, ops: np.ndarray, cfg: DiehlCookConfig,
 _VE, _GEE, _GIE, _REFE, _VI, _GEI, _REFI, _O1, _O2, _BV, _BE, _N_ROWS = range(12)
 
 
-@numba.njit(inline="always")
-def _step(act, n_act, W, theta, c, e_free_i, all_inh, learn, S, xpre, se, si, inh, listed,
-          n_inh, counts, ops):
-    """One clock step of one copy: neurons update and spike, then the step's ``n_act``
-    input spikes (indices ``act``) and the E/I spikes are delivered, then STDP. Returns
-    the new number of inhibitory neurons in ``inh`` (those that have left rest; flagged in
-    ``listed``).
-
-    The same arithmetic, in the same order, as :func:`present_torch` (which keeps the
-    general form), with shortcuts that give bit-identical results:
-
-    * ``g_ii`` (inhibition onto inhibitory neurons) is identically 0 (there is no I->I
-      projection), so it is left out (adding ``0 * E_inh_i`` changes nothing);
-    * an inhibitory neuron stays exactly at rest (``v = v_rest_i``, ``g_ei = 0``, not
-      refractory: ``v_inf = v_rest_i``) until its excitatory partner spikes, so only the
-      neurons listed in ``inh`` (partner has spiked in this presentation) are updated,
-      unless ``all_inh`` (rest above threshold); one with ``1 + g_ei == 1`` uses
-      ``e_free_i = exp(-dt / tau_i)``, computed once (the same number as
-      ``exp(-dt / tau_i * g)``);
-    * the excitatory update runs in passes (exponentials, then a branch-free update).
-    """
-    N = W.shape[1]
-    n_in = W.shape[0]
-    v_rest, e_exc, e_inh, v_th = c[1], c[12], c[13], c[3]
-    dec_ge, dec_gi = c[10], c[11]
-    for j in range(N):                                      # excitatory: v_inf
-        g = 1.0 + S[_GEE, j] + S[_GIE, j]
-        S[_BV, j] = (v_rest + S[_GEE, j] * e_exc + S[_GIE, j] * e_inh) / g
-        S[_BE, j] = g
-    for j in range(N):                                      # exp: the dominant cost
-        if S[_REFE, j] <= 0:
-            S[_BE, j] = math.exp(-c[0] * S[_BE, j])
-    n_se = 0
-    for j in range(N):
-        free = S[_REFE, j] <= 0
-        v = S[_BV, j] + (S[_VE, j] - S[_BV, j]) * S[_BE, j] if free else S[_VE, j]
-        r = S[_REFE, j] if free else S[_REFE, j] - 1.0
-        s = (v > v_th + theta[j]) & (r <= 0)
-        se[j] = s
-        n_se += s
-        S[_VE, j] = v
-        S[_REFE, j] = r
-        S[_GEE, j] *= dec_ge
-        S[_GIE, j] *= dec_gi
-    if n_se:
-        for j in range(N):
-            if se[j]:
-                S[_VE, j] = c[2]
-                S[_REFE, j] = c[4]
-                counts[j] += 1
-    n_si = 0
-    for k in range(N if all_inh else n_inh):                # inhibitory
-        j = k if all_inh else inh[k]
-        v = S[_VI, j]
-        ge = S[_GEI, j]
-        if S[_REFI, j] <= 0:
-            if not (ge == 0.0 and v == c[6]):
-                g = 1.0 + ge
-                vinf = (c[6] + ge * c[12]) / g
-                v = vinf + (v - vinf) * (e_free_i if g == 1.0 else math.exp(-c[5] * g))
-        else:
-            S[_REFI, j] -= 1.0
-        s = v > c[8] and S[_REFI, j] <= 0
-        if s:
-            v = c[7]
-            S[_REFI, j] = c[9]
-            n_si += 1
-        si[j] = s
-        S[_VI, j] = v
-        S[_GEI, j] = ge * c[10]
-    ops[_OPS_IN] += n_act
-    ops[_OPS_EXC] += n_se
-    ops[_OPS_INH] += n_si
-    if learn:
-        for j in range(N):
-            theta[j] = theta[j] * c[24] + (c[23] if se[j] else 0.0)
-    for a in range(n_act):                                  # input -> exc
-        i = act[a]
-        for j in range(N):
-            S[_GEE, j] += W[i, j]
-    if n_se:                                                # exc -> its inh
-        for j in range(N):
-            if se[j]:
-                if not listed[j]:                           # leaves rest
-                    listed[j] = True
-                    inh[n_inh] = j
-                    n_inh += 1
-                S[_GEI, j] += c[15]
-    if n_si:                                                # inh -> other exc
-        for j in range(N):
-            for _ in range(n_si - (1 if si[j] else 0)):     # one add per spike, in order
-                S[_GIE, j] += c[16]
-    if learn:                                               # nearest triplet STDP
-        for i in range(n_in):
-            xpre[i] *= c[17]
-        for j in range(N):
-            S[_O1, j] *= c[18]
-            S[_O2, j] *= c[19]
-        for a in range(n_act):
-            i = act[a]
-            for j in range(N):
-                W[i, j] = min(max(W[i, j] - c[20] * S[_O1, j], 0.0), c[22])
-            xpre[i] = 1.0
-        if n_se:
-            for j in range(N):
-                if se[j]:
-                    for i in range(n_in):
-                        W[i, j] = min(max(W[i, j] + c[21] * S[_O2, j] * xpre[i], 0.0), c[22])
-                    S[_O1, j] = 1.0
-                    S[_O2, j] = 1.0
-        ops[_OPS_PLASTIC] += n_act * N + n_se * n_in
-    return n_inh
-
-
-@numba.njit(inline="always")
-def _reset(c, S, xpre, si, listed):
-    """Dynamic variables to their initial values (rest, no conductance, no trace)."""
-    listed[:] = False
-    S[:] = 0.0
-    S[_VE] = c[1]
-    S[_VI] = c[6]
-    xpre[:] = 0.0
-    si[:] = False
-
-
-@numba.njit(inline="always")
-def _workspace(N, n_in):
-    return (np.zeros((_N_ROWS, N)), np.zeros(n_in), np.zeros(N, dtype=np.bool_),
-            np.zeros(N, dtype=np.bool_), np.zeros(N, dtype=np.int64),
-            np.zeros(N, dtype=np.bool_), np.zeros(n_in, dtype=np.int64))
-
-
-@numba.njit(cache=True, nogil=True)
-def _present_numba(raster, W, theta, c, learn, counts, ops):
-    """One image (input raster ``(T, n_in)`` bool) for one copy; updates ``W`` ``(n_in,
-    N)`` and ``theta`` in place, adds the excitatory spike counts to ``counts`` ``(N,)``
-    and the op counts to ``ops`` ``(N_OPS,)``."""
-    T, n_in = raster.shape
-    N = W.shape[1]
-    S, xpre, se, si, inh, listed, act = _workspace(N, n_in)
-    _reset(c, S, xpre, si, listed)
-    e_free_i = math.exp(-c[5] * 1.0)
-    all_inh = c[6] > c[8]
-    n_inh = 0
-    for t in range(T):
-        n_act = 0
-        for i in range(n_in):
-            if raster[t, i]:
-                act[n_act] = i
-                n_act += 1
-        n_inh = _step(act, n_act, W, theta, c, e_free_i, all_inh, learn, S, xpre, se, si,
-                      inh, listed, n_inh, counts, ops)
-    ops[_OPS_PRESENTATIONS] += 1
-
-
 # numpy's PCG64 (the default_rng bit generator) in the kernel: the same stream of doubles
 # as Generator.random, drawn where they are used instead of as a (T, n_in) array first
 _U = np.uint64
 _S11, _S58, _S63, _S64 = _U(11), _U(58), _U(63), _U(64)
 _PCG_MUL_HI, _PCG_MUL_LO = _U(2549297995355413924), _U(4865540595714422341)
 _TWO53 = 9007199254740992.0  # Generator.random: (next_uint64 >> 11) / 2**53
+_NO_RASTER = np.zeros((0, 0), dtype=np.bool_)
 
 
 @intrinsic
@@ -408,50 +256,177 @@ def _lcg128(typingctx, sh, sl, mh, ml, ih, il):
 
 
 @numba.njit(cache=True, nogil=True)
-def _present_images(P, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, theta, c,
-                    learn, out, ops):
+def _run(P, raster, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, theta, c, learn,
+         out, ops):
     """Present the images ``P`` ``(n, n_in)`` (pixel / max_pixel) one after the other to
     one copy, each with the authors' retry (input rate ``rate0``, then ``rate_step`` more
-    until ``min_spikes`` excitatory spikes, at most ``max_repeats`` presentations); writes
-    the spike counts of each image's last presentation to ``out`` ``(n, N)``.
+    until ``min_spikes`` excitatory spikes, at most ``max_repeats`` presentations); updates
+    ``W`` ``(n_in, N)`` and ``theta`` in place when ``learn``, writes the spike counts of
+    each image's last presentation to ``out`` ``(n, N)`` and adds the op counts to ``ops``
+    ``(N_OPS,)``.
 
-    The input spike of pixel ``i`` in step ``t`` is ``u < P[i] * rate * dt`` with ``u`` the
-    next double of the PCG64 state ``rs`` (``[state_hi, state_lo, inc_hi, inc_lo]``,
-    updated), drawn in the order of ``Generator.random((T, n_in))``: the spikes of
-    ``DiehlCook._raster`` (numpy) and :func:`_present_numba`, without the raster."""
+    Input: with ``raster`` ``(T, n_in)`` bool of one row (``n = 1``, ``max_repeats = 1``),
+    its spikes; else the spike of pixel ``i`` in step ``t`` is ``u < P[i] * rate * dt`` with
+    ``u`` the next double of the PCG64 state ``rs`` (``[state_hi, state_lo, inc_hi,
+    inc_lo]``, updated), drawn in the order of ``Generator.random((T, n_in))``: the
+    raster numpy would draw, without the raster.
+
+    Each step: neurons update and spike, then the step's input spikes and the E/I spikes
+    are delivered, then STDP. The same arithmetic, in the same order, as
+    :func:`present_torch` (which keeps the general form), with shortcuts that give
+    bit-identical results:
+
+    * ``g_ii`` (inhibition onto inhibitory neurons) is identically 0 (there is no I->I
+      projection), so it is left out (adding ``0 * E_inh_i`` changes nothing);
+    * an inhibitory neuron stays exactly at rest (``v = v_rest_i``, ``g_ei = 0``, not
+      refractory: ``v_inf = v_rest_i``) until its excitatory partner spikes, so only the
+      neurons listed in ``inh`` (partner has spiked in this presentation) are updated,
+      unless rest is above threshold; one with ``1 + g_ei == 1`` uses
+      ``exp(-dt / tau_i)``, computed once (the same number as ``exp(-dt / tau_i * g)``);
+    * the excitatory update runs in passes (exponentials, then a branch-free update).
+    """
     n_img, n_in = P.shape
     N = W.shape[1]
-    S, xpre, se, si, inh, listed, act = _workspace(N, n_in)
-    p = np.empty(n_in, dtype=np.uint64)
+    use_raster = raster.shape[0] > 0
+    S = np.zeros((_N_ROWS, N))
+    ve, gee, gie, refe = S[_VE], S[_GEE], S[_GIE], S[_REFE]
+    vi, gei, refi, o1, o2 = S[_VI], S[_GEI], S[_REFI], S[_O1], S[_O2]
+    bv, be = S[_BV], S[_BE]
+    xpre = np.zeros(n_in)
+    se = np.zeros(N, dtype=np.bool_)
+    si = np.zeros(N, dtype=np.bool_)
+    listed = np.zeros(N, dtype=np.bool_)
+    inh = np.zeros(N, dtype=np.int64)
+    act = np.zeros(n_in, dtype=np.int64)
+    p = np.zeros(n_in, dtype=np.uint64)
     counts = np.zeros(N, dtype=np.int64)
     e_free_i = math.exp(-c[5] * 1.0)
     all_inh = c[6] > c[8]
+    v_rest, e_exc, e_inh, v_th = c[1], c[12], c[13], c[3]
+    dec_ge, dec_gi = c[10], c[11]
+    nu_pre, nu_post, w_max = c[20], c[21], c[22]
     sh, sl, ih, il = rs[0], rs[1], rs[2], rs[3]
-    for k in range(n_img):
+    for img in range(n_img):
         rate = rate0
         for _rep in range(max_repeats):
             for i in range(n_in):  # u < p  <=>  u * 2**53 < ceil(p * 2**53) (integers)
-                p[i] = min(math.ceil(P[k, i] * rate * dt * _TWO53), _TWO53)
+                p[i] = min(math.ceil(P[img, i] * rate * dt * _TWO53), _TWO53)
             counts[:] = 0
-            _reset(c, S, xpre, si, listed)
+            S[:] = 0.0
+            ve[:] = c[1]
+            vi[:] = c[6]
+            xpre[:] = 0.0
+            si[:] = False
+            listed[:] = False
             n_inh = 0
-            for _t in range(T):
+            for t in range(T):
                 n_act = 0
-                for i in range(n_in):
-                    sh, sl = _lcg128(sh, sl, _PCG_MUL_HI, _PCG_MUL_LO, ih, il)
-                    if p[i] > 0:
-                        x = sh ^ sl
-                        r = sh >> _S58
-                        x = (x >> r) | (x << ((_S64 - r) & _S63))
-                        act[n_act] = i
-                        n_act += (x >> _S11) < p[i]
-                n_inh = _step(act, n_act, W, theta, c, e_free_i, all_inh, learn, S, xpre,
-                              se, si, inh, listed, n_inh, counts, ops)
+                if use_raster:
+                    for i in range(n_in):
+                        if raster[t, i]:
+                            act[n_act] = i
+                            n_act += 1
+                else:
+                    for i in range(n_in):
+                        sh, sl = _lcg128(sh, sl, _PCG_MUL_HI, _PCG_MUL_LO, ih, il)
+                        if p[i] > 0:
+                            xs = sh ^ sl
+                            rot = sh >> _S58
+                            xs = (xs >> rot) | (xs << ((_S64 - rot) & _S63))
+                            act[n_act] = i
+                            n_act += (xs >> _S11) < p[i]
+                for j in range(N):                                      # excitatory: v_inf
+                    g = 1.0 + gee[j] + gie[j]
+                    bv[j] = (v_rest + gee[j] * e_exc + gie[j] * e_inh) / g
+                    be[j] = g
+                for j in range(N):                                      # exp: the dominant cost
+                    if refe[j] <= 0:
+                        be[j] = math.exp(-c[0] * be[j])
+                n_se = 0
+                for j in range(N):
+                    free = refe[j] <= 0
+                    v = bv[j] + (ve[j] - bv[j]) * be[j] if free else ve[j]
+                    r = refe[j] if free else refe[j] - 1.0
+                    s = (v > v_th + theta[j]) & (r <= 0)
+                    se[j] = s
+                    n_se += s
+                    ve[j] = v
+                    refe[j] = r
+                    gee[j] *= dec_ge
+                    gie[j] *= dec_gi
+                if n_se:
+                    for j in range(N):
+                        if se[j]:
+                            ve[j] = c[2]
+                            refe[j] = c[4]
+                            counts[j] += 1
+                n_si = 0
+                for k in range(N if all_inh else n_inh):                # inhibitory
+                    j = k if all_inh else inh[k]
+                    v = vi[j]
+                    ge = gei[j]
+                    if refi[j] <= 0:
+                        if not (ge == 0.0 and v == c[6]):
+                            g = 1.0 + ge
+                            vinf = (c[6] + ge * c[12]) / g
+                            v = vinf + (v - vinf) * (e_free_i if g == 1.0 else math.exp(-c[5] * g))
+                    else:
+                        refi[j] -= 1.0
+                    s = v > c[8] and refi[j] <= 0
+                    if s:
+                        v = c[7]
+                        refi[j] = c[9]
+                        n_si += 1
+                    si[j] = s
+                    vi[j] = v
+                    gei[j] = ge * c[10]
+                ops[_OPS_IN] += n_act
+                ops[_OPS_EXC] += n_se
+                ops[_OPS_INH] += n_si
+                if learn:
+                    for j in range(N):
+                        theta[j] = theta[j] * c[24] + (c[23] if se[j] else 0.0)
+                for a in range(n_act):                                  # input -> exc
+                    i = act[a]
+                    for j in range(N):
+                        gee[j] += W[i, j]
+                if n_se:                                                # exc -> its inh
+                    for j in range(N):
+                        if se[j]:
+                            if not listed[j]:                           # leaves rest
+                                listed[j] = True
+                                inh[n_inh] = j
+                                n_inh += 1
+                            gei[j] += c[15]
+                if n_si:                                                # inh -> other exc
+                    for j in range(N):
+                        for _ in range(n_si - (1 if si[j] else 0)):  # one add per spike, in order
+                            gie[j] += c[16]
+                if learn:                                               # nearest triplet STDP
+                    for i in range(n_in):
+                        xpre[i] *= c[17]
+                    for j in range(N):
+                        o1[j] *= c[18]
+                        o2[j] *= c[19]
+                    for a in range(n_act):
+                        i = act[a]
+                        for j in range(N):
+                            W[i, j] = min(max(W[i, j] - nu_pre * o1[j], 0.0), w_max)
+                        xpre[i] = 1.0
+                    if n_se:
+                        for j in range(N):
+                            if se[j]:
+                                for i in range(n_in):
+                                    w = W[i, j] + nu_post * o2[j] * xpre[i]
+                                    W[i, j] = min(max(w, 0.0), w_max)
+                                o1[j] = 1.0
+                                o2[j] = 1.0
+                    ops[_OPS_PLASTIC] += n_act * N + n_se * n_in
             ops[_OPS_PRESENTATIONS] += 1
             if counts.sum() >= min_spikes:
                 break
             rate += rate_step
-        out[k, :] = counts
+        out[img, :] = counts
     rs[0] = sh
     rs[1] = sl
 
@@ -477,13 +452,15 @@ def present_numba(raster: np.ndarray, W: np.ndarray, theta: np.ndarray,
     """Present one image (input raster ``(T, n_in)`` bool) to one copy on CPU; ``W`` and
     ``theta`` are updated in place when ``learn``. Returns spike counts ``(n_exc,)``; the
     op counts of the presentation are added to ``counters`` if given."""
-    counts = np.zeros(W.shape[1], dtype=np.int64)
+    raster = np.ascontiguousarray(raster, dtype=np.bool_)
+    counts = np.zeros((1, W.shape[1]), dtype=np.int64)
     ops = np.zeros(N_OPS, dtype=np.int64)
-    _present_numba(np.ascontiguousarray(raster, dtype=np.bool_), W, theta, _coef(cfg),
-                   bool(learn), counts, ops)
+    _run(np.zeros((1, raster.shape[1])), raster, 0.0, 0.0, 0, 1, float(cfg.dt),
+         raster.shape[0], np.zeros(4, dtype=np.uint64), W, theta, _coef(cfg), bool(learn),
+         counts, ops)
     if counters is not None:
         _add_ops(counters, ops, cfg)
-    return counts
+    return counts[0]
 
 
 def present_torch(raster: Any, W: Any, theta: Any, cfg: DiehlCookConfig, learn: bool,
@@ -648,9 +625,9 @@ class DiehlCook:
         rs, st = _pcg_state(rng)
         out = np.zeros((X.shape[0], cfg.n_exc), dtype=np.int64)
         ops = np.zeros(N_OPS, dtype=np.int64)
-        _present_images(P, float(cfg.max_rate), float(cfg.intensity_step),
-                        int(cfg.min_spikes), int(cfg.max_repeats), float(cfg.dt),
-                        cfg.n_steps, rs, W, theta, _coef(cfg), bool(learn), out, ops)
+        _run(P, _NO_RASTER, float(cfg.max_rate), float(cfg.intensity_step),
+             int(cfg.min_spikes), int(cfg.max_repeats), float(cfg.dt), cfg.n_steps, rs, W,
+             theta, _coef(cfg), bool(learn), out, ops)
         _set_pcg_state(rng, rs, st)
         _add_ops(counters, ops, cfg)
         return out
