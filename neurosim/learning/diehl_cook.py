@@ -272,22 +272,6 @@ def _fma(typingctx, a, b, c):
 
 
 @numba.njit(inline="always")
-def _exp_main(x):
-    """glibc's exp main path (valid for ``2^-54 <= |x| < 512``), branch-free."""
-    kd = _fma(x, _EXP_INVLN2N, _EXP_SHIFT)
-    ki = np.float64(kd).view(np.uint64)
-    kd = kd - _EXP_SHIFT
-    r = _fma(kd, _EXP_NEGLN2LO, _fma(kd, _EXP_NEGLN2HI, x))
-    idx = (ki & _U127) << _U1
-    tail = np.uint64(_EXP_TAB[idx]).view(np.float64)
-    scale = np.uint64(_EXP_TAB[idx + _U1] + (ki << _U45)).view(np.float64)
-    r2 = r * r
-    tmp = _fma(r2 * r2, _fma(r, _EXP_C5, _EXP_C4),
-               _fma(_fma(r, _EXP_C3, _EXP_C2), r2, tail + r))
-    return _fma(scale, tmp, scale)
-
-
-@numba.njit(inline="always")
 def _exp(x, own):
     """``exp(x)``: glibc's algorithm inline when ``own`` and ``2^-54 <= |x| < 512`` (its
     main path), else ``math.exp``."""
@@ -334,7 +318,7 @@ def _exp_same() -> bool:
 # --------------------------------------------------------------------------- the kernel
 #: rows of the kernel's state array ``S`` ``(_N_ROWS, n_exc)``: membrane potentials,
 #: conductances and refractory clocks of the E and I neurons, the post traces, scratch
-_VE, _GEE, _GIE, _REFE, _VI, _GEI, _REFI, _O1, _O2, _BV, _BG, _BE, _N_ROWS = range(13)
+_VE, _GEE, _GIE, _REFE, _VI, _GEI, _REFI, _O1, _O2, _BV, _BE, _N_ROWS = range(12)
 
 
 # numpy's PCG64 (the default_rng bit generator) in the kernel: the same stream of doubles
@@ -407,7 +391,7 @@ def _run(P, raster, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, the
     S = np.zeros((_N_ROWS, N))
     ve, gee, gie, refe = S[_VE], S[_GEE], S[_GIE], S[_REFE]
     vi, gei, refi, o1, o2 = S[_VI], S[_GEI], S[_REFI], S[_O1], S[_O2]
-    bv, bg, be = S[_BV], S[_BG], S[_BE]
+    bv, be = S[_BV], S[_BE]
     xpre = np.zeros(n_in)
     se = np.zeros(N, dtype=np.bool_)
     si = np.zeros(N, dtype=np.bool_)
@@ -454,22 +438,10 @@ def _run(P, raster, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, the
                 for j in range(N):                                      # excitatory: v_inf
                     g = 1.0 + gee[j] + gie[j]
                     bv[j] = (v_rest + gee[j] * e_exc + gie[j] * e_inh) / g
-                    bg[j] = g
-                if own_exp:                                 # exp: the dominant cost
-                    outside = False                         # (vectorised, all neurons)
-                    for j in range(N):
-                        x = -c[0] * bg[j]
-                        ax = abs(x)
-                        outside |= not (ax >= _EXP_TINY and ax < _EXP_BIG)
-                        be[j] = _exp_main(x)
-                    if outside:                             # libm beyond the main path
-                        for j in range(N):
-                            x = -c[0] * bg[j]
-                            be[j] = _exp(x, True)
-                else:
-                    for j in range(N):
-                        if refe[j] <= 0:
-                            be[j] = math.exp(-c[0] * bg[j])
+                    be[j] = g
+                for j in range(N):                                      # exp: the dominant cost
+                    if refe[j] <= 0:
+                        be[j] = _exp(-c[0] * be[j], own_exp)
                 n_se = 0
                 for j in range(N):
                     free = refe[j] <= 0
