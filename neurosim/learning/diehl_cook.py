@@ -217,104 +217,6 @@ def _add_ops(counters: OpCounters, ops: np.ndarray, cfg: DiehlCookConfig,
         counters.add("presentations", pres)
 
 
-# glibc's exp (sysdeps/ieee754/dbl-64/e_exp.c, the __exp_fma variant x86-64 runs on CPUs
-# with FMA) written out: the same operations on the same constants and table, so the same
-# bits as libm's exp there, inlined (about half the cost of the libm call). ``_EXP_SAME``
-# checks the two agree here; where they do not (another libm, no FMA) the kernel calls
-# math.exp, as before.
-_EXP_N = 128
-
-
-def _exp_table() -> np.ndarray:
-    """glibc's ``__exp_data.tab``: ``2^(k/N) = H_k (1 + T_k)``, stored as the bits of
-    ``T_k`` and of ``H_k`` minus ``k << 45``."""
-    import struct
-    from decimal import Decimal, localcontext
-
-    def bits(d: float) -> int:
-        return struct.unpack("<Q", struct.pack("<d", d))[0]
-
-    tab = np.zeros(2 * _EXP_N, dtype=np.uint64)
-    with localcontext() as ctx:
-        ctx.prec = 60
-        for k in range(_EXP_N):
-            exact = Decimal(2) ** (Decimal(k) / Decimal(_EXP_N))
-            h = float(exact)
-            tab[2 * k] = bits(float(exact / Decimal(h) - 1))
-            tab[2 * k + 1] = (bits(h) - (k << 45)) % (1 << 64)
-    return tab
-
-
-_EXP_TAB = _exp_table()
-_EXP_INVLN2N = float.fromhex("0x1.71547652b82fep0") * _EXP_N
-_EXP_SHIFT = float.fromhex("0x1.8p52")
-_EXP_NEGLN2HI = float.fromhex("-0x1.62e42fefa0000p-8")
-_EXP_NEGLN2LO = float.fromhex("-0x1.cf79abc9e3b3ap-47")
-_EXP_C2, _EXP_C3, _EXP_C4, _EXP_C5 = (float.fromhex(h) for h in (
-    "0x1.ffffffffffdbdp-2", "0x1.555555555543cp-3", "0x1.55555cf172b91p-5",
-    "0x1.1111167a4d017p-7"))
-_EXP_TINY, _EXP_BIG = 2.0 ** -54, 512.0
-_U127, _U45, _U1 = np.uint64(_EXP_N - 1), np.uint64(52 - 7), np.uint64(1)
-
-
-@intrinsic
-def _fma(typingctx, a, b, c):
-    """``a * b + c`` rounded once (llvm.fma)."""
-    f64 = types.float64
-    sig = f64(f64, f64, f64)
-
-    def codegen(context, builder, signature, args):
-        d = ir.DoubleType()
-        fn = builder.module.declare_intrinsic("llvm.fma", [d], ir.FunctionType(d, [d, d, d]))
-        return builder.call(fn, args)
-
-    return sig, codegen
-
-
-@numba.njit(inline="always")
-def _exp(x, own):
-    """``exp(x)``: glibc's algorithm inline when ``own`` and ``2^-54 <= |x| < 512`` (its
-    main path), else ``math.exp``."""
-    ax = abs(x)
-    if own and ax >= _EXP_TINY and ax < _EXP_BIG:
-        kd = _fma(x, _EXP_INVLN2N, _EXP_SHIFT)
-        ki = np.float64(kd).view(np.uint64)
-        kd = kd - _EXP_SHIFT
-        r = _fma(kd, _EXP_NEGLN2LO, _fma(kd, _EXP_NEGLN2HI, x))
-        idx = (ki & _U127) << _U1
-        tail = np.uint64(_EXP_TAB[idx]).view(np.float64)
-        scale = np.uint64(_EXP_TAB[idx + _U1] + (ki << _U45)).view(np.float64)
-        r2 = r * r
-        tmp = _fma(r2 * r2, _fma(r, _EXP_C5, _EXP_C4),
-                   _fma(_fma(r, _EXP_C3, _EXP_C2), r2, tail + r))
-        return _fma(scale, tmp, scale)
-    return math.exp(x)
-
-
-@numba.njit(cache=True)
-def _exp_all(x, own, out):
-    for i in range(x.size):
-        out[i] = _exp(x[i], own)
-
-
-def _exp_agrees() -> bool:
-    """Whether the inline exp gives libm's bits on 200,000 arguments (the kernel's range,
-    log-spaced, and beyond)."""
-    rng = np.random.default_rng(0)
-    x = -np.concatenate([10.0 ** rng.uniform(-4, 0.5, 150_000),
-                         rng.uniform(3, 600, 40_000), 2.0 ** -rng.uniform(0, 60, 10_000)])
-    x = np.concatenate([x, -x[:20_000]])
-    a, b = np.empty_like(x), np.empty_like(x)
-    _exp_all(x, True, a)
-    _exp_all(x, False, b)
-    return bool(np.array_equal(a, b))
-
-
-@functools.lru_cache(maxsize=1)
-def _exp_same() -> bool:
-    return _exp_agrees()
-
-
 # --------------------------------------------------------------------------- the kernel
 #: rows of the kernel's state array ``S`` ``(_N_ROWS, n_exc)``: membrane potentials,
 #: conductances and refractory clocks of the E and I neurons, the post traces, scratch
@@ -355,7 +257,7 @@ def _lcg128(typingctx, sh, sl, mh, ml, ih, il):
 
 @numba.njit(cache=True, nogil=True)
 def _run(P, raster, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, theta, c, learn,
-         out, ops, own_exp):
+         out, ops):
     """Present the images ``P`` ``(n, n_in)`` (pixel / max_pixel) one after the other to
     one copy, each with the authors' retry (input rate ``rate0``, then ``rate_step`` more
     until ``min_spikes`` excitatory spikes, at most ``max_repeats`` presentations); updates
@@ -381,9 +283,7 @@ def _run(P, raster, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, the
       neurons listed in ``inh`` (partner has spiked in this presentation) are updated,
       unless rest is above threshold; one with ``1 + g_ei == 1`` uses
       ``exp(-dt / tau_i)``, computed once (the same number as ``exp(-dt / tau_i * g)``);
-    * the excitatory update runs in passes (exponentials, then a branch-free update);
-    * with ``own_exp``, exponentials come from :func:`_exp` (glibc's, inline), which the
-      caller has checked gives libm's bits (:func:`_exp_same`).
+    * the excitatory update runs in passes (exponentials, then a branch-free update).
     """
     n_img, n_in = P.shape
     N = W.shape[1]
@@ -400,7 +300,7 @@ def _run(P, raster, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, the
     act = np.zeros(n_in, dtype=np.int64)
     p = np.zeros(n_in, dtype=np.uint64)
     counts = np.zeros(N, dtype=np.int64)
-    e_free_i = _exp(-c[5] * 1.0, own_exp)
+    e_free_i = math.exp(-c[5] * 1.0)
     all_inh = c[6] > c[8]
     v_rest, e_exc, e_inh, v_th = c[1], c[12], c[13], c[3]
     dec_ge, dec_gi = c[10], c[11]
@@ -441,7 +341,7 @@ def _run(P, raster, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, the
                     be[j] = g
                 for j in range(N):                                      # exp: the dominant cost
                     if refe[j] <= 0:
-                        be[j] = _exp(-c[0] * be[j], own_exp)
+                        be[j] = math.exp(-c[0] * be[j])
                 n_se = 0
                 for j in range(N):
                     free = refe[j] <= 0
@@ -469,8 +369,7 @@ def _run(P, raster, rate0, rate_step, min_spikes, max_repeats, dt, T, rs, W, the
                         if not (ge == 0.0 and v == c[6]):
                             g = 1.0 + ge
                             vinf = (c[6] + ge * c[12]) / g
-                            e = e_free_i if g == 1.0 else _exp(-c[5] * g, own_exp)
-                            v = vinf + (v - vinf) * e
+                            v = vinf + (v - vinf) * (e_free_i if g == 1.0 else math.exp(-c[5] * g))
                     else:
                         refi[j] -= 1.0
                     s = v > c[8] and refi[j] <= 0
@@ -558,7 +457,7 @@ def present_numba(raster: np.ndarray, W: np.ndarray, theta: np.ndarray,
     ops = np.zeros(N_OPS, dtype=np.int64)
     _run(np.zeros((1, raster.shape[1])), raster, 0.0, 0.0, 0, 1, float(cfg.dt),
          raster.shape[0], np.zeros(4, dtype=np.uint64), W, theta, _coef(cfg), bool(learn),
-         counts, ops, _exp_same())
+         counts, ops)
     if counters is not None:
         _add_ops(counters, ops, cfg)
     return counts[0]
@@ -728,7 +627,7 @@ class DiehlCook:
         ops = np.zeros(N_OPS, dtype=np.int64)
         _run(P, _NO_RASTER, float(cfg.max_rate), float(cfg.intensity_step),
              int(cfg.min_spikes), int(cfg.max_repeats), float(cfg.dt), cfg.n_steps, rs, W,
-             theta, _coef(cfg), bool(learn), out, ops, _exp_same())
+             theta, _coef(cfg), bool(learn), out, ops)
         _set_pcg_state(rng, rs, st)
         _add_ops(counters, ops, cfg)
         return out

@@ -208,25 +208,6 @@ def test_classifier_counters_equal_the_reference():
     assert _scalars(m.last_counters_) == _scalars(m.label_counters_)
 
 
-def test_inline_exp_is_libm_exp():
-    """The kernel's inline exp (glibc's algorithm) is within one ulp of libm's exp
-    anywhere, and gives libm's bits where the module's own check found it does (so the
-    kernel's results do not change by using it); other points than that check's."""
-    import math
-
-    from neurosim.learning.diehl_cook import _exp_all, _exp_same
-
-    rng = np.random.default_rng(1)
-    x = np.concatenate([-(10.0 ** rng.uniform(-6, 2.7, 200_000)),
-                        10.0 ** rng.uniform(-6, 2.7, 20_000), [0.0, -0.0, -1e-300, -700.0]])
-    own = np.empty_like(x)
-    _exp_all(x, True, own)
-    lib = np.array([math.exp(v) for v in x])
-    assert np.all(np.abs(own - lib) <= np.spacing(lib))
-    if _exp_same():
-        np.testing.assert_array_equal(own, lib)
-
-
 def test_weight_change_is_the_triplet_rule():
     """Replaying the kernel's input and output spikes through triplet_stdp_step (nearest,
     A2+ = A3- = 0) reproduces its weights."""
