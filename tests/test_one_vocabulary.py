@@ -59,9 +59,7 @@ NOT_A_PARAMETER_CHECK = {
 HAND_WORDING = re.compile(r"must be (an int|an integer|a real number|a positive int|a float|"
                           r"a number|a finite float|a finite number)\b(?! or shape)")
 #: Modules that still raise that wording by hand (issue 14, other owners). Shrink only.
-HAND_WORDING_TODO = {
-    "neurosim/learning/diehl_cook.py",
-}
+HAND_WORDING_TODO: set[str] = set()
 HOME = "neurosim/validation.py"
 
 

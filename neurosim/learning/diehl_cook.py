@@ -55,6 +55,7 @@ from neurosim.plasticity.homeostasis import (
 )
 from neurosim.plasticity.stdp import TripletSTDPParams, TripletSTDPState, triplet_stdp_step
 from neurosim.units import Hz, ms, mV
+from neurosim.validation import check_int, check_real
 
 __all__ = ["DiehlCookConfig", "DiehlCook", "stdp_params", "present_numba", "present_torch",
            "normalize"]
@@ -107,24 +108,16 @@ class DiehlCookConfig:
     def __post_init__(self) -> None:
         o = type(self).__name__
         for f in ("n_input", "n_exc", "min_spikes", "max_repeats"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{o}.{f} must be an int >= 1, got {v!r}")
+            check_int(f"{o}.{f}", getattr(self, f), low=1)
         for f in ("dt", "t_image", "tau_e", "tau_i", "tau_ge", "tau_gi", "tau_pre",
                   "tau_post1", "tau_post2", "tau_theta", "max_rate", "w_max", "norm_total"):
-            v = getattr(self, f)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-                raise ValueError(f"{o}.{f} must be > 0, got {v!r}")
+            check_real(f"{o}.{f}", getattr(self, f), low=0, low_open=True)
         for f in ("nu_pre", "nu_post", "theta_plus", "w_ei", "w_ie", "w_init_max",
                   "intensity_step", "t_ref_e", "t_ref_i"):
-            v = getattr(self, f)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-                raise ValueError(f"{o}.{f} must be finite and >= 0, got {v!r}")
+            check_real(f"{o}.{f}", getattr(self, f), low=0)
         for f in ("v_rest_e", "v_reset_e", "v_thresh_e", "v_rest_i", "v_reset_i",
                   "v_thresh_i", "e_exc", "e_inh_e", "e_inh_i"):
-            v = getattr(self, f)
-            if not (isinstance(v, (int, float)) and math.isfinite(v)):
-                raise ValueError(f"{o}.{f} must be a finite potential, got {v!r}")
+            check_real(f"{o}.{f}", getattr(self, f))
         if self.dt > min(self.tau_ge, self.tau_gi):
             raise ValueError(f"{o}.dt={self.dt} must not exceed the synaptic time constants "
                              f"({min(self.tau_ge, self.tau_gi)})")

@@ -306,7 +306,7 @@ def test_learns_digits_above_chance():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="DiehlCookConfig.n_exc must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="DiehlCookConfig.n_exc must be >= 1, got 0"):
         DiehlCookConfig(n_exc=0)
     with pytest.raises(ValueError, match="DiehlCookConfig.tau_e must be > 0, got -0.1"):
         DiehlCookConfig(tau_e=-0.1)
