@@ -23,6 +23,7 @@ Snapshots are the default deep copy (a few MB of weights; no cached features). W
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 import numpy as np
@@ -78,21 +79,42 @@ def readout_traces(steps: np.ndarray, batch: np.ndarray, idx: np.ndarray, T: int
     sub-step :math:`j`), in the same order of additions as the dense
     ``trace * decay**k + tensordot(within, spikes)`` it replaces (spikes are 0/1, so the
     products are exact). ``steps``, ``batch``, ``idx``: the events ``(S,)`` of a
-    :class:`~neurosim.monitors.SpikeMonitor`, ordered by step. Returns float32
+    :class:`~neurosim.monitors.SpikeMonitor`, ordered by step (one compiled pass over
+    them). Returns float32
     ``(T, B, n + 1)``.
     """
     within = decay ** np.arange(k - 1, -1, -1)  # weight of sub-step j at the window end
-    flat = (steps // k * B + batch) * n + idx
-    acc = np.bincount(flat, weights=within[steps % k], minlength=T * B * n)
-    acc = acc.reshape(T, B, n)
     feats = np.empty((T, B, n + 1), dtype=np.float32)
-    feats[..., n] = 1.0
-    trace = np.zeros((B, n))
-    dk = decay ** k
-    for t in range(T):
-        trace = trace * dk + acc[t]
-        feats[t, :, :n] = trace
+    _traces_kernel()(np.asarray(steps, np.int64), np.asarray(batch, np.int64),
+                     np.asarray(idx, np.int64), within, decay ** k, k, feats)
     return feats
+
+
+@functools.cache
+def _traces_kernel():
+    """The compiled loop of :func:`readout_traces` (numba, built on first use)."""
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def run(steps, batch, idx, within, dk, k, feats):  # pragma: no cover - compiled
+        T, B, n1 = feats.shape
+        n = n1 - 1
+        trace = np.zeros((B, n))
+        acc = np.zeros((B, n))
+        e, S = 0, steps.shape[0]
+        for t in range(T):
+            end = (t + 1) * k
+            while e < S and steps[e] < end:  # events are ordered by step
+                acc[batch[e], idx[e]] += within[steps[e] % k]
+                e += 1
+            for b in range(B):
+                for i in range(n):
+                    trace[b, i] = trace[b, i] * dk + acc[b, i]
+                    acc[b, i] = 0.0
+                    feats[t, b, i] = trace[b, i]
+                feats[t, b, n] = 1.0
+
+    return run
 
 
 @register
