@@ -241,40 +241,51 @@ class LIFReservoir(Learner):
 
     def _run_engine(self, x: np.ndarray, collect_raster: bool
                     ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:
-        from neurosim import CurrentInjection, Network, NeuronGroup, SpikeMonitor, Synapses
+        from neurosim import CurrentInjection, Network
 
         T, B, _ = x.shape
         n, k = self.n_neurons, self.steps_per_input
         # one row per task step, held for its k simulation steps (not copied k times)
         current = x @ self._w_in + self._bias  # (T, B, N)
+        res, syn_e, syn_i, mon = self._reservoir()
+        net = Network(res, syn_e, syn_i, CurrentInjection(res, current, steps_per_value=k),
+                      mon, dt=self.dt, batch_size=B, seed=self.seed, device=self.device)
+        feats, ops, r = self._simulate(net, mon, T, B, collect_raster)
+        ops["ac"] = float(np.count_nonzero(x)) * n  # input current, computed outside the net
+        return feats, ops, r
+
+    def _reservoir(self) -> tuple[Any, Any, Any, Any]:
+        """The engine's reservoir: its group, excitatory and inhibitory recurrent synapses
+        and a spike monitor on it."""
+        from neurosim import NeuronGroup, SpikeMonitor, Synapses
+
+        n = self.n_neurons
         res = NeuronGroup(n, self._params, name="reservoir")
         syn_e = Synapses.from_matrix(res, res, self._w_rec[:, :n], target="e")
         syn_i = Synapses.from_matrix(res, res, self._w_rec[:, n:], target="i")
-        mon = SpikeMonitor(res)
-        net = Network(res, syn_e, syn_i, CurrentInjection(res, current, steps_per_value=k),
-                      mon, dt=self.dt, batch_size=B, seed=self.seed, device=self.device)
-        # where the simulation ran: the torch backend on the resolved device, else the CPU
+        return res, syn_e, syn_i, SpikeMonitor(res)
+
+    def _simulate(self, net: Any, mon: Any, T: int, B: int, collect_raster: bool
+                  ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:
+        """Run ``net`` for ``T`` task steps; return the readout features, the op counts
+        from the engine's counters (:mod:`neurosim.counters`; spikes, synaptic events,
+        neuron updates, summed over the batch) and, optionally, the raster of copy 0.
+        Records where the simulation ran (the torch backend's device, else the CPU)."""
         from neurosim.backends import resolve_device
 
         self.device_used = (resolve_device(self.device) if net.backend_name == "torch"
                             else "cpu")
+        k = self.steps_per_input
         net.run(T * k * self.dt, progress=False)
-        feats = readout_traces(mon.steps, mon.batch, mon.i, T, k, B, n,
+        feats = readout_traces(mon.steps, mon.batch, mon.i, T, k, B, self.n_neurons,
                                np.exp(-self.dt / self.tau_readout))
-        ops = self._engine_ops(net.counters)
-        ops["ac"] = float(np.count_nonzero(x)) * n  # input current, computed outside the net
+        c = net.counters
+        ops = {key: float(c[key]) for key in ("spikes", "synaptic_events", "neuron_updates")}
         r = None
         if collect_raster:
             sel = mon.batch == 0
             r = np.stack([mon.steps[sel], mon.i[sel]])
         return feats, ops, r
-
-    @staticmethod
-    def _engine_ops(counters: dict[str, Any]) -> dict[str, float]:
-        """The op counts of a run, from the engine's counters (:mod:`neurosim.counters`),
-        summed over the batch: spikes, synaptic events, neuron updates."""
-        return {key: float(counters[key])
-                for key in ("spikes", "synaptic_events", "neuron_updates")}
 
     def _run_steps(self, x: np.ndarray, collect_raster: bool = False
                    ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:

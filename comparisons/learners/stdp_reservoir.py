@@ -34,7 +34,6 @@ from comparisons.learners.base import FitInfo
 from comparisons.learners.lif_reservoir import (
     RESERVOIR_SCORECARD,
     LIFReservoir,
-    readout_traces,
 )
 from comparisons.space import Float, Param
 from comparisons.tasks.base import Task, TaskData
@@ -133,48 +132,25 @@ class STDPReservoir(LIFReservoir):
         emitted in step ``s`` is delivered at the end of that step and acts from step
         ``s + 1`` (the per-step loop this replaced added it within step ``s``); STDP pairs
         it with the reservoir's spikes of step ``s``."""
-        from neurosim import (
-            CurrentInjection,
-            Network,
-            NeuronGroup,
-            SpikeGeneratorGroup,
-            SpikeMonitor,
-            Synapses,
-        )
+        from neurosim import CurrentInjection, Network, SpikeGeneratorGroup, Synapses
         from neurosim.plasticity import STDP
 
         T, B, F = x.shape
-        n, k = self.n_neurons, self.steps_per_input
-        spk_in = self._input_raster(x)
-        s, b, i = np.nonzero(spk_in)
+        n = self.n_neurons
+        s, b, i = np.nonzero(self._input_raster(x))
         inp = SpikeGeneratorGroup(F, i, s * self.dt, batch=b, name="input")
-        res = NeuronGroup(n, self._params, name="reservoir")
+        res, syn_e, syn_i, mon = self._reservoir()
         syn_in = Synapses.all_to_all(inp, res, self._w_in_plastic[0].ravel(), target="e",
                                      name="input_syn")
         if self._learning:
             syn_in.attach(STDP(self._stdp))
-        syn_e = Synapses.from_matrix(res, res, self._w_rec[:, :n], target="e")
-        syn_i = Synapses.from_matrix(res, res, self._w_rec[:, n:], target="i")
-        mon = SpikeMonitor(res)
         net = Network(inp, res, syn_in, syn_e, syn_i, CurrentInjection(res, self._bias), mon,
                       dt=self.dt, batch_size=B, seed=self.seed, device=self.device)
-        from neurosim.backends import resolve_device
-
-        self.device_used = (resolve_device(self.device) if net.backend_name == "torch"
-                            else "cpu")
-        net.run(T * k * self.dt, progress=False)
-        c = net.counters
+        feats, ops, r = self._simulate(net, mon, T, B, collect_raster)
         if self._learning:
             self._w_in_plastic = syn_in.weights.reshape(1, F, n).copy()
-            self._plastic_updates += float(c["plasticity_updates"])
-        feats = readout_traces(mon.steps, mon.batch, mon.i, T, k, B, n,
-                               np.exp(-self.dt / self.tau_readout))
-        ops = self._engine_ops(c)
+            self._plastic_updates += float(net.counters["plasticity_updates"])
         ops["ac"] = 0.0  # binary input spikes: their synaptic events are accumulates
-        r = None
-        if collect_raster:
-            sel = mon.batch == 0
-            r = np.stack([mon.steps[sel], mon.i[sel]])
         return feats, ops, r
 
     def _run_steps(self, x: np.ndarray, collect_raster: bool = False
