@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from comparisons.validation import check_int
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="neurosim-compare", description=__doc__.split("\n")[0],
@@ -127,9 +129,7 @@ def _config(args: argparse.Namespace):
     if args.device is not None:
         over["device"] = args.device
     if args.threads is not None:
-        if args.threads < 1:
-            raise ValueError(f"--threads must be >= 1, got {args.threads}")
-        over["threads"] = args.threads
+        over["threads"] = check_int("--threads", args.threads, low=1)
     if args.config:
         from comparisons.config import read_toml
 
@@ -159,8 +159,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from comparisons.store import ResultStore
     from comparisons.sweep import run_suite
 
-    if args.local_workers is not None and args.local_workers < 1:
-        raise ValueError(f"--local-workers must be >= 1, got {args.local_workers}")
+    check_int("--local-workers", args.local_workers, low=1, allow_none=True)
     cfg = _config(args)
     out = Path(args.out)
     _check_writable(out)  # fail now, not after an hour of sweeping

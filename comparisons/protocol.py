@@ -26,7 +26,7 @@ from typing import Any
 
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.tasks.base import Split, Task, TaskData
-from comparisons.validation import check_int
+from comparisons.validation import check_int, check_real
 
 #: ``report(epoch, value) -> prune?``: how a tuning trial hears about the validation curve
 Reporter = Callable[[int, float], bool]
@@ -263,8 +263,7 @@ def tuning_improved_late(best_so_far: Sequence[float | None], fraction: float = 
         trials: the search had not settled, and more trials may change the ranking. False
         for fewer than 3 trials (too few to tell).
     """
-    if not 0 < fraction < 1:
-        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    check_real("fraction", fraction, low=0, high=1, low_open=True, high_open=True)
     vals = list(best_so_far or [])
     n = len(vals)
     if n < 3:

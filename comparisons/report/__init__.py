@@ -67,12 +67,11 @@ class Report:
         self.meta = dict(meta or {})
         self.memory = list(memory or [])
         from comparisons.stats import TESTS
-        from comparisons.validation import check_choice
+        from comparisons.validation import check_choice, check_real
 
         self.test = check_choice("Report.test", test, TESTS)
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-            raise ValueError(f"Report.alpha must be in (0, 1), got {alpha!r}")
-        self.alpha = float(alpha)
+        self.alpha = check_real("Report.alpha", alpha, low=0, high=1, low_open=True,
+                                high_open=True)
 
     @classmethod
     def from_store(cls, path: str | os.PathLike, title: str = "neurosim comparison",
