@@ -276,6 +276,7 @@ def _tables(value: Any, key: str, names: tuple[str, ...], where: _Where,
 def _try_build(cfg: SweepConfig, where: _Where) -> None:
     """Construct every task and learner once so that bad values fail now, with a line."""
     from comparisons.learners import get_learner_class
+    from comparisons.learners.base import SettingsNotApplicable
     from comparisons.sweep import _grid_points
     from comparisons.tasks import get_task
 
@@ -291,6 +292,8 @@ def _try_build(cfg: SweepConfig, where: _Where) -> None:
                     else:
                         get_learner_class(name)(seed=0, device="cpu", **params)
                 except (TypeError, ValueError) as exc:
+                    if isinstance(exc, SettingsNotApplicable) and point:
+                        continue  # a grid corner without meaning: run as a skipped cell
                     bad = next((p for p in params if p in str(exc)), None)
                     key = f"{kind}_grid" if bad in point else f"{kind}_params"
                     path = (key, name, bad) if bad else (f"{kind}_params", name)

@@ -10,6 +10,11 @@ learner of the preset.
   sizes, 5 seeds, 8 trials, 20 passes (Mackey–Glass: 100, its 64 series are few samples
   per pass) (about 2.5 hours on 2 cores with ``--local-workers 2``); cells a
   learner does not support are skipped and listed in the report.
+- ``ablation``: the ``stdp_reservoir`` as a grid, input coding (poisson / latency /
+  analog) x plasticity (``n_stdp`` 100 / 0) x readout (lms / ridge), beside
+  ``lif_reservoir``, on 5 tasks at reduced sizes, 3 seeds, the quick budget; the report
+  adds the ablation table and each factor's main effect (analog input with STDP has no
+  input spikes to pair: skipped, with the reason).
 - ``full``: every learner on every task at the literature-scale settings of
   :data:`comparisons.tasks.FULL_SETTINGS`, 10 seeds, 30 trials, 50 passes (meant for a GPU
   or a cluster: ``--local-workers N`` / ``--scheduler ADDRESS``).
@@ -60,6 +65,27 @@ PRESETS: dict[str, dict[str, Any]] = {
         # 64 long series per pass: more passes, for every learner alike
         "task_budgets": {"mackey_glass": {"passes": 100}},
         "memory_lengths": [25, 50, 100],
+    },
+    # The stdp_reservoir as a factorial grid (issue "rule-swap families"): input coding x
+    # plasticity x readout, each variant tuned alike; lif_reservoir (analog input through
+    # signed Gaussian weights, ridge) as the reference row. Reduced task sizes as "quick".
+    "ablation": {
+        "title": "stdp_reservoir ablation: input coding x plasticity x readout",
+        "tasks": ["seq_digits", "temporal_xor", "adding", "mackey_glass", "spike_patterns"],
+        "learners": ["stdp_reservoir", "lif_reservoir"],
+        "learner_grid": {"stdp_reservoir": {"input_coding": ["poisson", "latency", "analog"],
+                                            "n_stdp": [0, 100], "readout": ["lms", "ridge"]}},
+        "seeds": [0, 1, 2],
+        "budget": {"trials": 4, "passes": 20, "patience": 4},
+        "task_budgets": {"mackey_glass": {"passes": 100}},
+        "task_params": {
+            "adding": {"length": 30, "n_train": 1000, "n_val": 200, "n_test": 300},
+            "mackey_glass": {"n_train": 32, "n_val": 8, "n_test": 16},
+            "seq_digits": {},
+            "temporal_xor": {"n_triples": 10, "n_train": 1000, "n_val": 200, "n_test": 250},
+            "spike_patterns": {},
+        },
+        "memory_lengths": [],
     },
     # Literature-scale tasks, more trials: for a GPU or a cluster.
     "full": {

@@ -100,6 +100,8 @@ def run_cell(
         "device": device, "versions": versions(), "history": [], "readout": "",
     }
     ok, why = cls.supports(task)
+    if ok:
+        ok, why = cls.applicable(settings)
     if not ok:
         row.update(status="skipped", error=why)
         return row

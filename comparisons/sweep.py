@@ -48,6 +48,8 @@ class Cell:
     budget: dict[str, Any] | None = None
     #: the study that chose ``learner_params`` (stored in the row; not part of the hash)
     tuning: dict[str, Any] | None = field(default=None, compare=False)
+    #: the learner-grid point of this cell (``{}`` without a grid): the ablation factors
+    learner_variant: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def config_hash(self) -> str:
@@ -167,7 +169,8 @@ def expand(
                     for s in seeds:
                         cells.append(Cell(t, lname, s, tp, lp, _label(t, tv),
                                           _label(lname, lv), device, task_budget(
-                                              budget, task_budgets, t)))
+                                              budget, task_budgets, t),
+                                          learner_variant=dict(lv)))
     return cells
 
 
@@ -217,6 +220,7 @@ def execute_cell(cell: Cell, threads: int | None = None) -> dict[str, Any]:
                    tuning=cell.tuning)
     row["task_label"] = cell.task_label or cell.task
     row["learner_label"] = cell.learner_label or cell.learner
+    row["learner_variant"] = dict(cell.learner_variant)
     row.setdefault("versions", {})["code"] = code_fingerprint()
     return row
 
@@ -580,7 +584,8 @@ def _tuned(cells: list[Cell], bud: Any, seeds: list[int], st: ResultStore | None
         if key in specs:
             continue
         task = get_task(c.task, **c.task_params)
-        if not get_learner_class(c.learner).supports(task)[0]:
+        cls = get_learner_class(c.learner)
+        if not (cls.supports(task)[0] and cls.applicable(dict(c.learner_params))[0]):
             continue  # run_cell records the skip and its reason
         specs[key] = TuneSpec(c.task, c.learner, dict(c.task_params), dict(c.learner_params),
                               Budget.from_dict(dict(c.budget)), tune_seed, c.device)

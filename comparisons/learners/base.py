@@ -53,6 +53,12 @@ class TaskNotSupported(ValueError):
     """Raised when a learner is asked to do a task it does not declare."""
 
 
+class SettingsNotApplicable(ValueError):
+    """Raised when a combination of a learner's settings has no meaning (e.g. STDP on input
+    synapses that carry no spikes). A sweep records such a variant as skipped, with this
+    message as the reason (an ablation grid may contain such corners)."""
+
+
 @dataclass
 class FitInfo:
     """What a fit measured.
@@ -176,6 +182,12 @@ class Learner(ABC):
     @abstractmethod
     def supports(cls, task: Task) -> tuple[bool, str]:
         """Whether this learner can do ``task``; the string says why not."""
+
+    @classmethod
+    def applicable(cls, settings: dict[str, Any]) -> tuple[bool, str]:
+        """Whether these constructor settings make sense together; the string says why not
+        (the constructor raises :class:`SettingsNotApplicable` with it). Default: yes."""
+        return True, ""
 
     def check_supports(self, task: Task) -> None:
         ok, why = self.supports(task)

@@ -30,14 +30,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from comparisons.learners import register
-from comparisons.learners.base import FitInfo
+from comparisons.learners.base import FitInfo, SettingsNotApplicable
 from comparisons.learners.lif_reservoir import (
     RESERVOIR_SCORECARD,
     LIFReservoir,
 )
 from comparisons.space import Float, Param
 from comparisons.tasks.base import Task, TaskData
-from comparisons.validation import check_float, check_int
+from comparisons.validation import check_choice, check_float, check_int
+
+#: how the inputs reach the reservoir (the ablation factor "input coding"; see the class)
+INPUT_CODINGS = ("poisson", "latency", "analog")
 
 
 @register
@@ -56,6 +59,22 @@ class STDPReservoir(LIFReservoir):
         STDP amplitudes (fractions of the distance to the bounds: soft bounds).
     epochs : int
         Passes of the readout over the training split (the budget; ``lms`` readout only).
+    input_coding : {"poisson", "latency", "analog"}
+        How an input value ``v`` (scaled to [0, 1] by the training split's range) reaches
+        the reservoir through the input weights ``W_in``. ``"poisson"`` (default): a spike
+        in each simulation step with probability ``max_prob * v`` (rate code).
+        ``"latency"``: one spike per feature per task step, at sub-step
+        ``round((1 - v) (k - 1))`` of its ``k`` steps (large values early; ``v = 0``: none;
+        Thorpe et al. 2001's time-to-first-spike code); deterministic. ``"analog"``: no
+        spikes; the current ``max_prob * v W_in / (1 - exp(-dt / tau_e))`` injected into
+        the membrane, the mean synaptic current the Poisson code drives through the same
+        weights at steady state (so only the coding changes, not the drive). STDP needs
+        input spikes: ``"analog"`` requires ``n_stdp = 0`` (plasticity off;
+        :class:`~comparisons.learners.base.SettingsNotApplicable` otherwise).
+
+    The three factors of the ablation grid (issue "rule-swap families"): ``input_coding``,
+    plasticity (``n_stdp > 0`` or ``0``) and ``readout`` (``"lms"``, local, or ``"ridge"``);
+    the ``ablation`` preset runs every combination.
     """
 
     name: ClassVar[str] = "stdp_reservoir"
@@ -82,8 +101,10 @@ class STDPReservoir(LIFReservoir):
     def __init__(self, seed: int = 0, device: str = "auto", n_stdp: int = 100,
                  max_prob: float = 0.3, w_in_max: float = 0.4e-9, a_plus: float = 0.01,
                  a_minus: float = 0.0105, readout: str = "lms", epochs: int = 1,
-                 **kwargs) -> None:
+                 input_coding: str = "poisson", **kwargs) -> None:
         super().__init__(seed=seed, device=device, readout=readout, **kwargs)
+        self.input_coding = check_choice("stdp_reservoir.input_coding", input_coding,
+                                         INPUT_CODINGS)
         self.epochs = check_int("stdp_reservoir.epochs", epochs, low=1)
         self.n_stdp = check_int("stdp_reservoir.n_stdp", n_stdp, low=0)
         self.max_prob = check_float("stdp_reservoir.max_prob", max_prob, low=0.0, high=1.0,
@@ -92,11 +113,23 @@ class STDPReservoir(LIFReservoir):
                                     low_open=True)
         self.a_plus = check_float("stdp_reservoir.a_plus", a_plus, low=0.0)
         self.a_minus = check_float("stdp_reservoir.a_minus", a_minus, low=0.0)
+        ok, why = self.applicable({"input_coding": self.input_coding, "n_stdp": self.n_stdp})
+        if not ok:
+            raise SettingsNotApplicable(why)
         if self.readout == "ridge":  # ridge is a batch solve over all training states
             self.scorecard = {**type(self).scorecard, "local_learning": False,
                               "online_in_time": False, "no_clocked_phases": False}
         self._learning = False
         self._plastic_updates = 0.0
+
+    @classmethod
+    def applicable(cls, settings: dict[str, Any]) -> tuple[bool, str]:
+        coding = settings.get("input_coding", "poisson")
+        n_stdp = settings.get("n_stdp", 100)
+        if coding == "analog" and n_stdp != 0:
+            return False, (f"stdp_reservoir.input_coding='analog' has no input spikes for "
+                           f"STDP to pair, so plasticity needs n_stdp=0, got n_stdp={n_stdp}")
+        return True, ""
 
     def _build(self, n_in: int) -> None:
         from neurosim.plasticity.stdp import PairSTDPParams
@@ -116,9 +149,26 @@ class STDPReservoir(LIFReservoir):
         scaled to [0, 1] by the training split's range (drawn from the learner's
         generator, step by step in the order the per-step loop drew them)."""
         T, B, F = x.shape
-        v = np.clip((x - self._lo) / self._span, 0.0, 1.0)
-        u = self._spike_rng.random((T, self.steps_per_input, B, F))
-        return (u < self.max_prob * v[:, None]).reshape(T * self.steps_per_input, B, F)
+        k = self.steps_per_input
+        v = self._scaled(x)
+        if self.input_coding == "latency":
+            out = np.zeros((T, k, B, F), dtype=bool)
+            t, b, f = np.nonzero(v > 0)
+            out[t, np.rint((1.0 - v[t, b, f]) * (k - 1)).astype(np.int64), b, f] = True
+            return out.reshape(T * k, B, F)
+        u = self._spike_rng.random((T, k, B, F))
+        return (u < self.max_prob * v[:, None]).reshape(T * k, B, F)
+
+    def _scaled(self, x: np.ndarray) -> np.ndarray:
+        """The input scaled to [0, 1] by the training split's range, ``(T, B, F)``."""
+        return np.clip((x - self._lo) / self._span, 0.0, 1.0)
+
+    def _analog_current(self, x: np.ndarray) -> np.ndarray:
+        """``"analog"`` coding: bias plus the Poisson code's mean synaptic current through
+        the input weights, ``(T, B, N)`` (A), one row per task step."""
+        a_e = np.exp(-self.dt / self._params.tau_e)
+        gain = self.max_prob / (1.0 - a_e)
+        return self._scaled(x) @ (self._w_in_plastic[0] * gain) + self._bias
 
     def _run_engine(self, x: np.ndarray, collect_raster: bool
                     ) -> tuple[np.ndarray, dict[str, float], np.ndarray | None]:
@@ -137,6 +187,14 @@ class STDPReservoir(LIFReservoir):
 
         T, B, F = x.shape
         n = self.n_neurons
+        if self.input_coding == "analog":  # no input spikes: the current, held per step
+            res, syn_e, syn_i, mon = self._reservoir()
+            net = Network(res, syn_e, syn_i, CurrentInjection(
+                res, self._analog_current(x), steps_per_value=self.steps_per_input), mon,
+                dt=self.dt, batch_size=B, seed=self.seed, device=self.device)
+            feats, ops, r = self._simulate(net, mon, T, B, collect_raster)
+            ops["ac"] = float(np.count_nonzero(self._scaled(x))) * n  # as lif_reservoir
+            return feats, ops, r
         s, b, i = np.nonzero(self._input_raster(x))
         inp = SpikeGeneratorGroup(F, i, s * self.dt, batch=b, name="input")
         res, syn_e, syn_i, mon = self._reservoir()
@@ -166,7 +224,9 @@ class STDPReservoir(LIFReservoir):
         T, B, F = x.shape
         n, k = self.n_neurons, self.steps_per_input
         p = self._params
-        spk_in = self._input_raster(x)
+        analog = self.input_coding == "analog"
+        spk_in = (np.zeros((T * k, B, F), dtype=bool) if analog else self._input_raster(x))
+        cur = self._analog_current(x) if analog else None
         decay = np.exp(-self.dt / self.tau_readout)
         state = p.init_state((B, n))
         traces = PairSTDPState(np.zeros((B, F)), np.zeros((B, n)))
@@ -178,7 +238,8 @@ class STDPReservoir(LIFReservoir):
                "neuron_updates": float(T * k * B * n)}
         raster = []
         for step in range(T * k):
-            spk, state = lif_step(state, self._bias, p, self.dt)
+            spk, state = lif_step(state, cur[step // k] if analog else self._bias, p,
+                                  self.dt)
             sf = spk.astype(np.float64)
             pre = spk_in[step]
             jump = np.einsum("bf,bfn->bn", pre.astype(np.float64), w)
@@ -197,6 +258,8 @@ class STDPReservoir(LIFReservoir):
                 feats[step // k, :, :n] = trace
         if self._learning:
             self._w_in_plastic = w[:1].copy()
+        if analog:
+            ops["ac"] = float(np.count_nonzero(self._scaled(x))) * n
         r = np.concatenate(raster, axis=1) if collect_raster else None
         return feats, ops, r
 

@@ -24,6 +24,7 @@ from comparisons.report.summary import (
     task_summaries,
 )
 from comparisons.report.tables import (
+    ablation_tables,
     baselines_table,
     cost_table,
     coverage,
@@ -91,6 +92,8 @@ class Built(NamedTuple):
     figs: FigureSet
     where: dict[str, list[str]]
     tasks: dict[str, dict[str, Any]]
+    #: per task, the ablations of learners run as grids (:func:`ablation_tables`)
+    ablations: dict[str, list[dict[str, Any]]] = {}
 
 
 def _weights(art: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -162,7 +165,7 @@ def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
     if memory:
         where["memory"] = [figs.add("train-memory-vs-length", figures.memory_figure(memory),
                                     "training memory vs sequence length")]
-    return Built(summary, figs, where, tasks)
+    return Built(summary, figs, where, tasks, ablation_tables(rows))
 
 
 def _notes(notes: list[str]) -> str:
@@ -183,6 +186,15 @@ def _task_section(task: str, ts: dict[str, Any], built: Built, profiles: list[st
     if body:
         parts.append("<h3>Baselines and published values</h3>")
         parts.append(html_table(head, body))
+    for ab in built.ablations.get(task, []):
+        better = "higher" if ab["higher_is_better"] else "lower"
+        parts.append(f"<h3>Ablation of {esc(ab['learner'])}: {esc(', '.join(ab['factors']))}"
+                     f" ({better} is better)</h3>")
+        parts.append(html_table(ab["head"], ab["body"]))
+        parts.append("<p>Main effect of each factor: the change of the test mean against "
+                     "the factor's first level, over the combinations of the other factors "
+                     "where both variants finished.</p>")
+        parts.append(html_table(ab["effects_head"], ab["effects_body"]))
     recs = [s for s in built.summary if s["task"] == task and s["n_ok"]]
     if not recs:
         parts.append("<p>No learner finished a run on this task.</p>")

@@ -37,6 +37,14 @@ def _task_lines(task: str, ts: dict[str, Any], built: Built, profiles: list[str]
     head, body = baselines_table(ts)
     if body:
         lines += ["Baselines and published values:", ""] + md_table(head, body) + [""]
+    for ab in built.ablations.get(task, []):
+        better = "higher" if ab["higher_is_better"] else "lower"
+        lines += [f"Ablation of {md_text(ab['learner'])}: {md_text(', '.join(ab['factors']))} "
+                  f"({better} is better):", ""] + md_table(ab["head"], ab["body"]) + [""]
+        lines += ["Main effect of each factor (change of the test mean against the factor's "
+                  "first level, over the combinations of the other factors where both "
+                  "variants finished):", ""]
+        lines += md_table(ab["effects_head"], ab["effects_body"]) + [""]
     if any(s["n"] for s in ts["learners"].values()):
         for title, cols in (("Energy per inference [J] (with memory access / compute only)",
                              INFERENCE_COLUMNS),

@@ -181,3 +181,87 @@ def memory_table(memory: list[dict[str, Any]]) -> tuple[list[str], list[list[Any
     tmin = lengths[0] if lengths else 0
     return ["learner", "probe task", *[f"T={T} [B]" for T in lengths],
             f"ratio T={tmax} / T={tmin}"], body
+
+
+def _level(v: Any) -> str:
+    return fmt(v) if isinstance(v, float) else str(v)
+
+
+def ablation_tables(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Per task, one ablation per learner that ran as a grid of variants (a
+    ``learner_grid``; each row's ``learner_variant``) with at least two variants.
+
+    The factors are the grid settings that vary. ``head``/``body``: one row per variant
+    (its factor levels, test mean ± std over the finished seeds, seeds, and the reason of a
+    skipped variant, e.g. a combination without meaning). ``effects_head``/``effects_body``:
+    the main effect of each factor in this full factorial design, for each level against
+    the factor's first level: the difference of the variants' test means over every
+    combination of the other factors where both variants finished (mean, min and max over
+    those combinations, and how many there were). The test split informs nothing here: the
+    variants were each tuned on validation, as every learner.
+    """
+    from collections import defaultdict
+
+    import numpy as np
+
+    groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(dict)
+    for r in rows:
+        if r.get("learner_variant"):
+            groups[(task_key(r), r["learner"])].setdefault(learner_key(r), []).append(r)
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (task, learner), variants in sorted(groups.items()):
+        if len(variants) < 2:
+            continue
+        points = {lab: rs[0]["learner_variant"] for lab, rs in variants.items()}
+        keys = sorted({k for p in points.values() for k in p})
+        factors = [k for k in keys if len({repr(p.get(k)) for p in points.values()}) > 1]
+        first = next(iter(variants.values()))[0]
+        metric = first.get("metric", "")
+        means: dict[str, float] = {}
+        head = [*factors, f"test {metric} (mean ± std)", "seeds ok", "note"]
+        body = []
+        for lab, rs in sorted(variants.items(), key=lambda kv: [repr(points[kv[0]].get(k))
+                                                               for k in factors]):
+            vals = np.array([(r.get("metrics") or {}).get(metric, np.nan) for r in rs
+                             if r.get("status") == "ok"], dtype=float)
+            vals = vals[np.isfinite(vals)]
+            mean = float(vals.mean()) if vals.size else float("nan")
+            means[lab] = mean
+            skipped = next((r.get("error") for r in rs if r.get("status") == "skipped"), None)
+            failed = sum(r.get("status") == "failed" for r in rs)
+            note = (f"skipped: {skipped}" if skipped else
+                    f"{failed} crashed" if failed else "")
+            spread = f" ± {fmt(float(vals.std(ddof=1)))}" if vals.size > 1 else ""
+            body.append([*[_level(points[lab].get(k)) for k in factors],
+                         (fmt(mean) + spread) if vals.size else "–",
+                         f"{vals.size}/{len(rs)}", note])
+        eff_head = ["factor", "change", f"effect on test {metric} (mean)", "min", "max",
+                    "combinations compared"]
+        eff_body = []
+        for f in factors:
+            levels: list[Any] = []
+            for p in points.values():
+                if all(repr(p.get(f)) != repr(v) for v in levels):
+                    levels.append(p.get(f))
+            levels.sort(key=repr)
+            base = levels[0]
+            for lev in levels[1:]:
+                diffs = []
+                for lab, p in points.items():
+                    if repr(p.get(f)) != repr(lev):
+                        continue
+                    twin = next((lb for lb, q in points.items() if repr(q.get(f)) == repr(base)
+                                 and all(repr(q.get(k)) == repr(p.get(k))
+                                         for k in factors if k != f)), None)
+                    if twin is not None and np.isfinite(means[lab]) and np.isfinite(
+                            means[twin]):
+                        diffs.append(means[lab] - means[twin])
+                eff_body.append([f, f"{_level(base)} -> {_level(lev)}",
+                                 fmt(float(np.mean(diffs))) if diffs else "–",
+                                 fmt(float(np.min(diffs))) if diffs else "–",
+                                 fmt(float(np.max(diffs))) if diffs else "–", len(diffs)])
+        out[task].append({"learner": learner, "factors": factors, "metric": metric,
+                          "higher_is_better": first.get("higher_is_better", True),
+                          "head": head, "body": body, "effects_head": eff_head,
+                          "effects_body": eff_body})
+    return dict(out)

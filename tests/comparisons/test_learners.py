@@ -1,5 +1,7 @@
 """Learners: declared abilities, scorecards, measured op counts vs hand counts, learning."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -251,8 +253,10 @@ def test_readout_traces_equal_the_dense_filter():
     assert np.all(got[..., n] == 1.0)
 
 
-@pytest.mark.parametrize("learning", [False, True])
-def test_stdp_reservoir_engine_equals_the_pure_step_reference(learning):
+@pytest.mark.parametrize("learning, coding", [(False, "poisson"), (True, "poisson"),
+                                              (False, "latency"), (True, "latency"),
+                                              (False, "analog")])
+def test_stdp_reservoir_engine_equals_the_pure_step_reference(learning, coding):
     # the engine (per-copy spike generator, STDP in the backend) and a numpy loop over the
     # pure steps in the engine's order give the same spikes, weights and counts
     task = get_task("temporal_xor", n_triples=3, n_train=12, n_test=4)
@@ -260,7 +264,8 @@ def test_stdp_reservoir_engine_equals_the_pure_step_reference(learning):
     out = []
     for engine in (False, True):
         lr = get_learner("stdp_reservoir", n_neurons=40, steps_per_input=5, seed=4,
-                         engine=engine, w_in_max=1.2e-9)
+                         engine=engine, w_in_max=1.2e-9, input_coding=coding,
+                         **({"n_stdp": 0} if coding == "analog" else {}))
         lr._lo, lr._span = np.zeros(1), np.ones(1)
         lr._build(1)
         lr._learning, lr._plastic_updates = learning, 0.0
@@ -295,3 +300,56 @@ def test_memory_learners_pass_their_device_to_the_model(name):
     import torch
 
     assert lr.device_used.startswith("cuda") == torch.cuda.is_available()
+
+
+def test_stdp_reservoir_latency_code_is_one_spike_per_feature_and_step_at_its_latency():
+    lr = get_learner("stdp_reservoir", steps_per_input=5, input_coding="latency")
+    lr._lo, lr._span = np.zeros(2), np.ones(2)
+    lr._build(2)
+    x = np.array([[[1.0, 0.0]], [[0.5, 0.25]], [[0.0, 0.9]]])  # (T=3, B=1, F=2)
+    state = copy.deepcopy(lr._spike_rng.bit_generator.state)
+    r = lr._input_raster(x).reshape(3, 5, 1, 2)
+    assert lr._spike_rng.bit_generator.state == state  # deterministic: draws nothing
+    # sub-step round((1 - v) * (k - 1)): v=1 -> 0, v=0.5 -> 2, v=0.25 -> 3, v=0.9 -> 0
+    # (0.4 rounds to 0); v=0 -> no spike
+    want = {(0, 0, 0), (1, 2, 0), (1, 3, 1), (2, 0, 1)}
+    assert set(zip(*[a.tolist() for a in np.nonzero(r[:, :, 0])])) == {
+        (t, s, f) for t, s, f in want}
+
+
+def test_stdp_reservoir_analog_code_matches_the_poisson_codes_mean_synaptic_current():
+    # the analog current is the steady-state mean of the synaptic current that the Poisson
+    # code drives through the same weights: i <- a_e i + w * spike, P(spike) = max_prob * v
+    lr = get_learner("stdp_reservoir", n_neurons=20, input_coding="analog", n_stdp=0,
+                     max_prob=0.3, seed=1)
+    lr._lo, lr._span = np.zeros(1), np.ones(1)
+    lr._build(1)
+    v = 0.6
+    x = np.full((1, 1, 1), v)
+    analog = lr._analog_current(x)[0, 0] - lr._bias
+    rng = np.random.default_rng(0)
+    a_e = np.exp(-lr.dt / lr._params.tau_e)
+    w = lr._w_in_plastic[0, 0]
+    spikes = rng.random(200_000) < lr.max_prob * v
+    i, total = np.zeros_like(w), np.zeros_like(w)
+    for s in spikes[:2000]:  # transient
+        i = a_e * i + w * s
+    n = 0
+    for s in spikes[2000:]:
+        i = a_e * i + w * s
+        total += i
+        n += 1
+    np.testing.assert_allclose(total / n, analog, rtol=0.03)
+
+
+def test_stdp_reservoir_analog_code_with_plasticity_is_skipped_with_its_reason():
+    from comparisons.learners.base import SettingsNotApplicable
+
+    with pytest.raises(SettingsNotApplicable, match=r"input_coding='analog'.*n_stdp=100"):
+        get_learner("stdp_reservoir", input_coding="analog")
+    with pytest.raises(ValueError, match=r"unknown stdp_reservoir.input_coding 'rate'"):
+        get_learner("stdp_reservoir", input_coding="rate")
+    row = run_cell("adding", "stdp_reservoir", seed=0,
+                   task_params={"length": 5, "n_train": 8, "n_val": 4, "n_test": 4},
+                   learner_params={"input_coding": "analog"})
+    assert row["status"] == "skipped" and "n_stdp=0" in row["error"]
