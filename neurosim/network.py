@@ -7,7 +7,9 @@ One step ``k`` (time ``k * dt``) does, in this order (Brian2's default schedule)
    reset, refractoriness) with its external current;
 3. input groups emit their spikes for step ``k``;
 4. every projection adds the weights of synapses whose source spiked at step ``k - delay``
-   to the target variables (so a spike acts on the target from step ``k + 1`` on);
+   to the target variables (so a spike acts on the target from step ``k + 1`` on); a
+   projection with short-term plasticity (``Synapses(..., stp=...)``) first advances its
+   Tsodyks–Markram state and adds ``w * r`` (:mod:`neurosim.plasticity.short_term`);
 5. spikes, rates and op counters are recorded.
 """
 
@@ -202,6 +204,8 @@ class Network:
         syns = self._of(Synapses)
         for s in syns:  # weights assigned after construction get the constructor's checks
             s.weights = s._check_weights(s.weights)
+            if s.stp is not None and s.plasticity is not None:
+                raise ValueError(s._stp_and_rule(s.stp, s.plasticity))
         injections: dict[str, list[CurrentInjection]] = {g.name: [] for g in neuron_groups}
         for inj in self._of(CurrentInjection):
             injections[inj.target.name].append(inj)
@@ -237,6 +241,8 @@ class Network:
             d = plan.max_delay(s)
             if d > 0:
                 st[f"syn:{s.name}"] = {"buffer": np.zeros((d + 1, self.batch_size, s.post.n))}
+            if s.stp is not None:  # short-term plasticity: (x, u) per source neuron and copy
+                st[f"stp:{s.name}"] = s.stp.init_state((self.batch_size, s.n_pre))._asdict()
         return st
 
     def _ensure(self) -> None:
@@ -374,8 +380,9 @@ class Network:
         Returns
         -------
         dict
-            ``{group name: {variable: (B, n) array}}``, plus ``"syn:<name>"`` delay buffers
-            and ``"plastic:<name>"`` learned weights and traces of plastic projections.
+            ``{group name: {variable: (B, n) array}}``, plus ``"syn:<name>"`` delay buffers,
+            ``"plastic:<name>"`` learned weights and traces of plastic projections and
+            ``"stp:<name>"`` short-term plasticity state (``x``, ``u``: ``(B, n_pre)``).
         """
         if self._runner is not None:
             return self._runner.get_state()

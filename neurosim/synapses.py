@@ -65,11 +65,17 @@ class Synapses:
         the network's ``dt``. Stored as a 0-d array when all delays are equal.
     dense : hint that backends should use a dense weight matrix.
     name : unique name in the network.
+    stp : short-term plasticity of the projection (a
+        :class:`~neurosim.plasticity.short_term.TsodyksMarkramParams`) or None (static
+        efficacy). With it a spike of source ``j`` adds ``w * r_j`` instead of ``w``, ``r_j``
+        the Tsodyks–Markram release of ``j`` (state: one ``(x, u)`` per source neuron and
+        batch copy; ``Network.get_state()`` key ``"stp:<name>"``). Not combinable with a
+        long-term rule (:meth:`attach`).
     """
 
     def __init__(self, pre: Any, post: Any, indptr: Any, indices: Any, weights: Any,
                  target: str = "e", delay: Any = 0.0, dense: bool = False,
-                 name: str | None = None) -> None:
+                 name: str | None = None, stp: Any = None) -> None:
         from neurosim.neurons.group import NeuronGroup
 
         self.n_pre = _group_n(pre, "pre")
@@ -98,6 +104,30 @@ class Synapses:
         self.weights = self._check_weights(weights)
         self.delay = self._check_delay(delay)
         self.plasticity: Any = None  # a PlasticityRule, see attach()
+        self.stp = stp
+
+    @property
+    def stp(self) -> Any:
+        """Short-term plasticity (:class:`~neurosim.plasticity.short_term.
+        TsodyksMarkramParams`) or None; settable before the network's first run."""
+        return self._stp
+
+    @stp.setter
+    def stp(self, params: Any) -> None:
+        from neurosim.plasticity.short_term import TsodyksMarkramParams
+
+        if params is not None and not isinstance(params, TsodyksMarkramParams):
+            raise TypeError(f"Synapses.stp must be a TsodyksMarkramParams or None, got "
+                            f"{type(params).__name__} ({params!r:.80})")
+        if params is not None and getattr(self, "plasticity", None) is not None:
+            raise ValueError(self._stp_and_rule(params, self.plasticity))
+        self._stp = params
+
+    def _stp_and_rule(self, stp: Any, rule: Any) -> str:
+        return (f"Synapses {self.name!r}: stp={stp!r} cannot be combined with the "
+                f"plasticity rule {type(rule).__name__} on the same projection (short-term "
+                f"plasticity is supported on static projections only); use stp=None or "
+                f"detach the rule with attach(None)")
 
     # ------------------------------------------------------------------ validation
     def _check_weights(self, weights: Any) -> np.ndarray:
@@ -167,6 +197,8 @@ class Synapses:
             if not isinstance(rule, PlasticityRule):
                 raise TypeError(f"Synapses.attach: rule must be a PlasticityRule, got "
                                 f"{type(rule).__name__}")
+            if self.stp is not None:
+                raise ValueError(self._stp_and_rule(self.stp, rule))
             rule.check(self)
         self.plasticity = rule
         return self
@@ -221,8 +253,9 @@ class Synapses:
         return w
 
     def __repr__(self) -> str:
+        stp = "" if self.stp is None else f", stp={self.stp!r}"
         return (f"Synapses({getattr(self.pre, 'name', None)!r} -> {self.post.name!r}, "
-                f"n_syn={self.n_syn}, target={self.target!r})")
+                f"n_syn={self.n_syn}, target={self.target!r}{stp})")
 
     # ------------------------------------------------------------------ builders
     @classmethod
@@ -243,7 +276,7 @@ class Synapses:
         delay : float or array_like
             Delay in seconds: a scalar or one per synapse.
         **kw
-            Passed to :class:`Synapses` (``dense``, ``name``).
+            Passed to :class:`Synapses` (``dense``, ``name``, ``stp``).
 
         Returns
         -------
@@ -285,7 +318,7 @@ class Synapses:
             Storage hint; ``None`` picks dense storage when more than 20% of the entries
             are non-zero.
         **kw
-            Passed to :class:`Synapses` (``name``).
+            Passed to :class:`Synapses` (``name``, ``stp``).
 
         Returns
         -------
@@ -327,7 +360,7 @@ class Synapses:
         self_connections : bool
             When ``pre is post``, whether neuron ``k`` connects to itself.
         **kw
-            Passed to :class:`Synapses` (``dense``, default True; ``name``).
+            Passed to :class:`Synapses` (``dense``, default True; ``name``, ``stp``).
 
         Returns
         -------
@@ -361,7 +394,7 @@ class Synapses:
         delay : float or array_like
             Delay in seconds: a scalar or one per synapse.
         **kw
-            Passed to :class:`Synapses` (``dense``, ``name``).
+            Passed to :class:`Synapses` (``dense``, ``name``, ``stp``).
 
         Returns
         -------
@@ -402,7 +435,7 @@ class Synapses:
         self_connections : bool
             When ``pre is post``, whether neuron ``k`` may connect to itself.
         **kw
-            Passed to :class:`Synapses` (``dense``, ``name``).
+            Passed to :class:`Synapses` (``dense``, ``name``, ``stp``).
 
         Returns
         -------

@@ -21,6 +21,12 @@ every step, after the neurons have been updated:
    ``network.learning`` is True), and the new weights are checked for NaN/inf — a
    non-finite weight raises ``FloatingPointError`` naming the projection and the step.
 
+Short-term plasticity (``Synapses(..., stp=...)``, static projections only) is applied in
+:meth:`ArrayRunner._deliver`: :func:`~neurosim.plasticity.short_term.tsodyks_markram_step`
+turns a projection's spikes into release amplitudes ``(B, n_pre)``, which the delivery
+function multiplies into the weights (``ops.matrix`` functions accept bool spikes or float
+amplitudes). Its state is ``Network.get_state()``'s ``"stp:<name>"``.
+
 The rules themselves (``check``, ``init_state``, ``update``) are the plasticity package's
 data and pure functions; nothing here changes their arithmetic. The op counter
 ``plasticity_updates`` (see :func:`count_plasticity_updates`) is added to
@@ -40,6 +46,7 @@ import scipy.sparse as sp
 from neurosim.backends import ChunkOut
 from neurosim.neurons.inputs import per_step_current
 from neurosim.plasticity._arrays import all_finite, scatter_sum
+from neurosim.plasticity.short_term import TsodyksMarkramState, tsodyks_markram_step
 
 __all__ = ["NumpyOps", "ArrayRunner", "PlasticArrayRunner", "ArrayBackend", "NumpyBackend",
            "count_plasticity_updates", "plastic_synapses", "prepare_array"]
@@ -113,6 +120,10 @@ class ArrayRunner:
             else:
                 self.mats[s.name] = [(0, ops.matrix(s, None))]
             self.row_len[s.name] = s.row_lengths().astype(np.int64)
+        # short-term plasticity (Tsodyks-Markram): (x, u) per source neuron and copy
+        self.stp = {s.name: TsodyksMarkramState(ops.asarr(state[f"stp:{s.name}"]["x"]),
+                                                ops.asarr(state[f"stp:{s.name}"]["u"]))
+                    for s in plan.synapses if s.stp is not None}
 
     def nonfinite_group(self) -> str | None:
         """Name of the first group whose state holds NaN or inf, else None."""
@@ -127,6 +138,9 @@ class ArrayRunner:
                for g, d in self.state.items()}
         for name, buf in self.buffers.items():
             out[f"syn:{name}"] = {"buffer": np.array(self.ops.to_np(buf), dtype=np.float64)}
+        for name, st in self.stp.items():
+            out[f"stp:{name}"] = {f: np.array(self.ops.to_np(a), dtype=np.float64)
+                                  for f, a in st._asdict().items()}
         return out
 
     def run_chunk(self, start: int, k: int, inputs: dict[str, np.ndarray],
@@ -184,6 +198,9 @@ class ArrayRunner:
     def _deliver(self, step: int, spk: dict[str, Any]) -> None:
         for syn in self.plan.synapses:
             src = spk[syn.pre.name]
+            if syn.stp is not None:   # float release r (B, n_pre): each synapse adds w * r
+                src, self.stp[syn.name] = tsodyks_markram_step(self.stp[syn.name], src,
+                                                               syn.stp, self.plan.dt)
             tgt = self.state[syn.post.name]
             for d, mat in self.mats[syn.name]:
                 contrib = mat(src)

@@ -222,6 +222,7 @@ class NumbaRunner:
             for ahead in range(d):
                 self.buf[(self._step + ahead) % self.D, v, :, off:off + s.post.n] += \
                     sb[(self._step + ahead) % d]
+        self._init_stp(plan, state)
         self.g_rec = np.zeros(len(ng) + len(ig), dtype=np.bool_)
         for name in plan.spike_record:
             self.g_rec[self.group_index[name]] = True
@@ -273,7 +274,32 @@ class NumbaRunner:
             full = self.buf[:, v, :, off:off + s.post.n]
             # rotate so that slot indices keep their meaning (step % d) for this projection
             out[f"syn:{s.name}"] = {"buffer": self._fold(full, d)}
+        for q, s in enumerate(self.stp_syns):
+            lo, hi = self.s_off[q], self.s_off[q + 1]
+            out[f"stp:{s.name}"] = {"x": self.s_x[:, lo:hi].copy(),
+                                    "u": self.s_u[:, lo:hi].copy()}
         return out
+
+    def _init_stp(self, plan: Any, state: dict[str, dict[str, np.ndarray]]) -> None:
+        """The kernel's ``stp`` argument (see ``numba_kernels._stp_release``): None without
+        short-term plasticity, else the per-projection coefficients and the (x, u) state
+        of every STP projection side by side (``(B, sum n_pre)``)."""
+        from neurosim.plasticity.short_term import tm_decays
+
+        syns = plan.synapses
+        self.stp_syns = [s for s in syns if s.stp is not None]
+        self.s_off = np.cumsum([0] + [s.n_pre for s in self.stp_syns]).astype(np.int64)
+        s_idx = np.full(len(syns), -1, dtype=np.int64)
+        coef = np.zeros((len(self.stp_syns), 3))
+        self.s_x = np.ones((plan.batch, int(self.s_off[-1])))
+        self.s_u = np.zeros((plan.batch, int(self.s_off[-1])))
+        for q, s in enumerate(self.stp_syns):
+            s_idx[syns.index(s)] = q
+            coef[q] = (s.stp.U, *tm_decays(s.stp, plan.dt))
+            self.s_x[:, self.s_off[q]:self.s_off[q + 1]] = state[f"stp:{s.name}"]["x"]
+            self.s_u[:, self.s_off[q]:self.s_off[q + 1]] = state[f"stp:{s.name}"]["u"]
+        self.stp_args = ((s_idx, coef, self.s_off, self.s_x, self.s_u) if self.stp_syns
+                         else None)
 
     def _fold(self, full: np.ndarray, d: int) -> np.ndarray:
         """Map the shared buffer (``D`` slots, index ``step % D``) to ``d`` slots
@@ -349,8 +375,8 @@ class NumbaRunner:
                 self.g_off, self.g_n, g_cur, cur_const, cur_tv, hold, phase + done,
                 self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre, self.p_post,
                 self.p_var, self.p_ptr, self.indptr, self.indices, self.weights, delay,
-                self.g_rec, *self.rec, n_rec, counts[done:], events, mon, self.n_neuron,
-                *self.work, self.plastic_args())
+                self.stp_args, self.g_rec, *self.rec, n_rec, counts[done:], events, mon,
+                self.n_neuron, *self.work, self.plastic_args())
             parts.append([r[:n_rec[0]].copy() for r in self.rec])
             n_rec[0] = 0
             done += s

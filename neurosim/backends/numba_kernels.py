@@ -294,6 +294,39 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
     return False
 
 
+# ------------------------------------------------------------ short-term plasticity (TM)
+# ``stp = (s_idx (P,) int64: the projection's row in the next arrays or -1, s_coef (Q, 3):
+# U, exp(-dt/tau_rec), exp(-dt/tau_fac) (0: no facilitation), s_off (Q + 1,) int64: column
+# ranges, s_x, s_u (B, sum n_pre))``: one (x, u) per source neuron and copy. The arithmetic
+# of :func:`neurosim.plasticity.short_term.tsodyks_markram_step`, same operation order.
+@numba.njit(**_INLINE)
+def _stp_recover(stp, b):
+    """Advance every STP state of copy ``b`` by one step between spikes."""
+    s_idx, s_coef, s_off, s_x, s_u = stp
+    for q in range(s_coef.shape[0]):
+        a_rec, a_fac = s_coef[q, 1], s_coef[q, 2]
+        x_, u_ = s_x[b, s_off[q]:s_off[q + 1]], s_u[b, s_off[q]:s_off[q + 1]]
+        for j in range(x_.shape[0]):
+            x_[j] = 1.0 - (1.0 - x_[j]) * a_rec
+            u_[j] = u_[j] * a_fac
+
+
+@numba.njit(**_INLINE)
+def _stp_release(stp, p, b, i):
+    """Release ``r`` of source ``i`` of projection ``p`` (copy ``b``) at its spike, and the
+    spike's update of ``(x, u)``; 1.0 for a projection without STP."""
+    s_idx, s_coef, s_off, s_x, s_u = stp
+    q = s_idx[p]
+    if q < 0:
+        return 1.0
+    j = s_off[q] + i
+    u = s_u[b, j] + s_coef[q, 0] * (1.0 - s_u[b, j])
+    r = u * s_x[b, j]
+    s_u[b, j] = u
+    s_x[b, j] = s_x[b, j] - r
+    return r
+
+
 # ------------------------------------------------------------------ the model table
 #: model code -> update ``(c, S, off, n, b, irow, sl, ns) -> ns`` (see above); a group's
 #: code is its index here. A new model adds its update to this file (numba's cache of
@@ -317,15 +350,16 @@ def model_flags(model_ids: Iterable[int]) -> tuple[bool | None, ...]:
 @numba.njit(**_JIT)
 def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g_off, g_n, g_cur,
          cur_const, cur_tv, cur_hold, cur_phase, in_off, in_n, in_spk, p_pre, p_npre, p_post,
-         p_var, p_ptr, indptr, indices, weights, delay, g_rec, rec_step, rec_b, rec_i, rec_g,
-         n_rec, counts, events, mon, n_neuron, sl, gstart, pl):
+         p_var, p_ptr, indptr, indices, weights, delay, stp, g_rec, rec_step, rec_b, rec_i,
+         rec_g, n_rec, counts, events, mon, n_neuron, sl, gstart, pl):
     """Steps ``start .. start+k-1``; returns the number of steps done (fewer when the spike
     record buffer is full, or, with plasticity, after the step where a weight became
     non-finite: then ``pl[-1] = [step, synapse]``).
 
     The first ``N_MODELS`` arguments (:func:`model_flags`, in :data:`KERNELS` order) are
-    True for the models present and None for the others; ``delay``, ``mon`` and ``pl`` are
-    None when the network has no delayed projection / state monitor / compiled plasticity.
+    True for the models present and None for the others; ``delay``, ``stp``, ``mon`` and
+    ``pl`` are None when the network has no delayed projection / short-term plasticity
+    (:func:`_stp_release`) / state monitor / compiled plasticity.
     numba prunes the code behind ``if x is not None`` before typing when ``x`` is None, so
     only what a network uses is compiled (each combination is one cached specialisation).
     They are separate arguments because numba prunes on arguments only: a tuple of flags
@@ -404,6 +438,8 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g
                         sl[ns] = n_neuron + in_off[g] + q
                         ns += 1
             gstart[G + GI] = ns
+            if stp is not None:                                # short-term plasticity
+                _stp_recover(stp, b)
             for p in range(p_pre.shape[0]):                    # synapses (event-driven)
                 var, row0, pre, post = p_var[p], p_ptr[p], p_pre[p], p_post[p]
                 for t in range(ns):
@@ -412,6 +448,9 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g
                         continue
                     lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
                     events[p] += hi - lo
+                    r = 1.0                  # w * 1.0 == w: folded away without stp
+                    if stp is not None:
+                        r = _stp_release(stp, p, b, i)
                     direct = True
                     if delay is not None:
                         p_delayed, delays, buf, buf_vars = delay
@@ -421,14 +460,14 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g
                             for q in range(lo, hi):
                                 d = delays[q]
                                 if d == 0:
-                                    S[var, b, post + indices[q]] += weights[q]
+                                    S[var, b, post + indices[q]] += weights[q] * r
                                 else:
                                     buf[(step + d) % D, var, b, post + indices[q]] += \
-                                        weights[q]
+                                        weights[q] * r
                     if direct:
                         row = S[var, b, post:]
                         for q in range(lo, hi):
-                            row[indices[q]] += weights[q]
+                            row[indices[q]] += weights[q] * r
             if delay is not None:                              # delayed input arriving now
                 p_delayed, delays, buf, buf_vars = delay
                 slot = step % buf.shape[0]

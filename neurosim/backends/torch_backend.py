@@ -42,9 +42,11 @@ class TorchOps:
         return torch.stack(xs)
 
     def matrix(self, syn: Any, sel: np.ndarray | None) -> Any:
-        """Delivery function ``spikes (B, n_pre) bool -> input (B, n_post)``: a dense
+        """Delivery function ``spikes (B, n_pre) -> input (B, n_post)``: a dense
         matmul for dense projections, otherwise event-driven (gather the rows of the
-        spiking neurons, scatter-add their weights; work ~ spikes x fan-out)."""
+        spiking neurons, scatter-add their weights; work ~ spikes x fan-out). ``spikes``
+        is bool, or float amplitudes (short-term plasticity's release ``r``: each
+        synapse adds ``w * r`` of its source; zeros are no events)."""
         wt = _csr_t(syn, sel)
         if syn.dense or wt.nnz > 0.2 * syn.n_pre * syn.post.n:
             dense = torch.as_tensor(wt.T.toarray(), dtype=self.dtype, device=self.device)
@@ -69,7 +71,11 @@ class TorchOps:
             shift = torch.repeat_interleave(starts - (torch.cumsum(lens, 0) - lens), lens,
                                             output_size=total)
             pos = shift + torch.arange(total, device=dev)
-            out.index_put_((rep_b, cols[pos]), vals[pos], accumulate=True)
+            v = vals[pos]
+            if spk.is_floating_point():
+                amp = spk[b_idx, i_idx].to(self.dtype)
+                v = v * torch.repeat_interleave(amp, lens, output_size=total)
+            out.index_put_((rep_b, cols[pos]), v, accumulate=True)
             return out
 
         return deliver

@@ -30,6 +30,9 @@ SpikeGeneratorGroup         SpikeGeneratorGroup (spikes not yet emitted)
 CurrentInjection            ``I_ext`` parameter, or ``I_ext = TimedArray(t, i)``
 Synapses (dense or CSR)     Synapses with explicit ``(i, j)``, ``w_syn`` in SI units,
                             scalar or per-synapse delays; pathways ``when="after_resets"``
+short-term plasticity       Brian2's standard Tsodyks–Markram synapse: event-driven
+(``Synapses(stp=...)``)     ``x_stp`` / ``u_stp`` per synapse, ``on_pre`` releases
+                            ``r = u x`` and transmits ``w_syn * r``
 STDP (pair: additive or     event-driven traces; ``on_pre`` transmits, then depresses;
 multiplicative; all-to-all  ``on_post`` potentiates (Brian2's pre-before-post order = ours)
 or nearest), TripletSTDP
@@ -314,6 +317,24 @@ def _plastic_code(rule: Any, tv: str, unit: str, dt: float) -> dict[str, Any]:
                               f"RewardSTDP)")
 
 
+def _stp_code(stp: Any, transmit: str) -> dict[str, Any]:
+    """Brian2's standard Tsodyks–Markram synapse (event-driven ``x``, ``u``; ``on_pre``:
+    ``u += U*(1-u); r = u*x; x -= r``, then transmit ``w * r``) for
+    :class:`~neurosim.plasticity.short_term.TsodyksMarkramParams`; without facilitation
+    (``tau_fac = 0``) ``u`` is the constant ``U``. Per synapse in Brian2, per source neuron
+    in neurosim: the same values (every synapse of a source sees the same spikes)."""
+    ns = dict(U=(stp.U, "1"), tau_rec=(stp.tau_rec, "second"))
+    model = "w_syn : 1\ndx_stp/dt = (1 - x_stp) / tau_rec : 1 (event-driven)\n"
+    if stp.tau_fac > 0:
+        ns["tau_fac"] = (stp.tau_fac, "second")
+        model += "du_stp/dt = -u_stp / tau_fac : 1 (event-driven)\n"
+        on_pre = "u_stp += U * (1 - u_stp)\nr_stp = u_stp * x_stp\n"
+    else:
+        on_pre = "r_stp = U * x_stp\n"
+    on_pre += "x_stp -= r_stp\n" + transmit.replace("w_syn", "w_syn * r_stp")
+    return dict(model=model, on_pre=on_pre, ns=ns)
+
+
 # ---------------------------------------------------------------------------- generator
 def _b2name(name: str) -> str:
     s = re.sub(r"\W", "_", str(name))
@@ -515,6 +536,19 @@ def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray
            f"model={_str(pc['model'])}, on_pre={_str(pc['on_pre'])}, "
            f"on_post={_str(pc['on_post'])}, namespace=ns, name={names[syn.name]!r}"
            f"{scalar_delay})")
+    elif syn.stp is not None:
+        if net.step_count and delay_steps.size and int(np.max(delay_steps)) > 0:
+            raise NotImplementedError(
+                f"Brian2 export: projection {syn.name!r} has short-term plasticity and "
+                f"delays (max {int(np.max(delay_steps))} steps) and the network has run "
+                f"{net.step_count} steps; Brian2 keeps the STP state per synapse at the "
+                f"arrival time, neurosim per source at the spike, so the state cannot be "
+                f"handed over mid-run. Export before the first run, or use delay=0")
+        sc = _stp_code(syn.stp, transmit)
+        g_(f"ns = {_ns(sc['ns'])}")
+        g_(f"o = objs[{key}] = Synapses(objs[{syn.pre.name!r}], objs[{syn.post.name!r}], "
+           f"model={_str(sc['model'])}, on_pre={_str(sc['on_pre'])}, namespace=ns, "
+           f"name={names[syn.name]!r}{scalar_delay})")
     else:
         g_(f"o = objs[{key}] = Synapses(objs[{syn.pre.name!r}], objs[{syn.post.name!r}], "
            f"model='w_syn : 1', on_pre={transmit!r}, name={names[syn.name]!r}"
@@ -526,6 +560,15 @@ def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray
         g_(f"o.w_syn = {g_.put(syn.name + '__w', w)}")
         if hetero:
             g_(f"o.delay = {g_.put(syn.name + '__delay_steps', delay_steps)} * DT")
+        if rule is None and syn.stp is not None:
+            x, u = state[f"stp:{syn.name}"]["x"][batch], state[f"stp:{syn.name}"]["u"][batch]
+            if np.all(x == 1) and np.all(u == 0):
+                g_("o.x_stp = 1.0")                           # at rest (Brian2 starts at 0)
+            else:  # the state after the last step: one more recovery before step 0
+                g_(f"o.x_stp = {g_.put(syn.name + '__x_stp', x[rows])}")
+                if syn.stp.tau_fac > 0:
+                    g_(f"o.u_stp = {g_.put(syn.name + '__u_stp', u[rows])}")
+                g_("o.lastupdate = -DT")
     g_("o.pre.when = 'after_resets'")
     if rule is not None:
         g_("o.post.when = 'after_resets'")

@@ -1,9 +1,11 @@
 """Synaptic plasticity: STDP family, homeostasis, winner-take-all.
 
 Pure step functions (numpy arrays or torch tensors) live in :mod:`.stdp`,
-:mod:`.homeostasis` and :mod:`.wta`; the rule objects in :mod:`.rules` attach to
-:class:`~neurosim.synapses.Synapses` (``syn.attach(STDP(...))``) and are run by the network
-(:mod:`.engine`); ``network.learning = False`` freezes them.
+:mod:`.homeostasis`, :mod:`.wta` and :mod:`.short_term` (Tsodyks–Markram short-term
+plasticity, given to a projection as ``Synapses(..., stp=TsodyksMarkramParams(...))``);
+the rule objects in :mod:`.rules` attach to :class:`~neurosim.synapses.Synapses`
+(``syn.attach(STDP(...))``) and are run by the network (:mod:`.engine`);
+``network.learning = False`` freezes them (short-term plasticity always runs).
 """
 
 from neurosim.plasticity.homeostasis import (
@@ -13,6 +15,11 @@ from neurosim.plasticity.homeostasis import (
     normalize_columns,
 )
 from neurosim.plasticity.rules import STDP, PlasticityRule, RewardSTDP, TripletSTDP
+from neurosim.plasticity.short_term import (
+    TsodyksMarkramParams,
+    TsodyksMarkramState,
+    tsodyks_markram_step,
+)
 from neurosim.plasticity.stdp import (
     PairSTDPParams,
     PairSTDPState,
@@ -32,6 +39,7 @@ __all__ = [
     "TripletSTDPParams", "TripletSTDPState", "triplet_stdp_step",
     "RewardSTDPParams", "RewardSTDPState", "reward_stdp_step", "stdp_window",
     "PlasticityRule", "STDP", "TripletSTDP", "RewardSTDP",
+    "TsodyksMarkramParams", "TsodyksMarkramState", "tsodyks_markram_step",
     "AdaptiveThresholdParams", "adaptive_threshold_step", "NormalizationParams",
     "normalize_columns", "k_winners_take_all", "lateral_inhibition_matrix", "wta_network",
 ]
