@@ -1,7 +1,7 @@
 """Spiking associative memory: a recurrent LIF network built from stored Hopfield patterns.
 
 The bridge between the two halves of :mod:`neurosim`. Each unit of a ``±1`` pattern is a
-leaky integrate-and-fire neuron (the engine's pure :func:`neurosim.neurons.lif.lif_step`);
+leaky integrate-and-fire neuron (the engine's :class:`~neurosim.neurons.lif.LIFParams`);
 ``+1`` means "fires", ``−1`` means "silent". The recurrent weights are the Hopfield weights
 ``W`` (any rule of :mod:`neurosim.memory.hopfield`) with each row's mean removed:
 
@@ -24,6 +24,13 @@ rather than a threshold-linear one (with plain summing synapses the rate differe
 weakly and strongly driven units let the state drift away from the pattern). ``coupling`` is
 the voltage offset ``±coupling`` that a unit receives from a fully recalled pattern.
 
+The memory runs on the engine (:func:`memory_network`): a :class:`~neurosim.Network` whose
+batch holds one copy per cue, on the backend that ``device`` selects. The gate is the
+engine's Tsodyks–Markram short-term depression with ``U = 1`` and ``tau_rec = syn_tau``
+(:mod:`neurosim.plasticity.short_term`): with ``x_j = 1 - u_j``, a spike delivers ``w x_j``
+and empties ``x_j``, which recovers with ``syn_tau``, into a synaptic current that decays
+with the same ``syn_tau`` — the current is ``w u_j``.
+
 References
 ----------
 Hopfield (1984), neurons with graded response have collective computational properties like
@@ -37,8 +44,7 @@ dynamics).
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -49,22 +55,27 @@ from neurosim.memory.hopfield import (
     DTYPES,
     RULES,
     _check_choice,
-    _threads_for,
     check_array,
     learn_weights,
     resolve_device,
 )
+from neurosim.monitors import SpikeMonitor
+from neurosim.network import Network
 from neurosim.neurons.base import (
     check_magnitude,
     check_positive,
     check_time_constant,
     check_voltage,
 )
-from neurosim.neurons.lif import LIFParams, LIFState, lif_step
+from neurosim.neurons.group import NeuronGroup
+from neurosim.neurons.inputs import CurrentInjection
+from neurosim.neurons.lif import LIFParams
+from neurosim.plasticity.short_term import TsodyksMarkramParams
+from neurosim.synapses import Synapses
 from neurosim.units import Hz, ms, mV
 
-__all__ = ["SpikingMemoryParams", "SpikingRecall", "SpikingHopfield", "spiking_recall"]
-
+__all__ = ["SpikingMemoryParams", "SpikingRecall", "SpikingHopfield", "spiking_recall",
+           "memory_network"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,8 @@ class SpikingRecall:
     cue_rates : array (B, N), Hz, while the cue was on.
     spike_times, spike_units : arrays, the raster of the first cue (s, neuron index).
     n_spikes : int, all spikes of all cues (for energy accounting).
+    counters : dict, the engine's op counters of the run (:mod:`neurosim.counters`:
+        spikes, synaptic events, neuron updates, ..., summed over the cues).
     """
 
     states: np.ndarray
@@ -139,10 +152,76 @@ class SpikingRecall:
     spike_times: np.ndarray = field(repr=False)
     spike_units: np.ndarray = field(repr=False)
     n_spikes: int = 0
+    counters: dict = field(default_factory=dict, repr=False)
 
 
-def spiking_recall(weights: torch.Tensor, cues: torch.Tensor, params: SpikingMemoryParams,
-                   lif: LIFParams) -> SpikingRecall:
+def _as_numpy(x: Any) -> np.ndarray:
+    """A numpy float64 copy of an array or (CPU/GPU) tensor."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def memory_network(weights: Any, cues: Any, params: SpikingMemoryParams, lif: LIFParams,
+                   device: str = "auto", dtype: str = "float64") -> tuple[Network, SpikeMonitor]:
+    r"""The engine network of :func:`spiking_recall` (not yet run) and its spike monitor.
+
+    One :class:`~neurosim.NeuronGroup` of ``N`` LIF neurons with ``B`` copies (one per cue,
+    the network's batch), their synaptic currents decaying with ``syn_tau``; the recurrent
+    weights ``(2 c / R_m) W'`` split by sign into a projection onto ``i_e`` (``W' > 0``) and
+    one onto ``i_i`` (``W' < 0``: negative amperes, the engine's sign convention), both with
+    Tsodyks–Markram depression ``U = 1``, ``tau_rec = syn_tau``: a spike of ``j`` adds
+    ``w x_j`` (``x_j = 1 - u_j``) and empties ``x_j``, so the synaptic current onto ``i`` is
+    exactly ``(2 c / R_m) Σ_j W'_ij u_j`` with the saturating gate ``u_j`` of the module
+    docstring. The bias and the cue are one :class:`~neurosim.CurrentInjection` (a row per
+    copy, held for ``cue_time``, then the bias alone).
+
+    Parameters
+    ----------
+    weights : array or Tensor, shape (N, N)
+        Row-centred recurrent weights ``W'`` (``W'[i, j]``: from ``j`` onto ``i``).
+    cues : array or Tensor, shape (B, N), ``±1``.
+    params : SpikingMemoryParams
+    lif : LIFParams
+        Neuron model; its ``tau_e`` / ``tau_i`` are replaced by ``params.syn_tau``.
+    device : str
+        Device for the engine's backend choice (``"auto"``: torch on CUDA when available,
+        else the compiled CPU backend).
+    dtype : {"float32", "float64"}
+        Used on the torch backend; the CPU backends run float64.
+
+    Returns
+    -------
+    (Network, SpikeMonitor)
+    """
+    from neurosim.backends import resolve_backend_name
+
+    w, s = _as_numpy(weights), _as_numpy(cues)
+    b, n = s.shape
+    dt = params.dt
+    n_cue = max(1, int(round(params.cue_time / dt)))
+    n_all = n_cue + max(1, int(round(params.free_time / dt)))
+    neuron = replace(lif, tau_e=params.syn_tau, tau_i=params.syn_tau)
+    group = NeuronGroup(n, neuron, name="memory")
+    w_pre_post = (w * (2.0 * params.coupling / lif.r_m)).T     # (pre j, post i)
+    gate = TsodyksMarkramParams(U=1.0, tau_rec=params.syn_tau)
+    exc = Synapses.from_matrix(group, group, np.maximum(w_pre_post, 0.0), target="e",
+                               stp=gate, name="recurrent_e")
+    inh = Synapses.from_matrix(group, group, np.minimum(w_pre_post, 0.0), target="i",
+                               stp=gate, name="recurrent_i")
+    i_bias = (lif.v_thresh - lif.v_rest + params.bias) / lif.r_m
+    rows = np.full((-(-n_all // n_cue), b, n), i_bias)
+    rows[0] += s * (params.cue_drive / lif.r_m)
+    drive = CurrentInjection(group, rows, steps_per_value=n_cue, name="bias_and_cue")
+    mon = SpikeMonitor(group, name="spikes")
+    backend = resolve_backend_name("auto", device)
+    net = Network(group, exc, inh, drive, mon, dt=dt, batch_size=b, backend=backend,
+                  device=device, dtype=dtype if backend == "torch" else "float64", seed=0)
+    return net, mon
+
+
+def spiking_recall(weights: Any, cues: Any, params: SpikingMemoryParams, lif: LIFParams,
+                   device: str = "auto", dtype: str = "float64") -> SpikingRecall:
     r"""Simulate the recurrent LIF memory from ``±1`` cues (pure function of its inputs).
 
     .. math::
@@ -151,62 +230,50 @@ def spiking_recall(weights: torch.Tensor, cues: torch.Tensor, params: SpikingMem
         \qquad \dot u_j = -u_j/\tau_s,\quad u_j \leftarrow 1 \text{ at a spike of } j
 
     with ``R_m I_b = v_thresh − v_rest + bias``, ``R_m I^cue_i = ±cue_drive`` for
-    ``t < cue_time`` and 0 after, ``c = coupling``, ``τ_s = syn_tau``; the membrane is
-    advanced by the engine's :func:`neurosim.neurons.lif.lif_step` (input constant within a
-    step).
+    ``t < cue_time`` and 0 after, ``c = coupling``, ``τ_s = syn_tau``. Runs on the engine
+    (:func:`memory_network`: a :class:`~neurosim.Network` with the cues as ``B`` copies in
+    its batch; the gate is Tsodyks–Markram depression with ``U = 1``); the synaptic current
+    ``Σ_j W'_ij u_j`` is a state variable of the neuron integrated exactly within each step.
 
     Parameters
     ----------
-    weights : Tensor, shape (N, N)
+    weights : array or Tensor, shape (N, N)
         Row-centred recurrent weights ``W'``.
-    cues : Tensor, shape (B, N), ``±1``.
+    cues : array or Tensor, shape (B, N), ``±1``.
     params : SpikingMemoryParams
     lif : LIFParams
+    device : str
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"``: where the engine runs.
+    dtype : {"float32", "float64"}
+        Precision on the torch (GPU) backend; CPU runs are float64.
 
     Returns
     -------
     SpikingRecall
+        Spike times of the raster are the engine's (a spike in step ``k`` at ``k dt``).
     """
-    b, n = cues.shape
+    net, mon = memory_network(weights, cues, params, lif, device, dtype)
+    b, n = np.shape(cues)
     dt = params.dt
     n_cue = max(1, int(round(params.cue_time / dt)))
     n_free = max(1, int(round(params.free_time / dt)))
     n_read = max(1, int(round(params.readout_time / dt)))
-    i_bias = (lif.v_thresh - lif.v_rest + params.bias) / lif.r_m
-    i_cue = cues * (params.cue_drive / lif.r_m)
-    w_t = (weights * (2.0 * params.coupling / lif.r_m)).T.contiguous()
-    decay = math.exp(-dt / params.syn_tau)
-    z = torch.zeros_like(cues)
-    state = LIFState(torch.full_like(cues, lif.v_rest), z, z.clone(), z.clone())
-    u = torch.zeros_like(cues)  # saturating synaptic gates, one per presynaptic neuron
-    cue_counts = torch.zeros_like(cues)
-    read_counts = torch.zeros_like(cues)
-    free_counts = torch.zeros_like(cues)
-    raster = torch.zeros(n_cue + n_free, n, dtype=torch.bool, device=cues.device)
-    for k in range(n_cue + n_free):
-        i_in = i_bias + u @ w_t
-        if k < n_cue:
-            i_in = i_in + i_cue
-        spikes, state = lif_step(state, i_in, lif, dt)
-        u = torch.where(spikes, 1.0, u * decay).to(cues.dtype)
-        sf = spikes.to(cues.dtype)
-        if k < n_cue:
-            cue_counts += sf
-        else:
-            free_counts += sf
-            if k >= n_cue + n_free - n_read:
-                read_counts += sf
-        raster[k] = spikes[0]
-    steps, units = (a.cpu().numpy() for a in torch.nonzero(raster, as_tuple=True))
-    rates = (read_counts / (n_read * dt)).cpu().numpy()
-    states = np.where(rates >= params.min_rate, 1, -1).astype(np.int8)
+    net.run((n_cue + n_free) * dt, progress=False)
+    steps, copy, unit = mon.steps, mon.batch, mon.i
+
+    def counts(sel: np.ndarray) -> np.ndarray:
+        return np.bincount(copy[sel] * n + unit[sel], minlength=b * n).reshape(b, n)
+
+    rates = counts(steps >= n_cue + n_free - n_read) / (n_read * dt)
+    first = copy == 0
     return SpikingRecall(
-        states=states,
+        states=np.where(rates >= params.min_rate, 1, -1).astype(np.int8),
         rates=rates,
-        cue_rates=(cue_counts / (n_cue * dt)).cpu().numpy(),
-        spike_times=(steps + 1) * dt,
-        spike_units=units,
-        n_spikes=int((cue_counts.sum() + free_counts.sum()).item()),
+        cue_rates=counts(steps < n_cue) / (n_cue * dt),
+        spike_times=steps[first] * dt,
+        spike_units=unit[first],
+        n_spikes=int(net.counters["spikes"]),
+        counters=net.counters,
     )
 
 
@@ -223,7 +290,10 @@ class SpikingHopfield(BaseEstimator):
     binarize : bool
         Map ``x > 0 -> +1``, ``x <= 0 -> -1`` instead of rejecting non-``±1`` input.
     device : str
+        Where the engine runs: ``"auto"`` (torch backend on CUDA when available, else the
+        compiled CPU backend), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
     dtype : {"float32", "float64"}
+        Precision on the torch (GPU) backend; CPU runs are float64.
 
     Attributes
     ----------
@@ -255,13 +325,11 @@ class SpikingHopfield(BaseEstimator):
         self.params_ = self.params or SpikingMemoryParams()
         self.lif_ = self.lif or LIFParams()
         self.lif_.check_dt(self.params_.dt)
-        self._device = resolve_device(self.device)
-        self._tdtype = getattr(torch, self.dtype)
+        resolve_device(self.device)  # spelling and availability, checked at fit
         X = check_array(X, "patterns", binarize=self.binarize)
         w = learn_weights(torch.as_tensor(X, dtype=torch.float64), self.rule)
         w = w - w.mean(dim=1, keepdim=True)
         self.weights_ = w.numpy()
-        self._w_t = torch.as_tensor(self.weights_, dtype=self._tdtype, device=self._device)
         self.patterns_ = X.astype(np.int8)
         self.n_patterns_, self.n_features_in_ = X.shape
         return self
@@ -271,9 +339,8 @@ class SpikingHopfield(BaseEstimator):
         if not hasattr(self, "weights_"):
             raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
         S = check_array(X, "cues", self.n_features_in_, binarize=self.binarize)
-        cues = torch.as_tensor(S, dtype=self._tdtype, device=self._device)
-        with _threads_for(S.shape[0] * S.shape[1] ** 2):  # one time step's matmul
-            return spiking_recall(self._w_t, cues, self.params_, self.lif_)
+        return spiking_recall(self.weights_, S, self.params_, self.lif_, self.device,
+                              self.dtype)
 
     def recall(self, X: Any) -> np.ndarray:
         """Completed ``±1`` states, ``(B, N)`` (``(N,)`` for a 1-D cue)."""
