@@ -55,7 +55,8 @@ homogeneous, per-source or per-target delays   per-synapse delays that are neith
 ``SpikeGeneratorGroup`` -> ``Input`` (size     the spike times themselves (pass them to
   only)                                          :func:`from_nir` as ``input_spikes``)
 groups with a ``SpikeMonitor`` -> ``Output``   ``PoissonGroup`` (random source: error)
-``dt`` in the graph metadata (informative)     plasticity rules and their traces (error)
+``dt`` in the graph metadata (informative)     plasticity rules and their traces, short-term
+                                                 plasticity (``stp``; error)
                                                monitors' settings, state monitors (dropped)
                                                dynamic state, initial values (dropped: an
                                                  imported network starts where the per-step
@@ -249,6 +250,10 @@ def to_nir(network: Any, *, dt: float | None = None, v_unit: float = 1.0) -> Any
             raise _unsupported(f"projection {s.name!r} is plastic "
                                f"({type(s.plasticity).__name__}); NIR has no learning rules "
                                "(detach with syn.attach(None) to export the weights)")
+        if s.stp is not None:
+            raise _unsupported(f"projection {s.name!r} has short-term plasticity "
+                               f"(stp={s.stp!r}); NIR has no dynamic synapses (set "
+                               "syn.stp = None to export the static weights)")
     kinds: dict[str, set[str]] = {g.name: set() for g in plan.neuron_groups}
     for s in plan.synapses:
         kinds[s.post.name].add(s.target)

@@ -296,3 +296,46 @@ def test_brian2_export_continues_a_run_and_refuses_delayed_stp_mid_run(_quiet_br
     with pytest.raises(NotImplementedError, match=r"projection 's_in' has short-term "
                                                   r"plasticity and delays"):
         run_in_brian2(net2, 1 * ms, target="numpy")
+
+
+def test_stp_beside_compiled_stdp_and_save_load(tmp_path):
+    """An STP projection next to a plastic (pair STDP) one: the compiled plastic kernel
+    gives the numpy spikes and weights; the STP state survives save / load."""
+    from neurosim.io import load, save
+
+    res = {}
+    for be in ("numpy", "numba"):
+        rng = np.random.default_rng(7)
+        pg = PoissonGroup(40, 30 * Hz, name="pg")
+        g = NeuronGroup(20, LIFParams(), name="g")
+        plastic = Synapses.all_to_all(pg, g, rng.uniform(0, 300, 800) * pA, name="plastic")
+        plastic.attach(STDP(PairSTDPParams(a_plus=10 * pA, a_minus=10.5 * pA,
+                                           w_max=400 * pA)))
+        dep = Synapses.all_to_all(pg, g, 200 * pA, name="dep",
+                                  stp=TsodyksMarkramParams(U=0.6, tau_rec=150 * ms))
+        sm = SpikeMonitor(g)
+        net = Network(pg, g, plastic, dep, sm, dt=DT, seed=2, backend=be)
+        net.run(100 * ms)
+        res[be] = (sm.steps.copy(), sm.i.copy(), plastic.weights.copy(), net)
+    np.testing.assert_array_equal(res["numba"][0], res["numpy"][0])
+    np.testing.assert_array_equal(res["numba"][1], res["numpy"][1])
+    np.testing.assert_allclose(res["numba"][2], res["numpy"][2], rtol=0, atol=1e-20)
+    assert res["numpy"][0].size > 20
+    net = res["numba"][3]
+    save(net, tmp_path / "net.npz")
+    x = net.get_state()["stp:dep"]["x"].copy()
+    net.run(10 * ms)
+    load(net, tmp_path / "net.npz")
+    np.testing.assert_array_equal(net.get_state()["stp:dep"]["x"], x)
+
+
+def test_nir_export_refuses_stp():
+    pytest.importorskip("nir")
+    from neurosim.interop.nir import to_nir
+
+    gen = SpikeGeneratorGroup(3, [0], [1 * ms], name="gen")
+    g = NeuronGroup(2, LIFParams(tau_e=10 * ms, tau_i=10 * ms), name="g")
+    s = Synapses.all_to_all(gen, g, 10 * pA, name="s", stp=TsodyksMarkramParams())
+    with pytest.raises(NotImplementedError, match=r"projection 's' has short-term "
+                                                  r"plasticity"):
+        to_nir(Network(gen, g, s, SpikeMonitor(g), dt=DT), dt=DT)
