@@ -553,6 +553,13 @@ class EProp:
     seed : int
         Seeds the initial weights and the random feedback matrix.
     dtype : torch.dtype
+    rule : str or None
+        None (default): e-prop with ``params.feedback``. Otherwise one of
+        :data:`backprop.rsnn_rules.RSNN_RULES` (``"bptt"``, ``"tbptt"``,
+        ``"eprop_symmetric"``, ``"eprop_random"``, ``"readout"``): the same network
+        trained by another rule (the ``rsnn`` rule-swap family).
+    truncation : int
+        The window of ``rule="tbptt"`` (steps).
 
     Examples
     --------
@@ -571,7 +578,15 @@ class EProp:
         device: str | torch.device = "auto",
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
+        rule: str | None = None,
+        truncation: int = 10,
     ) -> None:
+        from backprop.rsnn_rules import RSNN_RULES
+
+        if rule is not None:
+            check_choice("EProp.rule", rule, RSNN_RULES)
+        self.rule = rule
+        self.truncation = check_int("EProp.truncation", truncation, low=1)
         n_in, n_rec, n_out = (check_int(f"EProp.{name}", v, low=1)
                               for name, v in (("n_in", n_in), ("n_rec", n_rec), ("n_out", n_out)))
         self.params = params if params is not None else EPropParams()
@@ -623,11 +638,18 @@ class EProp:
         return x, y
 
     def train_step(self, x: Tensor, y: Tensor) -> dict[str, float]:
-        """One online e-prop pass over a batch ``x (T, B, n_in)``, ``y (B,)``, then one Adam
-        step with the accumulated gradients. Returns ``loss`` and spike ``rate``."""
+        """One online e-prop pass over a batch ``x (T, B, n_in)``, ``y (B,)`` (or the
+        gradients of ``rule``), then one Adam step with the accumulated gradients. Returns
+        ``loss`` and spike ``rate``."""
         x, y = self._check(x, y)
         with torch.no_grad():
-            out = eprop_gradients(x, y, self.weights, self.params, self.feedback)
+            if self.rule is None:
+                out = eprop_gradients(x, y, self.weights, self.params, self.feedback)
+            else:
+                from backprop.rsnn_rules import rsnn_gradients
+
+                out = rsnn_gradients(self.rule, x, y, self.weights, self.params,
+                                     self.feedback, self.truncation)
         if not math.isfinite(out["loss"]):
             raise FloatingPointError(
                 f"EProp loss became {out['loss']}; lower EPropParams.lr (now {self.params.lr})"

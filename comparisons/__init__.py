@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "get_learner": "comparisons.learners",
     "list_learners": "comparisons.learners",
+    "list_families": "comparisons.learners",
     "list_profiles": "comparisons.metrics.energy",
     "get_task": "comparisons.tasks",
     "list_tasks": "comparisons.tasks",

@@ -133,9 +133,10 @@ API_GROUPS: list[Group] = [
           "backprop.hessian_free", "backprop.diagnostics")),
         ("spiking", "Spiking (surrogate, e-prop)",
          "Spiking networks trained by gradients: surrogate-gradient LIF layers (and their "
-         "fused kernels), e-prop, and NIR export of the trained nets.",
+         "fused kernels), e-prop and the other rules of the recurrent spiking family "
+         "(BPTT, truncated BPTT, readout only), and NIR export of the trained nets.",
          ("backprop.snn", "backprop.snn_fused", "backprop.neuron_math", "backprop.surrogate",
-          "backprop.eprop", "backprop.nir")),
+          "backprop.eprop", "backprop.rsnn_rules", "backprop.nir")),
         ("reservoirs", "Reservoirs",
          "Echo state networks: a fixed random reservoir with a trained readout.",
          ("backprop.esn",)),

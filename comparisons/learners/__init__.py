@@ -27,6 +27,19 @@ def list_learners() -> list[str]:
     return sorted(LEARNERS)
 
 
+def list_families() -> dict[str, list[str]]:
+    """Rule-swap families and their rules: ``{"rsnn": ["bptt", "eprop_random", ...]}``.
+
+    A family fixes the network and varies only the learning rule; its learners are
+    registered as ``family:rule`` (see :mod:`comparisons.learners.families`)."""
+    _load_builtin()
+    out: dict[str, list[str]] = {}
+    for cls in LEARNERS.values():
+        if cls.rule_family is not None:
+            out.setdefault(cls.rule_family, []).append(cls.rule)
+    return {f: sorted(r) for f, r in sorted(out.items())}
+
+
 def get_learner_class(name: str) -> type[Learner]:
     _load_builtin()
     check_choice("learner", name, LEARNERS)
@@ -42,6 +55,7 @@ def _load_builtin() -> None:
     # Imported lazily so that `import comparisons` stays light.
     from comparisons.learners import (  # noqa: F401
         diehl_cook,
+        families,
         lif_reservoir,
         memory,
         rnn,
@@ -54,5 +68,5 @@ def _load_builtin() -> None:
 
 __all__ = [
     "SCORECARD_CRITERIA", "FitInfo", "Learner", "TaskNotSupported", "LEARNERS", "register",
-    "list_learners", "get_learner", "get_learner_class",
+    "list_learners", "list_families", "get_learner", "get_learner_class",
 ]

@@ -108,6 +108,10 @@ class Learner(ABC):
 
     name: ClassVar[str]
     family: ClassVar[str]  # "backprop", "spiking", "memory" or "classical"
+    #: the rule-swap family this learner belongs to (``"rsnn"``...; None: none): the same
+    #: network as the family's other members, trained by another rule (``rule``)
+    rule_family: ClassVar[str | None] = None
+    rule: ClassVar[str | None] = None
     scorecard: ClassVar[dict[str, bool]]
     description: ClassVar[str] = ""
     #: tunable settings: constructor argument -> range and prior (comparisons.space)

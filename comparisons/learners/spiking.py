@@ -323,14 +323,20 @@ class EPropLearner(Learner):
         "batch_size": Choice((8, 16, 32, 64, 128)),
     }
     budget_param: ClassVar[str | None] = "epochs"
+    #: the training rule (:data:`backprop.rsnn_rules.RSNN_RULES`); None: e-prop, random
+    #: feedback (this learner); the ``rsnn`` family's learners set it
+    rule: ClassVar[str | None] = None
 
     def __init__(self, seed: int = 0, device: str = "auto", n_rec: int = 100,
-                 epochs: int = 20, batch_size: int = 32, lr: float = 5e-3) -> None:
+                 epochs: int = 20, batch_size: int = 32, lr: float = 5e-3,
+                 truncation: int = 10) -> None:
         super().__init__(seed=seed, device=device)
-        self.n_rec = check_int("eprop.n_rec", n_rec, low=1)
-        self.epochs = check_int("eprop.epochs", epochs, low=1)
-        self.batch_size = check_int("eprop.batch_size", batch_size, low=1)
-        self.lr = check_float("eprop.lr", lr, low=0.0, low_open=True)
+        self.n_rec = check_int(f"{self.name}.n_rec", n_rec, low=1)
+        self.epochs = check_int(f"{self.name}.epochs", epochs, low=1)
+        self.batch_size = check_int(f"{self.name}.batch_size", batch_size, low=1)
+        self.lr = check_float(f"{self.name}.lr", lr, low=0.0, low_open=True)
+        #: window of truncated BPTT (steps; used by the rule "tbptt" only)
+        self.truncation = check_int(f"{self.name}.truncation", truncation, low=1)
         self._net = None
         self._task: Task | None = None
 
@@ -345,7 +351,8 @@ class EPropLearner(Learner):
 
         self._task = task
         self._net = EProp(n_in, self.n_rec, task.n_out, EPropParams(lr=self.lr),
-                          device=self.device, seed=self.seed)
+                          device=self.device, seed=self.seed, rule=self.rule,
+                          truncation=self.truncation)
         self.device_used = str(self._net.device)
 
     def fit(self, task: Task, data: TaskData) -> FitInfo:
@@ -360,12 +367,40 @@ class EPropLearner(Learner):
         wall = self.fit_seconds(t0)
         T = data.train.n_steps
         n_syn = (n_in + self.n_rec) * self.n_rec
+        if self.rule in ("bptt", "tbptt"):
+            # measured on one training sequence: matrix-product MACs of forward + backward
+            # (FlopCounterMode) and the tensors autograd keeps, per pass run
+            macs, saved = self._bptt_cost(data.train.x[:, :1], data.train.y[:1])
+            return FitInfo(wall_s=wall, history=list(hist), readout=self.rule,
+                           train_ops=add_memory_traffic({"mac": float(len(hist) * macs)}),
+                           train_memory_bytes=saved)
         # per step every synapse updates its eligibility trace (and filtered trace), in
-        # every epoch run (fewer than ``epochs`` when stopped early)
-        return FitInfo(wall_s=wall, history=list(hist), readout="e-prop",
+        # every epoch run (fewer than ``epochs`` when stopped early); the readout rule
+        # updates the readout synapses only
+        n_plastic = self.n_rec * task.n_out if self.rule == "readout" else n_syn
+        return FitInfo(wall_s=wall, history=list(hist),
+                       readout="e-prop" if self.rule is None else self.rule,
                        train_ops=add_memory_traffic({"plasticity_updates": float(
-                           len(hist) * T * n_syn)}),
-                       train_memory_bytes=int(3 * n_syn * 4))
+                           len(hist) * T * n_plastic)}),
+                       train_memory_bytes=int(3 * n_plastic * 4))
+
+    def _bptt_cost(self, x1: np.ndarray, y1: np.ndarray) -> tuple[float, int]:
+        """MACs and autograd's saved bytes of one (truncated) BPTT gradient on one
+        sequence (CPU, float32)."""
+        from backprop.rsnn_rules import bptt_gradients
+        from comparisons.metrics.ops import flop_count_macs
+
+        w = {k: v.detach().cpu() for k, v in self._net.weights.items()}
+        x = torch.as_tensor(np.asarray(x1, np.float32))
+        y = torch.as_tensor(np.asarray(y1, np.int64))
+        trunc = self.truncation if self.rule == "tbptt" else None
+
+        def step() -> None:
+            bptt_gradients(x, y, w, self._net.params, trunc)
+
+        _, macs = flop_count_macs(step)
+        saved = autograd_saved_bytes(bptt_gradients, x, y, w, self._net.params, trunc)
+        return float(macs), saved
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         from backprop.eprop import rsnn_forward

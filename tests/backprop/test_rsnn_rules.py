@@ -1,0 +1,99 @@
+"""The rsnn family's rules (backprop.rsnn_rules): BPTT equals autograd through the
+reference forward, truncation covering the sequence equals BPTT, e-prop with symmetric
+feedback equals BPTT where theory says so, the readout rule leaves the network alone, and
+random e-prop's learning signal is the random matrix, not the forward transpose."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from backprop.eprop import EProp, EPropParams, rsnn_forward
+from backprop.rsnn_rules import RSNN_RULES, bptt_gradients, rsnn_gradients
+
+
+def _setup(seed=0, n_adaptive=0, zero_rec=False, T=25):
+    p = EPropParams(n_adaptive=n_adaptive, readout_steps=6, tau_a=25.0, beta_a=0.7)
+    net = EProp(10, 16, 3, p, seed=seed, device="cpu", dtype=torch.float64)
+    w = {k: v.detach().clone() for k, v in net.weights.items()}
+    if zero_rec:
+        w["w_rec"].zero_()
+    g = torch.Generator().manual_seed(seed)
+    x = (torch.rand(T, 5, 10, generator=g) < 0.3).double()
+    y = torch.randint(0, 3, (5,), generator=g)
+    return p, net, w, x, y
+
+
+@pytest.mark.parametrize("n_adaptive", [0, 16])
+def test_bptt_equals_autograd_through_the_reference_forward(n_adaptive):
+    p, _, w, x, y = _setup(1, n_adaptive)
+    ref = {k: v.clone().requires_grad_(True) for k, v in w.items()}
+    window = rsnn_forward(x, ref, p)["y"][-p.readout_steps:]
+    loss = F.cross_entropy(window.reshape(-1, 3), y.repeat(window.shape[0]))
+    g_ref = torch.autograd.grad(loss, list(ref.values()))
+    out = bptt_gradients(x, y, w, p)
+    assert out["loss"] == pytest.approx(loss.item(), rel=1e-12) and out["rate"] > 0.01
+    for k, g in zip(ref, g_ref, strict=True):
+        torch.testing.assert_close(out["grads"][k], g, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_adaptive", [0, 16])
+def test_truncation_covering_the_sequence_is_bptt_and_shorter_windows_are_not(n_adaptive):
+    p, net, w, x, y = _setup(2, n_adaptive, T=25)
+    full = rsnn_gradients("bptt", x, y, w, p, net.feedback)["grads"]
+    same = rsnn_gradients("tbptt", x, y, w, p, net.feedback, truncation=25)["grads"]
+    short = rsnn_gradients("tbptt", x, y, w, p, net.feedback, truncation=5)["grads"]
+    for k in full:
+        torch.testing.assert_close(same[k], full[k], rtol=0, atol=0)
+    # the readout is outside the network: exact under every truncation
+    torch.testing.assert_close(short["w_out"], full["w_out"])
+    torch.testing.assert_close(short["b_out"], full["b_out"])
+    assert (short["w_in"] - full["w_in"]).abs().max() > 1e-3 * full["w_in"].abs().max()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_symmetric_eprop_equals_bptt_without_recurrent_weights(seed):
+    # no path between neurons: e-prop's eligibility traces carry the whole gradient
+    # (Bellec et al. 2020, Methods)
+    p, net, w, x, y = _setup(seed, 8, zero_rec=True)
+    bptt = rsnn_gradients("bptt", x, y, w, p, net.feedback)["grads"]
+    ep = rsnn_gradients("eprop_symmetric", x, y, w, p, net.feedback)["grads"]
+    for k in ("w_in", "w_out", "b_out"):
+        torch.testing.assert_close(ep[k], bptt[k], rtol=1e-9, atol=1e-12)
+
+
+def test_random_eprop_broadcasts_through_the_random_matrix_not_the_transpose():
+    p, net, w, x, y = _setup(3)
+    rnd = rsnn_gradients("eprop_random", x, y, w, p, net.feedback)["grads"]
+    sym = rsnn_gradients("eprop_symmetric", x, y, w, p, net.feedback)["grads"]
+    as_sym = rsnn_gradients("eprop_random", x, y, w, p, w["w_out"].T.contiguous())["grads"]
+    assert not torch.allclose(net.feedback, w["w_out"].T)
+    assert (rnd["w_in"] - sym["w_in"]).abs().max() > 1e-6
+    torch.testing.assert_close(as_sym["w_in"], sym["w_in"])  # only B differs
+
+
+def test_readout_rule_trains_only_the_readout():
+    p, _, _, x, y = _setup(4)
+    net = EProp(10, 16, 3, p, seed=4, device="cpu", dtype=torch.float64, rule="readout")
+    before = {k: v.detach().clone() for k, v in net.weights.items()}
+    net.fit(x, y, epochs=3, batch_size=5)
+    after = net.weights
+    assert torch.equal(after["w_in"], before["w_in"])
+    assert torch.equal(after["w_rec"], before["w_rec"])
+    assert not torch.equal(after["w_out"], before["w_out"])
+
+
+def test_every_rule_starts_from_the_same_network_for_a_seed():
+    nets = [EProp(10, 16, 3, seed=7, device="cpu", rule=r) for r in RSNN_RULES]
+    for n in nets[1:]:
+        for k, v in nets[0].weights.items():
+            assert torch.equal(n.weights[k], v)
+        assert torch.equal(n.feedback, nets[0].feedback)
+
+
+def test_bad_rule_and_truncation():
+    with pytest.raises(ValueError, match=r"unknown EProp.rule 'bpt'"):
+        EProp(2, 3, 2, device="cpu", rule="bpt")
+    with pytest.raises(ValueError, match=r"EProp.truncation must be >= 1, got 0"):
+        EProp(2, 3, 2, device="cpu", rule="tbptt", truncation=0)
