@@ -29,6 +29,7 @@ from neurosim.neurons import (
     LIFCondAlphaParams,
     LIFCondParams,
     LIFCondState,
+    LIFCondThetaParams,
     LIFParams,
     LIFState,
     NeuronGroup,
@@ -45,5 +46,5 @@ __all__ = [
     "CurrentInjection", "Synapses", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
     "LIFParams", "LIFState", "lif_step", "LIFCondParams", "LIFCondState", "lif_cond_step",
     "LIFCondAlphaParams", "ALIFParams", "IzhikevichParams", "AdExParams",
-    "IFParams", "QIFParams",
+    "IFParams", "QIFParams", "LIFCondThetaParams",
 ]

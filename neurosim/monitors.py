@@ -44,6 +44,10 @@ class SpikeMonitor:
             self._parts.append((steps.astype(np.int64), batch.astype(np.int64),
                                 idx.astype(np.int64)))
 
+    def clear(self) -> None:
+        """Forget the spikes recorded so far (e.g. between stimulus presentations)."""
+        self._parts = []
+
     def _cat(self, k: int) -> np.ndarray:
         if not self._parts:
             return np.zeros(0, dtype=np.int64)

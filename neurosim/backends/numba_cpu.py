@@ -34,6 +34,7 @@ from neurosim.backends.numba_kernels import (
     LIF,
     LIF_COND,
     LIF_COND_ALPHA,
+    LIF_COND_THETA,
     QIF,
     _run,
     model_flags,
@@ -50,12 +51,13 @@ from neurosim.neurons.lif import (
     LIFParams,
     lif_coefficients,
 )
+from neurosim.neurons.lif_theta import LIFCondThetaParams
 from neurosim.neurons.qif import QIFParams
-from neurosim.plasticity.rules import STDP
+from neurosim.plasticity.rules import STDP, TripletSTDP
 
 __all__ = ["NumbaBackend", "NumbaRunner", "PlasticNumbaRunner", "supports",
            "model_coefficients", "register_model", "MODELS", "LIF", "LIF_COND", "ALIF",
-           "IZH", "ADEX", "LIF_COND_ALPHA", "QIF"]
+           "IZH", "ADEX", "LIF_COND_ALPHA", "QIF", "LIF_COND_THETA"]
 
 N_COEF = 16
 
@@ -94,6 +96,10 @@ def _cond_alpha_coef(p: Any, dt: float) -> np.ndarray:
                                                math.e * dt / p.tau_i * a_i]])
 
 
+def _cond_theta_coef(p: Any, dt: float) -> np.ndarray:
+    return np.concatenate([_cond_coef(p, dt), [math.exp(-dt / p.tau_theta), p.theta_plus]])
+
+
 def _izh_coef(p: Any, dt: float) -> np.ndarray:
     return np.array([dt, K2, K1, K0, p.a, p.b, p.c, p.d, p.v_peak, 1.0 - dt / p.tau_e,
                      1.0 - dt / p.tau_i])
@@ -122,6 +128,7 @@ MODELS: dict[type, tuple[int, Callable[[Any, float], np.ndarray]]] = {
     IzhikevichParams: (IZH, _izh_coef),
     AdExParams: (ADEX, _adex_coef),
     QIFParams: (QIF, _qif_coef),
+    LIFCondThetaParams: (LIF_COND_THETA, _cond_theta_coef),
 }
 
 
@@ -405,30 +412,32 @@ class NumbaRunner:
 
 
 # ----------------------------------------------------------------------- plastic networks
-# Pair STDP inside the numba chunk loop, for one copy when every attached rule is
-# :class:`~neurosim.plasticity.rules.STDP` (other plastic networks take the array path).
+# Pair and triplet STDP inside the numba chunk loop, for one copy when every attached rule
+# is :class:`~neurosim.plasticity.rules.STDP` or :class:`~neurosim.plasticity.rules.TripletSTDP`
+# (other plastic networks take the array path).
 # The chunk kernel (:func:`neurosim.backends.numba_kernels._run`, so neuron updates and spike
 # delivery are exactly the engine's) is given the plastic projections' arrays (its argument
-# ``pl``) and applies the pair rule after each step, event-driven
+# ``pl``) and applies the rule after each step, event-driven
 # (:func:`neurosim.backends.numba_kernels._plastic`): traces decay every step; a presynaptic
 # spike walks its CSR row (depression), a postsynaptic spike walks its column (potentiation,
 # via a precomputed column index). The arithmetic is that of
-# :func:`neurosim.plasticity.stdp.pair_stdp_step` in the same operation order, so both paths
+# :func:`neurosim.plasticity.stdp.pair_stdp_step` / ``triplet_stdp_step`` in the same
+# operation order, so both paths
 # give identical weights (tested). One kernel (not a per-step call of the plain one) keeps the
 # compile time to one specialisation of ``_run``.
 _MODE = {"additive": 0, "multiplicative": 1}
 
 
 def supports(plan: Any, plastic: list[Any]) -> bool:
-    """Whether the compiled kernel runs these plastic projections: pair STDP only, one
-    copy, float64 (other cases take :class:`~neurosim.backends.array_backend.PlasticArrayRunner`
-    on numpy arrays)."""
+    """Whether the compiled kernel runs these plastic projections: pair STDP and triplet
+    STDP, one copy, float64 (other cases take
+    :class:`~neurosim.backends.array_backend.PlasticArrayRunner` on numpy arrays)."""
     return plan.batch == 1 and plan.dtype == np.float64 and all(
-        type(s.plasticity) is STDP for s in plastic)
+        type(s.plasticity) in (STDP, TripletSTDP) for s in plastic)
 
 
 class PlasticNumbaRunner(NumbaRunner):
-    """:class:`NumbaRunner` whose kernel also runs pair STDP
+    """:class:`NumbaRunner` whose kernel also runs pair or triplet STDP
     on the plastic projections (``batch == 1``; see :func:`supports`)."""
 
     def __init__(self, plan: Any, state: dict[str, dict[str, np.ndarray]],
@@ -438,8 +447,8 @@ class PlasticNumbaRunner(NumbaRunner):
         syns = plan.synapses
         syn_off = np.cumsum([0] + [s.n_syn for s in syns])
         P = len(plastic)
-        self.pl_coef = np.zeros((P, 6))
-        self.pl_mode = np.zeros((P, 2), dtype=np.int64)
+        self.pl_coef = np.zeros((P, 10))
+        self.pl_mode = np.zeros((P, 3), dtype=np.int64)
         self.pl_pre_g = np.array([self.group_index[s.pre.name] for s in plastic],
                                  dtype=np.int64)
         self.pl_post_g = np.array([self.group_index[s.post.name] for s in plastic],
@@ -466,20 +475,36 @@ class PlasticNumbaRunner(NumbaRunner):
         self.pl_xpost_off = np.cumsum([0] + [s.post.n for s in plastic]).astype(np.int64)
         self.xpre = np.zeros(int(self.pl_xpre_off[-1]))
         self.xpost = np.zeros(int(self.pl_xpost_off[-1]))
+        # second traces of triplet rules (r2, o2); unused by pair rules
+        self.xpre2, self.xpost2 = np.zeros_like(self.xpre), np.zeros_like(self.xpost)
+        #: per projection: the rule state's field names of (xpre, xpost, xpre2, xpost2)
+        self.trace_fields: list[tuple[str, ...]] = []
+        dt = plan.dt
         for p, s in enumerate(plastic):
             prm = s.plasticity.params
-            self.pl_coef[p] = (math.exp(-plan.dt / prm.tau_pre),
-                               math.exp(-plan.dt / prm.tau_post), prm.a_plus, prm.a_minus,
-                               prm.w_min, prm.w_max)
-            self.pl_mode[p] = (_MODE[prm.weight_dependence], int(prm.pairing == "nearest"))
+            nearest = int(prm.pairing == "nearest")
+            if type(s.plasticity) is TripletSTDP:
+                self.pl_coef[p] = (math.exp(-dt / prm.tau_plus), math.exp(-dt / prm.tau_minus),
+                                   math.exp(-dt / prm.tau_x), math.exp(-dt / prm.tau_y),
+                                   prm.a2_plus, prm.a3_plus, prm.a2_minus, prm.a3_minus,
+                                   prm.w_min, prm.w_max)
+                self.pl_mode[p] = (0, nearest, 1)
+                self.trace_fields.append(("r1", "o1", "r2", "o2"))
+            else:
+                self.pl_coef[p, :6] = (math.exp(-dt / prm.tau_pre),
+                                       math.exp(-dt / prm.tau_post), prm.a_plus,
+                                       prm.a_minus, prm.w_min, prm.w_max)
+                self.pl_mode[p] = (_MODE[prm.weight_dependence], nearest, 0)
+                self.trace_fields.append(("x_pre", "x_post"))
             self.g_rec[self.pl_pre_g[p]] = True
             self.g_rec[self.pl_post_g[p]] = True
             saved = state.get(f"plastic:{s.name}")
             sl = slice(self.pl_lo[p], self.pl_hi[p])
             if saved is not None:
                 self.weights[sl] = saved["w"][0]
-                self.xpre[self.pl_xpre_off[p]:self.pl_xpre_off[p + 1]] = saved["x_pre"][0]
-                self.xpost[self.pl_xpost_off[p]:self.pl_xpost_off[p + 1]] = saved["x_post"][0]
+                for name, arr, off in zip(self.trace_fields[p], self._trace_arrays(),
+                                          self._trace_offsets()):
+                    arr[off[p]:off[p + 1]] = saved[name][0]
         self.bad = np.full(2, -1, dtype=np.int64)
 
     def plastic_args(self) -> tuple:
@@ -487,7 +512,14 @@ class PlasticNumbaRunner(NumbaRunner):
         learn = bool(getattr(self.network, "learning", True))
         return (self.pl_coef, self.pl_mode, self.pl_pre_g, self.pl_post_g, self.pl_row0,
                 self.syn_pre, self.pl_col_ptr, self.pl_col_off, self.col_syn, self.xpre,
-                self.pl_xpre_off, self.xpost, self.pl_xpost_off, learn, self.bad)
+                self.pl_xpre_off, self.xpost, self.pl_xpost_off, self.xpre2, self.xpost2,
+                learn, self.bad)
+
+    def _trace_arrays(self) -> tuple[np.ndarray, ...]:
+        return self.xpre, self.xpost, self.xpre2, self.xpost2
+
+    def _trace_offsets(self) -> tuple[np.ndarray, ...]:
+        return self.pl_xpre_off, self.pl_xpost_off, self.pl_xpre_off, self.pl_xpost_off
 
     def kernel(self, *args: Any) -> int:
         done = NumbaRunner.kernel(*args)
@@ -496,8 +528,9 @@ class PlasticNumbaRunner(NumbaRunner):
             name = next(s.name for s, lo, hi in zip(self.plastic, self.pl_lo, self.pl_hi)
                         if lo <= q < hi)
             self.bad[:] = -1
+            rule = next(type(s.plasticity).__name__ for s in self.plastic if s.name == name)
             raise FloatingPointError(
-                f"plasticity rule STDP on Synapses {name!r} produced NaN or inf weights at "
+                f"plasticity rule {rule} on Synapses {name!r} produced NaN or inf weights at "
                 f"step {step} (t = {step * self.plan.dt:.6g} s)")
         return done
 
@@ -507,11 +540,11 @@ class PlasticNumbaRunner(NumbaRunner):
     def get_state(self) -> dict[str, dict[str, np.ndarray]]:
         out = super().get_state()
         for p, s in enumerate(self.plastic):
-            out[f"plastic:{s.name}"] = {
-                "w": self._weights_of(p)[None].copy(),
-                "x_pre": self.xpre[None, self.pl_xpre_off[p]:self.pl_xpre_off[p + 1]].copy(),
-                "x_post": self.xpost[None,
-                                     self.pl_xpost_off[p]:self.pl_xpost_off[p + 1]].copy()}
+            d = {"w": self._weights_of(p)[None].copy()}
+            for name, arr, off in zip(self.trace_fields[p], self._trace_arrays(),
+                                      self._trace_offsets()):
+                d[name] = arr[None, off[p]:off[p + 1]].copy()
+            out[f"plastic:{s.name}"] = d
         return out
 
     def run_chunk(self, start: int, k: int, inputs: dict[str, np.ndarray],
@@ -531,7 +564,7 @@ class NumbaBackend:
 
     def prepare(self, plan: Any, state: dict[str, dict[str, np.ndarray]],
                 network: Any = None) -> NumbaRunner | PlasticArrayRunner:
-        """The compiled runner; for plastic projections the compiled pair-STDP runner
+        """The compiled runner; for plastic projections the compiled STDP runner
         where :func:`supports` says so, else the numpy :class:`PlasticArrayRunner`."""
         plastic = plastic_synapses(plan)
         if not plastic:

@@ -220,6 +220,40 @@ def _qif(c, S, off, n, b, irow, sl, ns):
     return ns
 
 
+@numba.njit(**_INLINE)
+def _cond_theta(c, S, off, n, b, irow, sl, ns):
+    """Conductance LIF with adaptive threshold ``theta`` (state ``(v, g_e, g_i, ref,
+    theta)``); :func:`neurosim.neurons.lif_theta.lif_cond_theta_step`, same order."""
+    lo, hi = off, off + n
+    ir = irow[lo:hi]
+    v_, ge_, gi_, ref_ = S[0, b, lo:hi], S[1, b, lo:hi], S[2, b, lo:hi], S[3, b, lo:hi]
+    th_ = S[4, b, lo:hi]
+    r = c[1]
+    for j in range(n):
+        v, ge, gi, ref, th = v_[j], ge_[j], gi_[j], ref_[j], th_[j]
+        g_tot = 1.0 + r * ge + r * gi
+        v_inf = (c[0] + r * ge * c[2] + r * gi * c[3] + r * ir[j]) / g_tot
+        if ref <= 0:
+            if v != v_inf:   # at v_inf (a neuron at rest) the update is v_inf: skip exp
+                v = v_inf + (v - v_inf) * math.exp(-c[4] * g_tot)
+        else:
+            ref = ref - 1.0
+        spk = v > c[7] + th and ref <= 0
+        th = th * c[10]
+        if spk:
+            v = c[8]
+            ref = c[9]
+            th = th + c[11]
+            sl[ns] = off + j
+            ns += 1
+        v_[j] = v
+        ref_[j] = ref
+        th_[j] = th
+        ge_[j] = ge * c[5]
+        gi_[j] = gi * c[6]
+    return ns
+
+
 # ------------------------------------------------------------------------------ pair STDP
 @numba.njit(**_INLINE)
 def _clip(x, lo, hi):
@@ -265,28 +299,85 @@ def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, indptr, row0, indices
     return bad
 
 
+@numba.njit(nogil=True, error_model="numpy")    # not inlined, as _stdp_step
+def _triplet_step(r0, r1, coef, nearest, pre_g, post_g, indptr, row0, indices, syn_pre,
+                  col_ptr, col_syn, w, r1_, o1_, r2_, o2_, rec_g, rec_i):
+    """Triplet STDP (additive) for one projection and one step whose spikes are the records
+    ``r0:r1``; :func:`neurosim.plasticity.stdp.triplet_stdp_step` in the same operation
+    order, event-driven. ``coef``: decays of ``r1, o1, r2, o2``, ``A2+, A3+, A2-, A3-,
+    w_min, w_max``; ``r1_``/``r2_`` (pre) and ``o1_``/``o2_`` (post) are trace views.
+    Returns the first synapse with a non-finite weight, or -1."""
+    a2p, a3p, a2m, a3m, w_min, w_max = coef[4], coef[5], coef[6], coef[7], coef[8], coef[9]
+    r1_ *= coef[0]
+    r2_ *= coef[2]
+    o1_ *= coef[1]
+    o2_ *= coef[3]
+    bad = -1
+    for r in range(r0, r1):                       # presynaptic spikes: depression
+        if rec_g[r] != pre_g:
+            continue
+        i = rec_i[r]
+        amp = a2m + a3m * r2_[i]                  # r2 before its own jump
+        for q in range(indptr[row0 + i], indptr[row0 + i + 1]):
+            w[q] = _clip(w[q] - amp * o1_[indices[q]], w_min, w_max)
+            if not math.isfinite(w[q]):
+                bad = q
+    for r in range(r0, r1):                       # all pre jumps before potentiation
+        if rec_g[r] != pre_g:
+            continue
+        i = rec_i[r]
+        r1_[i] = 1.0 if nearest else r1_[i] + 1.0
+        r2_[i] = 1.0 if nearest else r2_[i] + 1.0
+    for r in range(r0, r1):                       # postsynaptic spikes: potentiation
+        if rec_g[r] != post_g:
+            continue
+        j = rec_i[r]
+        amp = a2p + a3p * o2_[j]                  # o2 before its own jump
+        for c in range(col_ptr[j], col_ptr[j + 1]):
+            q = col_syn[c]
+            w[q] = _clip(w[q] + amp * r1_[syn_pre[q]], w_min, w_max)
+            if not math.isfinite(w[q]):
+                bad = q
+    for r in range(r0, r1):
+        if rec_g[r] != post_g:
+            continue
+        j = rec_i[r]
+        o1_[j] = 1.0 if nearest else o1_[j] + 1.0
+        o2_[j] = 1.0 if nearest else o2_[j] + 1.0
+    return bad
+
+
 @numba.njit(**_INLINE)
 def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
-    """Pair STDP after step ``step`` whose spikes are the records ``r0:r1``. ``pl`` holds,
-    for ``P`` plastic projections: ``coef (P, 6)`` (pre/post trace decay, A+, A-, w_min,
-    w_max), ``mode (P, 2)`` (multiplicative, nearest), ``pre_g, post_g, row0 (P,)`` (group
-    ids, first CSR row), ``syn_pre`` (presynaptic index per synapse), ``col_ptr, col_off,
-    col_syn`` (column index), ``xpre, xpre_off, xpost, xpost_off`` (traces), ``learn``
-    (bool) and ``bad_out (2,)``. Returns True (and sets ``bad_out = [step, synapse]``) when
-    a weight became non-finite."""
+    """Pair or triplet STDP after step ``step`` whose spikes are the records ``r0:r1``.
+    ``pl`` holds, for ``P`` plastic projections: ``coef (P, 10)`` (pair: pre/post trace
+    decay, A+, A-, w_min, w_max; triplet: see :func:`_triplet_step`), ``mode (P, 3)``
+    (multiplicative, nearest, triplet), ``pre_g, post_g, row0 (P,)`` (group ids, first CSR
+    row), ``syn_pre`` (presynaptic index per synapse), ``col_ptr, col_off, col_syn``
+    (column index), ``xpre, xpre_off, xpost, xpost_off`` (traces; triplet: ``r1``, ``o1``),
+    ``xpre2, xpost2`` (triplet: ``r2``, ``o2``; same offsets), ``learn`` (bool) and
+    ``bad_out (2,)``. Returns True (and sets ``bad_out = [step, synapse]``) when a weight
+    became non-finite."""
     (coef, mode, pre_g, post_g, row0, syn_pre, col_ptr, col_off, col_syn, xpre,
-     xpre_off, xpost, xpost_off, learn, bad_out) = pl
+     xpre_off, xpost, xpost_off, xpre2, xpost2, learn, bad_out) = pl
     if not learn:
         return False
     for p in range(pre_g.shape[0]):
         n_pre = xpre_off[p + 1] - xpre_off[p]
         n_post = xpost_off[p + 1] - xpost_off[p]
         c0 = col_off[p]
-        bad = _stdp_step(r0, r1, coef[p], mode[p, 0] == 1, mode[p, 1] == 1, pre_g[p],
-                         post_g[p], indptr, row0[p], indices, syn_pre,
-                         col_ptr[c0:c0 + n_post + 1], col_syn, weights,
-                         xpre[xpre_off[p]:xpre_off[p] + n_pre],
-                         xpost[xpost_off[p]:xpost_off[p] + n_post], rec_g, rec_i)
+        a, z = xpre_off[p], xpost_off[p]
+        if mode[p, 2] == 1:
+            bad = _triplet_step(r0, r1, coef[p], mode[p, 1] == 1, pre_g[p], post_g[p],
+                                indptr, row0[p], indices, syn_pre,
+                                col_ptr[c0:c0 + n_post + 1], col_syn, weights,
+                                xpre[a:a + n_pre], xpost[z:z + n_post],
+                                xpre2[a:a + n_pre], xpost2[z:z + n_post], rec_g, rec_i)
+        else:
+            bad = _stdp_step(r0, r1, coef[p], mode[p, 0] == 1, mode[p, 1] == 1, pre_g[p],
+                             post_g[p], indptr, row0[p], indices, syn_pre,
+                             col_ptr[c0:c0 + n_post + 1], col_syn, weights,
+                             xpre[a:a + n_pre], xpost[z:z + n_post], rec_g, rec_i)
         if bad >= 0:
             bad_out[0] = step
             bad_out[1] = bad
@@ -333,8 +424,8 @@ def _stp_release(stp, p, b, i):
 #: ``_run`` is invalidated only by changes to this file), one entry here, and its flag and
 #: branch in :func:`_run`; :mod:`neurosim.backends.numba_cpu` maps its params class to the
 #: code and its coefficient function (a table, no isinstance chain).
-KERNELS: list = [_lif, _cond_exp, _alif, _izh, _adex, _cond_alpha, _qif]
-LIF, LIF_COND, ALIF, IZH, ADEX, LIF_COND_ALPHA, QIF = range(7)
+KERNELS: list = [_lif, _cond_exp, _alif, _izh, _adex, _cond_alpha, _qif, _cond_theta]
+LIF, LIF_COND, ALIF, IZH, ADEX, LIF_COND_ALPHA, QIF, LIF_COND_THETA = range(8)
 N_MODELS = len(KERNELS)
 
 
@@ -348,10 +439,10 @@ def model_flags(model_ids: Iterable[int]) -> tuple[bool | None, ...]:
 
 # ------------------------------------------------------------------------------ chunk loop
 @numba.njit(**_JIT)
-def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g_off, g_n, g_cur,
-         cur_const, cur_tv, cur_hold, cur_phase, in_off, in_n, in_spk, p_pre, p_npre, p_post,
-         p_var, p_ptr, indptr, indices, weights, delay, stp, g_rec, rec_step, rec_b, rec_i,
-         rec_g, n_rec, counts, events, mon, n_neuron, sl, gstart, pl):
+def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_coef, g_off,
+         g_n, g_cur, cur_const, cur_tv, cur_hold, cur_phase, in_off, in_n, in_spk, p_pre,
+         p_npre, p_post, p_var, p_ptr, indptr, indices, weights, delay, stp, g_rec, rec_step,
+         rec_b, rec_i, rec_g, n_rec, counts, events, mon, n_neuron, sl, gstart, pl):
     """Steps ``start .. start+k-1``; returns the number of steps done (fewer when the spike
     record buffer is full, or, with plasticity, after the step where a weight became
     non-finite: then ``pl[-1] = [step, synapse]``).
@@ -431,6 +522,9 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, start, k, S, g_model, g_coef, g
                 if qif is not None:
                     if model == QIF:
                         ns = _qif(c, S, off, n, b, ir, sl, ns)
+                if theta is not None:
+                    if model == LIF_COND_THETA:
+                        ns = _cond_theta(c, S, off, n, b, ir, sl, ns)
             for g in range(GI):                                # input groups
                 gstart[G + g] = ns
                 for q in range(in_n[g]):

@@ -68,6 +68,7 @@ from neurosim.neurons import (
     IzhikevichParams,
     LIFCondAlphaParams,
     LIFCondParams,
+    LIFCondThetaParams,
     LIFParams,
     PoissonGroup,
     QIFParams,
@@ -172,6 +173,21 @@ def _cond_spec(p: Any, dt: float, alpha: bool = False) -> dict[str, Any]:
                 refractory=p.t_ref, method="exponential_euler", regular=regular)
 
 
+def _cond_theta_spec(p: Any, dt: float) -> dict[str, Any]:
+    """Conductance LIF with adaptive threshold; ``theta`` is integrated by Brian2 before
+    the threshold test (neurosim tests against its start-of-step value: a difference of
+    ``theta (1 - exp(-dt / tau_theta))`` per step, nothing with ``tau_theta = inf``)."""
+    out = _cond_spec(p, dt)
+    if math.isinf(p.tau_theta):
+        out["model"] += "theta : volt\n"
+    else:
+        out["model"] += "dtheta/dt = -theta / tau_theta : volt\n"
+        out["ns"]["tau_theta"] = (p.tau_theta, "second")
+    out["ns"]["theta_plus"] = (p.theta_plus, "volt")
+    out.update(threshold="v > v_thresh + theta", reset="v = v_reset; theta += theta_plus")
+    return out
+
+
 def _cond_alpha_spec(p: Any, dt: float) -> dict[str, Any]:
     return _cond_spec(p, dt, alpha=True)
 
@@ -226,6 +242,7 @@ MODEL_SPECS: dict[type, tuple[Callable[[Any, float], dict[str, Any]], str]] = {
     IzhikevichParams: (_izh_spec, "volt/second"),
     AdExParams: (_adex_spec, "amp"),
     QIFParams: (_qif_spec, "amp"),
+    LIFCondThetaParams: (_cond_theta_spec, "amp"),
 }
 
 
@@ -243,7 +260,7 @@ def input_unit(params: Any) -> str:
 
 def var_unit(params: Any, var: str) -> str:
     """Brian2 unit (expression) of a model's state variable ``var``."""
-    if var in ("v", "a"):
+    if var in ("v", "a", "theta"):
         return "volt"
     if var in ("g_e", "g_i", "x_e", "x_i"):
         return "siemens"

@@ -17,6 +17,11 @@ from neurosim.neurons.lif import (
     lif_cond_step,
     lif_step,
 )
+from neurosim.neurons.lif_theta import (
+    LIFCondThetaParams,
+    LIFCondThetaState,
+    lif_cond_theta_step,
+)
 from neurosim.neurons.qif import QIFParams, QIFState, qif_step
 from neurosim.neurons.registry import MODEL_PARAMS
 
@@ -27,5 +32,6 @@ __all__ = [
     "ALIFParams", "ALIFState", "alif_step", "IzhikevichParams", "IzhikevichState",
     "izhikevich_step", "AdExParams", "AdExState", "adex_step", "IFParams", "if_step",
     "QIFParams", "QIFState", "qif_step",
+    "LIFCondThetaParams", "LIFCondThetaState", "lif_cond_theta_step",
     "MODEL_PARAMS",
 ]

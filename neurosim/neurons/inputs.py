@@ -156,6 +156,7 @@ class PoissonGroup:
         self.rates, self.time_varying = _time_array("PoissonGroup", "rates", arr, self.n)
         self.name = name
         self._rng: np.random.Generator | None = None  # set by the Network
+        self._origin: int | None = 0    # step at which block 0 starts (None: next drawn)
         self._reset_block()
 
     @property
@@ -174,6 +175,37 @@ class PoissonGroup:
         self._blk_state: dict[str, Any] | None = None
         self._blk_len = 0
 
+    def set_rates(self, rates: Any, block_steps: int | None = None) -> None:
+        """Replace the constant rates from the next step the network draws on.
+
+        Parameters
+        ----------
+        rates : float or array_like
+            Rate in Hz, >= 0: a scalar, ``(n,)``, or ``(B, n)``: one constant row per copy
+            (``B`` must equal the network's ``batch_size``).
+        block_steps : int, optional
+            Steps per block of drawn input from now on (>= 1; default: as at construction).
+            A run of known length (one stimulus presentation) draws no more than it uses.
+
+        The generator continues where it is; blocks restart at the next step drawn, so the
+        spikes after the change do not depend on where the clock stands (a presentation
+        gets the same spikes for the same generator state at any step).
+        """
+        arr = _as_finite("PoissonGroup", "rates", rates)
+        if np.any(arr < 0):
+            raise ValueError(f"PoissonGroup.rates must be >= 0, got min {arr.min()}")
+        if arr.ndim == 0:
+            arr = np.full(self.n, float(arr))
+        if arr.ndim not in (1, 2) or arr.shape[-1] != self.n:
+            raise ValueError(f"PoissonGroup.set_rates: rates must have shape ({self.n},) or "
+                             f"(B, {self.n}), got {arr.shape}")
+        if block_steps is not None:
+            check_int("PoissonGroup.set_rates: block_steps", block_steps, low=1)
+        self.rates, self.time_varying = arr, False
+        self._origin = None
+        self._reset_block()
+        self._blk_len = int(block_steps) if block_steps is not None else 0
+
     def check_dt(self, dt: float) -> None:
         if self.rates.size and float(self.rates.max()) * dt > 1.0:
             raise ValueError(f"PoissonGroup.rates * dt must be <= 1; max rate "
@@ -184,7 +216,8 @@ class PoissonGroup:
         """Generator state from which the spikes of steps ``>= step`` are drawn (to store)."""
         assert self._rng is not None, "PoissonGroup must be added to a Network"
         if (not self.time_varying and self._blk_len and self._blk_idx >= 0
-                and self._blk_idx == step // self._blk_len):
+                and self._origin is not None
+                and self._blk_idx == (step - self._origin) // self._blk_len):
             return copy.deepcopy(self._blk_state)  # type: ignore[arg-type]
         return copy.deepcopy(self._rng.bit_generator.state)
 
@@ -201,6 +234,9 @@ class PoissonGroup:
                 raise RuntimeError(f"PoissonGroup {self.name!r}: steps must be drawn in "
                                    f"order (block {b} after {self._blk_idx})")
             self._blk_state = copy.deepcopy(self._rng.bit_generator.state)
+            if self.rates.ndim == 2 and self.rates.shape[0] != batch:
+                raise ValueError(f"PoissonGroup.rates has {self.rates.shape[0]} rows (one "
+                                 f"per copy), network has batch_size={batch}")
             p = np.broadcast_to(self.rates * dt, (batch, self.n)).reshape(-1)
             self._blk = bernoulli_block(self._rng, p, self._blk_len).reshape(
                 self._blk_len, batch, self.n)
@@ -218,13 +254,16 @@ class PoissonGroup:
             per = max(1, _BLOCK_ELEMS // max(1, batch * self.n))
             self._blk_len = 1 << (per.bit_length() - 1)   # a power of two (see Network.run)
         L = self._blk_len
-        b, off = divmod(start, L)
+        if self._origin is None:
+            self._origin = start
+        o = self._origin
+        b, off = divmod(start - o, L)
         if off + k <= L:                                   # inside one block: a view
             return self._block(b, batch, dt)[off:off + k]
         out = np.empty((k, batch, self.n), dtype=bool)
         s = start
         while s < start + k:
-            b, off = divmod(s, L)
+            b, off = divmod(s - o, L)
             take = min(L - off, start + k - s)
             out[s - start:s - start + take] = self._block(b, batch, dt)[off:off + take]
             s += take

@@ -13,6 +13,7 @@ from neurosim.neurons.alif import ALIFParams
 from neurosim.neurons.if_ import IFParams
 from neurosim.neurons.izhikevich import IzhikevichParams
 from neurosim.neurons.lif import LIFCondAlphaParams, LIFCondParams, LIFParams
+from neurosim.neurons.lif_theta import LIFCondThetaParams
 from neurosim.neurons.qif import QIFParams
 
 __all__ = ["MODEL_PARAMS"]
@@ -27,4 +28,5 @@ MODEL_PARAMS: dict[str, type] = {
     AdExParams.model_name: AdExParams,
     IFParams.model_name: IFParams,
     QIFParams.model_name: QIFParams,
+    LIFCondThetaParams.model_name: LIFCondThetaParams,
 }

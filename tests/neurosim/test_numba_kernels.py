@@ -79,16 +79,16 @@ def test_one_specialisation_compiled_then_loaded_from_cache(tmp_path):
     (sig,) = cold["signatures"]
     assert sig[:N_MODELS] == ["bool"] + ["none"] * (N_MODELS - 1)   # LIF only
     assert sig[-1] == "none"                                         # no plasticity
-    assert sig.count("none") == N_MODELS - 1 + 3                     # + delay, mon, pl
+    assert sig.count("none") == N_MODELS - 1 + 4               # + delay, stp, mon, pl
     warm = _probe(str(tmp_path))
     assert warm["compiled"] == []              # a fresh process loads it from the cache
     assert warm["signatures"] == cold["signatures"]
 
 
 def test_model_flags():
-    assert N_MODELS == len(KERNELS) == 7
-    assert model_flags([0, 0]) == (True,) + (None,) * 6
-    assert model_flags(np.array([5, 3])) == (None, None, None, True, None, True, None)
+    assert N_MODELS == len(KERNELS) == 8
+    assert model_flags([0, 0]) == (True,) + (None,) * 7
+    assert model_flags(np.array([5, 3])) == (None, None, None, True, None, True, None, None)
 
 
 def test_model_table_is_keyed_by_params_class():
