@@ -124,7 +124,8 @@ class Synapses:
         self._stp = params
 
     def _stp_and_rule(self, stp: Any, rule: Any) -> str:
-        return (f"Synapses {self.name!r}: stp={stp!r} cannot be combined with the "
+        who = f"Synapses {self.name!r}" if self.name is not None else "Synapses"
+        return (f"{who}: stp={stp!r} cannot be combined with the "
                 f"plasticity rule {type(rule).__name__} on the same projection (short-term "
                 f"plasticity is supported on static projections only); use stp=None or "
                 f"detach the rule with attach(None)")
