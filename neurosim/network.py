@@ -206,6 +206,7 @@ class Network:
             s.weights = s._check_weights(s.weights)
             if s.stp is not None and s.plasticity is not None:
                 raise ValueError(s._stp_and_rule(s.stp, s.plasticity))
+            s._built = True   # its stp (and the state shaped by it) is fixed from now on
         injections: dict[str, list[CurrentInjection]] = {g.name: [] for g in neuron_groups}
         for inj in self._of(CurrentInjection):
             injections[inj.target.name].append(inj)

@@ -109,7 +109,8 @@ class Synapses:
     @property
     def stp(self) -> Any:
         """Short-term plasticity (:class:`~neurosim.plasticity.short_term.
-        TsodyksMarkramParams`) or None; settable before the network's first run."""
+        TsodyksMarkramParams`) or None; settable until a network is built with this
+        projection (its first run), a ValueError after."""
         return self._stp
 
     @stp.setter
@@ -121,6 +122,11 @@ class Synapses:
                             f"{type(params).__name__} ({params!r:.80})")
         if params is not None and getattr(self, "plasticity", None) is not None:
             raise ValueError(self._stp_and_rule(params, self.plasticity))
+        if getattr(self, "_built", False) and params != self._stp:
+            raise ValueError(f"Synapses {self.name!r}: stp cannot change after the projection "
+                             f"was built into a network (its state is part of the network's); "
+                             f"got stp={params!r}, the network runs stp={self._stp!r}. Build "
+                             f"a new Synapses (and Network) instead")
         self._stp = params
 
     def _stp_and_rule(self, stp: Any, rule: Any) -> str:

@@ -225,6 +225,12 @@ def test_synapses_errors():
     s3.plasticity = STDP(PairSTDPParams(w_max=1e-9))   # set around attach(): the network checks
     with pytest.raises(ValueError, match=r"Synapses 's3': stp=.* cannot be combined"):
         Network(g, s3).run(1 * ms)
+    s4 = Synapses.all_to_all(g, g, 1 * pA, stp=TsodyksMarkramParams(), name="s4")
+    Network(g, s4).run(1 * ms)
+    with pytest.raises(ValueError, match=r"Synapses 's4': stp cannot change after the "
+                                         r"projection was built into a network"):
+        s4.stp = None
+    s4.stp = TsodyksMarkramParams()                  # the same parameters: no change
 
 
 # ----------------------------------------------------------------------------- Brian2
