@@ -286,7 +286,8 @@ class SpikingHopfield(BaseEstimator):
         Rule that builds ``W`` from the patterns (then row-centred).
     params : SpikingMemoryParams
     lif : LIFParams
-        Neuron model (engine defaults: 20 ms membrane, 5 ms synaptic current).
+        Neuron model (engine defaults: 20 ms membrane); its synaptic time constants
+        ``tau_e`` / ``tau_i`` are replaced by ``params.syn_tau`` (the gates' decay).
     binarize : bool
         Map ``x > 0 -> +1``, ``x <= 0 -> -1`` instead of rejecting non-``±1`` input.
     device : str
