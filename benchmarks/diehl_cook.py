@@ -1,9 +1,9 @@
 """Diehl & Cook (2015) training speed: seconds per training image.
 
 784 inputs (load_digits upsampled to 28x28, the authors' parameters), 350 ms per image at
-dt 0.5 ms with STDP, normalisation and adaptive thresholds. Ours: the numba kernel (one copy,
-CPU) for 100 and 400 excitatory neurons, and the torch path with B images presented in
-parallel to B independent copies (``device="auto"``: CUDA when available). Peer
+dt 0.5 ms with STDP, normalisation and adaptive thresholds. Ours: the Network on the numba
+backend (one copy, CPU) for 100 and 400 excitatory neurons, and on the torch backend with B
+images presented in parallel to B independent copies (CUDA when available). Peer
 (``brian2_runtime``): the same network in Brian2 (cython runtime mode, one image per
 ``run()``, set-up excluded by a warm-up image), 100 neurons.
 
@@ -32,27 +32,24 @@ def ours_numba(n_exc: int, X: np.ndarray, n_images: int) -> float:
 
 
 def ours_torch(n_exc: int, X: np.ndarray, B: int, rounds: int) -> float:
+    """B images presented in parallel to B independent copies: the Network's torch
+    backend with the copies in the batch dimension (:func:`present`)."""
     import torch
 
-    from neurosim.learning.diehl_cook import DiehlCookConfig, normalize, present_torch
+    from neurosim.learning.diehl_cook import DiehlCookConfig, normalize, present
 
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     cfg = DiehlCookConfig(n_exc=n_exc)
     rng = np.random.default_rng(0)
-    W = torch.as_tensor(rng.random((B, 784, n_exc)) * 0.3, device=dev)
-    th = torch.zeros((B, n_exc), dtype=torch.float64, device=dev)
+    W = rng.random((B, 784, n_exc)) * 0.3
+    th = np.zeros((B, n_exc))
     times = []
     for r in range(rounds + 1):
         xs = X[rng.integers(0, X.shape[0], B)]
-        raster = torch.as_tensor(rng.random((cfg.n_steps, B, 784))
-                                 < xs / 16 * cfg.max_rate * cfg.dt, device=dev)
-        if dev == "cuda":
-            torch.cuda.synchronize()
+        raster = rng.random((cfg.n_steps, B, 784)) < xs / 16 * cfg.max_rate * cfg.dt
         t0 = time.perf_counter()
         W = normalize(W, cfg)
-        W, th, _ = present_torch(raster, W, th, cfg, True)
-        if dev == "cuda":
-            torch.cuda.synchronize()
+        W, th, _ = present(raster, W, th, cfg, True, backend="torch", device=dev)
         if r:                                   # first round: warm-up
             times.append((time.perf_counter() - t0) / B)
     return statistics.median(times)

@@ -420,7 +420,11 @@ class Network:
                     raise ValueError(f"Network.set_state: {k}.{v} contains NaN or inf")
                 new[k][v] = a
         self._state = new
-        self._runner = None
+        # a runner that can take the state in place keeps its prepared arrays (a runner
+        # without load_state, or one that declines, is prepared again from the state)
+        load = getattr(self._runner, "load_state", None)
+        if load is None or not load(new):
+            self._runner = None
 
     def _snapshot(self) -> dict[str, Any]:
         self._ensure()

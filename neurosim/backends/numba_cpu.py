@@ -287,6 +287,17 @@ class NumbaRunner:
                                     "u": self.s_u[:, lo:hi].copy()}
         return out
 
+    def load_state(self, state: dict[str, dict[str, np.ndarray]]) -> bool:
+        """Write ``state`` (checked by :meth:`neurosim.Network.set_state`) into the prepared
+        arrays in place; returns False (nothing written) where the network has delayed or
+        short-term-plastic projections: it is then prepared again from the state."""
+        if self.delayed_syns or self.stp_syns:
+            return False
+        for g, off in zip(self.plan.neuron_groups, self.g_off):
+            for v, name in enumerate(g.state_vars):
+                self.S[v, :, off:off + g.n] = state[g.name][name]
+        return True
+
     def _init_stp(self, plan: Any, state: dict[str, dict[str, np.ndarray]]) -> None:
         """The kernel's ``stp`` argument (see ``numba_kernels._stp_release``): None without
         short-term plasticity, else the per-projection coefficients and the (x, u) state
@@ -536,6 +547,21 @@ class PlasticNumbaRunner(NumbaRunner):
 
     def _weights_of(self, p: int) -> np.ndarray:
         return self.weights[self.pl_lo[p]:self.pl_hi[p]]
+
+    def load_state(self, state: dict[str, dict[str, np.ndarray]]) -> bool:
+        """:meth:`NumbaRunner.load_state` plus the plastic projections' weights and
+        traces."""
+        if not super().load_state(state):
+            return False
+        for p, s in enumerate(self.plastic):
+            saved = state[f"plastic:{s.name}"]
+            self._weights_of(p)[:] = saved["w"][0]
+            for name, arr, off in zip(self.trace_fields[p], self._trace_arrays(),
+                                      self._trace_offsets()):
+                arr[off[p]:off[p + 1]] = saved[name][0]
+            s.weights = self._weights_of(p).copy()
+            s.batch_weights = s.weights[None].copy()
+        return True
 
     def get_state(self) -> dict[str, dict[str, np.ndarray]]:
         out = super().get_state()

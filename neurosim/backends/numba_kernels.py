@@ -299,7 +299,7 @@ def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, indptr, row0, indices
     return bad
 
 
-@numba.njit(nogil=True, error_model="numpy")    # not inlined, as _stdp_step
+@numba.njit(**_INLINE)
 def _triplet_step(r0, r1, coef, nearest, pre_g, post_g, indptr, row0, indices, syn_pre,
                   col_ptr, col_syn, w, r1_, o1_, r2_, o2_, rec_g, rec_i):
     """Triplet STDP (additive) for one projection and one step whose spikes are the records

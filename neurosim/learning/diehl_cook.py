@@ -3,10 +3,10 @@ r"""Diehl & Cook (2015): unsupervised digit recognition with STDP.
 Poisson inputs (rate ``pixel / max_pixel * max_rate``) drive ``n_exc`` conductance-based
 excitatory LIF neurons through plastic weights; each excitatory neuron excites its own
 inhibitory partner, which inhibits all other excitatory neurons (winner-take-all,
-:func:`neurosim.plasticity.wta.lateral_inhibition_matrix`). Homeostasis: adaptive thresholds
-(:func:`neurosim.plasticity.homeostasis.adaptive_threshold_step`) and input-weight column
-sums normalised before each image (:func:`~neurosim.plasticity.homeostasis.normalize_columns`).
-Learning: nearest-spike triplet STDP (:func:`neurosim.plasticity.stdp.triplet_stdp_step` with
+:func:`neurosim.plasticity.wta.wta_network`). Homeostasis: adaptive thresholds (the neuron
+model :class:`neurosim.neurons.lif_theta.LIFCondThetaParams`) and input-weight column sums
+normalised before each image (:func:`~neurosim.plasticity.homeostasis.normalize_columns`).
+Learning: nearest-spike triplet STDP (:class:`neurosim.plasticity.rules.TripletSTDP` with
 ``A2+ = A3- = 0``): a pre spike depresses by ``nu_pre * post1``, a post spike potentiates by
 ``nu_post * pre * post2``. Each neuron is labelled with the class it responds to most on the
 training set; a test image gets the class whose neurons fire most on average.
@@ -21,14 +21,15 @@ fire together (``dt / tau * g_i > 2``): with 400 neurons it made activity explod
     \tau_e \dot v = (v_\text{rest} - v) + g_e (E_\text{exc} - v) + g_i (E_\text{inh} - v),
     \quad \text{threshold } v > v_\theta + \theta
 
-Two implementations of the same step: a numba kernel for one copy on CPU (``_run`` in
-:mod:`neurosim.learning.diehl_cook_kernel`:
-many images and their retries per call, the Poisson input drawn inside it from numpy's
-PCG64 stream), and a batched torch path (``B`` images in parallel, independent copies,
-CPU or GPU) that calls the pure plasticity functions. Both give the same result on the
-same input rasters (tested). Both count what they simulate (:class:`DiehlCookCounters`).
-The authors' 150 ms rest between images is replaced by resetting the dynamic variables
-(BindsNET does the same).
+The simulation is a :class:`~neurosim.Network` (:func:`build_network`) run by the backend
+registry (``backend="numba"``: the compiled kernel with the triplet rule inside it; ``"torch"``:
+``n_copies`` independent copies in the batch dimension, CPU or GPU). Training presents one
+image at a time to each copy; :meth:`DiehlCook.responses` presents many images at once as
+copies in the batch dimension (no learning, thresholds frozen). Op counts are the network's
+counters (:class:`DiehlCookCounters`). The authors' 150 ms rest between images is replaced
+by resetting the dynamic variables (BindsNET does the same). Refractoriness follows the
+engine (Brian2's convention: integration resumes at ``t_spike + t_ref``); the compiled
+kernel this replaced held the membrane one step longer (``round(t_ref / dt)`` steps).
 
 Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using
 spike-timing-dependent plasticity. *Front. Comput. Neurosci.* 9:99.
@@ -36,7 +37,6 @@ spike-timing-dependent plasticity. *Front. Comput. Neurosci.* 9:99.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -45,29 +45,24 @@ from typing import Any
 import numpy as np
 
 from neurosim.counters import OpCounters
-from neurosim.learning.diehl_cook_kernel import (
-    _NO_RASTER,
-    _OPS_EXC,
-    _OPS_IN,
-    _OPS_INH,
-    _OPS_PLASTIC,
-    _OPS_PRESENTATIONS,
-    N_OPS,
-    _pcg_state,
-    _run,
-    _set_pcg_state,
-)
-from neurosim.plasticity.homeostasis import (
-    AdaptiveThresholdParams,
-    adaptive_threshold_step,
-    normalize_columns,
-)
-from neurosim.plasticity.stdp import TripletSTDPParams, TripletSTDPState, triplet_stdp_step
+from neurosim.monitors import SpikeMonitor
+from neurosim.network import Network
+from neurosim.neurons.group import NeuronGroup
+from neurosim.neurons.inputs import PoissonGroup, SpikeGeneratorGroup
+from neurosim.neurons.lif_theta import LIFCondThetaParams
+from neurosim.plasticity.homeostasis import normalize_columns
+from neurosim.plasticity.rules import TripletSTDP
+from neurosim.plasticity.stdp import TripletSTDPParams
+from neurosim.plasticity.wta import wta_network
+from neurosim.synapses import Synapses
 from neurosim.units import Hz, ms, mV
 from neurosim.validation import check_int, check_real
 
-__all__ = ["DiehlCookConfig", "DiehlCook", "stdp_params", "present_numba", "present_torch",
-           "normalize"]
+__all__ = ["DiehlCookConfig", "DiehlCook", "DiehlCookCounters", "stdp_params", "present",
+           "build_network", "exc_params", "inh_params", "normalize"]
+
+#: images per inference network (copies in the batch dimension)
+_RESPONSE_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -150,159 +145,178 @@ def stdp_params(cfg: DiehlCookConfig) -> TripletSTDPParams:
                              w_min=0.0, w_max=cfg.w_max, pairing="nearest")
 
 
-@functools.lru_cache(maxsize=16)
-def _coef_cached(cfg: DiehlCookConfig) -> np.ndarray:
-    dt = cfg.dt
-    c = np.array([
-        dt / cfg.tau_e, cfg.v_rest_e, cfg.v_reset_e, cfg.v_thresh_e,
-        float(round(cfg.t_ref_e / dt)), dt / cfg.tau_i, cfg.v_rest_i, cfg.v_reset_i,
-        cfg.v_thresh_i, float(round(cfg.t_ref_i / dt)), math.exp(-dt / cfg.tau_ge),
-        math.exp(-dt / cfg.tau_gi), cfg.e_exc, cfg.e_inh_e, cfg.e_inh_i, cfg.w_ei, cfg.w_ie,
-        math.exp(-dt / cfg.tau_pre), math.exp(-dt / cfg.tau_post1),
-        math.exp(-dt / cfg.tau_post2), cfg.nu_pre, cfg.nu_post, cfg.w_max, cfg.theta_plus,
-        math.exp(-dt / cfg.tau_theta)])
-    c.setflags(write=False)
-    return c
+# --------------------------------------------------------------------------- the network
+#: names of the network's groups and projections (they key the op counters)
+INPUT, EXC, INH = "input", "exc", "inh"
+INPUT_EXC, EXC_INH, INH_EXC = "input_exc", "exc_inh", "inh_exc"
 
 
-def _coef(cfg: DiehlCookConfig) -> np.ndarray:
-    """The kernel's constants (read-only, computed once per configuration)."""
-    return _coef_cached(cfg)
+def exc_params(cfg: DiehlCookConfig, learn: bool = True) -> LIFCondThetaParams:
+    """The excitatory neurons: conductance LIF with adaptive threshold, conductances
+    relative to the leak (``r_m = 1``); ``learn=False``: ``theta`` frozen (inference)."""
+    p = LIFCondThetaParams(tau_m=cfg.tau_e, v_rest=cfg.v_rest_e, v_reset=cfg.v_reset_e,
+                           v_thresh=cfg.v_thresh_e, t_ref=cfg.t_ref_e, r_m=1.0,
+                           tau_e=cfg.tau_ge, tau_i=cfg.tau_gi, e_e=cfg.e_exc,
+                           e_i=cfg.e_inh_e, theta_plus=cfg.theta_plus,
+                           tau_theta=cfg.tau_theta)
+    return p if learn else p.frozen()
+
+
+def inh_params(cfg: DiehlCookConfig) -> LIFCondThetaParams:
+    """The inhibitory neurons: the same model with a fixed threshold (``theta = 0``)."""
+    return LIFCondThetaParams(tau_m=cfg.tau_i, v_rest=cfg.v_rest_i, v_reset=cfg.v_reset_i,
+                              v_thresh=cfg.v_thresh_i, t_ref=cfg.t_ref_i, r_m=1.0,
+                              tau_e=cfg.tau_ge, tau_i=cfg.tau_gi, e_e=cfg.e_exc,
+                              e_i=cfg.e_inh_i, theta_plus=0.0, tau_theta=math.inf)
+
+
+def build_network(cfg: DiehlCookConfig, W: np.ndarray, *, batch: int = 1,
+                  learn: bool = True, plastic: bool | None = None,
+                  raster: np.ndarray | None = None, backend: str = "numba",
+                  device: str = "auto", seed: int = 0) -> Network:
+    """The Diehl & Cook network on :class:`~neurosim.Network`.
+
+    Groups ``"input"`` (:class:`~neurosim.PoissonGroup`, rates set per presentation with
+    ``set_rates``; or a :class:`~neurosim.SpikeGeneratorGroup` replaying ``raster`` bool
+    ``(T, batch, n_input)`` from step 0), ``"exc"`` and ``"inh"`` (:func:`exc_params`,
+    :func:`inh_params`); projections ``"input_exc"`` (all-to-all, weights ``W``
+    ``(n_input, n_exc)``; with the triplet rule of :func:`stdp_params` attached when
+    ``plastic`` (default: ``learn``), which gives per-copy weights, learning while
+    ``learn``), ``"exc_inh"`` (one-to-one, ``w_ei``) and ``"inh_exc"`` (every other
+    excitatory neuron, ``w_ie``; :func:`neurosim.plasticity.wta.wta_network`).
+    ``learn=False`` also freezes the thresholds (:meth:`LIFCondThetaParams.frozen`). A
+    :class:`~neurosim.SpikeMonitor` on ``"exc"`` is ``net.dc_monitor``, the input group
+    ``net.dc_input``. ``batch`` copies (per-copy weights and thresholds through
+    ``set_state``, per-copy rates through ``set_rates``). The network is built (its
+    runner prepared) before it is returned."""
+    n_in, N = cfg.n_input, cfg.n_exc
+    if raster is None:
+        inp: Any = PoissonGroup(n_in, 0.0, name=INPUT)
+    else:
+        t, b, i = np.nonzero(raster)
+        inp = SpikeGeneratorGroup(n_in, i, t * cfg.dt, name=INPUT, batch=b)
+    exc = NeuronGroup(N, exc_params(cfg, learn), name=EXC)
+    inh = NeuronGroup(N, inh_params(cfg), name=INH)
+    w_in = Synapses.all_to_all(inp, exc, np.ascontiguousarray(W).reshape(-1), target="e",
+                               name=INPUT_EXC)
+    if learn if plastic is None else plastic:
+        w_in.attach(TripletSTDP(stdp_params(cfg)))
+    e2i, i2e = wta_network(exc, inh, cfg.w_ei, cfg.w_ie)
+    e2i.name, i2e.name = EXC_INH, INH_EXC
+    mon = SpikeMonitor(exc)
+    net = Network(inp, exc, inh, w_in, e2i, i2e, mon, dt=cfg.dt, seed=seed, backend=backend,
+                  batch_size=batch, device=device)
+    net.dc_monitor, net.dc_input = mon, inp   # type: ignore[attr-defined]
+    net.learning = bool(learn)
+    net.get_state()   # build now: the input generator is set per presentation
+    return net
+
+
+def _reset_state(net: Network, W: np.ndarray | None, theta: np.ndarray) -> None:
+    """Dynamic variables back to rest (``v``, conductances, refractory clocks, STDP
+    traces), thresholds ``theta`` ``(B, N)`` and, with plasticity, weights ``W``
+    ``(B, n_in, N)`` written in."""
+    st = net.get_state()
+    for name in (EXC, INH):
+        g = next(o for o in net.objects if getattr(o, "name", None) == name)
+        rest = g.initial_state(net.batch_size)
+        if name == EXC:
+            rest["theta"] = np.array(theta, dtype=np.float64)
+        st[name] = rest
+    key = f"plastic:{INPUT_EXC}"
+    if key in st:
+        st[key] = {f: np.zeros_like(a) for f, a in st[key].items()}
+        st[key]["w"] = np.asarray(W, dtype=np.float64).reshape(net.batch_size, -1)
+    net.set_state(st)
+
+
+def _run_steps(net: Network, n_steps: int, counters: OpCounters | None) -> np.ndarray:
+    """Run ``n_steps`` (one presentation) from the current state; returns the excitatory
+    spike counts ``(B, N)`` and adds the network's op counts of the run to ``counters``
+    (``presentations`` += B)."""
+    before = net.counters_obj.as_dict()
+    mon = net.dc_monitor
+    mon.clear()
+    net.run(n_steps * net.dt, progress=False)
+    B, N = net.batch_size, mon.group.n
+    counts = np.bincount(mon.batch * N + mon.i, minlength=B * N).reshape(B, N)
+    if counters is not None:
+        _add_delta(counters, before, net.counters_obj.as_dict())
+        if "presentations" in counters.values:
+            counters.add("presentations", B)
+    return counts
+
+
+def _add_delta(counters: OpCounters, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Add the network counters' growth from ``before`` to ``after`` to ``counters``."""
+    for k in OpCounters.SCALARS:
+        counters.add(k, after[k] - before[k])
+    for k, v in after["spikes_by_group"].items():
+        counters.spikes_by_group[k] = (counters.spikes_by_group.get(k, 0) + v
+                                       - before["spikes_by_group"].get(k, 0))
+    ev_a, ev_b = after["synaptic_events_by_projection"], before["synaptic_events_by_projection"]
+    for k, v in ev_a.items():
+        counters.events_by_projection[k] = (counters.events_by_projection.get(k, 0) + v
+                                            - ev_b.get(k, 0))
+    counters.state_bytes, counters.synapse_bytes = after["state_bytes"], after["synapse_bytes"]
+    counters.n_synapses = after["n_synapses"]
+
+
+def read_back(net: Network) -> tuple[np.ndarray | None, np.ndarray]:
+    """``(W (B, n_in, N) or None without plasticity, theta (B, N))`` of ``net`` now."""
+    st = net.get_state()
+    theta = st[EXC]["theta"]
+    key = f"plastic:{INPUT_EXC}"
+    if key not in st:
+        return None, theta
+    B, N = theta.shape
+    return st[key]["w"].reshape(B, -1, N), theta
+
+
+def present(raster: np.ndarray, W: np.ndarray, theta: np.ndarray, cfg: DiehlCookConfig,
+            learn: bool, counters: OpCounters | None = None, backend: str = "numba",
+            device: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Present the given input rasters: ``raster`` bool ``(T, B, n_in)`` to ``B``
+    independent copies with weights ``W`` ``(B, n_in, N)`` and thresholds ``theta``
+    ``(B, N)``, on a :class:`~neurosim.Network` (:func:`build_network`; the weights
+    are per copy, learning on or off as ``learn``). Returns new
+    ``(W, theta, counts (B, N))`` (numpy; ``W`` and ``theta`` unchanged without
+    ``learn``); the network's op counts are added to ``counters`` if given."""
+    raster = np.asarray(raster, dtype=bool)
+    W = np.asarray(W, dtype=np.float64)
+    theta = np.asarray(theta, dtype=np.float64)
+    T, B, _ = raster.shape
+    net = build_network(cfg, W[0], batch=B, learn=learn, plastic=True, raster=raster,
+                        backend=backend, device=device)
+    _reset_state(net, W, theta)
+    counts = _run_steps(net, T, counters)
+    W_new, th_new = read_back(net)
+    return (W_new if W_new is not None else W.copy()), th_new, counts
 
 
 # --------------------------------------------------------------------------- op counts
 
 
 class DiehlCookCounters(OpCounters):
-    """:class:`~neurosim.counters.OpCounters` of a Diehl & Cook network, plus
+    """:class:`~neurosim.counters.OpCounters` of a Diehl & Cook network (the
+    :class:`~neurosim.Network`'s counters, summed over its runs), plus
     ``presentations``: images shown, each repeat (with more input) counted."""
 
     SCALARS = OpCounters.SCALARS + ("presentations",)
 
 
 def new_counters(cfg: DiehlCookConfig) -> DiehlCookCounters:
-    """Empty counters for one copy of the network (state and connectivity sizes filled)."""
-    n, n_in = cfg.n_exc, cfg.n_input
-    # state: v, g_e, g_i, refractory clock of 2n neurons; STDP traces (n_in + 2n); theta
-    return DiehlCookCounters(state_bytes=(4 * 2 * n + n_in + 3 * n) * 8,
-                             synapse_bytes=(n_in * n + 2 * n) * 8,
-                             n_synapses=n_in * n + n + n * (n - 1))
-
-
-def _add_ops(counters: OpCounters, ops: np.ndarray, cfg: DiehlCookConfig,
-             steps: int | None = None) -> None:
-    """Add a kernel's measured counts ``ops`` (``(N_OPS,)`` int64, summed over the copies)
-    to ``counters``, under neurosim's op names (:mod:`neurosim.counters`): every
-    presentation (repeats included) updates ``2 n_exc`` neurons in each of ``n_steps``
-    steps; an input spike reaches all ``n_exc`` excitatory neurons, an excitatory spike
-    its own inhibitory neuron, an inhibitory spike the ``n_exc - 1`` other excitatory
-    neurons; plasticity updates are the input weights the STDP rule rewrote (a row per
-    input spike, a column per excitatory spike, while learning). ``steps`` (clock steps)
-    defaults to ``n_steps`` per presentation (copies run one after the other)."""
-    n = cfg.n_exc
-    pres = int(ops[_OPS_PRESENTATIONS])
-    n_in, n_e, n_i = int(ops[_OPS_IN]), int(ops[_OPS_EXC]), int(ops[_OPS_INH])
-    counters.add("steps", pres * cfg.n_steps if steps is None else steps)
-    counters.add("neuron_updates", pres * cfg.n_steps * 2 * n)
-    counters.add_group_spikes("input", n_in, is_input=True)
-    counters.add_group_spikes("exc", n_e, is_input=False)
-    counters.add_group_spikes("inh", n_i, is_input=False)
-    counters.add_events("input_exc", n_in * n)
-    counters.add_events("exc_inh", n_e)
-    counters.add_events("inh_exc", n_i * (n - 1))
-    counters.add("plasticity_updates", int(ops[_OPS_PLASTIC]))
-    if "presentations" in counters.values:
-        counters.add("presentations", pres)
-
-
-def present_numba(raster: np.ndarray, W: np.ndarray, theta: np.ndarray,
-                  cfg: DiehlCookConfig, learn: bool, counters: OpCounters | None = None
-                  ) -> np.ndarray:
-    """Present one image (input raster ``(T, n_in)`` bool) to one copy on CPU; ``W`` and
-    ``theta`` are updated in place when ``learn``. Returns spike counts ``(n_exc,)``; the
-    op counts of the presentation are added to ``counters`` if given."""
-    raster = np.ascontiguousarray(raster, dtype=np.bool_)
-    counts = np.zeros((1, W.shape[1]), dtype=np.int64)
-    ops = np.zeros(N_OPS, dtype=np.int64)
-    _run(np.zeros((1, raster.shape[1])), raster, 0.0, 0.0, 0, 1, float(cfg.dt),
-         raster.shape[0], np.zeros(4, dtype=np.uint64), W, theta, _coef(cfg), bool(learn),
-         counts, ops)
-    if counters is not None:
-        _add_ops(counters, ops, cfg)
-    return counts[0]
-
-
-def present_torch(raster: Any, W: Any, theta: Any, cfg: DiehlCookConfig, learn: bool,
-                  counters: OpCounters | None = None) -> tuple[Any, Any, Any]:
-    """Present ``B`` images at once to ``B`` independent copies (torch, CPU or GPU).
-
-    ``raster`` bool ``(T, B, n_in)``, ``W`` ``(B, n_in, N)``, ``theta`` ``(B, N)``; returns
-    ``(W_new, theta_new, counts (B, N))``. Uses :func:`triplet_stdp_step` (dense layout) and
-    :func:`adaptive_threshold_step`; arithmetic in the order of the numba kernel. The op
-    counts of the ``B`` presentations (summed over the copies) are added to ``counters``
-    if given.
-    """
-    import torch
-
-    c = _coef(cfg)
-    B, N = theta.shape
-    n_in = W.shape[1]
-    kw = dict(dtype=W.dtype, device=W.device)
-    ve = torch.full((B, N), c[1], **kw)
-    vi = torch.full((B, N), c[6], **kw)
-    gee, gie, refe = (torch.zeros((B, N), **kw) for _ in range(3))
-    gei, gii, refi = (torch.zeros((B, N), **kw) for _ in range(3))
-    z_in = torch.zeros((B, n_in), **kw)
-    st = TripletSTDPState(z_in, z_in.clone(), torch.zeros((B, N), **kw),
-                          torch.zeros((B, N), **kw))
-    sp = stdp_params(cfg)
-    th_p = AdaptiveThresholdParams(delta_theta=cfg.theta_plus, tau_theta=cfg.tau_theta)
-    counts = torch.zeros((B, N), **kw)
-    n_inh = torch.zeros((), dtype=torch.int64, device=W.device)
-    for t in range(raster.shape[0]):
-        free = refe <= 0
-        g = 1.0 + gee + gie
-        vinf = (c[1] + gee * c[12] + gie * c[13]) / g
-        v = torch.where(free, vinf + (ve - vinf) * torch.exp(-c[0] * g), ve)
-        refe = torch.where(free, refe, refe - 1.0)
-        se = (v > c[3] + theta) & (refe <= 0)
-        ve = torch.where(se, torch.full_like(v, c[2]), v)
-        refe = torch.where(se, torch.full_like(v, c[4]), refe)
-        gee, gie = gee * c[10], gie * c[11]
-        free = refi <= 0
-        g = 1.0 + gei + gii
-        vinf = (c[6] + gei * c[12] + gii * c[14]) / g
-        v = torch.where(free, vinf + (vi - vinf) * torch.exp(-c[5] * g), vi)
-        refi = torch.where(free, refi, refi - 1.0)
-        si = (v > c[8]) & (refi <= 0)
-        vi = torch.where(si, torch.full_like(v, c[7]), v)
-        refi = torch.where(si, torch.full_like(v, c[9]), refi)
-        gei, gii = gei * c[10], gii * c[11]
-        counts += se.to(W.dtype)
-        if counters is not None:
-            n_inh += si.sum()
-        if learn:
-            theta = adaptive_threshold_step(theta, se, th_p, cfg.dt)
-        pre = raster[t]
-        gee = gee + torch.bmm(pre.to(W.dtype)[:, None, :], W)[:, 0]
-        gei = gei + c[15] * se.to(W.dtype)
-        n_si = si.to(W.dtype).sum(1, keepdim=True)
-        gie = gie + c[16] * (n_si - si.to(W.dtype))
-        if learn:
-            W, st = triplet_stdp_step(st, W, pre, se, sp, cfg.dt)
-    if counters is not None:
-        n_input, n_exc = int(raster.sum()), int(counts.sum())
-        ops = np.zeros(N_OPS, dtype=np.int64)
-        ops[[_OPS_PRESENTATIONS, _OPS_IN, _OPS_EXC, _OPS_INH]] = (B, n_input, n_exc,
-                                                                 int(n_inh))
-        ops[_OPS_PLASTIC] = (n_input * N + n_exc * n_in) if learn else 0
-        _add_ops(counters, ops, cfg, steps=raster.shape[0])
-    return W, theta, counts
+    """Empty counters (sizes are filled from the network when it runs)."""
+    return DiehlCookCounters()
 
 
 def normalize(W: Any, cfg: DiehlCookConfig) -> Any:
-    """Column sums of ``W`` (``(..., n_in, N)``) to ``cfg.norm_total``."""
-    return normalize_columns(W, cfg.norm_total)
+    """Column sums of ``W`` (``(..., n_in, N)``) to ``cfg.norm_total``, then clipped to
+    ``[0, w_max]`` (the plastic projection's bounds; a weight above ``w_max`` after the
+    rescaling, possible when ``norm_total`` is large for ``n_input``, is set to ``w_max``,
+    so that column's sum stays below ``norm_total``)."""
+    Wn = normalize_columns(W, cfg.norm_total)
+    return Wn.clip(0.0, cfg.w_max)
 
 
 # ---------------------------------------------------------------------------- classifier
@@ -380,49 +394,44 @@ class DiehlCook:
                              f"got {float(X[r, c])!r} at [{r}, {c}]")
         return X
 
-    def _present(self, X: np.ndarray, W: np.ndarray, theta: np.ndarray, learn: bool,
-                 rng: np.random.Generator, counters: OpCounters) -> np.ndarray:
-        """Images ``X`` ``(n, n_input)`` one after the other, each with the authors' retry
-        (more input until ``min_spikes`` spikes), on one copy; returns the spike counts
-        ``(n, n_exc)`` and adds the op counts to ``counters``.
-
-        Input spikes: ``Generator.random((n_steps, n_input)) < x / max_pixel * rate *
-        dt`` for every presentation, drawn from ``rng`` inside the kernel (the same
-        numbers, in the same order, as building that raster with numpy)."""
+    def _present(self, P: np.ndarray, W: np.ndarray, theta: np.ndarray, learn: bool,
+                 rng: np.random.Generator, counters: OpCounters,
+                 nets: dict[int, Network]) -> np.ndarray:
+        """Images ``P`` ``(B, n_input)`` (pixel / max_pixel) to ``B`` copies with weights
+        ``W`` ``(B, n_input, n_exc)`` and thresholds ``theta`` ``(B, n_exc)`` (updated in
+        place when ``learn``), each with the authors' retry (input rate ``max_rate``, then
+        ``intensity_step`` more until ``min_spikes`` excitatory spikes, at most
+        ``max_repeats`` presentations; the copies that need a repeat run again, alone).
+        Between presentations ``v``, conductances, refractory clocks and STDP traces go
+        back to rest (``theta`` and ``W`` do not). Each presentation's Poisson input is
+        drawn from a generator seeded from ``rng``. Returns the spike counts ``(B,
+        n_exc)`` of each image's last presentation; the networks' op counts are added to
+        ``counters``. ``nets``: networks by batch size (built on first use; without
+        ``learn`` they hold ``W[0]`` as static weights)."""
         cfg = self.config
-        P = np.ascontiguousarray(X / self.max_pixel)
-        rs, st = _pcg_state(rng)
-        out = np.zeros((X.shape[0], cfg.n_exc), dtype=np.int64)
-        ops = np.zeros(N_OPS, dtype=np.int64)
-        _run(P, _NO_RASTER, float(cfg.max_rate), float(cfg.intensity_step),
-             int(cfg.min_spikes), int(cfg.max_repeats), float(cfg.dt), cfg.n_steps, rs, W,
-             theta, _coef(cfg), bool(learn), out, ops)
-        _set_pcg_state(rng, rs, st)
-        _add_ops(counters, ops, cfg)
-        return out
-
-    def _present_batch(self, xs: np.ndarray, W: Any, theta: Any, learn: bool,
-                       rng: np.random.Generator) -> tuple[Any, Any, np.ndarray]:
-        import torch
-
-        cfg = self.config
-        C = xs.shape[0]
-        rate = np.full(C, cfg.max_rate)
-        todo = np.arange(C)
-        counts = np.zeros((C, cfg.n_exc))
+        B = P.shape[0]
+        rate = np.full(B, float(cfg.max_rate))
+        todo = np.arange(B)
+        counts = np.zeros((B, cfg.n_exc), dtype=np.int64)
         for _ in range(cfg.max_repeats):
-            p = xs[todo] / self.max_pixel * rate[todo, None] * cfg.dt
-            r = rng.random((cfg.n_steps, todo.size, xs.shape[1])) < p
-            it = torch.as_tensor(todo, device=W.device)
-            w_new, th_new, cnt = present_torch(torch.as_tensor(r, device=W.device), W[it],
-                                               theta[it], cfg, learn, self.counters_)
-            W[it], theta[it] = w_new, th_new
-            counts[todo] = cnt.cpu().numpy()
+            net = nets.get(todo.size)
+            if net is None:
+                net = nets[todo.size] = build_network(
+                    cfg, W[0], batch=todo.size, learn=learn, backend=self.backend,
+                    device=self.device)
+            _reset_state(net, W[todo] if learn else None, theta[todo])
+            inp = net.dc_input
+            inp.rng = np.random.default_rng(int(rng.integers(2**63)))
+            inp.set_rates(P[todo] * rate[todo, None], block_steps=cfg.n_steps)
+            counts[todo] = _run_steps(net, cfg.n_steps, counters)
+            if learn:
+                W_new, th_new = read_back(net)
+                W[todo], theta[todo] = W_new, th_new
             todo = todo[counts[todo].sum(1) < cfg.min_spikes]
             if todo.size == 0:
                 break
             rate[todo] += cfg.intensity_step
-        return W, theta, counts
+        return counts
 
     # ------------------------------------------------------------------ API
     def fit(self, X: Any, y: Any, epochs: int = 1, checkpoint: str | None = None,
@@ -482,27 +491,20 @@ class DiehlCook:
 
         def save() -> None:
             if checkpoint is not None:
-                Wn = W if isinstance(W, np.ndarray) else W.cpu().numpy()
-                th = theta if isinstance(theta, np.ndarray) else theta.cpu().numpy()
-                _atomic_save(checkpoint, {"W": Wn, "theta": th, "orders": orders},
+                _atomic_save(checkpoint, {"W": W, "theta": theta, "orders": orders},
                              {**meta, "pos": pos, "elapsed": elapsed,
                               "rng": rng.bit_generator.state,
                               "counters": self.counters_.as_dict()})
 
         t0 = time.perf_counter()
-        if self.backend == "torch":
-            W, theta = self._torch(W), self._torch(theta)
+        nets: dict[int, Network] = {}   # training networks by batch size
         since = 0
         n = X.shape[0]
         assigned_at = -1  # position whose weights assignments_ was computed from
         while pos < total:
-            if self.backend == "numba":
-                W[0] = normalize(W[0], cfg)
-                self._present(X[orders[0, pos:pos + 1]], W[0], theta[0], True, rng,
-                              self.counters_)
-            else:
-                W = normalize(W, cfg)
-                W, theta, _ = self._present_batch(X[orders[:, pos]], W, theta, True, rng)
+            W[:] = normalize(W, cfg)
+            self._present(X[orders[:, pos]] / self.max_pixel, W, theta, True, rng,
+                          self.counters_, nets)
             pos += 1
             since += 1
             if callback is not None:
@@ -531,8 +533,7 @@ class DiehlCook:
                     copy: bool) -> None:
         """Fitted attributes from weights ``W`` and thresholds ``theta`` (all copies);
         label assignment from the responses of copy 0 to ``X``."""
-        Wn = W if isinstance(W, np.ndarray) else W.cpu().numpy()
-        th = theta if isinstance(theta, np.ndarray) else theta.cpu().numpy()
+        Wn, th = W, theta
         if copy:  # training goes on updating W and theta in place
             Wn, th = Wn.copy(), th.copy()
         self.copies_W_, self.copies_theta_ = Wn, th
@@ -541,24 +542,23 @@ class DiehlCook:
         self.assignments_ = self._assign(self.responses(X), y)
         self.label_counters_ = self.last_counters_
 
-    def _torch(self, a: np.ndarray) -> Any:
-        import torch
-
-        dev = "cuda" if self.device == "auto" and torch.cuda.is_available() else (
-            "cpu" if self.device == "auto" else self.device)
-        return torch.as_tensor(a, dtype=torch.float64, device=dev)
-
     def responses(self, X: Any) -> np.ndarray:
         """Spike counts ``(n, n_exc)`` of copy 0 with learning off (weights normalised).
 
         The op counts of these presentations are kept in ``last_counters_``."""
         X = self._check_X(X)
         rng = np.random.default_rng(np.random.SeedSequence([self.random_state or 0, 7]))
-        W = np.ascontiguousarray(normalize(self.W_, self.config))
+        W = np.ascontiguousarray(normalize(self.W_, self.config))[None]
         counters = new_counters(self.config)
-        R = self._present(X, W, self.theta_.copy(), False, rng, counters)
+        R = np.zeros((X.shape[0], self.config.n_exc))
+        nets: dict[int, Network] = {}   # inference networks (W static) by batch size
+        for a in range(0, X.shape[0], _RESPONSE_BATCH):
+            P = X[a:a + _RESPONSE_BATCH] / self.max_pixel
+            th = np.broadcast_to(self.theta_, (P.shape[0], self.config.n_exc))
+            R[a:a + P.shape[0]] = self._present(P, np.broadcast_to(W, (P.shape[0],) + W.shape[1:]),
+                                                th, False, rng, counters, nets)
         self.last_counters_ = counters
-        return R.astype(np.float64)
+        return R
 
     def _assign(self, R: np.ndarray, y: np.ndarray) -> np.ndarray:
         rates = np.stack([R[y == c].mean(0) if np.any(y == c) else np.zeros(R.shape[1])

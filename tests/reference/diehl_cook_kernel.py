@@ -1,10 +1,12 @@
-"""The compiled Diehl & Cook (2015) presentation kernel (one copy, CPU), with numpy's
-PCG64 stream drawn inside it.
+"""Test reference: the compiled Diehl & Cook (2015) presentation kernel that
+:class:`neurosim.learning.diehl_cook.DiehlCook` ran on before it moved onto
+:class:`neurosim.Network` (kept unchanged as the reference the network is tested against,
+and for the speed comparison), with numpy's PCG64 stream drawn inside it.
 
-Used by :class:`neurosim.learning.diehl_cook.DiehlCook` (see that module for the model, its
-equations and the torch path that gives the same result); kept apart so that the model
-module stays readable. :func:`_run` presents many images and their retries per call and
-counts what it simulates into an int64 array indexed by the ``_OPS_*`` slots below.
+:func:`_run` presents many images and their retries per call and counts what it simulates
+into an int64 array indexed by the ``_OPS_*`` slots below; :func:`present_kernel` presents
+one given input raster (the old ``present_numba``), :func:`coefficients` gives the
+kernel's constants for a :class:`~neurosim.learning.diehl_cook.DiehlCookConfig`.
 """
 
 from __future__ import annotations
@@ -252,3 +254,45 @@ def _pcg_state(rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
 def _set_pcg_state(rng: np.random.Generator, rs: np.ndarray, st: dict[str, Any]) -> None:
     st["state"]["state"] = (int(rs[0]) << 64) | int(rs[1])
     rng.bit_generator.state = st
+
+
+def coefficients(cfg: Any) -> np.ndarray:
+    """The kernel's constants ``c`` for a DiehlCookConfig (the old ``_coef``)."""
+    dt = cfg.dt
+    return np.array([
+        dt / cfg.tau_e, cfg.v_rest_e, cfg.v_reset_e, cfg.v_thresh_e,
+        float(round(cfg.t_ref_e / dt)), dt / cfg.tau_i, cfg.v_rest_i, cfg.v_reset_i,
+        cfg.v_thresh_i, float(round(cfg.t_ref_i / dt)), math.exp(-dt / cfg.tau_ge),
+        math.exp(-dt / cfg.tau_gi), cfg.e_exc, cfg.e_inh_e, cfg.e_inh_i, cfg.w_ei, cfg.w_ie,
+        math.exp(-dt / cfg.tau_pre), math.exp(-dt / cfg.tau_post1),
+        math.exp(-dt / cfg.tau_post2), cfg.nu_pre, cfg.nu_post, cfg.w_max, cfg.theta_plus,
+        math.exp(-dt / cfg.tau_theta)])
+
+
+def present_kernel(raster: np.ndarray, W: np.ndarray, theta: np.ndarray, cfg: Any,
+                   learn: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Present one input raster ``(T, n_in)`` bool to one copy; ``W`` ``(n_in, N)`` and
+    ``theta`` ``(N,)`` are updated in place when ``learn``. Returns ``(spike counts (N,),
+    ops (N_OPS,))``."""
+    raster = np.ascontiguousarray(raster, dtype=np.bool_)
+    counts = np.zeros((1, W.shape[1]), dtype=np.int64)
+    ops = np.zeros(N_OPS, dtype=np.int64)
+    _run(np.zeros((1, raster.shape[1])), raster, 0.0, 0.0, 0, 1, float(cfg.dt),
+         raster.shape[0], np.zeros(4, dtype=np.uint64), W, theta, coefficients(cfg),
+         bool(learn), counts, ops)
+    return counts[0], ops
+
+
+def run_images(P: np.ndarray, W: np.ndarray, theta: np.ndarray, cfg: Any, learn: bool,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``P`` ``(n, n_in)`` (pixel / max_pixel) with the authors' retry, the Poisson
+    input drawn in the kernel from ``rng`` (PCG64; advanced); returns ``(counts (n, N),
+    ops)`` (the old ``DiehlCook._present``)."""
+    rs, st = _pcg_state(rng)
+    out = np.zeros((P.shape[0], W.shape[1]), dtype=np.int64)
+    ops = np.zeros(N_OPS, dtype=np.int64)
+    _run(np.ascontiguousarray(P), _NO_RASTER, float(cfg.max_rate), float(cfg.intensity_step),
+         int(cfg.min_spikes), int(cfg.max_repeats), float(cfg.dt), cfg.n_steps, rs, W, theta,
+         coefficients(cfg), bool(learn), out, ops)
+    _set_pcg_state(rng, rs, st)
+    return out, ops

@@ -1,26 +1,33 @@
-"""Diehl & Cook: numba kernel == batched torch path on the same inputs, the learning rule is
-the nearest triplet pure function, copies learn independently, checkpoint resume is exact,
-it learns (beats chance by a margin) on load_digits, bad input. Op counts are measured:
-equal to a plain numpy reference presentation's counts (and the torch path's); the input
-spikes drawn inside the kernel are the numpy raster's."""
+"""Diehl & Cook on neurosim.Network: the network equals the compiled kernel it replaced
+(tests/reference/diehl_cook_kernel.py) bit for bit on the same input raster (spike counts,
+weights, thresholds, op counts), and a plain numpy reference presentation; the backends
+agree; the learning rule is the nearest triplet pure function; copies learn independently;
+the classifier's op counts are the networks' counters; checkpoint resume is exact; it learns
+(beats chance by a margin) on load_digits; bad input."""
 
 from __future__ import annotations
 
+import dataclasses
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
-import torch
 
+import neurosim.learning.diehl_cook as dc
 from neurosim.datasets import load_digits_split
 from neurosim.learning.diehl_cook import (
     DiehlCook,
     DiehlCookConfig,
+    build_network,
     new_counters,
-    normalize,
-    present_numba,
-    present_torch,
+    present,
     stdp_params,
 )
 from neurosim.plasticity import TripletSTDPState, triplet_stdp_step
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "reference"))
+import diehl_cook_kernel as kernel  # noqa: E402  (the old compiled kernel, test reference)
 
 CFG = DiehlCookConfig(n_input=64, n_exc=12, norm_total=32.0, t_image=100e-3)
 
@@ -107,37 +114,73 @@ def _scalars(counters):
     return d
 
 
-def _inputs(seed, B=2):
+def _scalars(counters):
+    d = counters.as_dict()
+    for k in ("state_bytes", "synapse_bytes", "n_synapses"):
+        d.pop(k)
+    return d
+
+
+def _net_cfg(cfg):
+    """The configuration that makes the network hold the membrane as long as the old kernel
+    and the reference: they held ``round(t_ref / dt)`` steps after a spike, the engine
+    ``round(t_ref / dt) - 1`` (Brian2's convention: integration resumes at ``t_spike +
+    t_ref``), so the network gets ``t_ref + dt``."""
+    return dataclasses.replace(cfg, t_ref_e=cfg.t_ref_e + cfg.dt, t_ref_i=cfg.t_ref_i + cfg.dt)
+
+
+def _inputs(seed, B=2, gain=4.0, cfg=CFG):
     rng = np.random.default_rng(seed)
     X = load_digits_split().X_train[:B]
-    raster = rng.random((CFG.n_steps, B, 64)) < X / 16 * 4 * CFG.max_rate * CFG.dt
-    W = rng.random((B, 64, CFG.n_exc))
+    raster = rng.random((cfg.n_steps, B, 64)) < X / 16 * gain * cfg.max_rate * cfg.dt
+    W = rng.random((B, 64, cfg.n_exc)) * 0.3
     return raster, W
 
 
 @pytest.mark.parametrize("learn", [True, False])
-def test_numba_equals_torch(learn):
-    raster, W = _inputs(0)
-    theta = np.full((2, CFG.n_exc), 1e-3)
-    Wt, tht, ct = present_torch(torch.tensor(raster), torch.tensor(W), torch.tensor(theta),
-                                CFG, learn)
-    assert ct.sum() > 10
-    for b in range(2):
-        Wb, thb = W[b].copy(), theta[b].copy()
-        cb = present_numba(raster[:, b], Wb, thb, CFG, learn)
-        np.testing.assert_array_equal(cb, ct[b].numpy())
-        np.testing.assert_allclose(Wb, Wt[b].numpy(), rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(thb, tht[b].numpy(), rtol=1e-12, atol=1e-18)
-        if not learn:
-            np.testing.assert_array_equal(Wb, W[b])
+def test_network_equals_the_old_kernel(learn):
+    """Five successive presentations (350 ms, strong input: E and I spikes, refractory
+    periods, repeated inhibition): the Network (numba backend) and the compiled kernel it
+    replaced give identical spike counts, weights and thresholds, and the network's
+    counters hold the kernel's measured counts. The operation order is the same (neurons
+    update and spike, then this step's input and E/I spikes are delivered, then STDP), so
+    the results are bit-identical."""
+    cfg = DiehlCookConfig(n_input=64, n_exc=20, norm_total=32.0)
+    rng = np.random.default_rng(11)
+    X = load_digits_split().X_train[:5]
+    W = rng.random((64, cfg.n_exc)) * 0.3
+    theta = rng.random(cfg.n_exc) * 2e-3
+    counters = new_counters(cfg)
+    ops = np.zeros(kernel.N_OPS, dtype=np.int64)
+    n_inh = 0
+    for x in X:
+        raster = rng.random((cfg.n_steps, 64)) < x / 16 * 3 * cfg.max_rate * cfg.dt
+        Wk, thk = W.copy(), theta.copy()
+        ck, ok = kernel.present_kernel(raster, Wk, thk, cfg, learn)
+        ops += ok
+        Wn, thn, cn = present(raster[:, None], W[None], theta[None], _net_cfg(cfg), learn,
+                              counters)
+        np.testing.assert_array_equal(cn[0], ck)
+        np.testing.assert_array_equal(Wn[0], Wk)
+        np.testing.assert_array_equal(thn[0], thk)
+        W, theta = Wk, thk
+        n_inh += ok[kernel._OPS_INH]
+    assert ops[kernel._OPS_EXC] > 20 and n_inh > 20
+    c = counters.as_dict()
+    assert c["spikes_by_group"] == {"input": ops[kernel._OPS_IN], "exc": ops[kernel._OPS_EXC],
+                                    "inh": ops[kernel._OPS_INH]}
+    assert c["plasticity_updates"] == ops[kernel._OPS_PLASTIC]
+    assert c["presentations"] == ops[kernel._OPS_PRESENTATIONS] == 5
+    if learn:
+        assert not np.array_equal(theta, 0) and c["plasticity_updates"] > 0
 
 
 @pytest.mark.parametrize("learn", [True, False])
 @pytest.mark.parametrize("rest_fires", [False, True])
 def test_counts_equal_the_reference_presentation(learn, rest_fires):
-    """The kernel's spikes, weights, thresholds and op counts are those of the plain
-    numpy reference, presentation by presentation; the torch path counts the same.
-    ``rest_fires``: inhibitory rest above threshold (no neuron can be skipped at rest)."""
+    """The network's spikes, weights, thresholds and op counts are those of the plain
+    numpy reference, presentation by presentation; the torch backend spikes and counts the
+    same. ``rest_fires``: inhibitory rest above threshold."""
     cfg = CFG if not rest_fires else DiehlCookConfig(
         n_input=64, n_exc=12, norm_total=32.0, t_image=100e-3, v_rest_i=-38e-3)
     raster, W = _inputs(4)
@@ -148,109 +191,117 @@ def test_counts_equal_the_reference_presentation(learn, rest_fires):
         Wr, thr = W[b].copy(), theta[b].copy()
         ref = _reference(raster[:, b], Wr, thr, cfg, learn)
         pres.append(ref[1:])
-        Wn, thn = W[b].copy(), theta[b].copy()
-        cn = present_numba(raster[:, b], Wn, thn, cfg, learn, c_numba)
-        np.testing.assert_array_equal(cn, ref[0])
-        np.testing.assert_array_equal(Wn, Wr)
-        np.testing.assert_array_equal(thn, thr)
+        Wn, thn, cn = present(raster[:, b:b + 1], W[b:b + 1], theta[b:b + 1], _net_cfg(cfg),
+                              learn, c_numba)
+        np.testing.assert_array_equal(cn[0], ref[0])
+        np.testing.assert_array_equal(Wn[0], Wr)
+        np.testing.assert_array_equal(thn[0], thr)
     assert sum(p[2] for p in pres) > 5                    # inhibitory spikes
     assert rest_fires or sum(p[1] for p in pres) > 5     # excitatory spikes
     exp = _expected(pres, cfg)
     assert _scalars(c_numba) == exp
-    present_torch(torch.tensor(raster), torch.tensor(W), torch.tensor(theta), cfg, learn,
-                  c_torch)
+    Wt, tht, ct = present(raster, W, theta, _net_cfg(cfg), learn, c_torch, backend="torch",
+                          device="cpu")
     assert _scalars(c_torch) == {**exp, "steps": cfg.n_steps}  # two copies side by side
+    assert ct.sum() == sum(p[1] for p in pres)
 
 
-def _replay(m, X, W, theta, learn, rng):
-    """The retry loop of DiehlCook on numpy rasters (``Generator.random((T, n_in)) < p``,
-    as the classifier drew them before the kernel drew them itself), through
-    :func:`_reference`; returns the spike counts and the reference presentations."""
-    cfg = m.config
-    out, pres = [], []
-    for x in X:
-        rate = cfg.max_rate
-        for _ in range(cfg.max_repeats):
-            raster = rng.random((cfg.n_steps, x.size)) < x / m.max_pixel * rate * cfg.dt
-            ref = _reference(raster, W, theta, cfg, learn)
-            pres.append(ref[1:])
-            if ref[0].sum() >= cfg.min_spikes:
-                break
-            rate += cfg.intensity_step
-        out.append(ref[0])
-    return np.array(out), pres
+@pytest.mark.parametrize("learn", [True, False])
+def test_backends_agree(learn):
+    """numba, numpy and torch backends: the same spikes; weights and thresholds equal to
+    rounding (the array backends sum a step's synaptic input before adding it)."""
+    raster, W = _inputs(0, gain=8.0)
+    theta = np.full((2, CFG.n_exc), 1e-3)
+    out = {be: present(raster, W, theta, CFG, learn, backend=be, device="cpu")
+           for be in ("numba", "numpy", "torch")}
+    assert out["numba"][2].sum() > 10
+    for be in ("numpy", "torch"):
+        np.testing.assert_array_equal(out[be][2], out["numba"][2])
+        np.testing.assert_allclose(out[be][0], out["numba"][0], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(out[be][1], out["numba"][1], rtol=1e-12, atol=1e-18)
+    if not learn:
+        np.testing.assert_array_equal(out["numba"][0], W)
+        np.testing.assert_array_equal(out["numba"][1], theta)
 
 
-def test_classifier_counters_equal_the_reference():
-    """fit and responses: the model's counters (STDP, labelling, last responses) equal
-    the counts of the same presentations replayed on numpy rasters through the
-    reference, and so do the spike counts, weights and thresholds (the kernel's own
-    Poisson draws are the numpy raster's, retries included)."""
+def test_classifier_counters_are_the_networks():
+    """fit and responses: the model's counters (STDP, labelling, last responses) are the
+    sums of the counters of the networks it ran (every presentation, repeats included)."""
     X, y = _data(6)
     X = X * 0.6                       # weak input: several images need repeats
-    m = DiehlCook(CFG, max_pixel=16.0, random_state=5).fit(X, y)
-    rng = np.random.default_rng(5)
-    W = rng.random((CFG.n_input, CFG.n_exc)) * CFG.w_init_max
-    theta = np.zeros(CFG.n_exc)
-    order = rng.permutation(len(X))
-    pres = []
-    for k in order:
-        W = normalize(W, CFG)
-        pres += _replay(m, X[k:k + 1], W, theta, True, rng)[1]
-    np.testing.assert_array_equal(m.W_, W)
-    np.testing.assert_array_equal(m.theta_, theta)
-    assert len(pres) > len(X)                                  # repeats happened
-    assert _scalars(m.counters_) == _expected(pres, CFG)
-    lab_rng = np.random.default_rng(np.random.SeedSequence([5, 7]))
-    R, pres = _replay(m, X, normalize(W, CFG), theta.copy(), False, lab_rng)
-    assert _scalars(m.label_counters_) == {**_expected(pres, CFG), "plasticity_updates": 0}
-    np.testing.assert_array_equal(m.responses(X), R)
-    assert _scalars(m.last_counters_) == _scalars(m.label_counters_)
+    nets = []
+    orig = dc.build_network
+
+    def spy(*a, **kw):
+        nets.append((kw.get("learn", True), orig(*a, **kw)))
+        return nets[-1][1]
+
+    dc.build_network = spy
+    try:
+        m = DiehlCook(CFG, max_pixel=16.0, random_state=5).fit(X, y)
+        n_fit = len(nets)
+        m.responses(X)
+    finally:
+        dc.build_network = orig
+    train = [n for learn, n in nets[:n_fit] if learn]
+    label = [n for learn, n in nets[:n_fit] if not learn]
+    last = [n for _, n in nets[n_fit:]]
+    assert train and label and last
+
+    def total(ns):
+        out = {}
+        for n in ns:
+            for k, v in n.counters.items():
+                if isinstance(v, dict):
+                    d = out.setdefault(k, {})
+                    for kk, vv in v.items():
+                        d[kk] = d.get(kk, 0) + vv
+                elif k in ("state_bytes", "synapse_bytes", "n_synapses"):
+                    out[k] = v
+                else:
+                    out[k] = out.get(k, 0) + v
+        return out
+
+    for counters, ns in ((m.counters_, train), (m.label_counters_, label),
+                         (m.last_counters_, last)):
+        d = counters.as_dict()
+        pres = d.pop("presentations")
+        assert d == total(ns)
+        assert d["neuron_updates"] == pres * CFG.n_steps * 2 * CFG.n_exc
+    assert m.counters_.values["presentations"] > len(X)              # repeats happened
+    assert m.counters_.values["plasticity_updates"] > 0
+    assert m.label_counters_.values["plasticity_updates"] == 0
 
 
 def test_weight_change_is_the_triplet_rule():
-    """Replaying the kernel's input and output spikes through triplet_stdp_step (nearest,
-    A2+ = A3- = 0) reproduces its weights."""
+    """Replaying the network's input and excitatory spikes through triplet_stdp_step
+    (nearest, A2+ = A3- = 0) reproduces its weights."""
     raster, W = _inputs(1, B=1)
-    Wt, _, _ = present_torch(torch.tensor(raster), torch.tensor(W), torch.zeros(1, CFG.n_exc,
-                             dtype=torch.float64), CFG, True)
-    # collect the excitatory spikes step by step with learning off on a frozen copy is not
-    # possible (weights drive spikes), so re-run the batched path and record spikes
-    spikes = []
-    orig = triplet_stdp_step
-
-    def spy(st, w, pre, post, p, dt, *a):
-        spikes.append(post.clone())
-        return orig(st, w, pre, post, p, dt, *a)
-
-    import neurosim.learning.diehl_cook as dc
-    dc.triplet_stdp_step = spy
-    try:
-        present_torch(torch.tensor(raster), torch.tensor(W), torch.zeros(1, CFG.n_exc,
-                      dtype=torch.float64), CFG, True)
-    finally:
-        dc.triplet_stdp_step = orig
-    post = torch.stack(spikes).numpy()
+    net = build_network(CFG, W[0], raster=raster)
+    net.run(CFG.n_steps * CFG.dt)
+    post = net.dc_monitor.to_dense(CFG.n_steps, 1)
+    Wn = dc.read_back(net)[0]
     assert post.sum() > 0
     w = W.copy()
     z_in, z = np.zeros((1, 64)), np.zeros((1, CFG.n_exc))
     st = TripletSTDPState(z_in, z_in.copy(), z, z.copy())
     for t in range(CFG.n_steps):
         w, st = triplet_stdp_step(st, w, raster[t], post[t], stdp_params(CFG), CFG.dt)
-    np.testing.assert_allclose(w, Wt.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(w, Wn, rtol=1e-12, atol=1e-15)
     # LTP only where the post neuron fired; LTD everywhere a pre spike met a post trace
     fired = post.sum((0, 1)) > 0
     assert fired.any() and not fired.all()
     assert (w - W)[0][:, ~fired].max() <= 0 < (w - W)[0][:, fired].max()
 
 
-def test_copies_learn_independently():
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_copies_learn_independently(backend):
     raster, W = _inputs(2)
     raster[:, 1] = False                                   # copy 1 gets no input at all
-    Wt, _, ct = present_torch(torch.tensor(raster), torch.tensor(W),
-                              torch.zeros(2, CFG.n_exc, dtype=torch.float64), CFG, True)
-    np.testing.assert_array_equal(Wt[1].numpy(), W[1])
-    assert ct[1].sum() == 0 and not np.allclose(Wt[0].numpy(), W[0])
+    Wt, _, ct = present(raster, W, np.zeros((2, CFG.n_exc)), CFG, True, backend=backend,
+                        device="cpu")
+    np.testing.assert_array_equal(Wt[1], W[1])
+    assert ct[1].sum() == 0 and not np.allclose(Wt[0], W[0])
 
 
 def _data(n=40):
