@@ -85,7 +85,11 @@ def _cmd_list(what: str) -> int:
         if what == "tasks":
             print(format_table())
     if what in ("all", "learners"):
-        print("learners: " + ", ".join(list_learners()))
+        print("learners: " + ", ".join(list_learners(families=False)))
+        from comparisons.learners import list_families
+
+        for fam, rules in list_families().items():
+            print(f"family {fam}: " + ", ".join(f"{fam}:{r}" for r in rules))
         if what == "learners":
             tasks = {t: get_task(t) for t in list_tasks()}
             for name in list_learners():

@@ -7,7 +7,9 @@ with the file, the line and what is allowed::
     # sweep.toml
     title = "LSTM vs reservoir"
     tasks = ["binary_addition", "adding"]     # or "all"
-    learners = ["lstm", "lif_reservoir"]      # or "all": unsupported cells are skipped
+    learners = ["lstm", "lif_reservoir"]      # or "all" (rule-swap families by name or
+                                              # the "families" preset): unsupported cells
+                                              # are skipped
     seeds = [0, 1, 2]
     device = "auto"                           # auto, cpu or cuda
     threads = 1                               # torch threads per cell
@@ -152,9 +154,10 @@ class _Where:
         return ConfigError(err) if exc is ConfigError else exc(err)
 
 
-def _names(value: Any, key: str, valid: list[str], where: _Where) -> tuple[str, ...]:
+def _names(value: Any, key: str, valid: list[str], where: _Where,
+           every: list[str] | None = None) -> tuple[str, ...]:
     if value == "all":
-        return tuple(valid)
+        return tuple(valid if every is None else every)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise where.error((key,), f"{key} must be a list of names or \"all\", got {value!r}",
                           TypeError)
@@ -333,7 +336,8 @@ def config_from_dict(data: Mapping[str, Any], source: str = "(dict)",
         if req not in merged:
             raise where.error((), f"missing setting {req!r} (a list of names, or \"all\")")
     tasks = _names(merged["tasks"], "tasks", list_tasks(), where)
-    learners = _names(merged["learners"], "learners", list_learners(), where)
+    learners = _names(merged["learners"], "learners", list_learners(), where,
+                      every=list_learners(families=False))  # "all": no family members
     for key in ("task_params", "learner_params", "task_grid", "learner_grid"):
         if key not in data and isinstance(merged.get(key), Mapping):
             # a preset's tables apply to the names this sweep keeps

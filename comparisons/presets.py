@@ -6,15 +6,19 @@ learner of the preset.
 
 - ``quick``: what ``make report`` runs: 6 tasks (reduced sizes) x 7 learners, 3 seeds,
   4 trials, 20 passes (Mackey–Glass 100); at most 10 minutes on a 2-core CPU.
-- ``standard``: every registered learner on every task it supports at the tasks' default
-  sizes, 5 seeds, 8 trials, 20 passes (Mackey–Glass: 100, its 64 series are few samples
-  per pass) (about 2.5 hours on 2 cores with ``--local-workers 2``); cells a
-  learner does not support are skipped and listed in the report.
+- ``standard``: every registered learner (outside the rule-swap families) on every task
+  it supports at the tasks' default sizes, 5 seeds, 8 trials, 20 passes (Mackey–Glass:
+  100, its 64 series are few samples per pass) (about 2.5 hours on 2 cores with
+  ``--local-workers 2``); cells a learner does not support are skipped and listed in
+  the report.
 - ``ablation``: the ``stdp_reservoir`` as a grid, input coding (poisson / latency /
   analog) x plasticity (``n_stdp`` 100 / 0) x readout (lms / ridge), beside
   ``lif_reservoir``, on 5 tasks at reduced sizes, 3 seeds, the quick budget; the report
   adds the ablation table and each factor's main effect (analog input with STDP has no
   input spikes to pair: skipped, with the reason).
+- ``families``: every rule of the ``rsnn`` and ``rnn`` rule-swap families
+  (:mod:`comparisons.learners.families`) on 6 tasks at reduced sizes, 5 seeds, the quick
+  budget (``learners = "all"`` leaves family members out; name them, or use this preset).
 - ``full``: every learner on every task at the literature-scale settings of
   :data:`comparisons.tasks.FULL_SETTINGS`, 10 seeds, 30 trials, 50 passes (meant for a GPU
   or a cluster: ``--local-workers N`` / ``--scheduler ADDRESS``).
@@ -84,6 +88,28 @@ PRESETS: dict[str, dict[str, Any]] = {
             "seq_digits": {},
             "temporal_xor": {"n_triples": 10, "n_train": 1000, "n_val": 200, "n_test": 250},
             "spike_patterns": {},
+        },
+        "memory_lengths": [],
+    },
+    # The rule-swap families (issue "rule-swap families"): within a family only the rule
+    # differs; every rule of both families on the tasks each family's network supports,
+    # tuned alike, 5 seeds. Reduced task sizes as "quick"; Hessian-free's passes are the
+    # costliest (a pass solves a CG problem per batch).
+    "families": {
+        "title": "rule-swap families: one network, several learning rules",
+        "tasks": ["seq_digits", "spike_patterns", "mnist1d", "adding", "temporal_xor",
+                  "binary_addition"],
+        "learners": ["rsnn:bptt", "rsnn:tbptt", "rsnn:eprop_symmetric", "rsnn:eprop_random",
+                     "rsnn:readout", "rnn:bptt", "rnn:tbptt", "rnn:feedback_alignment",
+                     "rnn:rflo", "rnn:hessian_free", "rnn:readout"],
+        "seeds": [0, 1, 2, 3, 4],
+        "budget": {"trials": 4, "passes": 20, "patience": 4},
+        "task_params": {
+            "adding": {"length": 30, "n_train": 1000, "n_val": 200, "n_test": 300},
+            "binary_addition": {"train_bits": 8, "test_bits": 16, "n_train": 1000,
+                                "n_val": 200, "n_test": 300},
+            "temporal_xor": {"n_triples": 10, "n_train": 1000, "n_val": 200, "n_test": 250},
+            "seq_digits": {}, "spike_patterns": {}, "mnist1d": {},
         },
         "memory_lengths": [],
     },

@@ -130,7 +130,7 @@ API_GROUPS: list[Group] = [
          "settings, losses and checkpoints, Hessian-free, and gradient diagnostics.",
          ("backprop.models", "backprop.cells", "backprop.seq2seq", "backprop.train",
           "backprop.train_config", "backprop.losses", "backprop.checkpoint",
-          "backprop.hessian_free", "backprop.diagnostics")),
+          "backprop.hessian_free", "backprop.diagnostics", "backprop.rnn_rules")),
         ("spiking", "Spiking (surrogate, e-prop)",
          "Spiking networks trained by gradients: surrogate-gradient LIF layers (and their "
          "fused kernels), e-prop and the other rules of the recurrent spiking family "

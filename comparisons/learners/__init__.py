@@ -21,10 +21,12 @@ def register(cls: type[Learner]) -> type[Learner]:
     return cls
 
 
-def list_learners() -> list[str]:
-    """Names of the registered learners, sorted."""
+def list_learners(families: bool = True) -> list[str]:
+    """Names of the registered learners, sorted; ``families=False`` leaves out the members
+    of rule-swap families (``family:rule``), which is what ``learners = "all"`` in a sweep
+    means (run a family by its names, or with the ``families`` preset)."""
     _load_builtin()
-    return sorted(LEARNERS)
+    return sorted(n for n, c in LEARNERS.items() if families or c.rule_family is None)
 
 
 def list_families() -> dict[str, list[str]]:

@@ -15,6 +15,12 @@ only (said in its row's readout field). The search space is the optimiser's (lea
 batch size); the size is not tuned, so that a family compares rules at one size (sweep
 ``n_rec`` with a ``learner_grid`` for size curves).
 
+``rnn``: backprop's Elman tanh RNN (one layer, 32 units, learned initial state, linear
+readout; the trainer's loss, Adam, clipping and early stopping) trained by
+:mod:`backprop.rnn_rules`: ``rnn:bptt``, ``rnn:tbptt``, ``rnn:feedback_alignment`` (through
+time), ``rnn:rflo`` (Murray 2019), ``rnn:hessian_free`` (Martens & Sutskever 2011; its
+damping is tuned where the others tune Adam's learning rate) and ``rnn:readout``.
+
 Scorecards are declared per rule from what the rule computes (see
 ``docs/guide/scorecard.md`` for the rubric).
 """
@@ -26,6 +32,7 @@ from typing import Any
 from comparisons.learners import LEARNERS, register
 from comparisons.learners.spiking import EPropLearner
 from comparisons.space import Choice, Float, Param
+from comparisons.validation import check_int
 
 #: family -> rule -> registered learner name (filled by :func:`_rsnn`)
 FAMILIES: dict[str, dict[str, str]] = {}
@@ -83,3 +90,121 @@ def family_members(family: str) -> dict[str, type[Any]]:
 
 
 __all__ = ["FAMILIES", "family_members"]
+
+
+# ------------------------------------------------------------------------- the rate RNN
+#: ``rnn``: backprop's Elman tanh RNN (one layer, 32 units by default, learned initial
+#: state, linear readout), trained by the trainer (loss, Adam, clipping, early stopping)
+#: with the backward pass of :mod:`backprop.rnn_rules`.
+_RNN_SPACE: dict[str, Param] = {
+    "lr": Float(1e-4, 3e-2, log=True),
+    "batch_size": Choice((8, 16, 32, 64, 128)),
+}
+#: Hessian-free takes whole Newton-like steps (its step scale is 1): its search space is
+#: its damping instead of a learning rate, with the same number of trials
+_HF_SPACE: dict[str, Param] = {
+    "damping": Float(1e-3, 10.0, log=True),
+    "batch_size": Choice((8, 16, 32, 64, 128)),
+}
+_RATE_BPTT_CARD = {**_BPTT_CARD, "binary_spikes": False}
+_RATE_LOCAL_CARD = {
+    "local_learning": True, "no_weight_transport": True, "no_derivative_feedback": False,
+    "no_clocked_phases": True, "binary_spikes": False, "no_target_outputs": False,
+    "online_in_time": True,
+}
+_RNN_RULES: dict[str, tuple[str, dict[str, bool]]] = {
+    "bptt": ("backpropagation through time", _RATE_BPTT_CARD),
+    "tbptt": ("truncated BPTT: no gradient across windows of `truncation` steps",
+              _RATE_BPTT_CARD),
+    "feedback_alignment": ("feedback alignment through time: fixed random matrices carry "
+                           "the error back (no weight transport, still a backward phase)",
+                           {**_RATE_BPTT_CARD, "no_weight_transport": True}),
+    "rflo": ("random-feedback local online learning (Murray 2019)", _RATE_LOCAL_CARD),
+    "hessian_free": ("BPTT gradients with the Hessian-free optimiser (Martens & Sutskever "
+                     "2011)", _RATE_BPTT_CARD),
+    "readout": ("recurrent and input weights frozen; the readout learns (reservoir "
+                "control)", {**_RATE_LOCAL_CARD, "no_derivative_feedback": True}),
+}
+
+
+def _rnn_family_class() -> type[Any]:
+    from comparisons.learners.rnn import ElmanLearner
+    from comparisons.metrics.ops import flop_count_macs
+    from comparisons.validation import check_float
+
+    class _RNNRule(ElmanLearner):
+        """The ``rnn`` family's Elman network trained by ``rule``."""
+
+        def __init__(self, seed: int = 0, device: str = "auto", hidden_size: int = 32,
+                     epochs: int = 40, batch_size: int = 64, lr: float = 1e-2,
+                     clip_norm: float = 1.0, num_layers: int = 1, truncation: int = 10,
+                     damping: float = 1.0) -> None:
+            super().__init__(seed=seed, device=device, hidden_size=hidden_size,
+                             epochs=epochs, batch_size=batch_size, lr=lr,
+                             clip_norm=clip_norm, num_layers=num_layers)
+            if self.num_layers != 1:
+                raise ValueError(f"{self.name}.num_layers must be 1 (the family's network "
+                                 f"is one recurrent layer), got {num_layers}")
+            #: window of truncated BPTT (steps; the rule "tbptt" only)
+            self.truncation = check_int(f"{self.name}.truncation", truncation, low=1)
+            #: initial Tikhonov damping of Hessian-free (the rule "hessian_free" only)
+            self.damping = check_float(f"{self.name}.damping", damping, low=0.0,
+                                       low_open=True)
+
+        def _setup(self, task: Any) -> str:
+            from backprop import Trainer
+            from backprop.rnn_rules import RuleRNN
+
+            self._task = task
+            self._model = self._build(task)
+            self._rule_net = RuleRNN(self._model, self.rule, truncation=self.truncation,
+                                     seed=self.seed)
+            loss = {"binary": "bce", "class": "ce", "real": "mse"}[task.target]
+            hf = self.rule == "hessian_free"
+            self._trainer = Trainer(self._rule_net, loss=loss,
+                                    optimizer="hf" if hf else "adam",
+                                    lr=1.0 if hf else self.lr,
+                                    clip_norm=None if hf else self.clip_norm,
+                                    device=self.device, seed=self.seed, progress=False,
+                                    hf_options={"damping": self.damping} if hf else None)
+            self.device_used = str(self._trainer.device)
+            return loss
+
+        def _train_macs(self, task: Any, x1: Any, y1: Any, loss: str) -> float:
+            """MACs of one forward + backward pass of the rule on one sequence."""
+            from backprop.rnn_rules import RuleRNN
+            from backprop.train import masked_loss
+
+            twin = RuleRNN(self._twin(task), self.rule, truncation=self.truncation,
+                           seed=self.seed)
+
+            def step() -> None:
+                masked_loss(loss, twin(x1), y1).backward()
+
+            _, macs = flop_count_macs(step)
+            return macs
+
+        def fit(self, task: Any, data: Any) -> Any:
+            info = super().fit(task, data)
+            info.readout = self.rule
+            return info
+
+    return _RNNRule
+
+
+def _rnn(base: type[Any], rule: str, doc: str, card: dict[str, bool]) -> type[Any]:
+    name = f"rnn:{rule}"
+    cls = type(f"RNN_{rule}", (base,), {
+        "__doc__": f"The ``rnn`` family's Elman network trained by rule ``{rule}``: {doc}.",
+        "__module__": __name__,
+        "name": name, "family": "backprop", "rule_family": "rnn", "rule": rule,
+        "scorecard": dict(card),
+        "search_space": dict(_HF_SPACE if rule == "hessian_free" else _RNN_SPACE),
+    })
+    FAMILIES.setdefault("rnn", {})[rule] = name
+    return register(cls)
+
+
+_RNN_BASE = _rnn_family_class()
+for _rule, (_doc, _card) in _RNN_RULES.items():
+    _rnn(_RNN_BASE, _rule, _doc, _card)

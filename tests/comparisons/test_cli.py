@@ -40,7 +40,7 @@ def test_list_prints_tasks_learners_profiles(capsys):
 @pytest.mark.parametrize("argv, msg", [
     (["run", "--tasks", "addng", "--learners", "lstm"], "unknown task 'addng'; choose from:"),
     (["run", "--preset", "quik"],
-     "unknown preset 'quik'; choose from: ablation, full, quick, standard"),
+     "unknown preset 'quik'; choose from: ablation, families, full, quick, standard"),
     (["run", "--tasks", "adding", "--learners", "lstm", "--device", "tpu"],
      "unknown device 'tpu'"),
     (["run", "--tasks", "adding"], "give --preset, --config, or both --tasks and --learners"),

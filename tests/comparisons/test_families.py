@@ -16,8 +16,42 @@ def test_list_families_names_every_rule_as_family_colon_rule():
     fams = comparisons.list_families()
     assert fams["rsnn"] == sorted(["bptt", "tbptt", "eprop_symmetric", "eprop_random",
                                    "readout"])
-    for rule, name in FAMILIES["rsnn"].items():
-        assert name == f"rsnn:{rule}" and name in comparisons.list_learners()
+    assert fams["rnn"] == sorted(["bptt", "tbptt", "feedback_alignment", "rflo",
+                                  "hessian_free", "readout"])
+    for fam in ("rsnn", "rnn"):
+        for rule, name in FAMILIES[fam].items():
+            assert name == f"{fam}:{rule}" and name in comparisons.list_learners()
+
+
+def test_rate_family_shares_the_network_and_differs_only_in_the_rule():
+    task = get_task("temporal_xor", n_triples=2, n_train=16, n_val=8, n_test=8)
+    members = family_members("rnn")
+    states, counts = {}, {}
+    for rule in members:
+        lr = get_learner(f"rnn:{rule}", seed=2, device="cpu", epochs=1)
+        lr._setup(task)
+        states[rule] = {k: v.clone() for k, v in lr._model.state_dict().items()}
+        counts[rule] = lr.param_count()
+    assert len(set(counts.values())) == 1
+    for rule in members:
+        for k, v in states["bptt"].items():
+            assert (states[rule][k] == v).all(), (rule, k)
+    # the same budget: every rule's space has the same number of settings; Hessian-free
+    # tunes its damping where the others tune Adam's learning rate
+    assert {len(c.search_space) for c in members.values()} == {2}
+    assert "damping" in members["hessian_free"].search_space
+
+
+@pytest.mark.parametrize("rule", ["feedback_alignment", "readout", "hessian_free"])
+def test_rate_family_rules_train_through_run_suite(rule):
+    rows = comparisons.run_suite(
+        ["temporal_xor"], [f"rnn:{rule}"], seeds=[0], progress=False,
+        task_params={"temporal_xor": {"n_triples": 2, "n_train": 16, "n_val": 8,
+                                      "n_test": 8}},
+        learner_params={f"rnn:{rule}": {"epochs": 1, "hidden_size": 8}})
+    (row,) = rows
+    assert row["status"] == "ok", row.get("error")
+    assert row["readout"] == rule and row["train_ops"]["mac"] > 0
 
 
 def test_within_a_family_only_the_rule_differs():
@@ -61,3 +95,14 @@ def test_family_rules_run_through_run_suite(rule):
         assert row["train_ops"]["mac"] > 0 and row["train_memory_bytes"] > 0
     else:
         assert row["train_ops"]["plasticity_updates"] > 0
+
+
+def test_all_leaves_family_members_out_and_the_families_preset_names_them():
+    from comparisons.config import config_from_dict
+    from comparisons.presets import get_preset
+
+    cfg = config_from_dict({"tasks": ["adding"], "learners": "all"})
+    assert not any(":" in n for n in cfg.learners) and "lstm" in cfg.learners
+    fam = config_from_dict(get_preset("families"))
+    want = {n for f in FAMILIES.values() for n in f.values()}
+    assert set(fam.learners) == want
