@@ -142,6 +142,15 @@ def register_model(params_cls: type, code: int,
     MODELS[params_cls] = (code, coefficients)
 
 
+def full_rows(syn: Any) -> bool:
+    """Whether every row of ``syn`` targets ``0 .. len - 1`` in order (all-to-all): the
+    kernel then adds a row's weights without gathering through ``indices``."""
+    if syn.n_syn == 0:
+        return False
+    pos = np.arange(syn.n_syn) - np.repeat(syn.indptr[:-1], syn.row_lengths())
+    return bool(np.array_equal(syn.indices, pos))
+
+
 def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
     """``(model code, coefficient vector (N_COEF,))`` for the compiled kernel."""
     entry = next((MODELS[t] for t in type(params).__mro__ if t in MODELS), None)
@@ -199,6 +208,7 @@ class NumbaRunner:
         self.p_var = np.array([s.post.state_vars.index(s.target_var) for s in syns],
                               dtype=np.int64)
         self.p_ptr = np.cumsum([0] + [s.n_pre + 1 for s in syns])[:-1].astype(np.int64)
+        self.p_full = np.array([full_rows(s) for s in syns], dtype=np.bool_)
         syn_off = np.cumsum([0] + [s.n_syn for s in syns])[:-1]
         self.indptr = np.concatenate([s.indptr + o for s, o in zip(syns, syn_off)]
                                      or [np.zeros(1)]).astype(np.int64)
@@ -392,9 +402,9 @@ class NumbaRunner:
                 *self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
                 self.g_off, self.g_n, g_cur, cur_const, cur_tv, hold, phase + done,
                 self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre, self.p_post,
-                self.p_var, self.p_ptr, self.indptr, self.indices, self.weights, delay,
-                self.stp_args, self.g_rec, *self.rec, n_rec, counts[done:], events, mon,
-                self.n_neuron, *self.work, self.plastic_args())
+                self.p_var, self.p_ptr, self.p_full, self.indptr, self.indices, self.weights,
+                delay, self.stp_args, self.g_rec, *self.rec, n_rec, counts[done:], events,
+                mon, self.n_neuron, *self.work, self.plastic_args())
             parts.append([r[:n_rec[0]].copy() for r in self.rec])
             n_rec[0] = 0
             done += s
@@ -459,7 +469,7 @@ class PlasticNumbaRunner(NumbaRunner):
         syn_off = np.cumsum([0] + [s.n_syn for s in syns])
         P = len(plastic)
         self.pl_coef = np.zeros((P, 10))
-        self.pl_mode = np.zeros((P, 3), dtype=np.int64)
+        self.pl_mode = np.zeros((P, 4), dtype=np.int64)
         self.pl_pre_g = np.array([self.group_index[s.pre.name] for s in plastic],
                                  dtype=np.int64)
         self.pl_post_g = np.array([self.group_index[s.post.name] for s in plastic],
@@ -499,13 +509,13 @@ class PlasticNumbaRunner(NumbaRunner):
                                    math.exp(-dt / prm.tau_x), math.exp(-dt / prm.tau_y),
                                    prm.a2_plus, prm.a3_plus, prm.a2_minus, prm.a3_minus,
                                    prm.w_min, prm.w_max)
-                self.pl_mode[p] = (0, nearest, 1)
+                self.pl_mode[p] = (0, nearest, 1, int(full_rows(s)))
                 self.trace_fields.append(("r1", "o1", "r2", "o2"))
             else:
                 self.pl_coef[p, :6] = (math.exp(-dt / prm.tau_pre),
                                        math.exp(-dt / prm.tau_post), prm.a_plus,
                                        prm.a_minus, prm.w_min, prm.w_max)
-                self.pl_mode[p] = (_MODE[prm.weight_dependence], nearest, 0)
+                self.pl_mode[p] = (_MODE[prm.weight_dependence], nearest, 0, 0)
                 self.trace_fields.append(("x_pre", "x_post"))
             self.g_rec[self.pl_pre_g[p]] = True
             self.g_rec[self.pl_post_g[p]] = True

@@ -300,25 +300,41 @@ def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, indptr, row0, indices
 
 
 @numba.njit(**_INLINE)
-def _triplet_step(r0, r1, coef, nearest, pre_g, post_g, indptr, row0, indices, syn_pre,
+def _triplet_step(r0, r1, coef, nearest, full, pre_g, post_g, indptr, row0, indices, syn_pre,
                   col_ptr, col_syn, w, r1_, o1_, r2_, o2_, rec_g, rec_i):
     """Triplet STDP (additive) for one projection and one step whose spikes are the records
     ``r0:r1``; :func:`neurosim.plasticity.stdp.triplet_stdp_step` in the same operation
     order, event-driven. ``coef``: decays of ``r1, o1, r2, o2``, ``A2+, A3+, A2-, A3-,
-    w_min, w_max``; ``r1_``/``r2_`` (pre) and ``o1_``/``o2_`` (post) are trace views.
-    Returns the first synapse with a non-finite weight, or -1."""
+    w_min, w_max``; ``r1_``/``r2_`` (pre) and ``o1_``/``o2_`` (post) are trace views;
+    ``full``: every row targets ``0 .. len - 1`` in order (depression without the index
+    gather). Returns the first synapse with a non-finite weight, or -1."""
     a2p, a3p, a2m, a3m, w_min, w_max = coef[4], coef[5], coef[6], coef[7], coef[8], coef[9]
-    r1_ *= coef[0]
-    r2_ *= coef[2]
-    o1_ *= coef[1]
-    o2_ *= coef[3]
+    d_r1, d_r2, d_o1, d_o2 = coef[0], coef[2], coef[1], coef[3]
+    for i in range(r1_.shape[0]):                 # loops: cheaper than array expressions
+        r1_[i] *= d_r1
+        r2_[i] *= d_r2
+    for j in range(o1_.shape[0]):
+        o1_[j] *= d_o1
+        o2_[j] *= d_o2
     bad = -1
     for r in range(r0, r1):                       # presynaptic spikes: depression
         if rec_g[r] != pre_g:
             continue
         i = rec_i[r]
         amp = a2m + a3m * r2_[i]                  # r2 before its own jump
-        for q in range(indptr[row0 + i], indptr[row0 + i + 1]):
+        lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
+        if full:                                  # contiguous: vectorises
+            wr, tot = w[lo:hi], 0.0
+            for q in range(hi - lo):
+                x = _clip(wr[q] - amp * o1_[q], w_min, w_max)
+                wr[q] = x
+                tot += x
+            if not math.isfinite(tot):            # NaN / inf reach the sum
+                for q in range(lo, hi):
+                    if not math.isfinite(w[q]):
+                        bad = q
+            continue
+        for q in range(lo, hi):
             w[q] = _clip(w[q] - amp * o1_[indices[q]], w_min, w_max)
             if not math.isfinite(w[q]):
                 bad = q
@@ -351,9 +367,9 @@ def _triplet_step(r0, r1, coef, nearest, pre_g, post_g, indptr, row0, indices, s
 def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
     """Pair or triplet STDP after step ``step`` whose spikes are the records ``r0:r1``.
     ``pl`` holds, for ``P`` plastic projections: ``coef (P, 10)`` (pair: pre/post trace
-    decay, A+, A-, w_min, w_max; triplet: see :func:`_triplet_step`), ``mode (P, 3)``
-    (multiplicative, nearest, triplet), ``pre_g, post_g, row0 (P,)`` (group ids, first CSR
-    row), ``syn_pre`` (presynaptic index per synapse), ``col_ptr, col_off, col_syn``
+    decay, A+, A-, w_min, w_max; triplet: see :func:`_triplet_step`), ``mode (P, 4)``
+    (multiplicative, nearest, triplet, full rows), ``pre_g, post_g, row0 (P,)`` (group
+    ids, first CSR row), ``syn_pre`` (presynaptic index per synapse), ``col_ptr, col_off, col_syn``
     (column index), ``xpre, xpre_off, xpost, xpost_off`` (traces; triplet: ``r1``, ``o1``),
     ``xpre2, xpost2`` (triplet: ``r2``, ``o2``; same offsets), ``learn`` (bool) and
     ``bad_out (2,)``. Returns True (and sets ``bad_out = [step, synapse]``) when a weight
@@ -368,8 +384,8 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
         c0 = col_off[p]
         a, z = xpre_off[p], xpost_off[p]
         if mode[p, 2] == 1:
-            bad = _triplet_step(r0, r1, coef[p], mode[p, 1] == 1, pre_g[p], post_g[p],
-                                indptr, row0[p], indices, syn_pre,
+            bad = _triplet_step(r0, r1, coef[p], mode[p, 1] == 1, mode[p, 3] == 1, pre_g[p],
+                                post_g[p], indptr, row0[p], indices, syn_pre,
                                 col_ptr[c0:c0 + n_post + 1], col_syn, weights,
                                 xpre[a:a + n_pre], xpost[z:z + n_post],
                                 xpre2[a:a + n_pre], xpost2[z:z + n_post], rec_g, rec_i)
@@ -441,8 +457,8 @@ def model_flags(model_ids: Iterable[int]) -> tuple[bool | None, ...]:
 @numba.njit(**_JIT)
 def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_coef, g_off,
          g_n, g_cur, cur_const, cur_tv, cur_hold, cur_phase, in_off, in_n, in_spk, p_pre,
-         p_npre, p_post, p_var, p_ptr, indptr, indices, weights, delay, stp, g_rec, rec_step,
-         rec_b, rec_i, rec_g, n_rec, counts, events, mon, n_neuron, sl, gstart, pl):
+         p_npre, p_post, p_var, p_ptr, p_full, indptr, indices, weights, delay, stp, g_rec,
+         rec_step, rec_b, rec_i, rec_g, n_rec, counts, events, mon, n_neuron, sl, gstart, pl):
     """Steps ``start .. start+k-1``; returns the number of steps done (fewer when the spike
     record buffer is full, or, with plasticity, after the step where a weight became
     non-finite: then ``pl[-1] = [step, synapse]``).
@@ -456,6 +472,8 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
     They are separate arguments because numba prunes on arguments only: a tuple of flags
     typed every model's update (measured +1.6 s compile for a LIF network) and a typing-time
     ``overload`` dispatch compiled its implementation separately (+1 s).
+    ``p_full`` (P,) bool: every row of the projection targets ``0 .. len - 1`` in order
+    (all-to-all): delivered without the index gather.
     ``delay = (p_delayed (P,) bool, delays (n_syn,) int32, buf (D, V, B, N), buf_vars)``,
     ``cur_tv`` ``(rows, B, n_neuron)``: time-varying currents, step ``s`` reads row
     ``(s + cur_phase) // cur_hold`` (a row per step: ``cur_hold = 1``; rows held for several
@@ -560,8 +578,13 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
                                         weights[q] * r
                     if direct:
                         row = S[var, b, post:]
-                        for q in range(lo, hi):
-                            row[indices[q]] += weights[q] * r
+                        if p_full[p]:        # row i targets 0 .. hi-lo-1 in order: no
+                            wr = weights[lo:hi]  # gather (same additions; vectorises)
+                            for q in range(hi - lo):
+                                row[q] += wr[q] * r
+                        else:
+                            for q in range(lo, hi):
+                                row[indices[q]] += weights[q] * r
             if delay is not None:                              # delayed input arriving now
                 p_delayed, delays, buf, buf_vars = delay
                 slot = step % buf.shape[0]
