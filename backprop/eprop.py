@@ -68,9 +68,11 @@ except ImportError:  # pragma: no cover
 __all__ = [
     "EProp",
     "EPropParams",
+    "LOSSES",
     "eprop_gradients",
     "eprop_gradients_online",
     "make_temporal_patterns",
+    "readout_loss",
     "rsnn_forward",
 ]
 
@@ -343,6 +345,28 @@ def rsnn_forward(x: Tensor, weights: dict[str, Tensor], p: EPropParams) -> dict[
     return {"y": torch.stack(ys), "z": torch.stack(zs)}
 
 
+LOSSES = ("ce", "bce", "mse")
+
+
+def readout_loss(y: Tensor, target: Tensor, p: EPropParams, loss: str = "ce",
+                 per_step: bool = False, mask: Tensor | None = None) -> Tensor:
+    """The loss of the readout ``y (T, B, K)`` that every rule of the network minimises.
+
+    ``per_step=False``: ``target`` is one per sequence (``(B,)`` classes for ``"ce"``,
+    ``(B, K)`` for ``"bce"``/``"mse"``) and the loss is the mean over the last
+    ``p.readout_steps`` steps (the target held over the window); ``per_step=True``:
+    ``target`` is ``(T, B)`` / ``(T, B, K)`` and the loss is the (masked) mean over every
+    step. ``"ce"``: cross-entropy of ``softmax(y_t)``; ``"bce"``: of ``sigmoid(y_t)``;
+    ``"mse"``: squared error (:func:`backprop.losses.masked_loss`).
+    """
+    from backprop.losses import masked_loss
+
+    if per_step:
+        return masked_loss(loss, y, target, mask)
+    w = min(p.readout_steps, y.shape[0])
+    return masked_loss(loss, y[-w:], target.expand(w, *target.shape))
+
+
 def _readout_error(y_t: Tensor, target: Tensor, scale: float) -> tuple[Tensor, Tensor]:
     """dE/dy_t for softmax cross-entropy (mean over batch and window), and the loss term."""
     logp = torch.log_softmax(y_t, dim=-1)
@@ -354,7 +378,8 @@ def _readout_error(y_t: Tensor, target: Tensor, scale: float) -> tuple[Tensor, T
 
 @torch.no_grad()
 def eprop_gradients(
-    x: Tensor, target: Tensor, weights: dict[str, Tensor], p: EPropParams, feedback: Tensor
+    x: Tensor, target: Tensor, weights: dict[str, Tensor], p: EPropParams, feedback: Tensor,
+    loss: str = "ce", per_step: bool = False, mask: Tensor | None = None,
 ) -> dict[str, Any]:
     """e-prop's weight gradients for a batch: loss, outputs and the accumulated gradients.
 
@@ -399,6 +424,12 @@ def eprop_gradients(
     p : EPropParams
     feedback : Tensor, shape (N, K)
         Broadcast matrix ``B`` (``w_out.T`` for symmetric e-prop).
+    loss, per_step, mask :
+        The readout's loss (:func:`readout_loss`; default: cross-entropy of one class per
+        sequence over the last steps, as in the paper). The learning signal is the loss's
+        derivative with respect to the readout, ``dE/dy_t`` (``softmax - onehot`` for
+        cross-entropy, ``y - y*`` up to the mean's scale for squared error), broadcast
+        through ``B``: a quantity of the output units, computed at each step.
 
     Returns
     -------
@@ -412,14 +443,20 @@ def eprop_gradients(
     beta = _beta_vec(N, p, x)
     adaptive = p.n_adaptive > 0 and p.beta_a > 0
     alpha, rho, kappa = p.alpha, p.rho, p.kappa
-    t0 = T - min(p.readout_steps, T)
+    t0 = 0 if per_step else T - min(p.readout_steps, T)
     scale = 1.0 / (B * (T - t0))
 
     z, u = _run(x, w_in, w_rec, p)
     k_kappa = _filter_matrix(kappa, T, x)
     y = _time_filter(k_kappa, torch.matmul(z, w_out.T) + b_out)
     psi = _pseudo_derivative(u, p)
-    err, loss = _readout_error(y[t0:], target, scale)  # (T - t0, B, K)
+    if loss == "ce" and not per_step:  # the paper's case, in closed form
+        err, loss_v = _readout_error(y[t0:], target, scale)  # (T - t0, B, K)
+    else:  # dE/dy_t of the output units for any readout loss
+        with torch.enable_grad():
+            y_req = y.detach().requires_grad_(True)
+            loss_v = readout_loss(y_req, target, p, loss, per_step, mask)
+            err = torch.autograd.grad(loss_v, y_req)[0][t0:]
     fb = w_out.T if p.feedback == "symmetric" else feedback
     signal = err @ fb.T  # (T - t0, B, N): one number per neuron, broadcast
 
@@ -451,7 +488,7 @@ def eprop_gradients(
         "w_out": g_out,
         "b_out": g_b,
     }
-    return {"grads": grads, "loss": float(loss), "y": y, "z": z, "rate": float(z.mean())}
+    return {"grads": grads, "loss": float(loss_v), "y": y, "z": z, "rate": float(z.mean())}
 
 
 @torch.no_grad()
@@ -560,6 +597,12 @@ class EProp:
         trained by another rule (the ``rsnn`` rule-swap family).
     truncation : int
         The window of ``rule="tbptt"`` (steps).
+    loss : {"ce", "bce", "mse"}
+        The readout's loss (:func:`readout_loss`): ``"ce"`` takes class labels, ``"bce"``
+        (0/1 targets, logits) and ``"mse"`` real targets of ``n_out`` values.
+    output : {"final", "per_step"}
+        One target per sequence, scored over the last ``readout_steps`` steps (default, the
+        paper's), or one per step (``y (T, S, ...)``, with an optional ``mask``).
 
     Examples
     --------
@@ -580,11 +623,16 @@ class EProp:
         dtype: torch.dtype = torch.float32,
         rule: str | None = None,
         truncation: int = 10,
+        loss: str = "ce",
+        output: str = "final",
     ) -> None:
         from backprop.rsnn_rules import RSNN_RULES
 
         if rule is not None:
             check_choice("EProp.rule", rule, RSNN_RULES)
+        self.loss = check_choice("EProp.loss", loss, LOSSES)
+        self.per_step = check_choice("EProp.output", output, ("final", "per_step")) == \
+            "per_step"
         self.rule = rule
         self.truncation = check_int("EProp.truncation", truncation, low=1)
         n_in, n_rec, n_out = (check_int(f"EProp.{name}", v, low=1)
@@ -619,6 +667,21 @@ class EProp:
         if not bool(torch.isfinite(x).all()):
             raise ValueError("EProp got an input x containing NaN or inf")
         x = x.to(self.device, self.weights["w_in"].dtype)
+        if y is not None and (self.loss != "ce" or self.per_step):
+            y = torch.as_tensor(y).to(self.device)
+            want = ((x.shape[0],) if self.per_step else ()) + (x.shape[1],) + (
+                () if self.loss == "ce" else (self.n_out,))
+            if tuple(y.shape) != want:
+                raise ValueError(f"EProp (loss={self.loss!r}, output="
+                                 f"{'per_step' if self.per_step else 'final'!r}) expected "
+                                 f"targets y of shape {want}, got {tuple(y.shape)}")
+            if self.loss == "ce":
+                if y.dtype.is_floating_point or int(y.min()) < 0 or int(y.max()) >= self.n_out:
+                    raise ValueError(f"EProp labels must be ints in [0, {self.n_out - 1}]")
+                return x, y.long()
+            if not bool(torch.isfinite(y).all()):
+                raise ValueError("EProp got targets y containing NaN or inf")
+            return x, y.to(x.dtype)
         if y is not None:
             y = torch.as_tensor(y).to(self.device)
             if y.shape != (x.shape[1],):
@@ -637,19 +700,25 @@ class EProp:
             y = y.long()
         return x, y
 
-    def train_step(self, x: Tensor, y: Tensor) -> dict[str, float]:
+    def train_step(self, x: Tensor, y: Tensor, mask: Tensor | None = None
+                   ) -> dict[str, float]:
         """One online e-prop pass over a batch ``x (T, B, n_in)``, ``y (B,)`` (or the
         gradients of ``rule``), then one Adam step with the accumulated gradients. Returns
-        ``loss`` and spike ``rate``."""
+        ``loss`` and spike ``rate``. ``mask`` (per-step outputs only): ``(T, B)``, 1 where a
+        step's target counts."""
         x, y = self._check(x, y)
+        if mask is not None:
+            mask = torch.as_tensor(mask).to(self.device, x.dtype)
+        kw = {} if self.loss == "ce" and not self.per_step else {
+            "loss": self.loss, "per_step": self.per_step, "mask": mask}
         with torch.no_grad():
             if self.rule is None:
-                out = eprop_gradients(x, y, self.weights, self.params, self.feedback)
+                out = eprop_gradients(x, y, self.weights, self.params, self.feedback, **kw)
             else:
                 from backprop.rsnn_rules import rsnn_gradients
 
                 out = rsnn_gradients(self.rule, x, y, self.weights, self.params,
-                                     self.feedback, self.truncation)
+                                     self.feedback, self.truncation, **kw)
         if not math.isfinite(out["loss"]):
             raise FloatingPointError(
                 f"EProp loss became {out['loss']}; lower EPropParams.lr (now {self.params.lr})"
@@ -669,6 +738,7 @@ class EProp:
         batch_size: int = 32,
         seed: int = 0,
         callback: Callable[[int], bool] | None = None,
+        mask: Tensor | None = None,
     ) -> list[float]:
         """Train on ``x (T, S, n_in)``, ``y (S,)``; returns the mean loss of each epoch.
 
@@ -686,6 +756,8 @@ class EProp:
             ``callback(epoch)`` is called after every pass (``epoch`` counts from 1);
             returning True stops training there (e.g. early stopping on a validation set).
             None (the default) trains for all ``epochs``.
+        mask : Tensor or None
+            Per-step outputs: ``(T, S)``, 1 where a step's target counts.
         """
         x, y = self._check(x, y)
         rng = np.random.default_rng(seed)
@@ -696,7 +768,9 @@ class EProp:
             losses = []
             for i in range(0, S, batch_size):
                 idx = order[i : i + batch_size]
-                losses.append(self.train_step(x[:, idx], y[idx])["loss"])
+                yb = y[:, idx] if self.per_step else y[idx]
+                mb = None if mask is None else torch.as_tensor(mask)[:, idx.cpu()]
+                losses.append(self.train_step(x[:, idx], yb, mb)["loss"])
             history.append(float(np.mean(losses)))
             if callback is not None and callback(epoch):
                 break

@@ -51,6 +51,7 @@ from backprop.eprop import (
     _no_self,
     _SpikePD,
     eprop_gradients,
+    readout_loss,
 )
 from backprop.neuron_math import adaptive_threshold, leaky_update
 from backprop.utils import check_choice, check_int
@@ -63,7 +64,8 @@ _KEYS = ("w_in", "w_rec", "w_out", "b_out")
 
 
 def bptt_gradients(x: Tensor, target: Tensor, weights: dict[str, Tensor], p: EPropParams,
-                   truncation: int | None = None) -> dict[str, Any]:
+                   truncation: int | None = None, loss: str = "ce", per_step: bool = False,
+                   mask: Tensor | None = None) -> dict[str, Any]:
     """Gradients of e-prop's loss by (truncated) backpropagation through time.
 
     Parameters
@@ -76,6 +78,8 @@ def bptt_gradients(x: Tensor, target: Tensor, weights: dict[str, Tensor], p: EPr
     p : EPropParams
     truncation : int or None
         Detach the network state every ``truncation`` steps (None: full BPTT).
+    loss, per_step, mask :
+        The readout's loss (:func:`backprop.eprop.readout_loss`).
 
     Returns
     -------
@@ -87,7 +91,6 @@ def bptt_gradients(x: Tensor, target: Tensor, weights: dict[str, Tensor], p: EPr
     T, B, _ = x.shape
     N = weights["w_in"].shape[0]
     beta = _beta_vec(N, p, x)
-    t0 = T - min(p.readout_steps, T)
     with torch.enable_grad():
         w = {k: weights[k].detach().requires_grad_(True) for k in _KEYS}
         w_rec = _no_self(w["w_rec"])
@@ -108,18 +111,17 @@ def bptt_gradients(x: Tensor, target: Tensor, weights: dict[str, Tensor], p: EPr
             ys.append(y)
             zs.append(z)
         y_all = torch.stack(ys)
-        window = y_all[t0:]
-        loss = torch.nn.functional.cross_entropy(
-            window.reshape(-1, window.shape[-1]), target.repeat(window.shape[0]))
-        grads = torch.autograd.grad(loss, [w[k] for k in _KEYS])
+        loss_v = readout_loss(y_all, target, p, loss, per_step, mask)
+        grads = torch.autograd.grad(loss_v, [w[k] for k in _KEYS])
     z_all = torch.stack(zs).detach()
-    return {"grads": dict(zip(_KEYS, grads, strict=True)), "loss": float(loss.detach()),
+    return {"grads": dict(zip(_KEYS, grads, strict=True)), "loss": float(loss_v.detach()),
             "y": y_all.detach(), "z": z_all, "rate": float(z_all.mean())}
 
 
 @torch.no_grad()
 def rsnn_gradients(rule: str, x: Tensor, target: Tensor, weights: dict[str, Tensor],
-                   p: EPropParams, feedback: Tensor, truncation: int = 10) -> dict[str, Any]:
+                   p: EPropParams, feedback: Tensor, truncation: int = 10, loss: str = "ce",
+                   per_step: bool = False, mask: Tensor | None = None) -> dict[str, Any]:
     """The weight gradients of ``rule`` (one of :data:`RSNN_RULES`) for a batch.
 
     Parameters
@@ -130,6 +132,8 @@ def rsnn_gradients(rule: str, x: Tensor, target: Tensor, weights: dict[str, Tens
         The fixed random broadcast matrix (used by ``"eprop_random"`` only).
     truncation : int
         The window of ``"tbptt"`` (steps).
+    loss, per_step, mask :
+        The readout's loss (:func:`backprop.eprop.readout_loss`), the same for every rule.
 
     Returns
     -------
@@ -138,11 +142,11 @@ def rsnn_gradients(rule: str, x: Tensor, target: Tensor, weights: dict[str, Tens
     """
     check_choice("rule", rule, RSNN_RULES)
     if rule in ("bptt", "tbptt"):
-        return bptt_gradients(x, target, weights, p,
-                              truncation if rule == "tbptt" else None)
+        return bptt_gradients(x, target, weights, p, truncation if rule == "tbptt" else None,
+                              loss, per_step, mask)
     fb = "symmetric" if rule == "eprop_symmetric" else "random"
     q = p if p.feedback == fb else dataclasses.replace(p, feedback=fb)
-    out = eprop_gradients(x, target, weights, q, feedback)
+    out = eprop_gradients(x, target, weights, q, feedback, loss, per_step, mask)
     if rule == "readout":
         out["grads"]["w_in"] = torch.zeros_like(out["grads"]["w_in"])
         out["grads"]["w_rec"] = torch.zeros_like(out["grads"]["w_rec"])

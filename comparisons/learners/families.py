@@ -5,15 +5,18 @@ optimiser, search space) and varies only the rule that computes the weight updat
 difference between its rows is the rule's. Its learners are named ``family:rule``.
 
 ``rsnn``: e-prop's recurrent LIF network (Bellec et al. 2020; :mod:`backprop.eprop`, 100
-neurons by default, no self-connections, leaky readout, cross-entropy over the last steps,
-Adam) trained by :mod:`backprop.rsnn_rules`: ``rsnn:bptt`` (surrogate-gradient BPTT),
-``rsnn:tbptt`` (truncated, ``truncation`` steps), ``rsnn:eprop_symmetric``,
-``rsnn:eprop_random`` (the random-feedback online rule; RFLO's spiking form) and
-``rsnn:readout`` (input and recurrent weights frozen: the reservoir control). Every rule
-trains all three weight matrices except ``readout``, which trains ``W_out`` and ``b_out``
-only (said in its row's readout field). The search space is the optimiser's (learning rate,
-batch size); the size is not tuned, so that a family compares rules at one size (sweep
-``n_rec`` with a ``learner_grid`` for size curves).
+neurons by default, no self-connections, leaky readout, Adam) trained by
+:mod:`backprop.rsnn_rules`: ``rsnn:bptt`` (surrogate-gradient BPTT), ``rsnn:tbptt``
+(truncated, ``truncation`` steps), ``rsnn:eprop_symmetric``, ``rsnn:eprop_random`` (the
+random-feedback online rule; RFLO's spiking form) and ``rsnn:readout`` (input and
+recurrent weights frozen: the reservoir control). The readout's loss follows the task
+(cross-entropy of one class per sequence over the last steps as in the paper, or per step;
+binary cross-entropy; squared error), so the family takes every task kind (the plain
+``eprop`` learner keeps the paper's whole-sequence classification). Every rule trains all
+three weight matrices except ``readout``, which trains ``W_out`` and ``b_out`` only (said
+in its row's readout field). The search space is the optimiser's (learning rate, batch
+size); the size is not tuned, so that a family compares rules at one size (sweep ``n_rec``
+with a ``learner_grid`` for size curves).
 
 ``rnn``: backprop's Elman tanh RNN (one layer, 32 units, learned initial state, linear
 readout; the trainer's loss, Adam, clipping and early stopping) trained by
@@ -74,6 +77,7 @@ def _rsnn(rule: str, doc: str, card: dict[str, bool]) -> type[EPropLearner]:
         "__doc__": f"The ``rsnn`` family's network trained by rule ``{rule}``: {doc}.",
         "__module__": __name__,
         "name": name, "family": "spiking", "rule_family": "rsnn", "rule": rule,
+        "all_outputs": True,
         "scorecard": dict(card), "search_space": dict(_RSNN_SPACE),
     })
     FAMILIES.setdefault("rsnn", {})[rule] = name

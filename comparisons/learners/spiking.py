@@ -326,6 +326,10 @@ class EPropLearner(Learner):
     #: the training rule (:data:`backprop.rsnn_rules.RSNN_RULES`); None: e-prop, random
     #: feedback (this learner); the ``rsnn`` family's learners set it
     rule: ClassVar[str | None] = None
+    #: whether every task kind is taken (per-step outputs, binary and real targets: the
+    #: readout's loss follows the task); the ``eprop`` learner classifies whole sequences,
+    #: as in the paper, the ``rsnn`` family takes every task
+    all_outputs: ClassVar[bool] = False
 
     def __init__(self, seed: int = 0, device: str = "auto", n_rec: int = 100,
                  epochs: int = 20, batch_size: int = 32, lr: float = 5e-3,
@@ -342,6 +346,10 @@ class EPropLearner(Learner):
 
     @classmethod
     def supports(cls, task: Task) -> tuple[bool, str]:
+        if cls.all_outputs:
+            if task.output not in ("per_step", "final"):
+                return False, f"unknown output kind {task.output!r}"
+            return True, ""
         if task.target != "class" or task.output != "final":
             return False, "e-prop here classifies whole sequences (class target, final output)"
         return True, ""
@@ -352,7 +360,9 @@ class EPropLearner(Learner):
         self._task = task
         self._net = EProp(n_in, self.n_rec, task.n_out, EPropParams(lr=self.lr),
                           device=self.device, seed=self.seed, rule=self.rule,
-                          truncation=self.truncation)
+                          truncation=self.truncation,
+                          loss={"binary": "bce", "class": "ce", "real": "mse"}[task.target],
+                          output=task.output)
         self.device_used = str(self._net.device)
 
     def fit(self, task: Task, data: TaskData) -> FitInfo:
@@ -361,16 +371,20 @@ class EPropLearner(Learner):
         self._build(task, n_in)
         n = data.train.n_samples
         t0 = self.fit_clock()
-        hist = self._net.fit(torch.as_tensor(data.train.x), torch.as_tensor(
-            data.train.y.astype(np.int64)), epochs=self.epochs, batch_size=self.batch_size,
-            seed=self.seed, callback=lambda e, *_: self.epoch_end(e, e * n))
+        y = data.train.y.astype(np.int64 if task.target == "class" else np.float32)
+        mask = (None if task.output != "per_step" or data.train.mask is None
+                else torch.as_tensor(data.train.mask))
+        hist = self._net.fit(torch.as_tensor(data.train.x), torch.as_tensor(y),
+                             epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
+                             callback=lambda e, *_: self.epoch_end(e, e * n), mask=mask)
         wall = self.fit_seconds(t0)
         T = data.train.n_steps
         n_syn = (n_in + self.n_rec) * self.n_rec
         if self.rule in ("bptt", "tbptt"):
             # measured on one training sequence: matrix-product MACs of forward + backward
             # (FlopCounterMode) and the tensors autograd keeps, per pass run
-            macs, saved = self._bptt_cost(data.train.x[:, :1], data.train.y[:1])
+            y1 = data.train.y[:, :1] if task.output == "per_step" else data.train.y[:1]
+            macs, saved = self._bptt_cost(data.train.x[:, :1], y1)
             return FitInfo(wall_s=wall, history=list(hist), readout=self.rule,
                            train_ops=add_memory_traffic({"mac": float(len(hist) * macs)}),
                            train_memory_bytes=saved)
@@ -392,14 +406,15 @@ class EPropLearner(Learner):
 
         w = {k: v.detach().cpu() for k, v in self._net.weights.items()}
         x = torch.as_tensor(np.asarray(x1, np.float32))
-        y = torch.as_tensor(np.asarray(y1, np.int64))
+        y = torch.as_tensor(np.asarray(y1, np.int64 if self._net.loss == "ce" else np.float32))
         trunc = self.truncation if self.rule == "tbptt" else None
+        kw = {"loss": self._net.loss, "per_step": self._net.per_step}
 
         def step() -> None:
-            bptt_gradients(x, y, w, self._net.params, trunc)
+            bptt_gradients(x, y, w, self._net.params, trunc, **kw)
 
         _, macs = flop_count_macs(step)
-        saved = autograd_saved_bytes(bptt_gradients, x, y, w, self._net.params, trunc)
+        saved = autograd_saved_bytes(bptt_gradients, x, y, w, self._net.params, trunc, **kw)
         return float(macs), saved
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -411,7 +426,16 @@ class EPropLearner(Learner):
         with torch.no_grad():
             out = rsnn_forward(xt, self._net.weights, self._net.params)
         p = self._net.params
-        window = out["y"][-min(p.readout_steps, x.shape[0]):].sum(0).cpu().numpy()
+        task = self._task
+        if task.output == "per_step":  # the readout at every step
+            window = out["y"]
+        elif task.target == "class":  # class scores: the readout summed over the window
+            window = out["y"][-min(p.readout_steps, x.shape[0]):].sum(0)
+        else:  # the value held over the window, as the loss scores it
+            window = out["y"][-min(p.readout_steps, x.shape[0]):].mean(0)
+        if task.target == "binary":
+            window = torch.sigmoid(window)
+        window = window.cpu().numpy()
         if self.count_ops:
             z = out["z"]
             T, B = x.shape[:2]

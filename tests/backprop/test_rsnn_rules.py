@@ -97,3 +97,34 @@ def test_bad_rule_and_truncation():
         EProp(2, 3, 2, device="cpu", rule="bpt")
     with pytest.raises(ValueError, match=r"EProp.truncation must be >= 1, got 0"):
         EProp(2, 3, 2, device="cpu", rule="tbptt", truncation=0)
+
+
+@pytest.mark.parametrize("loss, per_step", [("mse", False), ("bce", True), ("ce", True),
+                                            ("mse", True)])
+def test_any_readout_loss_keeps_eprop_equal_to_bptt_without_recurrence(loss, per_step):
+    # the learning signal is the loss's exact dE/dy_t at the output units, so the theory
+    # (W_rec = 0, symmetric feedback: e-prop = BPTT) holds for every readout loss
+    p, net, w, x, _ = _setup(5, 8, zero_rec=True)
+    g = torch.Generator().manual_seed(9)
+    T, B = x.shape[:2]
+    shape = ((T,) if per_step else ()) + (B,)
+    if loss == "ce":
+        y = torch.randint(0, 3, shape, generator=g)
+    else:
+        y = torch.rand(*shape, 3, generator=g, dtype=torch.float64)
+        y = (y > 0.5).double() if loss == "bce" else y
+    mask = (torch.rand(T, B, generator=g) > 0.3).double() if per_step else None
+    kw = {"loss": loss, "per_step": per_step, "mask": mask}
+    bptt = rsnn_gradients("bptt", x, y, w, p, net.feedback, **kw)
+    ep = rsnn_gradients("eprop_symmetric", x, y, w, p, net.feedback, **kw)
+    assert ep["loss"] == pytest.approx(bptt["loss"], rel=1e-12)
+    assert bptt["grads"]["w_in"].abs().max() > 0
+    for k in ("w_in", "w_out", "b_out"):
+        torch.testing.assert_close(ep["grads"][k], bptt["grads"][k], rtol=1e-9, atol=1e-12)
+
+
+def test_targets_of_the_wrong_shape_are_named():
+    net = EProp(4, 8, 2, device="cpu", loss="mse", output="per_step")
+    x = torch.zeros(5, 3, 4)
+    with pytest.raises(ValueError, match=r"expected targets y of shape \(5, 3, 2\), got \(3, 2\)"):
+        net.train_step(x, torch.zeros(3, 2))

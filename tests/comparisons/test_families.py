@@ -106,3 +106,17 @@ def test_all_leaves_family_members_out_and_the_families_preset_names_them():
     fam = config_from_dict(get_preset("families"))
     want = {n for f in FAMILIES.values() for n in f.values()}
     assert set(fam.learners) == want
+
+
+@pytest.mark.parametrize("task, params", [
+    ("adding", {"length": 10, "n_train": 24, "n_val": 8, "n_test": 8}),        # real, final
+    ("temporal_xor", {"n_triples": 2, "n_train": 24, "n_val": 8, "n_test": 8}),  # binary, per step
+])
+def test_the_spiking_family_takes_per_step_and_real_valued_tasks(task, params):
+    rows = comparisons.run_suite([task], ["rsnn:eprop_random", "rsnn:tbptt"], seeds=[0],
+                                 task_params={task: params}, progress=False,
+                                 learner_params={"rsnn:eprop_random": {"epochs": 2},
+                                                 "rsnn:tbptt": {"epochs": 2}})
+    assert [r["status"] for r in rows] == ["ok", "ok"], [r.get("error") for r in rows]
+    for r in rows:
+        assert all(np.isfinite(v) for v in r["metrics"].values())
