@@ -353,14 +353,16 @@ class DiehlCook:
     ----------
     config : :class:`DiehlCookConfig` (``n_input`` must match the data's features).
     max_pixel : pixel value that maps to ``max_rate`` (255 for MNIST, 16 for load_digits).
-    backend : ``"numba"`` (CPU, one copy) or ``"torch"`` (``n_copies`` independent copies
-        trained in parallel, each on the data in its own order; ``device="auto"``).
+    backend : the :class:`~neurosim.Network` backend: ``"numba"`` (CPU, one copy trained;
+        the compiled kernel) or ``"torch"`` (``n_copies`` independent copies trained in
+        parallel in the batch dimension, each on the data in its own order;
+        ``device="auto"``).
     random_state : seed for initial weights, data order and Poisson input.
 
     Fitted attributes: ``W_`` ``(n_input, n_exc)`` and ``theta_`` (copy 0), ``copies_W_``
     ``(C, n_input, n_exc)``, ``assignments_`` ``(n_exc,)``, ``train_time_s_``.
 
-    Op counts, measured by the kernels (:class:`DiehlCookCounters`, summed over copies):
+    Op counts, the networks' counters (:class:`DiehlCookCounters`, summed over copies):
     ``counters_`` of the training presentations (STDP on), ``label_counters_`` of the
     presentations that gave ``assignments_`` (learning off), ``last_counters_`` of the
     last :meth:`responses` call (so of :meth:`predict`).
