@@ -29,6 +29,7 @@ from comparisons.report.tables import (
     cost_table,
     coverage,
     energy_table,
+    family_tables,
     memory_table,
     results_table,
 )
@@ -247,11 +248,23 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
         + "</div>")
     parts.append(f"<p class='caveat'>{esc(MEMORY_CAVEAT)}</p>")
     toc = [f"<li><a href='#task-{esc(slug(t))}'>Task: {esc(t)}</a></li>" for t in tasks]
+    if family_tables(rows, built.tasks):
+        toc.insert(0, "<li><a href='#families'>Rule-swap families: task x rule</a></li>")
     toc += ["<li><a href='#coverage'>Coverage (run / skipped cells)</a></li>",
             "<li><a href='#memory'>Training memory vs sequence length</a></li>",
             "<li><a href='#scorecard'>Biological-plausibility scorecard</a></li>",
             "<li><a href='#profiles'>Hardware profiles</a></li>"]
     parts.append("<nav><ul>" + "".join(toc) + "</ul></nav>")
+    fams = family_tables(rows, built.tasks)
+    if fams:
+        parts.append("<h2 id='families'>Rule-swap families: task x rule</h2>")
+        parts.append("<p>Within a family only the learning rule differs (same network, "
+                     "size, initial weights per seed, loss, optimiser and tuning budget). "
+                     "Each cell: test mean [confidence interval over seeds]; * the best "
+                     "mean of the row; FAILED: did not beat the trivial baseline.</p>")
+        for f in fams:
+            parts.append(f"<h3>Family {esc(f['family'])}</h3>")
+            parts.append(html_table(f["head"], f["body"]))
     for task, ts in built.tasks.items():
         parts += _task_section(task, ts, built, profiles)
     head, body, notes = coverage(rows)

@@ -17,6 +17,7 @@ from comparisons.report.tables import (
     cost_table,
     coverage,
     energy_table,
+    family_tables,
     memory_table,
     results_table,
 )
@@ -73,6 +74,16 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
     lines += md_table(["setting", "value"], [list(x) for x in protocol_items(rows,
                                                                              built.tasks)])
     lines += ["", f"> {MEMORY_CAVEAT}", ""]
+    fams = family_tables(rows, built.tasks)
+    if fams:
+        lines += ["## Rule-swap families: task x rule", "",
+                  "Within a family only the learning rule differs (same network, size, "
+                  "initial weights per seed, loss, optimiser and tuning budget). Each cell: "
+                  "test mean [confidence interval over seeds]; * the best mean of the row; "
+                  "FAILED: did not beat the trivial baseline.", ""]
+        for f in fams:
+            lines += [f"### Family {md_text(f['family'])}", ""] + md_table(f["head"],
+                                                                           f["body"]) + [""]
     for task, ts in built.tasks.items():
         lines += _task_lines(task, ts, built, profiles, figure_dir)
     head, body, notes = coverage(rows)

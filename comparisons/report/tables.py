@@ -265,3 +265,45 @@ def ablation_tables(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]
                           "head": head, "body": body, "effects_head": eff_head,
                           "effects_body": eff_body})
     return dict(out)
+
+
+def family_tables(rows: list[dict[str, Any]], tasks: dict[str, dict[str, Any]]
+                  ) -> list[dict[str, Any]]:
+    """One matrix per rule-swap family in ``rows``: a row per task, a column per rule, each
+    cell the test mean with its interval over seeds (from ``tasks``, the task summaries),
+    ``FAILED`` where the rule failed to train, ``–`` where it did not run. The best mean of
+    each row is marked ``*`` (ties: all). Membership comes from the learner registry (a
+    learner ``family:rule`` whose class has ``rule_family``)."""
+    from comparisons.learners import LEARNERS, _load_builtin
+
+    _load_builtin()
+    fams: dict[str, list[str]] = {}
+    for r in rows:
+        cls = LEARNERS.get(str(r.get("learner")))
+        fam = getattr(cls, "rule_family", None)
+        if fam is not None and cls.rule not in fams.setdefault(fam, []):
+            fams[fam].append(cls.rule)
+    out = []
+    for fam, rules in sorted(fams.items()):
+        rules = sorted(rules)
+        body = []
+        for task, ts in tasks.items():
+            cells, means = [], {}
+            for rule in rules:
+                s = ts["learners"].get(f"{fam}:{rule}")
+                if not s or not s.get("n"):
+                    cells.append("–")
+                    continue
+                means[rule] = s["mean"]
+                cells.append(fmt_ci(s) + (" FAILED" if s.get("failed_to_train") else ""))
+            if not means:
+                continue
+            pick = max if ts["higher_is_better"] else min
+            best = pick(means.values())
+            cells = [c + " *" if means.get(rule) == best else c
+                     for c, rule in zip(cells, rules, strict=True)]
+            better = "higher" if ts["higher_is_better"] else "lower"
+            body.append([task, f"{ts['metric']} ({better} is better)", *cells])
+        if body:
+            out.append({"family": fam, "head": ["task", "metric", *rules], "body": body})
+    return out

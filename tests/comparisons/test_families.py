@@ -120,3 +120,28 @@ def test_the_spiking_family_takes_per_step_and_real_valued_tasks(task, params):
     assert [r["status"] for r in rows] == ["ok", "ok"], [r.get("error") for r in rows]
     for r in rows:
         assert all(np.isfinite(v) for v in r["metrics"].values())
+
+
+def test_report_shows_each_family_as_a_task_by_rule_matrix():
+    from comparisons.report import Report
+    from comparisons.report.tables import family_tables
+
+    task = {"spike_patterns": TINY}
+    rows = comparisons.run_suite(["spike_patterns"], ["rsnn:readout", "rsnn:eprop_random",
+                                                      "lstm"], seeds=[0, 1],
+                                 task_params=task, progress=False,
+                                 learner_params={"rsnn:readout": {"epochs": 2},
+                                                 "rsnn:eprop_random": {"epochs": 2},
+                                                 "lstm": {"epochs": 1}})
+    rep = Report(rows)
+    (fam,) = family_tables(rows, rep.task_summaries())
+    assert fam["family"] == "rsnn" and fam["head"] == ["task", "metric", "eprop_random",
+                                                       "readout"]
+    (row,) = fam["body"]
+    ts = rep.task_summaries()["spike_patterns"]["learners"]
+    means = {r: ts[f"rsnn:{r}"]["mean"] for r in ("eprop_random", "readout")}
+    best = max(means, key=means.get)
+    assert row[0] == "spike_patterns" and row[2 + ["eprop_random", "readout"].index(best)
+                                              ].endswith("*")
+    for text in (rep.markdown(), rep.html()):
+        assert "Rule-swap families" in text and "Family rsnn" in text
