@@ -32,6 +32,7 @@ from comparisons.report.tables import (
     family_tables,
     memory_table,
     results_table,
+    scorecard_table,
 )
 from comparisons.report.verdict import protocol_items, verdict
 
@@ -287,13 +288,13 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
     else:
         parts.append("<p>Not measured for this report.</p>")
     parts.append("<h2 id='scorecard'>Biological-plausibility scorecard</h2>")
-    seen: dict[str, dict[str, bool]] = {}
-    for s in built.summary:
-        seen.setdefault(s["learner_name"], s["scorecard"])
-    crit = list(SCORECARD_CRITERIA)
-    parts.append(html_table(["learner", *crit],
-                            [[name, *["yes" if sc.get(c) else "no" for c in crit]]
-                             for name, sc in sorted(seen.items())]))
+    head, body, notes = scorecard_table(built.summary, memory)
+    parts.append("<p>Marks follow the rubric of the documentation (docs/guide/scorecard.md): "
+                 "declared from what each rule computes, except “online in time”, measured "
+                 "from the training-memory probe where it ran; n/a where no task has a time "
+                 "axis.</p>")
+    parts.append(html_table(head, body))
+    parts.append(_notes(notes))
     parts.append("<ul>" + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>"
                                   for k, v in SCORECARD_CRITERIA.items()) + "</ul>")
     parts.append("<h2 id='profiles'>Hardware profiles</h2>")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from comparisons.learners.base import SCORECARD_CRITERIA
 from comparisons.metrics.energy import MEMORY_CAVEAT, list_profiles
 from comparisons.report.html import INFERENCE_COLUMNS, TRAIN_COLUMNS, Built, build
 from comparisons.report.markup import md_table, md_text
@@ -20,6 +19,7 @@ from comparisons.report.tables import (
     family_tables,
     memory_table,
     results_table,
+    scorecard_table,
 )
 from comparisons.report.verdict import protocol_items, verdict
 
@@ -94,12 +94,11 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
         lines += ["", "## Training memory vs sequence length", ""] + md_table(head, body)
         if figure_dir is not None:
             lines += ["", f"![training memory]({figure_dir}/{built.where['memory'][0]})"]
-    seen: dict[str, dict[str, bool]] = {}
-    for s in built.summary:
-        seen.setdefault(s["learner_name"], s["scorecard"])
-    crit = list(SCORECARD_CRITERIA)
-    lines += ["", "## Biological-plausibility scorecard", ""]
-    lines += md_table(["learner", *crit], [[n, *["yes" if sc.get(c) else "no" for c in crit]]
-                                           for n, sc in sorted(seen.items())])
+    lines += ["", "## Biological-plausibility scorecard", "",
+              "Marks follow the rubric in docs/guide/scorecard.md: declared from what each "
+              "rule computes, except \"online in time\", measured from the training-memory "
+              "probe where it ran; n/a where no task has a time axis.", ""]
+    head, body, notes = scorecard_table(built.summary, memory)
+    lines += md_table(head, body) + [f"- {md_text(n)}" for n in notes]
     lines.append("")
     return "\n".join(lines)

@@ -307,3 +307,64 @@ def family_tables(rows: list[dict[str, Any]], tasks: dict[str, dict[str, Any]]
         if body:
             out.append({"family": fam, "head": ["task", "metric", *rules], "body": body})
     return out
+
+
+#: training memory may grow by at most this factor over the probe's lengths for a learner to
+#: count as online in time (a fixed-size state; the probe's T range is 4x)
+ONLINE_GROWTH = 1.1
+
+
+def scorecard_table(summary: list[dict[str, Any]], memory: list[dict[str, Any]] | None
+                    ) -> tuple[list[str], list[list[Any]], list[str]]:
+    """The plausibility scorecard: one row per learner, one column per criterion
+    (:data:`comparisons.learners.base.SCORECARD_CRITERIA`).
+
+    Marks are the learner's declared ones (from what its rule computes; rubric in
+    ``docs/guide/scorecard.md``) except where measured: "online in time" is read from the
+    training-memory probe (memory per sample at several sequence lengths): ``yes`` when it
+    grows by at most :data:`ONLINE_GROWTH` over the probe's lengths, else ``no``, with the
+    factor; a disagreement with the declaration is said in the cell. On static tasks only
+    (no time axis) the criterion is ``n/a``. Returns header, rows and notes.
+    """
+    from comparisons.learners.base import SCORECARD_CRITERIA
+    from comparisons.tasks import TASKS
+
+    crit = list(SCORECARD_CRITERIA)
+    cards: dict[str, dict[str, bool]] = {}
+    tasks: dict[str, set[str]] = {}
+    for s in summary:
+        cards.setdefault(s["learner_name"], s["scorecard"])
+        if s["n_ok"]:
+            tasks.setdefault(s["learner_name"], set()).add(s["task_name"])
+    growth: dict[str, tuple[float, int, int]] = {}
+    for name in {m["learner"] for m in memory or []}:
+        ok = sorted((m["length"], m["train_memory_bytes"]) for m in memory or []
+                    if m["learner"] == name and m.get("status") == "ok"
+                    and m.get("train_memory_bytes"))
+        if len(ok) > 1:
+            growth[name] = (ok[-1][1] / ok[0][1], ok[0][0], ok[-1][0])
+    body, notes = [], []
+    for name, sc in sorted(cards.items()):
+        row: list[Any] = [name]
+        for c in crit:
+            declared = bool(sc.get(c))
+            cell = "yes" if declared else "no"
+            if c == "online_in_time":
+                ran = tasks.get(name, set())
+                if ran and all(getattr(TASKS.get(t), "static", False) for t in ran):
+                    cell = "n/a (static tasks only)"
+                elif name in growth:
+                    g, t0, t1 = growth[name]
+                    measured = g <= ONLINE_GROWTH
+                    cell = (f"{'yes' if measured else 'no'} (measured: memory x{g:.2f}, "
+                            f"T={t0}->{t1})")
+                    if measured != declared:
+                        cell += f"; declared {'yes' if declared else 'no'}"
+                        notes.append(f"{name}: online in time declared "
+                                     f"{'yes' if declared else 'no'} but its training "
+                                     f"memory grows x{g:.2f} from T={t0} to T={t1}")
+                else:
+                    cell += " (declared)"
+            row.append(cell)
+        body.append(row)
+    return ["learner", *crit], body, notes

@@ -122,6 +122,7 @@ class AssociativeRecall(Task):
     """
 
     name: ClassVar[str] = "associative_recall"
+    static: ClassVar[bool] = True  # one step: a cue in, a pattern out
     target: ClassVar[str] = "binary"
     output: ClassVar[str] = "final"
     metric: ClassVar[str] = "accuracy"

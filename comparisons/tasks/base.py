@@ -135,6 +135,9 @@ class Task(ABC):
     chance_note: ClassVar[str] = ""
     #: True when ``x`` already holds 0/1 spikes (no encoding needed).
     spiking_input: ClassVar[bool] = False
+    #: True when a sample has no time axis to speak of (one step): criteria about time,
+    #: such as the scorecard's "online in time", do not apply ("n/a").
+    static: ClassVar[bool] = False
     #: one line per name returned by :meth:`baselines`.
     baseline_descriptions: ClassVar[dict[str, str]] = {
         "chance": "best constant prediction fitted on the train split (majority bit, "

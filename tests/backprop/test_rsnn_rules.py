@@ -128,3 +128,31 @@ def test_targets_of_the_wrong_shape_are_named():
     x = torch.zeros(5, 3, 4)
     with pytest.raises(ValueError, match=r"expected targets y of shape \(5, 3, 2\), got \(3, 2\)"):
         net.train_step(x, torch.zeros(3, 2))
+
+
+def test_eprop_updates_are_local_and_bptt_updates_are_not():
+    # The scorecard's "local" measured: perturb a weight w[k, m] between two other neurons so
+    # slightly that no spike moves. A local rule's update of w[j, i] (j != k) reads only
+    # presynaptic activity of i, quantities of j and j's broadcast learning signal, all
+    # unchanged: it is bit-for-bit the same. BPTT's update of w[j, i] carries j's influence
+    # through k (W^T, k's derivative), so it changes.
+    p, net, w, x, y = _setup(6, 0, T=30)
+    z = rsnn_gradients("bptt", x, y, w, p, net.feedback)["z"]
+    m = int(z.sum((0, 1)).argmax())  # the busiest neuron: its spikes reach k
+    k = (m + 1) % 16
+    assert z[:, :, m].sum() > 0
+    w2 = {key: v.clone() for key, v in w.items()}
+    w2["w_rec"][k, m] += 1e-7
+    rows = torch.arange(16) != k  # postsynaptic neurons other than k
+    moved = {}
+    for rule in ("eprop_random", "eprop_symmetric", "bptt"):
+        a = rsnn_gradients(rule, x, y, w, p, net.feedback)
+        b = rsnn_gradients(rule, x, y, w2, p, net.feedback)
+        assert torch.equal(a["z"], b["z"])  # no spike moved
+        moved[rule] = float((a["grads"]["w_rec"][rows] - b["grads"]["w_rec"][rows]).abs().max())
+        for key in ("w_in", "w_out"):
+            moved[rule] = max(moved[rule], float(
+                (a["grads"][key][rows if key == "w_in" else slice(None)]
+                 - b["grads"][key][rows if key == "w_in" else slice(None)]).abs().max()))
+    assert moved["eprop_random"] == 0.0 and moved["eprop_symmetric"] == 0.0
+    assert moved["bptt"] > 0.0
