@@ -301,33 +301,36 @@ def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, indptr, row0, indices
 
 @numba.njit(**_INLINE)
 def _triplet_step(r0, r1, coef, nearest, full, pre_g, post_g, indptr, row0, indices, syn_pre,
-                  col_ptr, col_syn, w, r1_, o1_, r2_, o2_, rec_g, rec_i):
+                  col_ptr, c0, col_syn, w, xpre, xpre2, a, n_pre, xpost, xpost2, z, n_post,
+                  rec_g, rec_i):
     """Triplet STDP (additive) for one projection and one step whose spikes are the records
     ``r0:r1``; :func:`neurosim.plasticity.stdp.triplet_stdp_step` in the same operation
     order, event-driven. ``coef``: decays of ``r1, o1, r2, o2``, ``A2+, A3+, A2-, A3-,
-    w_min, w_max``; ``r1_``/``r2_`` (pre) and ``o1_``/``o2_`` (post) are trace views;
-    ``full``: every row targets ``0 .. len - 1`` in order (depression without the index
-    gather). Returns the first synapse with a non-finite weight, or -1."""
+    w_min, w_max``; the traces are ``r1 = xpre[a:a+n_pre]``, ``r2 = xpre2[...]`` (pre),
+    ``o1 = xpost[z:z+n_post]``, ``o2 = xpost2[...]`` (post), the column index
+    ``col_ptr[c0:]`` (indexed with offsets: no views made per step); ``full``: every row
+    targets ``0 .. len - 1`` in order (depression without the index gather). Returns the
+    first synapse with a non-finite weight, or -1."""
     a2p, a3p, a2m, a3m, w_min, w_max = coef[4], coef[5], coef[6], coef[7], coef[8], coef[9]
     d_r1, d_r2, d_o1, d_o2 = coef[0], coef[2], coef[1], coef[3]
-    for i in range(r1_.shape[0]):                 # loops: cheaper than array expressions
-        r1_[i] *= d_r1
-        r2_[i] *= d_r2
-    for j in range(o1_.shape[0]):
-        o1_[j] *= d_o1
-        o2_[j] *= d_o2
+    for i in range(a, a + n_pre):
+        xpre[i] *= d_r1
+        xpre2[i] *= d_r2
+    for j in range(z, z + n_post):
+        xpost[j] *= d_o1
+        xpost2[j] *= d_o2
     bad = -1
     for r in range(r0, r1):                       # presynaptic spikes: depression
         if rec_g[r] != pre_g:
             continue
         i = rec_i[r]
-        amp = a2m + a3m * r2_[i]                  # r2 before its own jump
+        amp = a2m + a3m * xpre2[a + i]            # r2 before its own jump
         lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
         if full:                                  # contiguous: vectorises
-            wr, tot = w[lo:hi], 0.0
+            tot = 0.0
             for q in range(hi - lo):
-                x = _clip(wr[q] - amp * o1_[q], w_min, w_max)
-                wr[q] = x
+                x = _clip(w[lo + q] - amp * xpost[z + q], w_min, w_max)
+                w[lo + q] = x
                 tot += x
             if not math.isfinite(tot):            # NaN / inf reach the sum
                 for q in range(lo, hi):
@@ -335,31 +338,31 @@ def _triplet_step(r0, r1, coef, nearest, full, pre_g, post_g, indptr, row0, indi
                         bad = q
             continue
         for q in range(lo, hi):
-            w[q] = _clip(w[q] - amp * o1_[indices[q]], w_min, w_max)
+            w[q] = _clip(w[q] - amp * xpost[z + indices[q]], w_min, w_max)
             if not math.isfinite(w[q]):
                 bad = q
     for r in range(r0, r1):                       # all pre jumps before potentiation
         if rec_g[r] != pre_g:
             continue
-        i = rec_i[r]
-        r1_[i] = 1.0 if nearest else r1_[i] + 1.0
-        r2_[i] = 1.0 if nearest else r2_[i] + 1.0
+        i = a + rec_i[r]
+        xpre[i] = 1.0 if nearest else xpre[i] + 1.0
+        xpre2[i] = 1.0 if nearest else xpre2[i] + 1.0
     for r in range(r0, r1):                       # postsynaptic spikes: potentiation
         if rec_g[r] != post_g:
             continue
         j = rec_i[r]
-        amp = a2p + a3p * o2_[j]                  # o2 before its own jump
-        for c in range(col_ptr[j], col_ptr[j + 1]):
+        amp = a2p + a3p * xpost2[z + j]           # o2 before its own jump
+        for c in range(col_ptr[c0 + j], col_ptr[c0 + j + 1]):
             q = col_syn[c]
-            w[q] = _clip(w[q] + amp * r1_[syn_pre[q]], w_min, w_max)
+            w[q] = _clip(w[q] + amp * xpre[a + syn_pre[q]], w_min, w_max)
             if not math.isfinite(w[q]):
                 bad = q
     for r in range(r0, r1):
         if rec_g[r] != post_g:
             continue
-        j = rec_i[r]
-        o1_[j] = 1.0 if nearest else o1_[j] + 1.0
-        o2_[j] = 1.0 if nearest else o2_[j] + 1.0
+        j = z + rec_i[r]
+        xpost[j] = 1.0 if nearest else xpost[j] + 1.0
+        xpost2[j] = 1.0 if nearest else xpost2[j] + 1.0
     return bad
 
 
@@ -385,10 +388,9 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
         a, z = xpre_off[p], xpost_off[p]
         if mode[p, 2] == 1:
             bad = _triplet_step(r0, r1, coef[p], mode[p, 1] == 1, mode[p, 3] == 1, pre_g[p],
-                                post_g[p], indptr, row0[p], indices, syn_pre,
-                                col_ptr[c0:c0 + n_post + 1], col_syn, weights,
-                                xpre[a:a + n_pre], xpost[z:z + n_post],
-                                xpre2[a:a + n_pre], xpost2[z:z + n_post], rec_g, rec_i)
+                                post_g[p], indptr, row0[p], indices, syn_pre, col_ptr, c0,
+                                col_syn, weights, xpre, xpre2, a, n_pre, xpost, xpost2, z,
+                                n_post, rec_g, rec_i)
         else:
             bad = _stdp_step(r0, r1, coef[p], mode[p, 0] == 1, mode[p, 1] == 1, pre_g[p],
                              post_g[p], indptr, row0[p], indices, syn_pre,
