@@ -77,6 +77,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "title": "stdp_reservoir ablation: input coding x plasticity x readout",
         "tasks": ["seq_digits", "temporal_xor", "adding", "mackey_glass", "spike_patterns"],
         "learners": ["stdp_reservoir", "lif_reservoir"],
+        # the size is fixed (not tuned), so that a factor's effect is not a size change
+        "learner_params": {"stdp_reservoir": {"n_neurons": 200},
+                           "lif_reservoir": {"n_neurons": 200}},
         "learner_grid": {"stdp_reservoir": {"input_coding": ["poisson", "latency", "analog"],
                                             "n_stdp": [0, 100], "readout": ["lms", "ridge"]}},
         "seeds": [0, 1, 2],

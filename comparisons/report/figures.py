@@ -290,3 +290,92 @@ def raster_figure(spike_t: np.ndarray, spike_i: np.ndarray, title: str) -> bytes
     ax.set_ylabel("neuron")
     ax.set_title(title)
     return _png(fig)
+
+
+#: learner settings that set a network's size: their grid points form a size sweep
+SIZE_SETTINGS = ("n_rec", "hidden_size", "n_neurons", "n_exc", "n_hidden", "reservoir_size")
+
+
+def _short(label: str, n: int = 40) -> str:
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def plausibility_score(scorecard: dict[str, bool]) -> int:
+    """How many plausibility criteria a learner meets (0..7; the declared/measured marks)."""
+    return int(sum(bool(v) for v in scorecard.values()))
+
+
+def pareto_3d(points: list[tuple[float, float, float]], higher_is_better: bool = True
+              ) -> list[int]:
+    """Indices of the points not dominated in (energy: lower, metric: better, plausibility:
+    higher). A point is dominated when another is at least as good in all three and strictly
+    better in one. Points with a non-finite energy or metric are left out."""
+    sign = 1.0 if higher_is_better else -1.0
+    idx = [i for i, (e, m, _) in enumerate(points) if np.isfinite(e) and np.isfinite(m)]
+    out = []
+    for i in idx:
+        e, m, q = points[i]
+        if not any(points[j][0] <= e and sign * points[j][1] >= sign * m and points[j][2] >= q
+                   and (points[j][0] < e or sign * points[j][1] > sign * m
+                        or points[j][2] > q) for j in idx if j != i):
+            out.append(i)
+    return out
+
+
+def size_plausibility_figure(summary: list[dict[str, Any]], task: str, profile: str
+                             ) -> bytes:
+    """Two panels for one task. Left: the headline metric vs parameters (log x); the
+    variants of one learner (a size sweep, ``learner_grid``) are joined by a line. Right: the
+    metric vs energy per inference under ``profile`` (memory access included), colour = how
+    many plausibility criteria the learner meets; points on the three-way Pareto front
+    (energy, metric, plausibility) are ringed."""
+    recs = [s for s in summary if s["task"] == task and s["n_ok"] > 0]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    higher = recs[0]["higher_is_better"] if recs else True
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for s in recs:  # a line joins variants that differ in size settings only
+        if s.get("params"):
+            rest = sorted((k, repr(v)) for k, v in (s.get("variant") or {}).items()
+                          if k not in SIZE_SETTINGS)
+            key = s["learner_name"] + (str(rest) if rest else "")
+            by_name.setdefault(key, []).append(s)
+    for _, ss in sorted(by_name.items()):
+        name = _short(ss[-1]["learner"]) if len(ss) == 1 else ss[0]["learner_name"]
+        ss = sorted(ss, key=lambda s: s["params"])
+        c = FAMILY_COLORS.get(ss[0]["family"], "#999")
+        ax1.plot([s["params"] for s in ss], [s["mean"] for s in ss], marker="o", color=c,
+                 lw=0.8 if len(ss) > 1 else 0)
+        ax1.annotate(name, (ss[-1]["params"], ss[-1]["mean"]), fontsize=7, xytext=(4, 2),
+                     textcoords="offset points")
+    if by_name:
+        ps = [s["params"] for ss in by_name.values() for s in ss]
+        _log_x(ax1, min(ps) / 1.6, max(ps) * 1.6)
+    ax1.set_xlabel("parameters")
+    ax1.set_ylabel(recs[0]["metric"] if recs else "")
+    ax1.set_title(f"{task}: metric vs size (lines: size sweeps)", fontsize=9)
+    pts = [(s["energy_j"].get(profile) or np.nan, s["mean"],
+            plausibility_score(s["scorecard"])) for s in recs]
+    ok = [i for i, p in enumerate(pts) if np.isfinite(p[0])]
+    if ok:
+        sc = ax2.scatter([pts[i][0] for i in ok], [pts[i][1] for i in ok],
+                         c=[pts[i][2] for i in ok], cmap="viridis", vmin=0, vmax=7, s=36,
+                         zorder=3)
+        fig.colorbar(sc, ax=ax2, label="plausibility criteria met (of 7)")
+        front = pareto_3d(pts, higher)
+        ax2.scatter([pts[i][0] for i in front], [pts[i][1] for i in front], s=110,
+                    facecolors="none", edgecolors="k", lw=0.9, zorder=4,
+                    label="Pareto front (energy, metric, plausibility)")
+        for i in ok:
+            ax2.annotate(_short(recs[i]["learner"]), pts[i][:2], fontsize=6, xytext=(4, 2),
+                         textcoords="offset points")
+        lo = min(pts[i][0] for i in ok)
+        hi = max(pts[i][0] for i in ok)
+        _log_x(ax2, lo / 1.6, hi * 1.6)
+        ax2.legend(fontsize=7, loc="best")
+    else:
+        ax2.text(0.5, 0.5, f"no learner priced on {profile}", ha="center",
+                 transform=ax2.transAxes, fontsize=8)
+    ax2.set_xlabel(f"J per inference, {profile} (with memory)")
+    ax2.set_title(f"{task}: metric x energy x plausibility", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)

@@ -140,6 +140,9 @@ def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
         names.append(figs.add(f"{task}-pareto", figures.pareto_figure(summary, task,
                                                                       profiles),
                               f"{task}: accuracy vs energy (Pareto)"))
+        names.append(figs.add(f"{task}-size-plausibility", figures.size_plausibility_figure(
+            summary, task, profiles[0]), f"{task}: metric vs parameters (size sweeps) and "
+            f"metric x energy ({profiles[0]}) x plausibility"))
         names.append(figs.add(f"{task}-energy-breakdown",
                               figures.breakdown_figure(bd, task, profiles),
                               f"{task}: energy breakdown per profile"))
