@@ -256,7 +256,7 @@ def ablation_tables(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]
                     if twin is not None and np.isfinite(means[lab]) and np.isfinite(
                             means[twin]):
                         diffs.append(means[lab] - means[twin])
-                eff_body.append([f, f"{_level(base)} -> {_level(lev)}",
+                eff_body.append([f, f"{_level(base)} → {_level(lev)}",
                                  fmt(float(np.mean(diffs))) if diffs else "–",
                                  fmt(float(np.min(diffs))) if diffs else "–",
                                  fmt(float(np.max(diffs))) if diffs else "–", len(diffs)])

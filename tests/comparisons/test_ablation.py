@@ -30,10 +30,10 @@ def test_main_effects_of_a_full_2x2_design_are_the_mean_paired_differences():
     assert ab["factors"] == ["a", "b"] and len(ab["body"]) == 4
     eff = {(r[0], r[1]): r for r in ab["effects_body"]}
     # a: 0 -> 1 is +0.2 at b=x and +0.25 at b=y: mean 0.225, min 0.2, max 0.25, 2 pairs
-    fa = eff[("a", "0 -> 1")]
+    fa = eff[("a", "0 → 1")]
     assert float(fa[2]) == pytest.approx(0.225) and float(fa[3]) == pytest.approx(0.2)
     assert float(fa[4]) == pytest.approx(0.25) and fa[5] == 2
-    fb = eff[("b", "x -> y")]
+    fb = eff[("b", "x → y")]
     assert float(fb[2]) == pytest.approx(0.125) and fb[5] == 2
 
 
@@ -45,8 +45,8 @@ def test_a_skipped_corner_is_listed_with_its_reason_and_left_out_of_the_effects(
     notes = {tuple(r[:2]): r[-1] for r in ab["body"]}
     assert notes[("1", "y")] == "skipped: no meaning"
     eff = {(r[0], r[1]): r for r in ab["effects_body"]}
-    assert eff[("a", "0 -> 1")][5] == 1 and float(eff[("a", "0 -> 1")][2]) == pytest.approx(0.2)
-    assert eff[("b", "x -> y")][5] == 1 and float(eff[("b", "x -> y")][2]) == pytest.approx(0.1)
+    assert eff[("a", "0 → 1")][5] == 1 and float(eff[("a", "0 → 1")][2]) == pytest.approx(0.2)
+    assert eff[("b", "x → y")][5] == 1 and float(eff[("b", "x → y")][2]) == pytest.approx(0.1)
 
 
 def test_stdp_reservoir_grid_runs_through_run_suite_and_the_report_shows_the_ablation():
@@ -69,8 +69,8 @@ def test_stdp_reservoir_grid_runs_through_run_suite_and_the_report_shows_the_abl
     eff = {(r[0], r[1]): r for r in ab["effects_body"]}
     acc = {k: r["metrics"].get("accuracy") for k, r in by.items()}
     want = acc[("poisson", 0)] - acc[("analog", 0)]  # the one complete pair
-    assert eff[("input_coding", "analog -> poisson")][5] == 1
-    assert float(eff[("input_coding", "analog -> poisson")][2]) == pytest.approx(
+    assert eff[("input_coding", "analog → poisson")][5] == 1
+    assert float(eff[("input_coding", "analog → poisson")][2]) == pytest.approx(
         want, abs=5e-4)  # the table prints 4 digits
     rep = Report(rows)
     for text in (rep.markdown(), rep.html()):
