@@ -13,9 +13,11 @@ learner of the preset.
   the report.
 - ``ablation``: the ``stdp_reservoir`` as a grid, input coding (poisson / latency /
   analog) x plasticity (``n_stdp`` 100 / 0) x readout (lms / ridge), beside
-  ``lif_reservoir``, on 5 tasks at reduced sizes, 3 seeds, the quick budget; the report
-  adds the ablation table and each factor's main effect (analog input with STDP has no
-  input spikes to pair: skipped, with the reason).
+  ``lif_reservoir``, and ``diehl_cook`` as plasticity (on / off) x readout (label
+  assignment / logistic regression) on ``seq_digits``; 5 tasks at reduced sizes, sizes
+  fixed, 3 seeds, the quick budget; the report adds the ablation table and each factor's
+  main effect (analog input with STDP has no input spikes to pair: skipped, with the
+  reason).
 - ``families``: every rule of the ``rsnn`` and ``rnn`` rule-swap families
   (:mod:`comparisons.learners.families`) on 6 tasks at reduced sizes, 5 seeds, the quick
   budget (``learners = "all"`` leaves family members out; name them, or use this preset).
@@ -76,12 +78,15 @@ PRESETS: dict[str, dict[str, Any]] = {
     "ablation": {
         "title": "stdp_reservoir ablation: input coding x plasticity x readout",
         "tasks": ["seq_digits", "temporal_xor", "adding", "mackey_glass", "spike_patterns"],
-        "learners": ["stdp_reservoir", "lif_reservoir"],
+        "learners": ["stdp_reservoir", "lif_reservoir", "diehl_cook"],
         # the size is fixed (not tuned), so that a factor's effect is not a size change
         "learner_params": {"stdp_reservoir": {"n_neurons": 200},
-                           "lif_reservoir": {"n_neurons": 200}},
+                           "lif_reservoir": {"n_neurons": 200},
+                           "diehl_cook": {"n_exc": 100}},
         "learner_grid": {"stdp_reservoir": {"input_coding": ["poisson", "latency", "analog"],
-                                            "n_stdp": [0, 100], "readout": ["lms", "ridge"]}},
+                                            "n_stdp": [0, 100], "readout": ["lms", "ridge"]},
+                         "diehl_cook": {"plasticity": [True, False],
+                                        "readout": ["labels", "linear"]}},
         "seeds": [0, 1, 2],
         "budget": {"trials": 4, "passes": 20, "patience": 4},
         "task_budgets": {"mackey_glass": {"passes": 100}},

@@ -438,8 +438,13 @@ class DiehlCook:
     # ------------------------------------------------------------------ API
     def fit(self, X: Any, y: Any, epochs: int = 1, checkpoint: str | None = None,
             checkpoint_every: int = 100, callback: Any = None,
-            epoch_end: Callable[[int], bool] | None = None) -> DiehlCook:
+            epoch_end: Callable[[int], bool] | None = None, learn: bool = True
+            ) -> DiehlCook:
         """Unsupervised training on ``X`` for ``epochs``, then label assignment with ``y``.
+
+        ``learn=False`` is the ablation without plasticity: no image is presented for
+        learning (no STDP, no threshold adaptation); the initial random weights,
+        normalised, get their labels from their responses to ``X``.
 
         With ``checkpoint`` (a file path), the state (weights, thresholds, RNG, position) is
         saved atomically every ``checkpoint_every`` images and at the end; if the file
@@ -489,7 +494,7 @@ class DiehlCook:
                 rng.bit_generator.state = saved["rng"]
                 if "counters" in saved:  # (absent in checkpoints made before they were)
                     self.counters_.load(saved["counters"])
-        total = orders.shape[1]
+        total = orders.shape[1] if learn else 0
 
         def save() -> None:
             if checkpoint is not None:
@@ -541,7 +546,9 @@ class DiehlCook:
         self.copies_W_, self.copies_theta_ = Wn, th
         self.W_, self.theta_ = self.copies_W_[0], self.copies_theta_[0]
         self.n_classes_ = int(y.max()) + 1
-        self.assignments_ = self._assign(self.responses(X), y)
+        #: spike counts of copy 0 on the training images that gave the labels, (n, n_exc)
+        self.train_responses_ = self.responses(X)
+        self.assignments_ = self._assign(self.train_responses_, y)
         self.label_counters_ = self.last_counters_
 
     def responses(self, X: Any) -> np.ndarray:

@@ -76,3 +76,29 @@ def test_stdp_reservoir_grid_runs_through_run_suite_and_the_report_shows_the_abl
     for text in (rep.markdown(), rep.html()):
         assert "Ablation of stdp_reservoir" in text and "skipped: stdp_reservoir" in text
     assert np.isfinite(acc[("poisson", 2)])
+
+
+def test_diehl_cook_ablation_factors_plasticity_and_readout():
+    from comparisons.learners import get_learner
+    from comparisons.tasks import get_task
+
+    task = get_task("seq_digits", n_train=60, n_val=20, n_test=20)
+    data = task.make(0)
+    off = get_learner("diehl_cook", n_exc=12, plasticity=False, readout="linear", seed=1)
+    info = off.fit(task, data)
+    m = off._model
+    w0 = np.random.default_rng(1).random((1, m.config.n_input, 12)) * m.config.w_init_max
+    np.testing.assert_array_equal(m.W_, w0[0])  # never learned (normalised when presented)
+    assert np.all(m.theta_ == 0) and m.counters_.as_dict()["plasticity_updates"] == 0
+    assert info.readout == "logistic regression on spike counts"
+    p = off.predict(data.test.x)
+    np.testing.assert_allclose(p.sum(1), 1.0)  # class probabilities
+    on = get_learner("diehl_cook", n_exc=12, seed=1)
+    on.fit(task, data)
+    assert on._model.counters_.as_dict()["plasticity_updates"] > 0
+    assert not np.allclose(on._model.W_, m.W_)
+    assert off.scorecard["no_target_outputs"] is False and not off.scorecard["local_learning"]
+    with pytest.raises(ValueError, match=r"unknown diehl_cook.readout 'svm'"):
+        get_learner("diehl_cook", readout="svm")
+    with pytest.raises(TypeError, match=r"diehl_cook.plasticity must be True or False"):
+        get_learner("diehl_cook", plasticity=1)
