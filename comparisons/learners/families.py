@@ -190,7 +190,9 @@ def _rnn_family_class() -> type[Any]:
 
         def fit(self, task: Any, data: Any) -> Any:
             info = super().fit(task, data)
-            info.readout = self.rule
+            info.readout = ("readout (trains the readout layer only; input and recurrent "
+                            "weights and the initial state frozen)" if self.rule == "readout"
+                            else self.rule)
             return info
 
     return _RNNRule

@@ -393,7 +393,9 @@ class EPropLearner(Learner):
         # updates the readout synapses only
         n_plastic = self.n_rec * task.n_out if self.rule == "readout" else n_syn
         return FitInfo(wall_s=wall, history=list(hist),
-                       readout="e-prop" if self.rule is None else self.rule,
+                       readout=("e-prop" if self.rule is None else
+                                "readout (trains W_out, b_out only; W_in, W_rec frozen)"
+                                if self.rule == "readout" else self.rule),
                        train_ops=add_memory_traffic({"plasticity_updates": float(
                            len(hist) * T * n_plastic)}),
                        train_memory_bytes=int(3 * n_plastic * 4))
