@@ -294,8 +294,9 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
     head, body, notes = scorecard_table(built.summary, memory)
     parts.append("<p>Marks follow the rubric of the documentation (docs/guide/scorecard.md): "
                  "declared from what each rule computes, except “online in time”, measured "
-                 "from the training-memory probe where it ran; n/a where no task has a time "
-                 "axis.</p>")
+                 "from the training-memory probe where it ran (it reads each learner's reported "
+                 "training memory, a formula for some learners); n/a where no task has a "
+                 "time axis.</p>")
     parts.append(html_table(head, body))
     parts.append(_notes(notes))
     parts.append("<ul>" + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>"

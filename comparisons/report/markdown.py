@@ -97,7 +97,8 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
     lines += ["", "## Biological-plausibility scorecard", "",
               "Marks follow the rubric in docs/guide/scorecard.md: declared from what each "
               "rule computes, except \"online in time\", measured from the training-memory "
-              "probe where it ran; n/a where no task has a time axis.", ""]
+              "probe where it ran (it reads each learner's reported training memory, a formula "
+              "for some learners); n/a where no task has a time axis.", ""]
     head, body, notes = scorecard_table(built.summary, memory)
     lines += md_table(head, body) + [f"- {md_text(n)}" for n in notes]
     lines.append("")

@@ -357,7 +357,7 @@ def scorecard_table(summary: list[dict[str, Any]], memory: list[dict[str, Any]] 
                     g, t0, t1 = growth[name]
                     measured = g <= ONLINE_GROWTH
                     cell = (f"{'yes' if measured else 'no'} (measured: memory x{g:.2f}, "
-                            f"T={t0}->{t1})")
+                            f"T={t0}→{t1})")
                     if measured != declared:
                         cell += f"; declared {'yes' if declared else 'no'}"
                         notes.append(f"{name}: online in time declared "

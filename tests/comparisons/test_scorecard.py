@@ -23,7 +23,7 @@ def test_online_in_time_is_measured_from_memory_growth_and_na_on_static_tasks():
     head, body, notes = scorecard_table(summary, memory)
     col = head.index("online_in_time")
     cells = {r[0]: r[col] for r in body}
-    assert cells["bptt_like"].startswith("no (measured: memory x4.00, T=25->100)")
+    assert cells["bptt_like"].startswith("no (measured: memory x4.00, T=25→100)")
     assert cells["online"].startswith("yes (measured: memory x1.00")
     assert cells["claims_online"].endswith("declared yes")
     assert cells["memory"] == "n/a (static tasks only)"
