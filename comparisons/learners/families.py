@@ -81,6 +81,7 @@ def _rsnn(rule: str, doc: str, card: dict[str, bool]) -> type[EPropLearner]:
         "scorecard": dict(card), "search_space": dict(_RSNN_SPACE),
     })
     FAMILIES.setdefault("rsnn", {})[rule] = name
+    globals()[cls.__name__] = cls  # importable by name: instances pickle (Dask, copies)
     return register(cls)
 
 
@@ -195,6 +196,8 @@ def _rnn_family_class() -> type[Any]:
                             else self.rule)
             return info
 
+    _RNNRule.__qualname__ = _RNNRule.__name__ = "RNNRule"
+    _RNNRule.__module__ = __name__
     return _RNNRule
 
 
@@ -208,9 +211,10 @@ def _rnn(base: type[Any], rule: str, doc: str, card: dict[str, bool]) -> type[An
         "search_space": dict(_HF_SPACE if rule == "hessian_free" else _RNN_SPACE),
     })
     FAMILIES.setdefault("rnn", {})[rule] = name
+    globals()[cls.__name__] = cls
     return register(cls)
 
 
-_RNN_BASE = _rnn_family_class()
+RNNRule = _RNN_BASE = _rnn_family_class()
 for _rule, (_doc, _card) in _RNN_RULES.items():
     _rnn(_RNN_BASE, _rule, _doc, _card)

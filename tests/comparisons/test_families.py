@@ -147,3 +147,18 @@ def test_report_shows_each_family_as_a_task_by_rule_matrix():
                                               ].endswith("*")
     for text in (rep.markdown(), rep.html()):
         assert "Rule-swap families" in text and "Family rsnn" in text
+
+
+@pytest.mark.parametrize("name", ["rsnn:eprop_random", "rnn:rflo"])
+def test_family_learners_pickle_with_their_weights(name):
+    # the classes are made by a factory: they must still be importable by name, or a
+    # fitted learner cannot cross to a Dask worker or a pickle file
+    import pickle
+
+    task = get_task("temporal_xor", n_triples=2, n_train=16, n_val=8, n_test=8)
+    data = task.make(0)
+    lr = get_learner(name, epochs=1, device="cpu")
+    lr.fit(task, data)
+    back = pickle.loads(pickle.dumps(lr))
+    assert type(back) is type(lr)
+    np.testing.assert_array_equal(back.predict(data.test.x), lr.predict(data.test.x))
