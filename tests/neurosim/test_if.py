@@ -4,6 +4,7 @@ import logging
 
 import numpy as np
 import pytest
+from _spike_compare import assert_same_spikes
 
 from neurosim import (
     CurrentInjection,
@@ -139,9 +140,7 @@ def test_same_spikes_as_brian2(t_ref, v_syn):
     sm, st = net.objects[-2], net.objects[-1]
     b_i, b_t = ref.spikes["g"]
     assert sm.i.size > 30 and b_i.size == sm.i.size
-    order, border = np.lexsort((sm.i, sm.t)), np.lexsort((b_i, np.round(b_t / DT)))
-    np.testing.assert_array_equal(sm.i[order], b_i[border])
-    assert np.max(np.abs(sm.t[order] - b_t[border])) < DT
+    assert_same_spikes(sm.i, sm.t, b_i, b_t, DT, within=DT)
     np.testing.assert_allclose(st["v"][:, 0, :], ref.states["g"]["v"], rtol=0, atol=1e-9)
 
 

@@ -4,6 +4,7 @@ import logging
 
 import numpy as np
 import pytest
+from _spike_compare import assert_same_spikes
 
 from neurosim import (
     ALIFParams,
@@ -88,9 +89,6 @@ def test_same_spikes_and_traces_as_brian2(kind, delays):
     b_i, b_t = ref.spikes["g"]
     assert sm.i.size > 10
     # identical spike trains: same neurons, times within one dt
-    order = np.lexsort((sm.i, sm.t))
-    border = np.lexsort((b_i, np.round(b_t / DT)))
-    np.testing.assert_array_equal(sm.i[order], b_i[border])
-    assert np.max(np.abs(sm.t[order] - b_t[border])) < DT
+    assert_same_spikes(sm.i, sm.t, b_i, b_t, DT, within=DT)
     v = st["v"][:, 0, :]
     np.testing.assert_allclose(v, ref.states["g"]["v"], rtol=0, atol=1e-9)

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from _spike_compare import assert_same_spikes
 
 from neurosim import (
     CurrentInjection,
@@ -275,10 +276,7 @@ def test_same_spikes_and_currents_as_brian2(_quiet_brian2, delays):
     net.run(120 * ms)
     b_i, b_t = ref.spikes["g"]
     assert sm.i.size > 50
-    order = np.lexsort((sm.i, sm.t))
-    border = np.lexsort((b_i, np.round(b_t / DT)))
-    np.testing.assert_array_equal(sm.i[order], b_i[border])
-    assert np.max(np.abs(sm.t[order] - b_t[border])) < DT
+    assert_same_spikes(sm.i, sm.t, b_i, b_t, DT, within=DT)
     np.testing.assert_allclose(st["i_e"][:, 0, :], ref.states["g"]["i_e"], rtol=1e-9,
                                atol=1e-20)
     np.testing.assert_allclose(st["v"][:, 0, :], ref.states["g"]["v"], rtol=0, atol=1e-9)
