@@ -33,9 +33,11 @@ from __future__ import annotations
 from typing import Any
 
 from comparisons.learners import LEARNERS, register
+from comparisons.learners.rnn import ElmanLearner
 from comparisons.learners.spiking import EPropLearner
+from comparisons.metrics.ops import flop_count_macs
 from comparisons.space import Choice, Float, Param
-from comparisons.validation import check_int
+from comparisons.validation import check_float, check_int
 
 #: family -> rule -> registered learner name (filled by :func:`_rsnn`)
 FAMILIES: dict[str, dict[str, str]] = {}
@@ -132,73 +134,64 @@ _RNN_RULES: dict[str, tuple[str, dict[str, bool]]] = {
 }
 
 
-def _rnn_family_class() -> type[Any]:
-    from comparisons.learners.rnn import ElmanLearner
-    from comparisons.metrics.ops import flop_count_macs
-    from comparisons.validation import check_float
+class RNNRule(ElmanLearner):
+    """The ``rnn`` family's Elman network trained by ``rule``."""
 
-    class _RNNRule(ElmanLearner):
-        """The ``rnn`` family's Elman network trained by ``rule``."""
+    def __init__(self, seed: int = 0, device: str = "auto", hidden_size: int = 32,
+                 epochs: int = 40, batch_size: int = 64, lr: float = 1e-2,
+                 clip_norm: float = 1.0, num_layers: int = 1, truncation: int = 10,
+                 damping: float = 1.0) -> None:
+        super().__init__(seed=seed, device=device, hidden_size=hidden_size,
+                         epochs=epochs, batch_size=batch_size, lr=lr,
+                         clip_norm=clip_norm, num_layers=num_layers)
+        if self.num_layers != 1:
+            raise ValueError(f"{self.name}.num_layers must be 1 (the family's network "
+                             f"is one recurrent layer), got {num_layers}")
+        #: window of truncated BPTT (steps; the rule "tbptt" only)
+        self.truncation = check_int(f"{self.name}.truncation", truncation, low=1)
+        #: initial Tikhonov damping of Hessian-free (the rule "hessian_free" only)
+        self.damping = check_float(f"{self.name}.damping", damping, low=0.0,
+                                   low_open=True)
 
-        def __init__(self, seed: int = 0, device: str = "auto", hidden_size: int = 32,
-                     epochs: int = 40, batch_size: int = 64, lr: float = 1e-2,
-                     clip_norm: float = 1.0, num_layers: int = 1, truncation: int = 10,
-                     damping: float = 1.0) -> None:
-            super().__init__(seed=seed, device=device, hidden_size=hidden_size,
-                             epochs=epochs, batch_size=batch_size, lr=lr,
-                             clip_norm=clip_norm, num_layers=num_layers)
-            if self.num_layers != 1:
-                raise ValueError(f"{self.name}.num_layers must be 1 (the family's network "
-                                 f"is one recurrent layer), got {num_layers}")
-            #: window of truncated BPTT (steps; the rule "tbptt" only)
-            self.truncation = check_int(f"{self.name}.truncation", truncation, low=1)
-            #: initial Tikhonov damping of Hessian-free (the rule "hessian_free" only)
-            self.damping = check_float(f"{self.name}.damping", damping, low=0.0,
-                                       low_open=True)
+    def _setup(self, task: Any) -> str:
+        from backprop import Trainer
+        from backprop.rnn_rules import RuleRNN
 
-        def _setup(self, task: Any) -> str:
-            from backprop import Trainer
-            from backprop.rnn_rules import RuleRNN
+        self._task = task
+        self._model = self._build(task)
+        self._rule_net = RuleRNN(self._model, self.rule, truncation=self.truncation,
+                                 seed=self.seed)
+        loss = {"binary": "bce", "class": "ce", "real": "mse"}[task.target]
+        hf = self.rule == "hessian_free"
+        self._trainer = Trainer(self._rule_net, loss=loss,
+                                optimizer="hf" if hf else "adam",
+                                lr=1.0 if hf else self.lr,
+                                clip_norm=None if hf else self.clip_norm,
+                                device=self.device, seed=self.seed, progress=False,
+                                hf_options={"damping": self.damping} if hf else None)
+        self.device_used = str(self._trainer.device)
+        return loss
 
-            self._task = task
-            self._model = self._build(task)
-            self._rule_net = RuleRNN(self._model, self.rule, truncation=self.truncation,
-                                     seed=self.seed)
-            loss = {"binary": "bce", "class": "ce", "real": "mse"}[task.target]
-            hf = self.rule == "hessian_free"
-            self._trainer = Trainer(self._rule_net, loss=loss,
-                                    optimizer="hf" if hf else "adam",
-                                    lr=1.0 if hf else self.lr,
-                                    clip_norm=None if hf else self.clip_norm,
-                                    device=self.device, seed=self.seed, progress=False,
-                                    hf_options={"damping": self.damping} if hf else None)
-            self.device_used = str(self._trainer.device)
-            return loss
+    def _train_macs(self, task: Any, x1: Any, y1: Any, loss: str) -> float:
+        """MACs of one forward + backward pass of the rule on one sequence."""
+        from backprop.rnn_rules import RuleRNN
+        from backprop.train import masked_loss
 
-        def _train_macs(self, task: Any, x1: Any, y1: Any, loss: str) -> float:
-            """MACs of one forward + backward pass of the rule on one sequence."""
-            from backprop.rnn_rules import RuleRNN
-            from backprop.train import masked_loss
+        twin = RuleRNN(self._twin(task), self.rule, truncation=self.truncation,
+                       seed=self.seed)
 
-            twin = RuleRNN(self._twin(task), self.rule, truncation=self.truncation,
-                           seed=self.seed)
+        def step() -> None:
+            masked_loss(loss, twin(x1), y1).backward()
 
-            def step() -> None:
-                masked_loss(loss, twin(x1), y1).backward()
+        _, macs = flop_count_macs(step)
+        return macs
 
-            _, macs = flop_count_macs(step)
-            return macs
-
-        def fit(self, task: Any, data: Any) -> Any:
-            info = super().fit(task, data)
-            info.readout = ("readout (trains the readout layer only; input and recurrent "
-                            "weights and the initial state frozen)" if self.rule == "readout"
-                            else self.rule)
-            return info
-
-    _RNNRule.__qualname__ = _RNNRule.__name__ = "RNNRule"
-    _RNNRule.__module__ = __name__
-    return _RNNRule
+    def fit(self, task: Any, data: Any) -> Any:
+        info = super().fit(task, data)
+        info.readout = ("readout (trains the readout layer only; input and recurrent "
+                        "weights and the initial state frozen)" if self.rule == "readout"
+                        else self.rule)
+        return info
 
 
 def _rnn(base: type[Any], rule: str, doc: str, card: dict[str, bool]) -> type[Any]:
@@ -215,6 +208,5 @@ def _rnn(base: type[Any], rule: str, doc: str, card: dict[str, bool]) -> type[An
     return register(cls)
 
 
-RNNRule = _RNN_BASE = _rnn_family_class()
 for _rule, (_doc, _card) in _RNN_RULES.items():
-    _rnn(_RNN_BASE, _rule, _doc, _card)
+    _rnn(RNNRule, _rule, _doc, _card)
