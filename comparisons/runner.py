@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from comparisons.learners import TaskNotSupported, get_learner_class
+from comparisons.learners.scorecard import copy_components
 from comparisons.metrics.energy import energy_joules, list_profiles
 from comparisons.metrics.gpu import GPUEnergyMeter
 from comparisons.metrics.hardware import hardware_metrics
@@ -92,7 +93,9 @@ def run_cell(
                                    to_jsonable(settings), seed, bdict),
         "task_config": task.config(), "learner_config": lparams,
         "chosen_params": to_jsonable(settings), "budget": bdict, "tuning": tuning,
-        "scorecard": dict(cls.scorecard), "metrics": {}, "val_metrics": {},
+        "scorecard": dict(cls.scorecard),
+        "scorecard_components": copy_components(getattr(cls, "scorecard_components", None)),
+        "metrics": {}, "val_metrics": {},
         "train_metrics": {}, "chance": {}, "baselines": {}, "trivial_best": None,
         "flags": [], "training": {}, "ops": {},
         "train_ops": {}, "energy_j": {}, "energy_compute_j": {}, "train_memory_bytes": None,
@@ -109,6 +112,8 @@ def run_cell(
     try:
         learner = cls(seed=seed, device=device, **settings)
         row["scorecard"] = dict(learner.scorecard)  # may depend on settings (e.g. readout)
+        row["scorecard_components"] = copy_components(
+            getattr(learner, "scorecard_components", None))
         data = task.make(seed)
         row["data"] = to_jsonable({k: v for k, v in data.meta.items()
                                    if not isinstance(v, dict)})

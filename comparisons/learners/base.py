@@ -89,8 +89,9 @@ class FitInfo:
 class Learner(ABC):
     """Base class of every learner in the suite.
 
-    Subclasses set ``name``, ``family``, ``scorecard`` and implement :meth:`supports`,
-    :meth:`fit`, :meth:`predict` and :meth:`param_count`.
+    Subclasses set ``name``, ``family``, ``scorecard`` (and ``scorecard_components``: the
+    same criteria graded for the representation and the readout apart) and implement
+    :meth:`supports`, :meth:`fit`, :meth:`predict` and :meth:`param_count`.
 
     The comparison protocol (:mod:`comparisons.protocol`) also relies on:
 
@@ -113,6 +114,12 @@ class Learner(ABC):
     rule_family: ClassVar[str | None] = None
     rule: ClassVar[str | None] = None
     scorecard: ClassVar[dict[str, bool]]
+    #: the scorecard per component (:mod:`comparisons.learners.scorecard`):
+    #: ``{"representation": card, "readout": card}``, each card criterion -> True / False /
+    #: None (n/a), a whole component None where the learner has no such part; ``scorecard``
+    #: is the weaker of the two (tested). None: not graded per component (a learner from
+    #: outside this package); the report then prints its learner-level card only.
+    scorecard_components: ClassVar[dict[str, dict[str, bool | None] | None] | None] = None
     description: ClassVar[str] = ""
     #: tunable settings: constructor argument -> range and prior (comparisons.space)
     search_space: ClassVar[dict[str, Param]] = {}

@@ -24,8 +24,11 @@ readout; the trainer's loss, Adam, clipping and early stopping) trained by
 time), ``rnn:rflo`` (Murray 2019), ``rnn:hessian_free`` (Martens & Sutskever 2011; its
 damping is tuned where the others tune Adam's learning rate) and ``rnn:readout``.
 
-Scorecards are declared per rule from what the rule computes (see
-``docs/guide/scorecard.md`` for the rubric).
+Scorecards are declared per rule and per component from what the rule computes: the
+representation (the recurrent network: what the rule does) and the readout (the delta rule
+for every rule but Hessian-free, whose step mixes all weights through the curvature); the
+learner-level card is the weaker of the two (:func:`comparisons.learners.scorecard.combine`;
+rubric: ``docs/guide/scorecard.md``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ from typing import Any
 
 from comparisons.learners import LEARNERS, register
 from comparisons.learners.rnn import ElmanLearner
+from comparisons.learners.scorecard import (
+    DELTA_RULE_READOUT,
+    Components,
+    combine,
+    not_learned,
+    readout_card,
+)
 from comparisons.learners.spiking import EPropLearner
 from comparisons.metrics.ops import flop_count_macs
 from comparisons.space import Choice, Float, Param
@@ -59,36 +69,46 @@ _EPROP_CARD = {
     "no_clocked_phases": True, "binary_spikes": True, "no_target_outputs": False,
     "online_in_time": True,
 }
-_RSNN_RULES: dict[str, tuple[str, dict[str, bool]]] = {
+
+
+def _parts(representation: dict[str, bool | None]) -> Components:
+    """A family rule's components: its representation card, the delta-rule readout (every
+    rule here trains the readout by its error times the filtered activity)."""
+    return {"representation": representation, "readout": DELTA_RULE_READOUT}
+
+
+#: rule -> (description, per-component card); the learner-level card is their combination
+_RSNN_RULES: dict[str, tuple[str, Components]] = {
     "bptt": ("backpropagation through time with e-prop's pseudo-derivative as surrogate",
-             _BPTT_CARD),
+             _parts(_BPTT_CARD)),
     "tbptt": ("truncated BPTT: no gradient across windows of `truncation` steps",
-              _BPTT_CARD),
+              _parts(_BPTT_CARD)),
     "eprop_symmetric": ("e-prop, learning signal through W_out.T (weight transport)",
-                        {**_EPROP_CARD, "no_weight_transport": False}),
+                        _parts({**_EPROP_CARD, "no_weight_transport": False})),
     "eprop_random": ("e-prop, learning signal through fixed random feedback (RFLO-like)",
-                     _EPROP_CARD),
+                     _parts(_EPROP_CARD)),
     "readout": ("input and recurrent weights frozen; the readout learns (reservoir control)",
-                {**_EPROP_CARD, "no_derivative_feedback": True}),
+                _parts(not_learned(binary_spikes=True))),
 }
 
 
-def _rsnn(rule: str, doc: str, card: dict[str, bool]) -> type[EPropLearner]:
+def _rsnn(rule: str, doc: str, parts: Components) -> type[EPropLearner]:
     name = f"rsnn:{rule}"
     cls = type(f"RSNN_{rule}", (EPropLearner,), {
         "__doc__": f"The ``rsnn`` family's network trained by rule ``{rule}``: {doc}.",
         "__module__": __name__,
         "name": name, "family": "spiking", "rule_family": "rsnn", "rule": rule,
         "all_outputs": True,
-        "scorecard": dict(card), "search_space": dict(_RSNN_SPACE),
+        "scorecard": combine(parts), "scorecard_components": parts,
+        "search_space": dict(_RSNN_SPACE),
     })
     FAMILIES.setdefault("rsnn", {})[rule] = name
     globals()[cls.__name__] = cls  # importable by name: instances pickle (Dask, copies)
     return register(cls)
 
 
-for _rule, (_doc, _card) in _RSNN_RULES.items():
-    _rsnn(_rule, _doc, _card)
+for _rule, (_doc, _parts_of_rule) in _RSNN_RULES.items():
+    _rsnn(_rule, _doc, _parts_of_rule)
 
 
 def family_members(family: str) -> dict[str, type[Any]]:
@@ -119,18 +139,29 @@ _RATE_LOCAL_CARD = {
     "no_clocked_phases": True, "binary_spikes": False, "no_target_outputs": False,
     "online_in_time": True,
 }
-_RNN_RULES: dict[str, tuple[str, dict[str, bool]]] = {
-    "bptt": ("backpropagation through time", _RATE_BPTT_CARD),
+#: Hessian-free's step solves for all weights at once through the Gauss-Newton curvature
+#: of the whole network (conjugate gradients over the batch, products through W^T and
+#: phi'): the readout's update is not its own delta rule
+_HF_READOUT = readout_card(
+    local_learning=False, no_weight_transport=False, no_derivative_feedback=False,
+    no_clocked_phases=False, no_target_outputs=False, online_in_time=False)
+#: feedback alignment through time: no weight transport, but the error reaching unit i is
+#: a sum over other units' errors through B and back in time, each scaled by that unit's
+#: derivative: unit i's update reads the activity of units it is not connected to
+_RATE_FA_CARD = {**_RATE_BPTT_CARD, "no_weight_transport": True}
+_RNN_RULES: dict[str, tuple[str, Components]] = {
+    "bptt": ("backpropagation through time", _parts(_RATE_BPTT_CARD)),
     "tbptt": ("truncated BPTT: no gradient across windows of `truncation` steps",
-              _RATE_BPTT_CARD),
+              _parts(_RATE_BPTT_CARD)),
     "feedback_alignment": ("feedback alignment through time: fixed random matrices carry "
                            "the error back (no weight transport, still a backward phase)",
-                           {**_RATE_BPTT_CARD, "no_weight_transport": True}),
-    "rflo": ("random-feedback local online learning (Murray 2019)", _RATE_LOCAL_CARD),
+                           _parts(_RATE_FA_CARD)),
+    "rflo": ("random-feedback local online learning (Murray 2019)",
+             _parts(_RATE_LOCAL_CARD)),
     "hessian_free": ("BPTT gradients with the Hessian-free optimiser (Martens & Sutskever "
-                     "2011)", _RATE_BPTT_CARD),
+                     "2011)", {"representation": _RATE_BPTT_CARD, "readout": _HF_READOUT}),
     "readout": ("recurrent and input weights frozen; the readout learns (reservoir "
-                "control)", {**_RATE_LOCAL_CARD, "no_derivative_feedback": True}),
+                "control)", _parts(not_learned(binary_spikes=False))),
 }
 
 
@@ -194,13 +225,13 @@ class RNNRule(ElmanLearner):
         return info
 
 
-def _rnn(base: type[Any], rule: str, doc: str, card: dict[str, bool]) -> type[Any]:
+def _rnn(base: type[Any], rule: str, doc: str, parts: Components) -> type[Any]:
     name = f"rnn:{rule}"
     cls = type(f"RNN_{rule}", (base,), {
         "__doc__": f"The ``rnn`` family's Elman network trained by rule ``{rule}``: {doc}.",
         "__module__": __name__,
         "name": name, "family": "backprop", "rule_family": "rnn", "rule": rule,
-        "scorecard": dict(card),
+        "scorecard": combine(parts), "scorecard_components": parts,
         "search_space": dict(_HF_SPACE if rule == "hessian_free" else _RNN_SPACE),
     })
     FAMILIES.setdefault("rnn", {})[rule] = name
@@ -208,5 +239,5 @@ def _rnn(base: type[Any], rule: str, doc: str, card: dict[str, bool]) -> type[An
     return register(cls)
 
 
-for _rule, (_doc, _card) in _RNN_RULES.items():
-    _rnn(RNNRule, _rule, _doc, _card)
+for _rule, (_doc, _parts_of_rule) in _RNN_RULES.items():
+    _rnn(RNNRule, _rule, _doc, _parts_of_rule)

@@ -31,6 +31,7 @@ from scipy import sparse
 
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
+from comparisons.learners.scorecard import BATCH_READOUT, DELTA_RULE_READOUT, not_learned
 from comparisons.metrics.ops import add_memory_traffic
 from comparisons.space import Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
@@ -149,6 +150,9 @@ class LIFReservoir(Learner):
     name: ClassVar[str] = "lif_reservoir"
     family: ClassVar[str] = "spiking"
     scorecard: ClassVar[dict[str, bool]] = RESERVOIR_SCORECARD
+    #: the LIF reservoir is fixed (not learned); the readout is ridge (or NLMS: lms)
+    scorecard_components: ClassVar[dict] = {
+        "representation": not_learned(binary_spikes=True), "readout": BATCH_READOUT}
     #: Scales are log-uniform over x0.25..x4 around the defaults (n_neurons x0.25..x2),
     #: except the recurrent weights. The defaults balance excitation and inhibition on
     #: average (0.8 w_exc + 0.2 w_inh = 0); excitation-dominated settings run away to
@@ -197,6 +201,8 @@ class LIFReservoir(Learner):
         if self.readout == "lms":  # an online delta rule at the output units: local
             self.scorecard = {**type(self).scorecard, "local_learning": True,
                               "online_in_time": True, "no_clocked_phases": True}
+            self.scorecard_components = {**type(self).scorecard_components,
+                                         "readout": DELTA_RULE_READOUT}
         self._task: Task | None = None
         self._w_out: np.ndarray | None = None
         self.device_used = "cpu"

@@ -91,6 +91,9 @@ class HopfieldLearner(_MemoryLearner):
 
     name: ClassVar[str] = "hopfield"
     scorecard: ClassVar[dict[str, bool]] = HOPFIELD_SCORECARD
+    #: the network's state is the answer: no readout (as for every memory here)
+    scorecard_components: ClassVar[dict] = {"representation": HOPFIELD_SCORECARD,
+                                            "readout": None}
     search_space: ClassVar[dict[str, Param]] = {
         "rule": Choice(("hebbian", "storkey", "pseudo_inverse")),
         "max_steps": Int(5, 200, log=True),
@@ -106,6 +109,7 @@ class HopfieldLearner(_MemoryLearner):
         if self.rule == "pseudo_inverse":  # inverts the overlap matrix of all patterns
             self.scorecard = {**type(self).scorecard, "local_learning": False,
                               "online_in_time": False}
+            self.scorecard_components = {"representation": self.scorecard, "readout": None}
 
     def fit(self, task: Task, data: TaskData) -> FitInfo:
         self.check_supports(task)
@@ -162,6 +166,7 @@ class ModernHopfieldLearner(_MemoryLearner):
 
     name: ClassVar[str] = "modern_hopfield"
     scorecard: ClassVar[dict[str, bool]] = {**HOPFIELD_SCORECARD, "binary_spikes": False}
+    scorecard_components: ClassVar[dict] = {"representation": scorecard, "readout": None}
     #: inverse temperature: small beta averages patterns (metastable mixtures), large beta
     #: retrieves the single nearest one
     search_space: ClassVar[dict[str, Param]] = {"beta": Float(0.1, 100.0, log=True)}
@@ -230,6 +235,8 @@ class RBMLearner(_MemoryLearner):
         "no_clocked_phases": False, "binary_spikes": True, "no_target_outputs": True,
         "online_in_time": True,
     }
+    #: hidden and visible units are one network; completion reads its visible state
+    scorecard_components: ClassVar[dict] = {"representation": scorecard, "readout": None}
     search_space: ClassVar[dict[str, Param]] = {
         "n_hidden": Int(8, 128, log=True),
         "learning_rate": Float(0.01, 1.0, log=True),

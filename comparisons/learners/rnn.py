@@ -20,6 +20,7 @@ import torch
 
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
+from comparisons.learners.scorecard import DELTA_RULE_READOUT
 from comparisons.metrics.memory import autograd_saved_bytes
 from comparisons.metrics.ops import add_memory_traffic, flop_count_macs
 from comparisons.space import Choice, Float, Int, Param
@@ -31,11 +32,16 @@ BPTT_SCORECARD = {
     "no_clocked_phases": False, "binary_spikes": False, "no_target_outputs": False,
     "online_in_time": False,
 }
+#: per component: the recurrent network's update is BPTT's (W^T, phi', a backward pass over
+#: the stored sequence); the readout's gradient is the delta rule (its error times the
+#: hidden state), whatever trains the network below it
+BPTT_COMPONENTS = {"representation": BPTT_SCORECARD, "readout": DELTA_RULE_READOUT}
 
 
 class _BPTTLearner(Learner):
     family: ClassVar[str] = "backprop"
     scorecard: ClassVar[dict[str, bool]] = BPTT_SCORECARD
+    scorecard_components: ClassVar[dict] = BPTT_COMPONENTS
     model_cls_name: ClassVar[str] = ""
     search_space: ClassVar[dict[str, Param]] = {
         "hidden_size": Int(8, 64, log=True),

@@ -18,6 +18,7 @@ import torch
 
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
+from comparisons.learners.scorecard import BATCH_READOUT, DELTA_RULE_READOUT, not_learned
 from comparisons.metrics.memory import autograd_saved_bytes
 from comparisons.metrics.ops import add_memory_traffic
 from comparisons.space import Choice, Float, Int, Param
@@ -49,6 +50,9 @@ class ESNLearner(Learner):
         "no_clocked_phases": False, "binary_spikes": False, "no_target_outputs": False,
         "online_in_time": False,
     }
+    #: the tanh reservoir is fixed (not learned); the readout is ridge regression
+    scorecard_components: ClassVar[dict] = {
+        "representation": not_learned(binary_spikes=False), "readout": BATCH_READOUT}
     search_space: ClassVar[dict[str, Param]] = {
         "reservoir_size": Int(50, 800, log=True),
         "spectral_radius": Float(0.1, 1.5),
@@ -154,6 +158,12 @@ class SurrogateSNN(Learner):
         "no_derivative_feedback": False, "no_clocked_phases": False, "binary_spikes": True,
         "no_target_outputs": False, "online_in_time": False,
     }
+    #: the hidden LIF layer learns by surrogate-gradient BPTT; the readout layer (a
+    #: non-resetting leaky integrator, linear) gets its error times the filtered hidden
+    #: spikes: the delta rule
+    scorecard_components: ClassVar[dict] = {
+        "representation": scorecard,
+        "readout": DELTA_RULE_READOUT}
     search_space: ClassVar[dict[str, Param]] = {
         "hidden_size": Int(16, 256, log=True),
         "beta": Float(0.5, 0.99),
@@ -317,6 +327,10 @@ class EPropLearner(Learner):
         "no_clocked_phases": True, "binary_spikes": True, "no_target_outputs": False,
         "online_in_time": True,
     }
+    #: the recurrent ALIF network learns by e-prop; the leaky readout by its error times
+    #: the filtered spikes (the delta rule)
+    scorecard_components: ClassVar[dict] = {"representation": scorecard,
+                                            "readout": DELTA_RULE_READOUT}
     search_space: ClassVar[dict[str, Param]] = {
         "n_rec": Int(16, 256, log=True),
         "lr": Float(1e-4, 3e-2, log=True),

@@ -21,6 +21,7 @@ from scipy.special import logsumexp
 
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
+from comparisons.learners.scorecard import not_learned
 from comparisons.metrics.ops import add_memory_traffic
 from comparisons.space import Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
@@ -84,6 +85,10 @@ class LDSKalman(Learner):
     name: ClassVar[str] = "lds_kalman"
     family: ClassVar[str] = "classical"
     scorecard: ClassVar[dict[str, bool]] = GENERATIVE_SCORECARD
+    #: the state-space model (A, Q: least squares on the series) is the representation;
+    #: the observation row C = e_1 of the companion form is fixed, not learned
+    scorecard_components: ClassVar[dict] = {"representation": GENERATIVE_SCORECARD,
+                                            "readout": not_learned()}
     search_space: ClassVar[dict[str, Param]] = {
         "order": Int(1, 32, log=True),
         # observation noise as a fraction of the series' variance (0 is allowed when set
@@ -285,6 +290,10 @@ class HMMClassifier(Learner):
     name: ClassVar[str] = "hmm"
     family: ClassVar[str] = "classical"
     scorecard: ClassVar[dict[str, bool]] = {**GENERATIVE_SCORECARD, "no_target_outputs": False}
+    #: one HMM per class, each fitted by EM on its class's sequences only (the labels choose
+    #: what each learns: target outputs); the decision (highest likelihood) is fixed
+    scorecard_components: ClassVar[dict] = {"representation": scorecard,
+                                            "readout": not_learned()}
     search_space: ClassVar[dict[str, Param]] = {"n_states": Int(2, 16, log=True)}
     budget_param: ClassVar[str | None] = "n_iter"  # one EM iteration = one pass
 

@@ -35,6 +35,12 @@ from comparisons.learners.lif_reservoir import (
     RESERVOIR_SCORECARD,
     LIFReservoir,
 )
+from comparisons.learners.scorecard import (
+    BATCH_READOUT,
+    DELTA_RULE_READOUT,
+    STDP_REPRESENTATION,
+    not_learned,
+)
 from comparisons.space import Float, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_choice, check_float, check_int
@@ -83,6 +89,10 @@ class STDPReservoir(LIFReservoir):
         **RESERVOIR_SCORECARD, "local_learning": True, "online_in_time": True,
         "no_clocked_phases": True,
     }
+    #: the representation learns by STDP on the input synapses (the recurrent ones stay
+    #: fixed); n_stdp = 0: not learned. The readout: NLMS (lms, the delta rule) or ridge
+    scorecard_components: ClassVar[dict] = {"representation": STDP_REPRESENTATION,
+                                            "readout": DELTA_RULE_READOUT}
     #: the reservoir's space without input_scale (the input reaches the reservoir through
     #: the plastic weights, bounded by w_in_max) and, for the default lms readout, with its
     #: rate instead of the ridge penalty (NLMS is stable for rates in (0, 2)); the STDP
@@ -119,6 +129,10 @@ class STDPReservoir(LIFReservoir):
         if self.readout == "ridge":  # ridge is a batch solve over all training states
             self.scorecard = {**type(self).scorecard, "local_learning": False,
                               "online_in_time": False, "no_clocked_phases": False}
+        self.scorecard_components = {
+            "representation": (STDP_REPRESENTATION if self.n_stdp > 0
+                               else not_learned(binary_spikes=True)),
+            "readout": DELTA_RULE_READOUT if self.readout == "lms" else BATCH_READOUT}
         self._learning = False
         self._plastic_updates = 0.0
 

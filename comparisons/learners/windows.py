@@ -20,6 +20,7 @@ import numpy as np
 
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
+from comparisons.learners.scorecard import BATCH_READOUT, DELTA_RULE_READOUT, not_learned
 from comparisons.metrics.ops import add_memory_traffic
 from comparisons.space import Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
@@ -71,9 +72,10 @@ def unflatten(task: Task, pred: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 WINDOW_SCORECARD = {
     # trained by batch least squares / backprop through a feed-forward net; keeps a window of
-    # past inputs (delay line) instead of a state
+    # past inputs (delay line) instead of a state. The batch solve is a separate phase after
+    # all training windows are collected, as for the ESN's ridge readout (BATCH_READOUT)
     "local_learning": False, "no_weight_transport": True, "no_derivative_feedback": True,
-    "no_clocked_phases": True, "binary_spikes": False, "no_target_outputs": False,
+    "no_clocked_phases": False, "binary_spikes": False, "no_target_outputs": False,
     "online_in_time": False,
 }
 
@@ -149,6 +151,9 @@ class AutoregressiveTaps(_WindowLearner):
 
     name: ClassVar[str] = "ar_taps"
     scorecard: ClassVar[dict[str, bool]] = WINDOW_SCORECARD
+    #: the delay line is fixed (not learned); the readout is solved in one batch
+    scorecard_components: ClassVar[dict] = {
+        "representation": not_learned(binary_spikes=False), "readout": BATCH_READOUT}
     readout_name = "ridge / logistic (closed form / L-BFGS)"
     search_space: ClassVar[dict[str, Param]] = {
         # None (the default) = the task's window: 8 steps for per-step tasks, the whole
@@ -190,6 +195,11 @@ class MLPWindow(_WindowLearner):
     scorecard: ClassVar[dict[str, bool]] = {**WINDOW_SCORECARD, "no_weight_transport": False,
                                             "no_derivative_feedback": False,
                                             "no_clocked_phases": False}
+    #: the hidden layer learns by backprop through the output weights (W^T, the ReLU's
+    #: derivative, a backward pass) on a stored window; the output layer's gradient is the
+    #: delta rule (its error times the hidden activity)
+    scorecard_components: ClassVar[dict] = {"representation": scorecard,
+                                            "readout": DELTA_RULE_READOUT}
     readout_name = "backprop (feed-forward)"
     search_space: ClassVar[dict[str, Param]] = {
         "taps": Int(1, 64, log=True),  # None (default): the task's window, as in ar_taps

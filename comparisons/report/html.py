@@ -32,6 +32,7 @@ from comparisons.report.tables import (
     family_tables,
     memory_table,
     results_table,
+    scorecard_components_table,
     scorecard_table,
 )
 from comparisons.report.verdict import protocol_items, verdict
@@ -301,6 +302,14 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
     parts.append(_notes(notes))
     parts.append("<ul>" + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>"
                                   for k, v in SCORECARD_CRITERIA.items()) + "</ul>")
+    head, body, notes = scorecard_components_table(built.summary)
+    parts.append("<h3 id='scorecard-components'>Scorecard by component</h3>")
+    parts.append("<p>The same criteria graded for the representation (the network that "
+                 "makes the states) and the readout (states to outputs) apart; the learner's "
+                 "mark above is the weaker of the two.</p>")
+    if body:
+        parts.append(html_table(head, body, left=2))
+    parts.append(_notes(notes))
     parts.append("<h2 id='profiles'>Hardware profiles</h2>")
     for p in profiles:
         prof = get_profile(p)

@@ -80,6 +80,9 @@ def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
             flat[f"{group}.{k}"] = v
     for k, v in (row.get("scorecard") or {}).items():
         flat[f"scorecard.{k}"] = v
+    for comp, card in (row.get("scorecard_components") or {}).items():
+        for k, v in (card or {}).items():  # a component the learner lacks: no columns
+            flat[f"scorecard_components.{comp}.{k}"] = v
     for key in ("task_config", "learner_config"):
         if row.get(key) is not None:
             flat[key] = json.dumps(_clean(row[key]), sort_keys=True)

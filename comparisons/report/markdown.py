@@ -19,6 +19,7 @@ from comparisons.report.tables import (
     family_tables,
     memory_table,
     results_table,
+    scorecard_components_table,
     scorecard_table,
 )
 from comparisons.report.verdict import protocol_items, verdict
@@ -101,5 +102,11 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
               "for some learners); n/a where no task has a time axis.", ""]
     head, body, notes = scorecard_table(built.summary, memory)
     lines += md_table(head, body) + [f"- {md_text(n)}" for n in notes]
+    head, body, notes = scorecard_components_table(built.summary)
+    lines += ["", "### Scorecard by component", "",
+              "The same criteria graded for the representation (the network that makes the "
+              "states) and the readout (states to outputs) apart; the learner's mark above "
+              "is the weaker of the two.", ""]
+    lines += (md_table(head, body) if body else []) + [f"- {md_text(n)}" for n in notes]
     lines.append("")
     return "\n".join(lines)

@@ -49,6 +49,8 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "max": float(np.max(vals)) if len(vals) else float("nan"),
             "chance": float(np.mean(chance)) if chance else float("nan"),
             "scorecard": rs[0].get("scorecard", {}),
+            # per component (None: a row stored before components were graded)
+            "scorecard_components": rs[0].get("scorecard_components"),
             "variant": dict(rs[0].get("learner_variant") or {}),
             "readout": next((r.get("readout") for r in ok if r.get("readout")), ""),
             "skip_reason": next((r.get("error") for r in rs if r.get("status") == "skipped"),

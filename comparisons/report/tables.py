@@ -4,6 +4,7 @@ them as HTML or Markdown. Each function reads a task summary
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from comparisons.report.markup import fmt, fmt_bytes, fmt_ci
@@ -368,3 +369,70 @@ def scorecard_table(summary: list[dict[str, Any]], memory: list[dict[str, Any]] 
             row.append(cell)
         body.append(row)
     return ["learner", *crit], body, notes
+
+
+def scorecard_components_table(summary: list[dict[str, Any]]
+                               ) -> tuple[list[str], list[list[Any]], list[str]]:
+    """The scorecard by component: per learner, one row for its representation and one for
+    its readout, one column per criterion (declared marks, rubric in
+    ``docs/guide/scorecard.md``; :mod:`comparisons.learners.scorecard`).
+
+    Cells are ``yes``, ``no``, ``n/a`` (the component does not learn, or the criterion does
+    not apply to it) and ``—`` (the learner has no such component). "Online in time" is
+    ``n/a`` for a learner that ran on static tasks only, as in :func:`scorecard_table`; the
+    measured learner-level mark is that table's. Variants of one learner whose settings
+    change its components (a readout, plasticity off) get a block each, labelled by variant.
+    Records without components (stored before components were graded, or a learner that
+    declares none) are named in a note, not guessed. Returns header, rows and notes.
+    """
+    from comparisons.learners.base import SCORECARD_CRITERIA
+    from comparisons.tasks import TASKS
+
+    crit = list(SCORECARD_CRITERIA)
+    blocks: dict[str, dict[str, tuple[dict[str, Any], list[str]]]] = {}
+    tasks: dict[str, set[str]] = {}
+    ungraded: set[str] = set()
+    for s in summary:
+        name = s["learner_name"]
+        if s.get("n_ok"):
+            tasks.setdefault(name, set()).add(s["task_name"])
+        comps = s.get("scorecard_components")
+        if not comps:
+            ungraded.add(name)
+            continue
+        key = json.dumps(comps, sort_keys=True)
+        _, labels = blocks.setdefault(name, {}).setdefault(key, (comps, []))
+        if s.get("learner", name) not in labels:
+            labels.append(s.get("learner", name))
+    body: list[list[Any]] = []
+    mark = {True: "yes", False: "no", None: "n/a"}
+    for name in sorted(blocks):
+        ran = tasks.get(name, set())
+        static = bool(ran) and all(getattr(TASKS.get(t), "static", False) for t in ran)
+        variants = blocks[name]
+        for comps, labels in variants.values():
+            label = name
+            if len(variants) > 1:
+                label = labels[0] if len(labels) == 1 else (
+                    f"{labels[0]} (+{len(labels) - 1} variants alike)")
+            for comp in ("representation", "readout"):
+                card = comps.get(comp)
+                if card is None:
+                    body.append([label, comp, *["—"] * len(crit)])
+                    continue
+                cells = [mark.get(card.get(c), "n/a") for c in crit]
+                if static and card.get("online_in_time") is not None:
+                    cells[crit.index("online_in_time")] = "n/a (static tasks only)"
+                body.append([label, comp, *cells])
+    notes = []
+    if body:
+        notes.append("n/a: the component does not learn (fixed weights: every learning "
+                     "criterion), or the criterion does not apply to it (binary spikes of a "
+                     "readout, whose outputs are the answer); —: the learner has no such "
+                     "component. The learner-level mark is the weaker of the two.")
+    missing = sorted(ungraded - set(blocks))
+    if missing:
+        notes.append("not graded per component (results stored before components were "
+                     "graded, or a learner that declares none; learner-level marks above): "
+                     + ", ".join(missing))
+    return ["learner", "component", *crit], body, notes
