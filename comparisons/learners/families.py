@@ -28,7 +28,11 @@ Scorecards are declared per rule and per component from what the rule computes: 
 representation (the recurrent network: what the rule does) and the readout (the delta rule
 for every rule but Hessian-free, whose step mixes all weights through the curvature); the
 learner-level card is the weaker of the two (:func:`comparisons.learners.scorecard.combine`;
-rubric: ``docs/guide/scorecard.md``).
+rubric: ``docs/guide/scorecard.md``). The rate family's ``local_learning`` and
+``no_weight_transport`` marks of the representation are measured:
+``tests/backprop/test_rnn_rules.py`` perturbs, with the forward trajectory bit-for-bit the
+same, a weight only the transpose reads and a third unit's activity, and checks these
+declarations against which rules' updates move.
 """
 
 from __future__ import annotations
@@ -148,6 +152,7 @@ _HF_READOUT = readout_card(
 #: feedback alignment through time: no weight transport, but the error reaching unit i is
 #: a sum over other units' errors through B and back in time, each scaled by that unit's
 #: derivative: unit i's update reads the activity of units it is not connected to
+#: (measured: tests/backprop/test_rnn_rules.py)
 _RATE_FA_CARD = {**_RATE_BPTT_CARD, "no_weight_transport": True}
 _RNN_RULES: dict[str, tuple[str, Components]] = {
     "bptt": ("backpropagation through time", _parts(_RATE_BPTT_CARD)),
