@@ -294,8 +294,15 @@ def _dask_client(scheduler: str | None, local_workers: int | None):
             return Client(scheduler, timeout="20s"), None
         except OSError as exc:
             raise OSError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from exc
+    import os
+
+    from neurosim.backends import default_threads
+
+    # the compiled backend's threads per worker: the cores shared out (no oversubscription)
+    env = {"NEUROSIM_NUM_THREADS": os.environ.get(
+        "NEUROSIM_NUM_THREADS", str(max(1, default_threads() // max(1, local_workers or 1))))}
     cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address=None, silence_logs=40, env=env)
     return Client(cluster), cluster
 
 

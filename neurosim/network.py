@@ -64,6 +64,7 @@ class Plan:
     rate_monitors: list[PopulationRateMonitor]
     dtype: Any = np.float64
     device: str = "cpu"
+    threads: int = 1
     spike_record: set[str] = field(default_factory=set)
     start_step: int = 0
 
@@ -103,14 +104,22 @@ class Network:
     dtype : str
         ``"float64"`` (default; identical results across backends) or ``"float32"``
         (torch only).
+    threads : int or None
+        Threads of the compiled CPU backend (``"numba"``): the copies of a batch are split
+        into ``threads`` contiguous ranges run in parallel (results identical for any
+        count: the copies are independent; one thread for a single copy or a plastic
+        network). ``None`` (default): :func:`neurosim.backends.default_threads`
+        (``NEUROSIM_NUM_THREADS``, else every core this process may use). Other backends
+        ignore it (torch has its own thread settings).
 
     After :meth:`run`, ``net.counters`` holds the op counts, ``net.t`` the time reached.
     """
 
     def __init__(self, *objects: Any, dt: float = 0.1 * ms, seed: int | None = None,
                  backend: str = "auto", batch_size: int = 1, device: str = "auto",
-                 dtype: str = "float64") -> None:
+                 dtype: str = "float64", threads: int | None = None) -> None:
         check_real("Network.dt", dt, low=0, low_open=True)
+        check_int("Network.threads", threads, low=1, allow_none=True)
         check_magnitude("Network", "dt", dt, 0.1, "s", "milliseconds", "ms", "seconds")
         check_int("Network.seed", seed, allow_none=True)
         check_int("Network.batch_size", batch_size, low=1)
@@ -123,6 +132,11 @@ class Network:
             raise ValueError(f"Network.dtype='float32' needs backend='torch', got backend="
                              f"{self.backend_name!r}")
         self.dt, self.batch_size, self.device, self.dtype = float(dt), batch_size, device, dtype
+        if threads is None:
+            from neurosim.backends import default_threads
+
+            threads = default_threads()
+        self.threads = int(threads)
         self.seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**63)
         self.objects: list[Any] = []
         self.step_count = 0
@@ -225,6 +239,7 @@ class Network:
                 PopulationRateMonitor), dtype=np.float32 if self.dtype == "float32"
             else np.float64, device=resolve_device(self.device),
             spike_record={m.group.name for m in self._of(SpikeMonitor)},
+            threads=self.threads,
         )
         state_bytes = sum(8 * len(g.state_vars) * g.n * self.batch_size for g in neuron_groups)
         syn_bytes = sum(s.n_syn * 12 + 8 * (s.n_pre + 1)

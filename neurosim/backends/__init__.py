@@ -52,6 +52,27 @@ def register_backend(name: str, target: str) -> None:
     _REGISTRY[name] = target
 
 
+def default_threads() -> int:
+    """Threads the compiled CPU backend uses for ``Network(threads=None)``: the environment
+    variable ``NEUROSIM_NUM_THREADS`` if set (a positive integer), else the number of cores
+    this process may run on (``os.sched_getaffinity``; ``os.cpu_count`` elsewhere)."""
+    import os
+
+    env = os.environ.get("NEUROSIM_NUM_THREADS")
+    if env is not None:
+        try:
+            n = int(env)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise ValueError(f"NEUROSIM_NUM_THREADS must be a positive integer, got {env!r}")
+        return n
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def available_backends() -> list[str]:
     return sorted(_REGISTRY)
 

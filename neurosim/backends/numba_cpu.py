@@ -37,6 +37,7 @@ from neurosim.backends.numba_kernels import (
     LIF_COND_THETA,
     QIF,
     _run,
+    merge_by_step,
     model_flags,
 )
 from neurosim.neurons.adex import AdExParams
@@ -165,6 +166,20 @@ def model_coefficients(params: Any, dt: float) -> tuple[int, np.ndarray]:
     return code, c
 
 
+_POOL: Any = None
+
+
+def _pool(n: int) -> Any:
+    """A shared thread pool with at least ``n`` workers (the chunk kernel releases the
+    GIL, so copies of a batch run in parallel)."""
+    global _POOL
+    from concurrent.futures import ThreadPoolExecutor
+
+    if _POOL is None or _POOL._max_workers < n:
+        _POOL = ThreadPoolExecutor(max_workers=n, thread_name_prefix="neurosim")
+    return _POOL
+
+
 class NumbaRunner:
     """Holds the flattened network and calls the compiled chunk kernel.
 
@@ -181,6 +196,7 @@ class NumbaRunner:
             raise ValueError("numba backend supports dtype='float64' only")
         self.plan = plan
         B = plan.batch
+        self.threads = max(1, int(getattr(plan, "threads", 1)))
         ng, ig = plan.neuron_groups, plan.input_groups
         self.V = max([len(g.state_vars) for g in ng] + [1])
         self.g_off = np.cumsum([0] + [g.n for g in ng])[:-1].astype(np.int64)
@@ -257,7 +273,15 @@ class NumbaRunner:
                      np.zeros(len(ng) + len(ig) + 1, dtype=np.int64))
 
     def _alloc_rec(self) -> None:
-        self.rec = [np.zeros(self.cap, dtype=np.int64) for _ in range(4)]
+        self._bufs: list[tuple[list[np.ndarray], tuple[np.ndarray, ...]]] = []
+
+    def _thread_buffers(self, n: int) -> list[tuple[list[np.ndarray], tuple[np.ndarray, ...]]]:
+        """Per-thread spike record buffers (grown by the threads when full, kept between
+        chunks) and work arrays, for ``n`` threads."""
+        while len(self._bufs) < n:
+            self._bufs.append(([np.zeros(self.cap, dtype=np.int64) for _ in range(4)],
+                               tuple(np.empty_like(w) for w in self.work)))
+        return self._bufs
 
     def nonfinite_group(self) -> str | None:
         """Name of the first neuron group whose state holds NaN or inf, else None."""
@@ -389,33 +413,59 @@ class NumbaRunner:
         m_out_ptr = np.cumsum([0] + sizes).astype(np.int64)
         m_out = np.zeros(int(m_out_ptr[-1]))
         m_count = np.zeros(len(sizes), dtype=np.int64)
-        n_rec = np.zeros(1, dtype=np.int64)
         # optional parts of the kernel: None compiles a specialisation without them
         delay = ((self.p_delayed, self.delays, self.buf, self.buf_vars) if self.D > 1
                  else None)
         mon = ((self.m_var, self.m_every, self.m_idx_ptr, self.m_idx, m_out_ptr, m_count,
                 m_out) if self.m_var.size else None)
-        parts = []
-        done = 0
-        while done < k:
-            s = self.kernel(
-                *self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
-                self.g_off, self.g_n, g_cur, cur_const, cur_tv, hold, phase + done,
-                self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre, self.p_post,
-                self.p_var, self.p_ptr, self.p_full, self.indptr, self.indices, self.weights,
-                delay, self.stp_args, self.g_rec, *self.rec, n_rec, counts[done:], events,
-                mon, self.n_neuron, *self.work, self.plastic_args())
-            parts.append([r[:n_rec[0]].copy() for r in self.rec])
-            n_rec[0] = 0
-            done += s
-            if s == 0 or done < k:
-                self.cap *= 2
-                self._alloc_rec()
+        pl = self.plastic_args()
+        n_thr = 1 if pl is not None else min(self.threads, B)
+        edges = [B * t // n_thr for t in range(n_thr + 1)]
+        bufs = self._thread_buffers(n_thr)
+
+        def drive(t: int) -> list[np.ndarray]:
+            """Run copies ``edges[t] .. edges[t+1]-1`` over the whole chunk with thread
+            ``t``'s record buffers (doubled and run on when full), work arrays, events and
+            monitor counts; returns its spike records in (step, batch, neuron) order."""
+            rec, work = bufs[t]
+            ev, mc = (events, m_count) if t == 0 else (thr_events[t], np.zeros_like(m_count))
+            mon_t = None if mon is None else (*mon[:5], mc, mon[6])
+            n_rec = np.zeros(1, dtype=np.int64)
+            parts = []
+            done = 0
+            while done < k:
+                s = self.kernel(
+                    *self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
+                    self.g_off, self.g_n, g_cur, cur_const, cur_tv, hold, phase + done,
+                    self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre,
+                    self.p_post, self.p_var, self.p_ptr, self.p_full, self.indptr,
+                    self.indices, self.weights, delay, self.stp_args, self.g_rec, *rec,
+                    n_rec, counts[done:], ev, mon_t, self.n_neuron, *work, pl,
+                    edges[t], edges[t + 1])
+                # views: a full buffer is replaced, not overwritten, before the next chunk
+                parts.append([a[:n_rec[0]] for a in rec])
+                n_rec[0] = 0
+                done += s
+                if s == 0 or done < k:
+                    rec = [np.zeros(2 * rec[0].size, dtype=np.int64) for _ in range(4)]
+                    bufs[t] = (rec, work)
+            return [p[0] if len(parts) == 1 else np.concatenate(p)
+                    for p in zip(*parts)]
+
+        thr_events = [events] + [np.zeros_like(events) for _ in range(n_thr - 1)]
+        if n_thr == 1:
+            rec = drive(0)
+        else:
+            runs = list(_pool(n_thr).map(drive, range(n_thr)))
+            for ev in thr_events[1:]:
+                events += ev
+            n_all = sum(r[0].size for r in runs)
+            rec = [np.empty(n_all, dtype=np.int64) for _ in range(4)]
+            merge_by_step(*[tuple(r[q] for r in runs) for q in range(4)], *rec)
         out = ChunkOut()
         groups = [*plan.neuron_groups, *plan.input_groups]
         for gi, g in enumerate(groups):
             out.counts[g.name] = counts[:, :, gi]
-        rec = [np.concatenate([p[q] for p in parts]) for q in range(4)]
         for name in plan.spike_record:
             sel = rec[3] == self.group_index[name]
             out.spikes[name] = (rec[0][sel], rec[1][sel], rec[2][sel])

@@ -460,10 +460,11 @@ def model_flags(model_ids: Iterable[int]) -> tuple[bool | None, ...]:
 def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_coef, g_off,
          g_n, g_cur, cur_const, cur_tv, cur_hold, cur_phase, in_off, in_n, in_spk, p_pre,
          p_npre, p_post, p_var, p_ptr, p_full, indptr, indices, weights, delay, stp, g_rec,
-         rec_step, rec_b, rec_i, rec_g, n_rec, counts, events, mon, n_neuron, sl, gstart, pl):
-    """Steps ``start .. start+k-1``; returns the number of steps done (fewer when the spike
-    record buffer is full, or, with plasticity, after the step where a weight became
-    non-finite: then ``pl[-1] = [step, synapse]``).
+         rec_step, rec_b, rec_i, rec_g, n_rec, counts, events, mon, n_neuron, sl, gstart, pl,
+         b0, b1):
+    """Steps ``start .. start+k-1`` of copies ``b0 .. b1-1``; returns the number of steps
+    done (fewer when the spike record buffer is full, or, with plasticity, after the step
+    where a weight became non-finite: then ``pl[-1] = [step, synapse]``).
 
     The first ``N_MODELS`` arguments (:func:`model_flags`, in :data:`KERNELS` order) are
     True for the models present and None for the others; ``delay``, ``stp``, ``mon`` and
@@ -484,8 +485,14 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
     :func:`_plastic`. Work arrays from the caller (each numpy allocation function used
     inside adds its own compile): ``sl`` (``n_neuron + in_spk.shape[2]`` int64: spiking
     global indices of one step) and ``gstart`` (``G + GI + 1`` int64: per-group ranges in
-    ``sl``)."""
-    B = S.shape[1]
+    ``sl``).
+
+    Copies are independent unless ``pl`` is given, so disjoint ranges ``b0 .. b1-1`` may
+    run in separate threads (the kernel releases the GIL), each with its own record
+    buffers, ``n_rec``, ``events``, work arrays and monitor counts ``m_count``
+    (:meth:`neurosim.backends.numba_cpu.NumbaRunner.run_chunk`; records of consecutive
+    ranges are merged by :func:`merge_by_step`)."""
+    B = b1 - b0
     G, GI = g_model.shape[0], in_off.shape[0]
     cap = rec_step.shape[0]
     # input of groups without current; allocated here (not passed in): measured ~10% faster
@@ -507,13 +514,13 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
             for m in range(m_var.shape[0]):
                 if step % m_every[m] == 0:
                     nidx = m_idx_ptr[m + 1] - m_idx_ptr[m]
-                    base = m_out_ptr[m] + m_count[m] * B * nidx
-                    for b in range(B):
+                    base = m_out_ptr[m] + m_count[m] * S.shape[1] * nidx
+                    for b in range(b0, b1):
                         for q in range(nidx):
                             m_out[base + b * nidx + q] = S[m_var[m], b,
                                                            m_idx[m_idx_ptr[m] + q]]
                     m_count[m] += 1
-        for b in range(B):
+        for b in range(b0, b1):
             ns = np.int64(0)
             for g in range(G):                                 # neuron groups
                 gstart[g] = ns
@@ -612,3 +619,27 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
             if _plastic(pl, step, n0, n_rec[0], indptr, indices, weights, rec_g, rec_i):
                 return s + 1
     return k
+
+
+@numba.njit(**_JIT)
+def merge_by_step(step, b, i, g, o_s, o_b, o_i, o_g):
+    """Merge runs of spike records ``(step, batch, index, group)`` (tuples of arrays, one
+    entry per run, each run in step order) into ``o_*`` in step order, the runs in their
+    order within a step (runs of consecutive copy ranges: (step, batch, neuron) order).
+    Copies blocks; linear time."""
+    T = len(step)
+    pos = np.zeros(T, dtype=np.int64)
+    d = 0
+    while d < o_s.shape[0]:
+        s_min = -1
+        for t in range(T):                         # the next step present in any run
+            if pos[t] < step[t].shape[0] and (s_min < 0 or step[t][pos[t]] < s_min):
+                s_min = step[t][pos[t]]
+        for t in range(T):
+            st, bt, it, gt = step[t], b[t], i[t], g[t]
+            r = pos[t]
+            while r < st.shape[0] and st[r] == s_min:
+                o_s[d], o_b[d], o_i[d], o_g[d] = st[r], bt[r], it[r], gt[r]
+                d += 1
+                r += 1
+            pos[t] = r

@@ -78,7 +78,8 @@ def test_one_specialisation_compiled_then_loaded_from_cache(tmp_path):
     assert len(cold["compiled"]) <= 3, cold["compiled"]
     (sig,) = cold["signatures"]
     assert sig[:N_MODELS] == ["bool"] + ["none"] * (N_MODELS - 1)   # LIF only
-    assert sig[-1] == "none"                                         # no plasticity
+    assert sig[-3] == "none"                                         # no plasticity
+    assert sig[-2:] == ["int64", "int64"]                            # the copy range
     assert sig.count("none") == N_MODELS - 1 + 4               # + delay, stp, mon, pl
     warm = _probe(str(tmp_path))
     assert warm["compiled"] == []              # a fresh process loads it from the cache
