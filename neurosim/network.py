@@ -242,6 +242,8 @@ class Network:
             threads=self.threads,
         )
         state_bytes = sum(8 * len(g.state_vars) * g.n * self.batch_size for g in neuron_groups)
+        # short-term plasticity: (x, u) per source neuron and copy
+        state_bytes += sum(2 * 8 * s.n_pre * self.batch_size for s in syns if s.stp is not None)
         syn_bytes = sum(s.n_syn * 12 + 8 * (s.n_pre + 1)
                         + (4 * s.n_syn if plan.delay_steps[s.name].ndim else 0)
                         for s in syns)

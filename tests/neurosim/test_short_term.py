@@ -343,3 +343,18 @@ def test_nir_export_refuses_stp():
     with pytest.raises(NotImplementedError, match=r"projection 's' has short-term "
                                                   r"plasticity"):
         to_nir(Network(gen, g, s, SpikeMonitor(g), dt=DT), dt=DT)
+
+
+def test_stp_state_is_counted_in_state_bytes():
+    """(x, u) per source neuron and copy: 16 bytes each, on top of the neuron state."""
+    from neurosim import Network, NeuronGroup, Synapses
+    from neurosim.neurons.lif import LIFParams
+    from neurosim.plasticity import TsodyksMarkramParams
+
+    def state_bytes(stp):
+        pre, post = NeuronGroup(7, LIFParams()), NeuronGroup(5, LIFParams())
+        syn = Synapses.from_matrix(pre, post, np.full((7, 5), 1e-10), target="e", stp=stp)
+        return Network(pre, post, syn, batch_size=3).counters["state_bytes"]
+
+    assert state_bytes(TsodyksMarkramParams(U=0.5, tau_rec=0.1)) - state_bytes(None) == \
+        2 * 8 * 7 * 3
