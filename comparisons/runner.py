@@ -15,7 +15,7 @@ import numpy as np
 
 from comparisons.learners import TaskNotSupported, get_learner_class
 from comparisons.learners.scorecard import copy_components
-from comparisons.metrics.energy import energy_joules, list_profiles
+from comparisons.metrics.energy import energy_range, list_profiles
 from comparisons.metrics.gpu import GPUEnergyMeter
 from comparisons.metrics.hardware import hardware_metrics
 from comparisons.protocol import (
@@ -53,8 +53,13 @@ def versions() -> dict[str, str]:
             "torch": torch.__version__, "platform": platform.platform()}
 
 
-def _energy(ops: dict[str, float], memory: bool) -> dict[str, float | None]:
-    return {p: energy_joules(ops, p, memory=memory) for p in list_profiles()}
+def _energy(ops: dict[str, float], memory: bool, footprint_bytes: float | None = None
+            ) -> dict[str, dict[str, float] | None]:
+    """``{profile: {"min", "typical", "max"} joules or None}`` for ``ops`` under every
+    shipped profile; ``footprint_bytes`` chooses the memory tier (see
+    :mod:`comparisons.metrics.energy`)."""
+    return {p: energy_range(ops, p, memory=memory, footprint_bytes=footprint_bytes)
+            for p in list_profiles()}
 
 
 def run_cell(
@@ -140,10 +145,14 @@ def run_cell(
             row["flags"].append("still_improving_at_budget")
         row["hardware"] = hardware_metrics(learner, ops)
         row["hardware"]["gpu_fit_energy_j"] = meter.joules  # measured (NVML); None on CPU
+        # the memory tier: the model's footprint at inference; in training, the footprint
+        # plus what the learning rule keeps per sample (stored activations, traces)
+        foot = row["hardware"].get("footprint_bytes")
+        train_foot = None if foot is None else foot + max(int(info.train_memory_bytes), 0)
         row.update(
             ops=ops, train_ops=dict(info.train_ops), history=list(info.history),
-            energy_j=_energy(ops, memory=True), energy_compute_j=_energy(ops, memory=False),
-            train_energy_j=_energy(dict(info.train_ops), memory=True),
+            energy_j=_energy(ops, True, foot), energy_compute_j=_energy(ops, False, foot),
+            train_energy_j=_energy(dict(info.train_ops), True, train_foot),
             train_memory_bytes=int(info.train_memory_bytes), params=int(learner.param_count()),
             fit_s=float(info.wall_s), readout=info.readout, device=str(getattr(
                 learner, "device_used", device)),

@@ -33,9 +33,11 @@ def main(out: Path) -> None:
         threads=1,
     )
     for s in Report(rows).summary():
+        e = s["energy_j"].get("cmos45") or {}  # {"min", "typical", "max"} joules
         print(f"{s['task']:<16} {s['learner']:<14} {s['metric']} = {s['mean']:.3f} "
               f"± {s['std']:.3f} (n={s['n_ok']}); E(cmos45) = "
-              f"{s['energy_j'].get('cmos45', float('nan')):.3g} J per sequence")
+              f"{e.get('typical', float('nan')):.3g} J per sequence "
+              f"[{e.get('min', float('nan')):.3g}, {e.get('max', float('nan')):.3g}]")
     paths = Report(rows, title="LSTM vs LIF reservoir").measure_memory((20, 40, 80)).write(out)
     print(f"report: {paths['html']}")
 

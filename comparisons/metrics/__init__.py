@@ -4,8 +4,10 @@ from comparisons.metrics.energy import (
     Profile,
     energy_breakdown,
     energy_joules,
+    energy_range,
     get_profile,
     list_profiles,
+    load_profile,
 )
 from comparisons.metrics.ops import add_memory_traffic, dense_ops, flop_count_macs
 
@@ -13,8 +15,10 @@ __all__ = [
     "Profile",
     "energy_breakdown",
     "energy_joules",
+    "energy_range",
     "get_profile",
     "list_profiles",
+    "load_profile",
     "add_memory_traffic",
     "dense_ops",
     "flop_count_macs",

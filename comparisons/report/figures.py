@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from comparisons.metrics.energy import as_range, typical  # noqa: E402
 from comparisons.report.summary import learner_key, task_key  # noqa: E402
 
 FAMILY_COLORS = {"backprop": "#1f77b4", "spiking": "#d62728", "memory": "#2ca02c",
@@ -130,12 +131,14 @@ def tuning_figure(records: dict[str, dict[str, Any]], metric: str, higher_is_bet
 
 def pareto_figure(summary: list[dict[str, Any]], task: str, profiles: list[str]) -> bytes:
     """Headline metric vs energy per inference (log x), one panel per profile; filled
-    markers include memory access, open ones count compute only; the line joins the
-    Pareto-optimal learners (with memory)."""
+    markers include memory access (at the typical energy, the horizontal bar spans the
+    range [min, max]), open ones count compute only; the line joins the Pareto-optimal
+    learners (with memory, typical energies)."""
     from comparisons.report.summary import pareto_front
 
     recs = [s for s in summary if s["task"] == task and s["n_ok"] > 0]
-    profs = [p for p in profiles if any(s["energy_j"].get(p) for s in recs)] or profiles[:1]
+    profs = [p for p in profiles if any(typical(s["energy_j"].get(p)) for s in recs)] \
+        or profiles[:1]
     ncol = min(2, len(profs))
     nrow = (len(profs) + ncol - 1) // ncol
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.4 * nrow), squeeze=False)
@@ -145,11 +148,14 @@ def pareto_figure(summary: list[dict[str, Any]], task: str, profiles: list[str])
         pts = []
         for s in recs:
             c = FAMILY_COLORS.get(s["family"], "#999")
-            e_mem = s["energy_j"].get(profile)
-            e_cmp = s["energy_compute_j"].get(profile)
+            e_mem = typical(s["energy_j"].get(profile))
+            e_cmp = typical(s["energy_compute_j"].get(profile))
             pts.append((e_mem if e_mem else np.nan, s["mean"]))
             if e_mem:
-                ax.errorbar(e_mem, s["mean"], yerr=s["std"], fmt="o", color=c, capsize=3)
+                rng = as_range(s["energy_j"].get(profile)) or {}
+                xerr = [[e_mem - rng.get("min", e_mem)], [rng.get("max", e_mem) - e_mem]]
+                ax.errorbar(e_mem, s["mean"], yerr=s["std"], xerr=xerr, fmt="o", color=c,
+                            capsize=3)
                 ax.annotate(s["learner"], (e_mem, s["mean"]), fontsize=7, xytext=(4, 4),
                             textcoords="offset points")
             if e_cmp:
@@ -165,9 +171,11 @@ def pareto_figure(summary: list[dict[str, Any]], task: str, profiles: list[str])
             ax.text(0.5, 0.5, "no learner runs on this profile", ha="center",
                     transform=ax.transAxes, fontsize=8)
         else:
-            lo = np.nanmin([p[0] for p in pts] + [s["energy_compute_j"].get(profile) or
-                                                  np.nan for s in recs])
-            hi = np.nanmax([p[0] for p in pts])
+            rngs = [as_range(s["energy_j"].get(profile)) or {} for s in recs]
+            lo = np.nanmin([p[0] for p in pts] + [typical(s["energy_compute_j"].get(profile))
+                                                  or np.nan for s in recs]
+                           + [r.get("min") or np.nan for r in rngs])
+            hi = np.nanmax([p[0] for p in pts] + [r.get("max") or np.nan for r in rngs])
             _log_x(ax, lo / 1.6, hi * 1.6)
         ax.set_xlabel(f"J per inference, {profile}")
         ax.set_ylabel(recs[0]["metric"] if recs else "")
@@ -353,7 +361,7 @@ def size_plausibility_figure(summary: list[dict[str, Any]], task: str, profile: 
     ax1.set_xlabel("parameters")
     ax1.set_ylabel(recs[0]["metric"] if recs else "")
     ax1.set_title(f"{task}: metric vs size (lines: size sweeps)", fontsize=9)
-    pts = [(s["energy_j"].get(profile) or np.nan, s["mean"],
+    pts = [(typical(s["energy_j"].get(profile)) or np.nan, s["mean"],
             plausibility_score(s["scorecard"])) for s in recs]
     ok = [i for i, p in enumerate(pts) if np.isfinite(p[0])]
     if ok:

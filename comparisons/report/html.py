@@ -31,6 +31,7 @@ from comparisons.report.tables import (
     energy_table,
     family_tables,
     memory_table,
+    profile_table,
     results_table,
     scorecard_components_table,
     scorecard_table,
@@ -311,11 +312,14 @@ def render_html(rows: list[dict[str, Any]], title: str = "neurosim comparison",
         parts.append(html_table(head, body, left=2))
     parts.append(_notes(notes))
     parts.append("<h2 id='profiles'>Hardware profiles</h2>")
+    parts.append("<p>Every figure is a range [min, max] around a typical value (pJ) with its "
+                 "source and what it includes; energies in the tables are typical [min, max]. "
+                 "Memory traffic is priced at the tier that holds the model's footprint.</p>")
     for p in profiles:
-        prof = get_profile(p)
-        parts.append(f"<h4>{esc(prof.name)}: {esc(prof.title)}</h4>")
-        parts.append(html_table(["op", "pJ", "source"], [[k, v, prof.sources.get(k, "")]
-                                                         for k, v in prof.energy_pj.items()]))
+        head, body, notes = profile_table(get_profile(p))
+        parts.append(f"<h4>{esc(p)}: {esc(get_profile(p).title)}</h4>")
+        parts.append(html_table(head, body))
+        parts.append(_notes(notes))
     failed = [r for r in rows if r.get("status") == "failed"]
     if failed:
         parts.append("<h2 class='fail'>Failed runs</h2>")

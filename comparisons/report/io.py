@@ -17,7 +17,7 @@ ROW_SCALARS = ("task", "learner", "seed", "config_hash", "status", "task_label",
                "learner_label", "family", "metric", "params", "train_memory_bytes", "wall_s",
                "fit_s", "device", "readout")
 ROW_DICTS = ("metrics", "chance", "ops", "train_ops", "energy_j", "energy_compute_j",
-             "hardware")
+             "train_energy_j", "hardware")
 
 
 def _clean(v: Any) -> Any:
@@ -77,7 +77,11 @@ def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
     flat = {k: row.get(k) for k in ROW_SCALARS}
     for group in ROW_DICTS:
         for k, v in (row.get(group) or {}).items():
-            flat[f"{group}.{k}"] = v
+            if isinstance(v, dict):  # an energy range: group.profile.min / .typical / .max
+                for sub, x in v.items():
+                    flat[f"{group}.{k}.{sub}"] = x
+            else:
+                flat[f"{group}.{k}"] = v
     for k, v in (row.get("scorecard") or {}).items():
         flat[f"scorecard.{k}"] = v
     for comp, card in (row.get("scorecard_components") or {}).items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from comparisons.metrics.energy import MEMORY_CAVEAT, list_profiles
+from comparisons.metrics.energy import MEMORY_CAVEAT, get_profile, list_profiles
 from comparisons.report.html import INFERENCE_COLUMNS, TRAIN_COLUMNS, Built, build
 from comparisons.report.markup import md_table, md_text
 from comparisons.report.tables import (
@@ -18,6 +18,7 @@ from comparisons.report.tables import (
     energy_table,
     family_tables,
     memory_table,
+    profile_table,
     results_table,
     scorecard_components_table,
     scorecard_table,
@@ -108,5 +109,13 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
               "states) and the readout (states to outputs) apart; the learner's mark above "
               "is the weaker of the two.", ""]
     lines += (md_table(head, body) if body else []) + [f"- {md_text(n)}" for n in notes]
-    lines.append("")
+    lines += ["", "## Hardware profiles", "",
+              "Every figure is a range [min, max] around a typical value (pJ) with its source "
+              "and what it includes; energies in the tables are typical [min, max] joules. "
+              "Memory traffic is priced at the tier that holds the model's footprint.", ""]
+    for p in profiles:
+        prof = get_profile(p)
+        head, body, notes = profile_table(prof)
+        lines += [f"### {md_text(p)}: {md_text(prof.title)}", ""] + md_table(head, body)
+        lines += [f"- {md_text(n)}" for n in notes] + [""]
     return "\n".join(lines)

@@ -39,6 +39,21 @@ def fmt_bytes(v: float | None) -> str:
     return f"{v:.0f} B"
 
 
+def fmt_range(v: Any) -> str:
+    """An energy cell: ``typical [min, max]`` of a ``{"min", "typical", "max"}`` range
+    (``1.2e-09 [8e-10, 2.1e-09]``), the typical value alone when the range is one point (a
+    float of older results, or a profile whose figures have no spread); ``–`` when unpriced.
+    """
+    from comparisons.metrics.energy import as_range
+
+    rng = as_range(v)
+    if rng is None:
+        return "–"
+    if rng["min"] == rng["typical"] == rng["max"]:
+        return fmt(rng["typical"])
+    return f"{fmt(rng['typical'])} [{fmt(rng['min'])}, {fmt(rng['max'])}]"
+
+
 def fmt_ci(s: dict[str, Any]) -> str:
     """``mean [low, high]`` of a learner summary (``mean (n=1)``, ``–`` without values)."""
     if not s.get("n"):
@@ -53,7 +68,7 @@ def slug(text: str) -> str:
 
 
 def is_text(v: Any) -> bool:
-    return isinstance(v, str) and len(v) > 12 and not re.fullmatch(r"[-+0-9.eE –]+", v)
+    return isinstance(v, str) and len(v) > 12 and not re.fullmatch(r"[-+0-9.eE –\[\],]+", v)
 
 
 def html_table(headers: list[str], rows: list[list[Any]], left: int = 1,

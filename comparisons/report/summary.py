@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from comparisons.metrics.energy import energy_breakdown, get_profile
+from comparisons.metrics.energy import as_range, energy_breakdown, get_profile, mean_range
 from comparisons.protocol import tuning_improved_late
 
 
@@ -23,7 +23,8 @@ def learner_key(row: dict[str, Any]) -> str:
 
 def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One record per (task, learner) variant: headline metric mean, std (ddof=1), min, max
-    and n over the finished seeds, chance, mean energy per profile (with and without memory),
+    and n over the finished seeds, chance, mean energy per profile (with and without memory;
+    ``{"min", "typical", "max"}`` joules, the mean of the priced seeds level by level),
     mean ops, params, memory, times, and status counts."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -64,7 +65,15 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rec["other_metrics"] = {
             k: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)
             for k, v in sorted(others.items())}
-        for key in ("energy_j", "energy_compute_j", "ops", "hardware"):
+        for key in ("energy_j", "energy_compute_j"):
+            ranges: dict[str, list[dict[str, float]]] = defaultdict(list)
+            for r in ok:
+                for k, v in (r.get(key) or {}).items():
+                    rng = as_range(v)
+                    if rng is not None:
+                        ranges[k].append(rng)
+            rec[key] = {k: mean_range(v) for k, v in ranges.items()}
+        for key in ("ops", "hardware"):
             acc: dict[str, list[float]] = defaultdict(list)
             for r in ok:
                 for k, v in (r.get(key) or {}).items():
@@ -80,8 +89,9 @@ def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def breakdown(summary: list[dict[str, Any]], profiles: list[str], memory: bool = True
               ) -> list[dict[str, Any]]:
-    """Energy per op kind (J per inference) for every summary record and profile, from the
-    mean op counts: ``{"task", "learner", "profile", "parts": {op: J} or None}``."""
+    """Energy per op kind (typical J per inference) for every summary record and profile,
+    from the mean op counts and footprint: ``{"task", "learner", "profile", "parts": {op: J}
+    or None}``."""
     profs = {p: get_profile(p) for p in profiles}
     out = []
     for s in summary:
@@ -89,7 +99,9 @@ def breakdown(summary: list[dict[str, Any]], profiles: list[str], memory: bool =
             continue
         for p, prof in profs.items():
             out.append({"task": s["task"], "learner": s["learner"], "profile": p,
-                        "parts": energy_breakdown(s["ops"], prof, memory=memory)})
+                        "parts": energy_breakdown(s["ops"], prof, memory=memory,
+                                                  footprint_bytes=(s.get("hardware") or {})
+                                                  .get("footprint_bytes"))})
     return out
 
 
@@ -205,28 +217,30 @@ def _metric_names(rows: list[dict[str, Any]], metric: str) -> list[str]:
 
 
 def _energy_means(ok: list[dict[str, Any]], key: str, ops_key: str, profiles: list[str]
-                  ) -> tuple[dict[str, float | None], dict[str, str]]:
-    """Mean joules per profile over the seeds, and for unpriced profiles the reason."""
+                  ) -> tuple[dict[str, dict[str, float] | None], dict[str, str]]:
+    """Mean ``{"min", "typical", "max"}`` joules per profile over the seeds (a float of an
+    older row counts as min = typical = max), and for unpriced profiles the reason."""
     from comparisons.metrics.energy import energy_unpriced_reason
 
-    means: dict[str, float | None] = {}
+    means: dict[str, dict[str, float] | None] = {}
     why: dict[str, str] = {}
     for p in profiles:
         if not ok:
             means[p], why[p] = None, "no finished run"
             continue
         vals = [(r.get(key) or {}).get(p) for r in ok]
-        nums = [_num(v) for v in vals]
-        if vals and all(v is not None for v in nums):
-            means[p] = float(np.mean(nums))
+        means[p] = mean_range(vals)
+        if means[p] is not None:
             continue
-        means[p] = None
-        bad = next((r for r, v in zip(ok, nums, strict=True) if v is None), None)
+        bad = next((r for r, v in zip(ok, vals, strict=True) if as_range(v) is None), None)
         ops = (bad or {}).get(ops_key) if bad is not None else None
         if bad is not None and key not in bad:
             why[p] = "not measured by the run that wrote this row (older results)"
         else:
-            why[p] = energy_unpriced_reason(ops, p) or (
+            foot = ((bad or {}).get("hardware") or {}).get("footprint_bytes")
+            if ops_key == "train_ops" and foot is not None:
+                foot += (bad or {}).get("train_memory_bytes") or 0
+            why[p] = energy_unpriced_reason(ops, p, footprint_bytes=foot) or (
                 "not recorded in the row (the profile was added after the run; it prices "
                 "these op counts: re-run or re-price the row)")
     return means, why

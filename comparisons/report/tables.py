@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from comparisons.report.markup import fmt, fmt_bytes, fmt_ci
+from comparisons.report.markup import fmt, fmt_bytes, fmt_ci, fmt_range
 from comparisons.report.summary import learner_key, task_key
 
 #: chosen settings shown in a table cell before "(+N more)"
@@ -106,8 +106,9 @@ def baselines_table(ts: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 def energy_table(ts: dict[str, Any], profiles: list[str],
                  columns: tuple[tuple[str, str, str], ...]
                  ) -> tuple[list[str], list[list[Any]], list[str]]:
-    """Energy per learner and profile; an unpriced cell reads ``n/a [k]`` and note ``k``
-    says why (the same reason shares one note).
+    """Energy per learner and profile, each cell ``typical [min, max]`` joules
+    (:func:`~comparisons.report.markup.fmt_range`); an unpriced cell reads ``n/a [k]`` and
+    note ``k`` says why (the same reason shares one note).
 
     Parameters
     ----------
@@ -125,7 +126,7 @@ def energy_table(ts: dict[str, Any], profiles: list[str],
             for p in profiles:
                 v = (s.get(key) or {}).get(p)
                 if v is not None:
-                    row.append(v)
+                    row.append(fmt_range(v))
                     continue
                 why = (s.get(why_key) or {}).get(p) or "not recorded"
                 text = f"{p}: {why}"
@@ -134,6 +135,37 @@ def energy_table(ts: dict[str, Any], profiles: list[str],
                 row.append(f"n/a [{notes.index(text) + 1}]")
         body.append(row)
     return head, body, [f"[{i + 1}] {n}" for i, n in enumerate(notes)]
+
+
+def profile_table(prof: Any) -> tuple[list[str], list[list[Any]], list[str]]:
+    """A hardware profile as a table: one row per priced op kind and memory tier (min,
+    typical, max pJ, what it includes, source and note), then notes for the op kinds priced
+    inside other figures, those the chip cannot run and what the profile leaves out.
+
+    Parameters
+    ----------
+    prof : comparisons.metrics.profiles.Profile
+    """
+    head = ["op", "min pJ", "typical pJ", "max pJ", "includes", "source", "note"]
+    body: list[list[Any]] = [[k, f.min, f.typical, f.max, f.includes, f.source, f.note]
+                             for k, f in prof.figures.items()]
+    for t in prof.memory_tiers:
+        cap = "any size" if t.capacity_bytes is None else f"up to {t.capacity_bytes} B"
+        f = t.access_pj
+        body.append([f"memory: {t.name} ({cap}), per {t.access_bytes}-byte access", f.min,
+                     f.typical, f.max, f.includes, f.source, f.note])
+    notes = [f"{k}: priced inside other figures ({why})" for k, why in prof.included.items()]
+    if prof.memory_included:
+        notes.append(f"memory: {prof.memory_included}")
+    if prof.memory_tiers and prof.value_bytes != 4:
+        notes.append(f"memory traffic and footprint counted at 4 bytes per value are scaled "
+                     f"to {prof.value_bytes} byte(s) per value")
+    if prof.unsupported:
+        notes.append(f"cannot run: {', '.join(prof.unsupported)}" + (
+            f" (priced on {prof.fallback} when the learner also has spiking work)"
+            if prof.fallback else ""))
+    notes += [f"not modelled: {k}: {why}" for k, why in (prof.not_modelled or {}).items()]
+    return head, body, notes
 
 
 def cost_table(ts: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from comparisons.report.markup import fmt, fmt_bytes, fmt_ci
+from comparisons.report.markup import fmt, fmt_bytes, fmt_ci, fmt_range
 from comparisons.report.summary import SELECTION_RULE
 
 TEST_NAMES = {"ttest": "t-test", "wilcoxon": "Wilcoxon signed-rank test",
@@ -37,7 +37,7 @@ def _energy_phrase(s: dict[str, Any], key: str, why_key: str, what: str) -> str:
     vals = s.get(key) or {}
     if not vals:
         return f"per {what}: energy not recorded"
-    priced = [f"{fmt(v)} J on {p}" for p, v in vals.items() if v is not None]
+    priced = [f"{fmt_range(v)} J on {p}" for p, v in vals.items() if v is not None]
     unpriced = [p for p, v in vals.items() if v is None]
     text = f"per {what} {', '.join(priced) or 'no profile prices it'}"
     if unpriced:

@@ -1,4 +1,5 @@
-"""Energy proxies: hand-computed joules, unsupported ops, sources for every figure."""
+"""Energy proxies: hand-computed joules and ranges, unsupported ops, memory by tier, sources
+for every figure (the profile schema itself: test_profiles.py)."""
 
 import math
 
@@ -7,6 +8,7 @@ import pytest
 from comparisons.metrics.energy import (
     energy_breakdown,
     energy_joules,
+    energy_range,
     get_profile,
     list_profiles,
 )
@@ -22,26 +24,46 @@ def test_cmos45_matches_horowitz_convention():
     assert energy_joules(ops, "cmos45", memory=False) == pytest.approx(want)
 
 
-def test_memory_term_is_bytes_times_energy_per_byte():
+def test_memory_term_is_bytes_times_the_tiers_energy_per_byte():
     ops = add_memory_traffic({"mac": 1000.0, "neuron_updates": 10.0})
     assert ops["mem_read_bytes"] == 1000 * 4 + 10 * 4
     assert ops["mem_write_bytes"] == 10 * 4
     p = get_profile("cmos45")
-    diff = energy_joules(ops, p, memory=True) - energy_joules(ops, p, memory=False)
-    assert diff == pytest.approx((4040 + 40) * p.energy_pj["mem_byte"] * 1e-12)
+    foot = 1000  # bytes: fits the 8 KB SRAM (Horowitz: 10 pJ per 64-bit read)
+    diff = (energy_joules(ops, p, memory=True, footprint_bytes=foot)
+            - energy_joules(ops, p, memory=False))
+    assert diff == pytest.approx((4040 + 40) * (10.0 / 8) * 1e-12)
+    # without a footprint no tier can be chosen: not priced (memory=False still is)
+    assert energy_joules(ops, p) is None and energy_joules(ops, p, memory=False) is not None
 
 
 def test_loihi_cannot_run_dense_macs_but_prices_synaptic_events():
     assert energy_joules({"mac": 10.0}, "loihi") is None
-    e = energy_joules({"synaptic_events": 1000.0, "neuron_updates": 100.0}, "loihi")
-    assert e == pytest.approx(1000 * 23.6e-12 + 100 * 52e-12)
+    ops = {"synaptic_events": 1000.0, "neuron_updates": 100.0}
+    rng = energy_range(ops, "loihi")
+    # Davies et al. 2018: synaptic op 23.6 pJ (a minimum); neuron update 52 inactive / 81 active
+    assert rng["min"] == pytest.approx(1000 * 23.6e-12 + 100 * 52e-12)
+    assert rng["typical"] == pytest.approx(1000 * 23.6e-12 + 100 * 81e-12)
+    assert rng["max"] == pytest.approx(rng["typical"])
+    assert energy_joules(ops, "loihi") == pytest.approx(rng["typical"])
+
+
+def test_loihi_prices_spikes_within_a_tile_to_one_hop():
+    rng = energy_range({"synaptic_events": 10.0, "spikes": 100.0}, "loihi")
+    syn = 10 * 23.6e-12
+    assert rng["min"] == pytest.approx(syn + 100 * 1.7e-12)  # within a tile
+    assert rng["max"] == pytest.approx(syn + 100 * 3.5e-12)  # one hop across tiles
+    # on CMOS a spike is its synaptic events' work: nothing more per spike
+    assert energy_joules({"synaptic_events": 10.0, "spikes": 100.0}, "cmos45", memory=False) \
+        == pytest.approx(10 * 0.9e-12)
 
 
 def test_breakdown_sums_to_total():
     ops = add_memory_traffic({"synaptic_events": 5e4, "ac": 3e3, "neuron_updates": 4e4,
                               "mac": 4e3})
-    parts = energy_breakdown(ops, get_profile("cmos45"))
-    assert math.isclose(sum(parts.values()), energy_joules(ops, "cmos45"))
+    parts = energy_breakdown(ops, get_profile("cmos45"), footprint_bytes=2e4)
+    assert math.isclose(sum(parts.values()), energy_joules(ops, "cmos45", footprint_bytes=2e4))
+    assert "memory (SRAM 32 KB)" in parts
 
 
 @pytest.mark.parametrize("name", list_profiles())
@@ -53,7 +75,8 @@ def test_every_figure_has_a_source(name):
 
 
 def test_unknown_profile_lists_valid_names():
-    with pytest.raises(ValueError, match=r"unknown profile 'lohi'; choose from: cmos45, loihi"):
+    with pytest.raises(ValueError, match=r"unknown profile 'lohi'; choose from: cmos45, "
+                                         r"cmos45_fp16, cmos45_int8, loihi, truenorth"):
         get_profile("lohi")
 
 

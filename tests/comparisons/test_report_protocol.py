@@ -50,6 +50,10 @@ def _tuning(learner: str, best: float) -> dict:
             "selection": "best validation score of the tuning seed"}
 
 
+#: parameter bytes of the rows' models (1234 fp32 parameters): the memory tier's footprint
+FOOTPRINT = 4 * 1234
+
+
 def _row(learner: str, seed: int, seq: float, family: str = "backprop", **kw) -> dict:
     ops = {"mac": 1e4, "mem_read_bytes": 4e4}
     if family == "spiking":
@@ -71,8 +75,9 @@ def _row(learner: str, seed: int, seq: float, family: str = "backprop", **kw) ->
         "budget": BUDGET, "tuning": _tuning(learner, 0.9),
         "learner_config": {"hidden_size": 32, "lr": 0.003},
         "chosen_params": {"hidden_size": 32, "lr": 0.003, "epochs": 10, "batch_size": 64},
-        "ops": ops, "train_ops": train_ops, "energy_j": _energy(ops, True),
-        "energy_compute_j": _energy(ops, False), "train_energy_j": _energy(train_ops, True),
+        "ops": ops, "train_ops": train_ops, "hardware": {"footprint_bytes": FOOTPRINT},
+        "energy_j": _energy(ops, True, FOOTPRINT), "energy_compute_j": _energy(ops, False),
+        "train_energy_j": _energy(train_ops, True, FOOTPRINT + 2048),
         "train_memory_bytes": 2048, "params": 1234, "wall_s": 1.0, "fit_s": 0.8,
         "scorecard": {}, "history": [], "versions": {}, "device": "cpu",
         "training": {"curve": [[1, 100, seq / 2], [2, 200, seq]], "best_epoch": 2},
