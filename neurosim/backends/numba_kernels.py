@@ -51,7 +51,7 @@ def _lif(c, S, off, n, b, irow, sl, ns):
         v, ref = v_[j], ref_[j]
         free = ref <= 0
         v_int = c0 + (v - c0) * c1 + c2 * ir[j] + c3 * ie_[j] + c4 * ii_[j]
-        v_[j] = v_int if free else v
+        v_[j] = v_int if free else c8   # clamped at v_reset while refractory
         ref_[j] = ref if free else ref - 1.0
         ie_[j] *= c5
         ii_[j] *= c6

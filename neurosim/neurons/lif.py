@@ -153,7 +153,8 @@ def lif_step(state: LIFState, i_in: Any, params: LIFParams, dt: float
         \tau_e \dot i_e = -i_e,\quad \tau_i \dot i_i = -i_i
 
     integrated exactly over the step (``i_in`` constant during the step; Rotter & Diesmann
-    1999). While ``ref > 0`` the membrane is held (the synaptic currents still decay). Then
+    1999). While ``ref > 0`` the membrane is clamped at ``v_reset`` (the synaptic currents
+    still decay; voltage jumps arriving then are discarded). Then
     ``v >= v_thresh`` emits a spike and sets ``v = v_reset``; the membrane is held until
     ``t_spike + t_ref`` (``ref = round(t_ref / dt) - 1`` further steps; Brian2's rule).
 
@@ -179,11 +180,13 @@ def lif_step(state: LIFState, i_in: Any, params: LIFParams, dt: float
 
 def fire_and_reset(state: LIFState, v_int: Any, v_thresh: float, v_reset: float,
                    n_ref: float, a_e: float, a_i: float) -> tuple[Any, LIFState]:
-    """The common end of a current-based step: hold refractory units at their potential,
-    spike at ``v >= v_thresh``, reset and start the refractory count, decay the synaptic
-    currents by ``a_e`` / ``a_i``. ``v_int``: the freely integrated potential (shape ``S``)."""
+    """The common end of a current-based step: clamp refractory units at ``v_reset`` (a
+    voltage jump delivered to a refractory unit, target ``"v"``, is discarded, as in
+    Brian2's ``(unless refractory)`` and NEST's ``iaf_psc_delta``), spike at
+    ``v >= v_thresh``, reset and start the refractory count, decay the synaptic currents by
+    ``a_e`` / ``a_i``. ``v_int``: the freely integrated potential (shape ``S``)."""
     free = state.ref <= 0
-    v = where(free, v_int, state.v)
+    v = where(free, v_int, v_reset)
     ref = where(free, state.ref, state.ref - 1.0)
     spikes = (v >= v_thresh) & (ref <= 0)
     v = where(spikes, v_reset, v)

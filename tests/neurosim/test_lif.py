@@ -188,3 +188,32 @@ def test_alpha_conductance_matches_closed_form_and_peaks_at_tau():
     expected = 2e-9 * t / p.tau_e * np.exp(1 - t / p.tau_e)
     np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-24)
     assert t[int(np.argmax(g))] == pytest.approx(p.tau_e, abs=dt)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_voltage_jumps_during_refractoriness_are_discarded(backend):
+    """The membrane is clamped at v_reset while refractory (as documented, and as Brian2's
+    ``(unless refractory)`` and NEST's iaf_psc_delta): a jump arriving then is lost, one
+    arriving after the refractory period is kept."""
+    from neurosim import Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, StateMonitor
+    from neurosim.neurons.lif import LIFParams
+    from neurosim.synapses import Synapses
+
+    dt = 1e-4
+    p = LIFParams(tau_m=0.02, v_rest=0.0, v_reset=0.01, v_thresh=0.02, t_ref=0.002)
+    g = NeuronGroup(1, p, name="g", init={"v": np.array([0.0199])})
+    # step 0: a 1 mV jump makes it spike at step 1; steps 5-9 (refractory): five 1 mV
+    # jumps; step 40 (long after): one 1 mV jump
+    src = SpikeGeneratorGroup(1, np.zeros(7, int), np.array([0, 5, 6, 7, 8, 9, 40]) * dt)
+    syn = Synapses.from_list(src, g, [0], [0], 1e-3, target="v")
+    mon, st = SpikeMonitor(g), StateMonitor(g, "v")
+    net = Network(src, g, syn, mon, st, dt=dt, backend=backend)
+    net.run(60 * dt)
+    v = np.asarray(st.v).reshape(-1)
+    assert mon.i.size == 1 and int(round(mon.t[0] / dt)) == 1
+    n_ref = int(round(p.t_ref / dt))
+    # after the refractory period the membrane starts from v_reset, not v_reset + 5 mV
+    after = 1 + n_ref + 1
+    assert v[after] == pytest.approx(p.v_reset * np.exp(-dt / p.tau_m), rel=1e-9)
+    # the late jump is kept: 1 mV on top of a step's leak
+    assert v[41] - v[40] * np.exp(-dt / p.tau_m) == pytest.approx(1e-3, rel=1e-6)
