@@ -305,7 +305,17 @@ class PlasticArrayRunner(ArrayRunner):
             pre = spk[s.pre.name]
             src = self.ops.tofloat(pre)[:, pre_idx] * w
             tgt = self.state[s.post.name]
-            tgt[s.target_var] = tgt[s.target_var] + scatter_sum(src, post_idx, s.post.n, 2)
+            contrib = scatter_sum(src, post_idx, s.post.n, 2)
+            d = self.mats[s.name][0][0]   # one delay per plastic projection (rule.check)
+            if d == 0:
+                tgt[s.target_var] = tgt[s.target_var] + contrib
+            else:   # the weights at emission, arriving d steps later
+                buf = self.buffers[s.name]
+                slot = (step + d) % buf.shape[0]
+                buf[slot] = buf[slot] + contrib
+                now = step % buf.shape[0]
+                tgt[s.target_var] = tgt[s.target_var] + buf[now]
+                buf[now] = 0.0
             if not learn:
                 continue
             w_new, st = s.plasticity.update(self.pstate[s.name], w, pre, spk[s.post.name],

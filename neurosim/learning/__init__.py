@@ -1,3 +1,5 @@
 """Unsupervised learning models built on :mod:`neurosim` and :mod:`neurosim.plasticity`:
-Song, Miller & Abbott (2000) STDP competition (:mod:`.song_abbott`) and the Diehl & Cook
-(2015) digit classifier (:mod:`.diehl_cook`). Import the submodules explicitly."""
+Song, Miller & Abbott (2000) STDP competition (:mod:`.song_abbott`), the Diehl & Cook
+(2015) digit classifier (:mod:`.diehl_cook`) and Brunel's (2000) E/I network with STDP on
+its excitatory synapses (:mod:`.brunel`, the scale benchmark). Import the submodules
+explicitly."""

@@ -70,9 +70,10 @@ class PlasticityRule:
             raise ValueError(f"{name}: initial weights must lie in [w_min, w_max] = "
                              f"[{lo}, {hi}], got range [{syn.weights.min()}, "
                              f"{syn.weights.max()}]")
-        if syn.delay.size and syn.delay.max() > 0:
-            raise ValueError(f"{name}: plastic synapses with transmission delays are not "
-                             f"supported; use delay=0")
+        if syn.delay.size > 1 and np.ptp(syn.delay) > 0:
+            raise ValueError(f"{name}: plastic synapses need one transmission delay for the "
+                             f"whole projection, got delays from {syn.delay.min()} to "
+                             f"{syn.delay.max()} s; give a scalar delay")
 
     def init_state(self, n_pre: int, n_post: int, w: Any) -> Any:
         """Zero traces for ``B = w.shape[0]`` copies (arrays of ``w``'s kind)."""
