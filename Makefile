@@ -6,11 +6,19 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# neurobench (the cross-check of tests/comparisons/test_neurobench_counts.py), test only:
+# installed without its dependencies into a folder of its own, which the test puts on
+# sys.path. Its metrics import only torch, numpy, snntorch and tqdm (all here); its declared
+# torchaudio (PyPI's wheel is a CUDA build that does not load next to the CPU torch) and
+# tonic (librosa, scipy, ...) serve its audio data sets and pre-processors only. Kept out
+# of site-packages so that `pip check` stays clean. No network: the test skips, saying so.
+NB_DIR   := $(VENV)/neurobench
+NB_STAMP := $(NB_DIR)/.installed
 PIP    := $(PY) -m pip --disable-pip-version-check
 
 .PHONY: install test test-all report lint bench docs clean
 
-install: $(STAMP)
+install: $(STAMP) $(NB_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,10 +26,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-test: $(STAMP)
+$(NB_STAMP): $(STAMP)
+	-$(PIP) install -q --no-deps --upgrade --target $(NB_DIR) neurobench==2.3.0 && touch $(NB_STAMP)
+
+test: $(STAMP) $(NB_STAMP)
 	$(PY) -m pytest -q
 
-test-all: $(STAMP)
+test-all: $(STAMP) $(NB_STAMP)
 	$(PY) -m pytest -q -m ''
 
 lint: $(STAMP)
