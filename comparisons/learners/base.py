@@ -15,6 +15,15 @@ Op-count keys (all per sample, floats):
 ``neuron_updates`` neuron state updates (one per neuron per simulation step)
 ``plasticity_updates`` weight updates done by a local rule
 ``mem_read_bytes`` / ``mem_write_bytes`` parameter and state traffic (see metrics.ops)
+
+NeuroBench's counts (Yik et al. 2025; :mod:`comparisons.metrics.neurobench_counts`), reported
+where a learner measures them, beside the priced keys above and not priced themselves:
+
+``effective_macs`` / ``effective_acs`` synaptic operations with a non-zero input and weight,
+                   on real-valued / binary inputs (kept apart)
+``dense_ops``      every synaptic operation, zeros included
+``activations`` / ``nonzero_activations`` outputs of the nonlinearities (activation sparsity
+                   ``1 - nonzero_activations / activations``)
 """
 
 from __future__ import annotations

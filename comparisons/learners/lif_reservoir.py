@@ -67,6 +67,18 @@ def nlms(w: np.ndarray, f: np.ndarray, y: np.ndarray, mu: float) -> np.ndarray:
     return w
 
 
+def input_ops(x: np.ndarray, fan_out: int) -> dict[str, float]:
+    """Ops of an input projection computed outside the network (``x @ W_in``, summed over
+    the batch): one per non-zero input and target neuron, as NeuroBench counts a layer's
+    synaptic operations (Yik et al. 2025). Binary inputs (every value 0, 1 or -1) select
+    weights: accumulates; real-valued (analog) inputs multiply them: MACs. Both keys are
+    given, one of them 0."""
+    from comparisons.metrics.neurobench_counts import is_binary
+
+    n = float(np.count_nonzero(x)) * fan_out
+    return {"ac": n, "mac": 0.0} if is_binary(x) else {"ac": 0.0, "mac": n}
+
+
 def readout_traces(steps: np.ndarray, batch: np.ndarray, idx: np.ndarray, T: int, k: int,
                    B: int, n: int, decay: float) -> np.ndarray:
     r"""Readout features from spike events: exponentially filtered spike trains sampled at
@@ -257,7 +269,7 @@ class LIFReservoir(Learner):
         net = Network(res, syn_e, syn_i, CurrentInjection(res, current, steps_per_value=k),
                       mon, dt=self.dt, batch_size=B, seed=self.seed, device=self.device)
         feats, ops, r = self._simulate(net, mon, T, B, collect_raster)
-        ops["ac"] = float(np.count_nonzero(x)) * n  # input current, computed outside the net
+        ops.update(input_ops(x, n))  # the input current, computed outside the net
         return feats, ops, r
 
     def _reservoir(self) -> tuple[Any, Any, Any, Any]:
@@ -326,7 +338,7 @@ class LIFReservoir(Learner):
                     raster.append(np.stack([np.full(idx.size, t * k + s), idx]))
             feats[t, :, :n] = trace
         ops = {"spikes": spikes_total, "synaptic_events": syn_events,
-               "ac": float(np.count_nonzero(x)) * n, "neuron_updates": float(T * k * B * n)}
+               "neuron_updates": float(T * k * B * n), **input_ops(x, n)}
         r = np.concatenate(raster, axis=1) if raster else None
         return feats, ops, r
 
@@ -396,8 +408,10 @@ class LIFReservoir(Learner):
         sims = epochs_run if keep else 1
         train_ops = {key: sims * v / n for key, v in ops_sum.items()}
         # ridge: Gram-matrix accumulation; LMS: one prediction + one update per scored step
-        train_ops["mac"] = float((n_f * n_f if self.readout == "ridge" else 2 * n_f * n_out)
-                                 * split.n_steps * epochs_run)
+        # (added to the analog input's MACs)
+        readout_macs = (n_f * n_f if self.readout == "ridge" else 2 * n_f * n_out) \
+            * split.n_steps * epochs_run
+        train_ops["mac"] = train_ops.get("mac", 0.0) + float(readout_macs)
         # Per sample the learner keeps the reservoir state, the trace and one feature row;
         # the Gram matrices are shared by all samples.
         state_bytes = (4 + 1) * self.n_neurons * 8 + n_f * 4
@@ -485,8 +499,9 @@ class LIFReservoir(Learner):
             n = x.shape[1]
             ops = {key: v / n for key, v in ops_sum.items()}
             t_read = x.shape[0] if self._task.output == "per_step" else 1
-            # the readout multiplies real-valued traces: MACs
-            ops["mac"] = float(t_read * (self.n_neurons + 1) * self._task.n_out)
+            # the readout multiplies real-valued traces: MACs (added to the analog input's)
+            ops["mac"] = ops.get("mac", 0.0) + float(t_read * (self.n_neurons + 1)
+                                                     * self._task.n_out)
             self.last_inference_ops = add_memory_traffic(ops)
             self._raster_x = x[:, :1]  # the raster figure shows this predict's first input
         if self._task.output == "final":

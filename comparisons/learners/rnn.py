@@ -1,7 +1,9 @@
 """Backprop-through-time learners: Elman RNN, LSTM and GRU from :mod:`backprop`.
 
-Inference op counts are measured with ``FlopCounterMode`` on the explicit-cell twin of the
-trained model (the fused ``nn.LSTM`` kernel has no FLOP formula in PyTorch); training memory
+Inference op counts are measured on the explicit-cell twin of the trained model (the fused
+``nn.LSTM`` kernel hides its products) with
+:func:`~comparisons.metrics.neurobench_counts.count_ops`: every product (``mac``, what
+``FlopCounterMode`` counts) and NeuroBench's effective MACs / ACs and activations; training memory
 per sample is the bytes autograd saves for one sequence (it grows linearly with T).
 
 Protocol: the budget is ``epochs`` (passes over the training split); every epoch is reported
@@ -22,10 +24,15 @@ from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.learners.scorecard import DELTA_RULE_READOUT
 from comparisons.metrics.memory import autograd_saved_bytes
+from comparisons.metrics.neurobench_counts import count_ops
 from comparisons.metrics.ops import add_memory_traffic, flop_count_macs
 from comparisons.space import Choice, Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
+
+#: sequences of a predict whose NeuroBench counts are measured (the dense counts do not
+#: depend on the data; the effective ones and the activations are averaged over these)
+NB_COUNT_SAMPLES = 16
 
 BPTT_SCORECARD = {
     "local_learning": False, "no_weight_transport": False, "no_derivative_feedback": False,
@@ -143,11 +150,18 @@ class _BPTTLearner(Learner):
             raise RuntimeError(f"{self.name}: call fit() before predict()")
         out = self._trainer.predict(torch.as_tensor(np.asarray(x, dtype=np.float32)))
         if self.count_ops:
+            # measured on the explicit-cell twin (the fused kernel hides its products) for
+            # the first NB_COUNT_SAMPLES sequences: "mac" is every product (dense, what
+            # FlopCounterMode counts), the NeuroBench keys split the non-zero ones into
+            # MACs and ACs (one-hot inputs select weights) and count the gate activations
             twin = self._twin(self._task)
-            x1 = torch.as_tensor(np.asarray(x[:, :1], np.float32))
+            m = min(int(x.shape[1]), NB_COUNT_SAMPLES)
+            xs = torch.as_tensor(np.asarray(x[:, :m], np.float32))
             with torch.no_grad():
-                _, macs = flop_count_macs(twin, x1)
-            self.last_inference_ops = add_memory_traffic({"mac": macs, "ac": 0.0})
+                _, nb = count_ops(twin, xs, samples=m, weights=twin.parameters())
+            per = nb.per_sample()
+            self.last_inference_ops = add_memory_traffic(
+                {"mac": per["dense_ops"], "ac": 0.0, **per})
         if self._task.target == "binary":
             out = torch.sigmoid(out)
         return out.numpy()

@@ -20,6 +20,7 @@ from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.learners.scorecard import BATCH_READOUT, DELTA_RULE_READOUT, not_learned
 from comparisons.metrics.memory import autograd_saved_bytes
+from comparisons.metrics.neurobench_counts import count_ops
 from comparisons.metrics.ops import add_memory_traffic
 from comparisons.space import Choice, Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
@@ -118,6 +119,13 @@ class ESNLearner(Learner):
             reads = T if self._task.output == "per_step" else 1
             ops = _input_ops(np.asarray(x), n)
             ops["mac"] = ops.get("mac", 0.0) + T * nnz_rec + reads * (n + 1) * self._task.n_out
+            # NeuroBench's counts, measured on the first sequences (issue 16)
+            m = min(int(x.shape[1]), 16)
+            with torch.no_grad():
+                _, nb = count_ops(self._esn.predict, torch.as_tensor(
+                    np.asarray(x[:, :m], np.float32)), samples=m,
+                    weights=self._esn.buffers())
+            ops.update(nb.per_sample())
             self.last_inference_ops = add_memory_traffic(ops)
         if self._task.target == "binary":
             out = np.clip(out, 0.0, 1.0)

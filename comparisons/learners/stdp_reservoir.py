@@ -34,6 +34,7 @@ from comparisons.learners.base import FitInfo, SettingsNotApplicable
 from comparisons.learners.lif_reservoir import (
     RESERVOIR_SCORECARD,
     LIFReservoir,
+    input_ops,
 )
 from comparisons.learners.scorecard import (
     BATCH_READOUT,
@@ -207,7 +208,7 @@ class STDPReservoir(LIFReservoir):
                 res, self._analog_current(x), steps_per_value=self.steps_per_input), mon,
                 dt=self.dt, batch_size=B, seed=self.seed, device=self.device)
             feats, ops, r = self._simulate(net, mon, T, B, collect_raster)
-            ops["ac"] = float(np.count_nonzero(self._scaled(x))) * n  # as lif_reservoir
+            ops.update(input_ops(self._scaled(x), n))  # as lif_reservoir
             return feats, ops, r
         s, b, i = np.nonzero(self._input_raster(x))
         inp = SpikeGeneratorGroup(F, i, s * self.dt, batch=b, name="input")
@@ -273,7 +274,7 @@ class STDPReservoir(LIFReservoir):
         if self._learning:
             self._w_in_plastic = w[:1].copy()
         if analog:
-            ops["ac"] = float(np.count_nonzero(self._scaled(x))) * n
+            ops.update(input_ops(self._scaled(x), n))
         r = np.concatenate(raster, axis=1) if collect_raster else None
         return feats, ops, r
 

@@ -22,16 +22,27 @@ def connection_sparsity(weights: list[np.ndarray]) -> float | None:
     return zeros / total
 
 
-def activation_sparsity(ops: dict[str, float]) -> float:
-    """Fraction of zero neuron outputs during inference.
+def activation_sparsity(ops: dict[str, float]) -> float | None:
+    """Fraction of zero activations during inference (NeuroBench's activation sparsity).
 
-    Spiking learners: ``1 - spikes / neuron_updates`` (a neuron that does not spike at a step
-    outputs zero). Dense learners: 0 (real-valued activations are essentially never zero).
+    Measured where the learner counted its activations (``activations`` and
+    ``nonzero_activations``: the outputs of its nonlinearities, see
+    :mod:`comparisons.metrics.neurobench_counts`); for spiking learners otherwise
+    ``1 - spikes / neuron_updates`` (a neuron that does not spike at a step outputs zero).
+    ``None`` when the learner measured neither (it used to be a hard-coded 0 for every
+    non-spiking learner).
     """
+    act = float(ops.get("activations", 0.0))
+    if act > 0:
+        return 1.0 - float(ops.get("nonzero_activations", 0.0)) / act
     upd = float(ops.get("neuron_updates", 0.0))
     if upd > 0 and "spikes" in ops:
         return 1.0 - float(ops["spikes"]) / upd
-    return 0.0
+    return None
+
+
+#: NeuroBench's synaptic-operation counts a learner may measure (per sample)
+NEUROBENCH_OPS = ("effective_macs", "effective_acs", "dense_ops")
 
 
 def cores_needed(neurons: int | None, synapses: int | None, profile_name: str) -> int | None:
@@ -54,9 +65,12 @@ def hardware_metrics(learner: Any, ops: dict[str, float]) -> dict[str, Any]:
     """NeuroBench-style static and dynamic metrics of a fitted learner.
 
     Keys: ``footprint_bytes`` (parameters + buffers, float32 unless the learner says
-    otherwise), ``connection_sparsity``, ``activation_sparsity``, ``synaptic_ops`` (dense
-    MACs + ACs + synaptic events per sample), ``neurons``, ``synapses`` and
-    ``cores_<profile>`` for profiles with per-core limits (spiking learners only).
+    otherwise), ``connection_sparsity``, ``activation_sparsity`` (``None``: not measured),
+    ``synaptic_ops`` (MACs + ACs + synaptic events per sample, as priced: merged),
+    NeuroBench's ``effective_macs``, ``effective_acs`` and ``dense_ops`` kept apart where
+    the learner measured them (:mod:`comparisons.metrics.neurobench_counts`; ``None``
+    otherwise), ``neurons``, ``synapses`` and ``cores_<profile>`` for profiles with
+    per-core limits (spiking learners only).
     """
     st = learner.structure()
     weights = st.get("weights", [])
@@ -71,6 +85,8 @@ def hardware_metrics(learner: Any, ops: dict[str, float]) -> dict[str, Any]:
                               + ops.get("synaptic_events", 0.0)),
         "neurons": st.get("neurons"), "synapses": st.get("synapses"),
     }
+    for k in NEUROBENCH_OPS:
+        out[k] = float(ops[k]) if k in ops else None
     if learner.family == "spiking":
         for p in list_profiles():
             c = cores_needed(st.get("neurons"), st.get("synapses"), p)

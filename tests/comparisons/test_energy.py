@@ -102,7 +102,10 @@ def test_neurobench_style_hardware_metrics():
     assert connection_sparsity(w) == 6 / 8
     assert connection_sparsity([]) is None
     assert activation_sparsity({"spikes": 25.0, "neuron_updates": 100.0}) == 0.75
-    assert activation_sparsity({"mac": 10.0}) == 0.0
+    # not measured: None, not a hard-coded 0; measured activations win over spikes
+    assert activation_sparsity({"mac": 10.0}) is None
+    assert activation_sparsity({"activations": 8.0, "nonzero_activations": 6.0,
+                                "spikes": 1.0, "neuron_updates": 8.0}) == 0.25
     # Loihi: 1024 neurons and 16384 fan-in per core
     assert cores_needed(1500, 10, "loihi") == 2
     assert cores_needed(10, 1024 * 16384 * 3, "loihi") == 3

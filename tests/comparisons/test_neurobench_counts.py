@@ -320,3 +320,46 @@ def test_recurrent_cell_counts_equal_neurobenchs(nb):
         if kind == "rnn":  # LSTMCell: neurobench's dense skips zero states (see module doc)
             assert syn["Dense"] == ours.per_sample()["dense_ops"]
         assert res["ConnectionSparsity"] == round(torch_connection_sparsity(net), 4)
+
+
+# ------------------------------------------------------------------- the learners' counts
+def test_lif_reservoir_counts_analog_input_as_macs():
+    # issue 16: the reservoir's analog input current x @ W_in multiplies real values: MACs
+    from comparisons.learners import get_learner
+    from comparisons.tasks import get_task
+
+    task = get_task("adding", length=6, n_train=12, n_test=4)
+    data = task.make(0)
+    lr = get_learner("lif_reservoir", n_neurons=30, steps_per_input=2, seed=0)
+    lr.fit(task, data)
+    x = data.test.x[:, :1]
+    assert not is_binary(x)
+    lr.predict(x)
+    ops = lr.last_inference_ops
+    readout = 1 * (30 + 1) * task.n_out  # a final output: one read
+    assert ops["ac"] == 0.0
+    assert ops["mac"] == np.count_nonzero(x) * 30 + readout
+
+
+def test_lstm_learner_reports_neurobench_counts_and_measured_activation_sparsity():
+    from comparisons.learners import get_learner
+    from comparisons.metrics.hardware import hardware_metrics
+    from comparisons.metrics.ops import flop_count_macs
+    from comparisons.tasks import get_task
+
+    task = get_task("binary_addition", train_bits=3, test_bits=4, n_train=16, n_test=8)
+    data = task.make(0)
+    lr = get_learner("lstm", hidden_size=6, epochs=1, seed=0, device="cpu")
+    lr.fit(task, data)
+    lr.predict(data.test.x)
+    ops = lr.last_inference_ops
+    x1 = torch.as_tensor(data.test.x[:, :1].astype(np.float32))
+    with torch.no_grad():
+        _, macs = flop_count_macs(lr._twin(task), x1)
+    assert ops["mac"] == ops["dense_ops"] == macs  # the priced count is unchanged
+    # binary inputs (bits): the input products are accumulates, kept apart from the MACs
+    assert ops["effective_acs"] > 0 and ops["effective_macs"] > 0
+    assert ops["effective_macs"] + ops["effective_acs"] <= ops["dense_ops"]
+    hw = hardware_metrics(lr, ops)
+    assert hw["effective_acs"] == ops["effective_acs"]
+    assert hw["activation_sparsity"] == 1 - ops["nonzero_activations"] / ops["activations"]
