@@ -415,7 +415,8 @@ class LIFReservoir(Learner):
         # Per sample the learner keeps the reservoir state, the trace and one feature row;
         # the Gram matrices are shared by all samples.
         state_bytes = (4 + 1) * self.n_neurons * 8 + n_f * 4
-        return FitInfo(wall_s=wall, train_ops=add_memory_traffic(train_ops),
+        return FitInfo(wall_s=wall, train_ops=add_memory_traffic(
+                           train_ops, state_bytes=self._state_bytes()),
                        train_memory_bytes=state_bytes, readout=self.readout,
                        extra={"gram_bytes": int(xtx.nbytes + xty.nbytes),
                               "epochs_run": epochs_run, "monitor_s": self.monitor_s})
@@ -502,13 +503,41 @@ class LIFReservoir(Learner):
             # the readout multiplies real-valued traces: MACs (added to the analog input's)
             ops["mac"] = ops.get("mac", 0.0) + float(t_read * (self.n_neurons + 1)
                                                      * self._task.n_out)
-            self.last_inference_ops = add_memory_traffic(ops)
+            ops.update(self._neurobench_ops(x, feats_list, ops))
+            self.last_inference_ops = add_memory_traffic(ops, state_bytes=self._state_bytes())
             self._raster_x = x[:, :1]  # the raster figure shows this predict's first input
         if self._task.output == "final":
             out = out[-1]
         if self._task.target == "binary":
             return np.clip(out, 0.0, 1.0)
         return out
+
+    def _state_bytes(self) -> int:
+        """Bytes a neuron update reads and writes: every state variable of the neuron model
+        (LIF: v, i_e, i_i and the refractory count), 4 bytes each as every fp32 count."""
+        return 4 * len(self._params.state_vars)
+
+    def _neurobench_ops(self, x: np.ndarray, feats: list[np.ndarray],
+                        ops: dict[str, float]) -> dict[str, float]:
+        """NeuroBench's counts per sample (:mod:`comparisons.metrics.neurobench_counts`)
+        from this predict's counts: effective ACs are the synaptic events plus a binary
+        input's; effective MACs an analog input's plus the readout's products with non-zero
+        traces (the bias column is a bias: not counted); dense ops every input weight at
+        every task step, every recurrent pair (``n x n``) at every simulation step, every
+        readout weight at every read; activations the neuron updates, non-zero the spikes."""
+        T, B, F = x.shape
+        n, n_out = self.n_neurons, self._task.n_out
+        t_read = T if self._task.output == "per_step" else 1
+        nz_traces = sum(int(np.count_nonzero(f[..., :n])) for f in feats) / B
+        return {"effective_acs": ops["synaptic_events"] + ops.get("ac", 0.0),
+                "effective_macs": ops.get("mac", 0.0) - t_read * (n + 1) * n_out
+                + nz_traces * n_out,
+                # input spikes (stdp_reservoir) cross their synapses at every simulation
+                # step, an analog current is computed once per task step
+                "dense_ops": float(T * F * n * (self.steps_per_input if getattr(
+                    self, "input_coding", "analog") != "analog" else 1)
+                    + T * self.steps_per_input * n * n + t_read * n * n_out),
+                "activations": ops["neuron_updates"], "nonzero_activations": ops["spikes"]}
 
     def structure(self) -> dict:
         if self._w_out is None:

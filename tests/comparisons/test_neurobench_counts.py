@@ -339,6 +339,16 @@ def test_lif_reservoir_counts_analog_input_as_macs():
     readout = 1 * (30 + 1) * task.n_out  # a final output: one read
     assert ops["ac"] == 0.0
     assert ops["mac"] == np.count_nonzero(x) * 30 + readout
+    # NeuroBench's counts: the reservoir's synaptic events are its effective ACs; the
+    # effective MACs the input's and the readout's on non-zero traces (at most all of them)
+    T, F = x.shape[0], x.shape[2]
+    assert ops["effective_acs"] == ops["synaptic_events"]
+    assert np.count_nonzero(x) * 30 < ops["effective_macs"] <= ops["mac"] - task.n_out
+    assert ops["dense_ops"] == T * F * 30 + T * 2 * 30 * 30 + 30 * task.n_out
+    assert (ops["activations"], ops["nonzero_activations"]) == (
+        ops["neuron_updates"], ops["spikes"])
+    # a LIF update reads and writes its four state variables (v, i_e, i_i, refractory)
+    assert ops["mem_write_bytes"] == ops["neuron_updates"] * 4 * 4
 
 
 def test_lstm_learner_reports_neurobench_counts_and_measured_activation_sparsity():
