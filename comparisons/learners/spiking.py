@@ -39,6 +39,14 @@ def _input_ops(x: np.ndarray, fan_out: int) -> dict[str, float]:
     return {key: per_sample_nonzero * fan_out}
 
 
+def _neurobench_ops(ops: dict[str, float], dense: float) -> dict[str, float]:
+    """NeuroBench's synaptic operations of a spiking net from its counts: effective ACs are
+    the synaptic events (spikes x fan-out) plus a binary input's ACs, effective MACs a
+    real-valued input's MACs, ``dense`` every synapse at every step."""
+    return {"effective_acs": ops["synaptic_events"] + ops.get("ac", 0.0),
+            "effective_macs": ops.get("mac", 0.0), "dense_ops": float(dense)}
+
+
 @register
 class ESNLearner(Learner):
     """Echo state network (Jaeger 2001): fixed random tanh reservoir scaled to a spectral
@@ -277,6 +285,8 @@ class SurrogateSNN(Learner):
             ops = _input_ops(np.asarray(x), self.hidden_size)
             ops.update(spikes=h_spikes, synaptic_events=h_spikes * self._task.n_out,
                        neuron_updates=float(T * (self.hidden_size + self._task.n_out)))
+            ops.update(_neurobench_ops(ops, T * (x.shape[2] * self.hidden_size
+                                                 + self.hidden_size * self._task.n_out)))
             self.last_inference_ops = add_memory_traffic(ops)
             self._raster = spikes[0][:, 0].cpu().numpy()
         out = out.cpu()
@@ -468,6 +478,8 @@ class EPropLearner(Learner):
             ops.update(spikes=spikes,
                        synaptic_events=spikes * (self.n_rec - 1 + self._task.n_out),
                        neuron_updates=float(T * self.n_rec))
+            n = self.n_rec
+            ops.update(_neurobench_ops(ops, T * n * (x.shape[2] + n + self._task.n_out)))
             self.last_inference_ops = add_memory_traffic(ops)
             self._raster = z[:, 0].cpu().numpy()
         return window

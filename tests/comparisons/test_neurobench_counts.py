@@ -373,3 +373,29 @@ def test_lstm_learner_reports_neurobench_counts_and_measured_activation_sparsity
     hw = hardware_metrics(lr, ops)
     assert hw["effective_acs"] == ops["effective_acs"]
     assert hw["activation_sparsity"] == 1 - ops["nonzero_activations"] / ops["activations"]
+
+
+@pytest.mark.parametrize("name, task_name, params", [
+    ("snn_bptt", "adding", {"length": 5}), ("eprop", "seq_digits", {})])
+def test_spiking_learners_keep_effective_acs_and_macs_apart(name, task_name, params):
+    from comparisons.learners import get_learner
+    from comparisons.metrics.hardware import hardware_metrics
+    from comparisons.tasks import get_task
+
+    task = get_task(task_name, n_train=16, n_test=4, **params)
+    data = task.make(0)
+    lr = get_learner(name, epochs=1, seed=0, device="cpu")
+    lr.fit(task, data)
+    x = data.test.x
+    lr.predict(x)
+    ops = lr.last_inference_ops
+    T, B, F = x.shape
+    h = lr.hidden_size if name == "snn_bptt" else lr.n_rec
+    # the analog input multiplies its weights (MACs); spikes select them (ACs)
+    assert ops["effective_macs"] == ops["mac"] == pytest.approx(np.count_nonzero(x) / B * h)
+    assert ops["effective_acs"] == ops["synaptic_events"]
+    rec = h * h if name == "eprop" else 0
+    assert ops["dense_ops"] == T * (F * h + rec + h * task.n_out)
+    hw = hardware_metrics(lr, ops)
+    assert hw["effective_acs"] == ops["effective_acs"]
+    assert hw["activation_sparsity"] == 1 - ops["spikes"] / ops["neuron_updates"]
