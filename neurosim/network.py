@@ -351,6 +351,9 @@ class Network:
         finally:
             if bar is not None:
                 bar.close()
+            sync = getattr(self._runner, "sync_weights", None)
+            if sync is not None:   # learned weights to the Synapses, also after an error
+                sync()
         return self
 
     def _run_chunk(self, plan: Plan, start: int, k: int) -> None:

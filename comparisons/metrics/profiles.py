@@ -47,7 +47,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from comparisons.validation import check_choice
+from comparisons.validation import check_choice, check_float, check_int
 
 #: op kinds a profile must account for (each in energy_pj, included or unsupported)
 OP_KINDS = ("mac", "ac", "synaptic_event", "neuron_update", "plasticity_update", "spike")
@@ -176,24 +176,20 @@ def _text(origin: str, where: str, v: Any) -> str:
 
 
 def _int_or_none(origin: str, where: str, v: Any, allow_none: bool = True) -> int | None:
-    if v is None and allow_none:
-        return None
-    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-        raise _fail(origin, where, f"must be a positive int{' or null' if allow_none else ''}"
-                                   f", got {v!r}")
-    return v
+    try:   # the one vocabulary's check, its message placed in the file
+        return check_int(f"profile {origin}: {where}", v, low=1, allow_none=allow_none)
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(str(exc)) from exc
 
 
 def _figure(origin: str, where: str, d: Any) -> Figure:
     d = _keys(origin, where, d, _FIGURE_KEYS, _FIGURE_OPTIONAL)
     vals = {}
     for lev in LEVELS:
-        v = d[lev]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0 \
-                or v == float("inf"):
-            raise _fail(origin, f"{where}.{lev}", f"must be a finite number >= 0 (pJ), "
-                                                  f"got {v!r}")
-        vals[lev] = float(v)
+        try:   # the one vocabulary's check, its message placed in the file
+            vals[lev] = check_float(f"profile {origin}: {where}.{lev} (pJ)", d[lev], low=0.0)
+        except (TypeError, ValueError) as exc:
+            raise ProfileError(str(exc)) from exc
     if not vals["min"] <= vals["typical"] <= vals["max"]:
         raise _fail(origin, where, f"must have min <= typical <= max, got min={vals['min']:g}"
                                    f", typical={vals['typical']:g}, max={vals['max']:g}")

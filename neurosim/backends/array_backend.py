@@ -30,10 +30,10 @@ amplitudes). Its state is ``Network.get_state()``'s ``"stp:<name>"``.
 The rules themselves (``check``, ``init_state``, ``update``) are the plasticity package's
 data and pure functions; nothing here changes their arithmetic. The op counter
 ``plasticity_updates`` (see :func:`count_plasticity_updates`) is added to
-``network.counters``. At the end of every chunk the learned weights of copy 0 are written back
-to ``syn.weights`` (all copies: ``syn.batch_weights``, ``(B, n_syn)``). Weights and traces
-are part of ``Network.get_state()`` (key ``"plastic:<name>"``), so ``store``/``restore`` and
-saving continue bit-identically.
+``network.counters``. At the end of every ``Network.run`` the learned weights of copy 0
+are written back to ``syn.weights`` (all copies: ``syn.batch_weights``, ``(B, n_syn)``).
+Weights and traces are part of ``Network.get_state()`` (key ``"plastic:<name>"``), so
+``store``/``restore`` and saving continue bit-identically.
 """
 
 from __future__ import annotations
@@ -282,11 +282,15 @@ class PlasticArrayRunner(ArrayRunner):
                   currents: dict[str, Any]) -> Any:
         out = super().run_chunk(start, k, inputs, currents)
         count_plasticity_updates(self.network, out, self.plastic)
+        return out
+
+    def sync_weights(self) -> None:
+        """Copy the learned weights to the Synapses (``batch_weights`` ``(B, n_syn)``,
+        ``weights`` = copy 0): once per :meth:`neurosim.Network.run`, not per chunk."""
         for s in self.plastic:
             wb = np.array(self.ops.to_np(self.w[s.name]), dtype=np.float64)
             s.batch_weights = wb
             s.weights = wb[0].copy()
-        return out
 
     def _deliver(self, step: int, spk: dict[str, Any]) -> None:
         plan = self.plan

@@ -637,10 +637,15 @@ class PlasticNumbaRunner(NumbaRunner):
                   currents: dict[str, Any]) -> Any:
         out = super().run_chunk(start, k, inputs, currents)
         count_plasticity_updates(self.network, out, self.plastic)
+        return out
+
+    def sync_weights(self) -> None:
+        """Copy the learned weights to the Synapses (``weights``, ``batch_weights``): once
+        per :meth:`neurosim.Network.run`, not per chunk (at 8 x 10^6 plastic synapses two
+        copies per chunk cost a quarter of a Brunel + STDP run)."""
         for p, s in enumerate(self.plastic):
             s.weights = self._weights_of(p).copy()
             s.batch_weights = s.weights[None].copy()
-        return out
 
 
 class NumbaBackend:

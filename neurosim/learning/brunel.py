@@ -66,18 +66,16 @@ class BrunelConfig:
     w_max_factor: float = 2.0  #: upper weight bound in units of J
 
     def __post_init__(self) -> None:
+        from neurosim.validation import check_int, check_real
+
         name = type(self).__name__
-        if not (isinstance(self.n_exc, int) and self.n_exc >= 4):
-            raise ValueError(f"{name}.n_exc must be an int >= 4, got {self.n_exc!r}")
-        if not 0 < self.epsilon <= 1:
-            raise ValueError(f"{name}.epsilon must be in (0, 1], got {self.epsilon}")
+        check_int(f"{name}.n_exc", self.n_exc, low=4)
+        check_real(f"{name}.epsilon", self.epsilon, low=0, high=1, low_open=True)
         for f in ("j", "g", "eta", "tau_m", "theta", "dt", "tau_pre", "tau_post",
                   "w_max_factor"):
-            if not getattr(self, f) > 0:
-                raise ValueError(f"{name}.{f} must be > 0, got {getattr(self, f)}")
+            check_real(f"{name}.{f}", getattr(self, f), low=0, low_open=True)
         for f in ("delay", "t_ref", "a_plus", "ltd_ratio"):
-            if not getattr(self, f) >= 0:
-                raise ValueError(f"{name}.{f} must be >= 0, got {getattr(self, f)}")
+            check_real(f"{name}.{f}", getattr(self, f), low=0)
 
     @property
     def n_inh(self) -> int:

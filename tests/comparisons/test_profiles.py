@@ -89,7 +89,7 @@ def test_range_must_be_ordered(data):
     _check(data, r"energy_pj\.neuron_update must have min <= typical <= max, got min=90, "
                  r"typical=81, max=81")
     data["energy_pj"]["neuron_update"].update(min=-1.0)
-    _check(data, r"energy_pj\.neuron_update\.min must be a finite number >= 0 \(pJ\)")
+    _check(data, r"energy_pj\.neuron_update\.min \(pJ\) must be >= 0.0, got -1.0")
 
 
 def test_includes_must_be_one_of_the_scopes(data):
