@@ -13,7 +13,7 @@ weight distribution after the run; the onset transient ``--t-start`` left out).
 Published anchors (nasiryahm/SNNSimulatorComparison, one thread, their parameters): Brian2 C++
 standalone 57.4 s per simulated second, NEST 62.4, GeNN on a GTX 1070 2.44.
 
-Usage: ``python benchmarks/brunel_stdp.py [--duration S] [--n-exc N] [--no-brian2]``.
+Usage: ``python benchmarks/brunel_stdp.py [--duration S] [--n-exc N] [--no-brian2] [--quick]``.
 The last line printed is one JSON object (see DESIGN.md, "Contracts").
 """
 
@@ -70,7 +70,11 @@ def main() -> None:
     ap.add_argument("--t-start", type=float, default=0.1,
                     help="statistics from this time on (s)")
     ap.add_argument("--no-brian2", action="store_true")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke test: 800 + 200 neurons, 0.3 s simulated")
     args = ap.parse_args()
+    if args.quick:
+        args.n_exc, args.duration = 800, 0.3
     if args.duration <= args.t_start:
         ap.error(f"--duration must exceed --t-start ({args.t_start}), got {args.duration}")
     t0 = time.perf_counter()

@@ -46,7 +46,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", default=None, help="write the results as JSON here")
     p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), default=None,
                    help="compare two result files written by --out and exit")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke test (make bench): seq_digits, lif_reservoir and eprop, once")
     a = p.parse_args(argv)
+    if a.quick:
+        a.tasks, a.learners, a.repeat = ["seq_digits"], ["lif_reservoir", "eprop"], 1
     if a.repeat < 1:
         p.error(f"--repeat must be >= 1, got {a.repeat}")
     if a.passes < 1:
