@@ -173,6 +173,8 @@ def _adex(c, S, off, n, b, irow, sl, ns):
     dt = c[0]
     for j in range(n):
         v, w, ref = v_[j], w_[j], ref_[j]
+        if ref > 0:          # clamped at v_reset while refractory (jumps discarded)
+            v = c[9]
         dv = (-c[1] * (v - c[2]) + c[1] * c[3] * math.exp((v - c[4]) / c[3]) - w
               + ir[j] + ie_[j] + ii_[j]) / c[5]
         w_new = w + dt * ((c[6] * (v - c[2]) - w) / c[7])

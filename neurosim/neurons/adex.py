@@ -106,16 +106,18 @@ def adex_step(state: AdExState, i_in: Any, params: AdExParams, dt: float
         \quad \tau_w \dot w = a (v - E_L) - w;\qquad v \ge v_\text{peak} \Rightarrow
         v \leftarrow v_r,\ w \leftarrow w + b
 
-    Right-hand sides use start-of-step values; ``v`` is held while refractory.
+    Right-hand sides use start-of-step values; ``v`` is clamped at ``v_reset`` while
+    refractory (a voltage jump arriving then is discarded, as for LIF).
     Shapes: any ``S``; returns ``(spikes, new_state)``.
     """
     params.check_dt(dt)
     p = params
-    v, w = state.v, state.w
+    free = state.ref <= 0
+    # a refractory unit is clamped at v_reset: voltage jumps arriving then are discarded
+    v, w = where(free, state.v, p.v_reset), state.w
     dv = (-p.g_l * (v - p.e_l) + p.g_l * p.delta_t * exp((v - p.v_t) / p.delta_t) - w
           + i_in + state.i_e + state.i_i) / p.c_m
     w_new = w + dt * ((p.a * (v - p.e_l) - w) / p.tau_w)
-    free = state.ref <= 0
     v_new = where(free, v + dt * dv, v)
     ref = where(free, state.ref, state.ref - 1.0)
     spikes = (v_new >= p.v_peak) & (ref <= 0)

@@ -217,3 +217,40 @@ def test_voltage_jumps_during_refractoriness_are_discarded(backend):
     assert v[after] == pytest.approx(p.v_reset * np.exp(-dt / p.tau_m), rel=1e-9)
     # the late jump is kept: 1 mV on top of a step's leak
     assert v[41] - v[40] * np.exp(-dt / p.tau_m) == pytest.approx(1e-3, rel=1e-6)
+
+
+@pytest.mark.parametrize("model", ["lif", "if", "adex"])
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_jumps_during_refractoriness_leave_no_trace(model, backend):
+    """Invariant for every model with a voltage target and a refractory period: extra
+    voltage jumps that arrive only while the unit is refractory change nothing afterwards
+    (same later state, same later spikes)."""
+    from neurosim import Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor
+    from neurosim.neurons.adex import AdExParams
+    from neurosim.neurons.if_ import IFParams
+    from neurosim.neurons.lif import LIFParams
+    from neurosim.synapses import Synapses
+
+    dt = 1e-4
+    params = {"lif": LIFParams(t_ref=3e-3), "if": IFParams(t_ref=3e-3),
+              "adex": AdExParams(t_ref=3e-3)}[model]
+    kick = 30e-3 if model != "adex" else 40e-3      # one jump takes it past threshold
+
+    def run(extra: bool):
+        g = NeuronGroup(1, params, name="g")
+        steps = [10] + ([14, 16, 18, 20] if extra else []) + [60, 61, 62]
+        w = [kick] + ([5e-3] * 4 if extra else []) + [2e-3] * 3
+        src = SpikeGeneratorGroup(len(steps), np.arange(len(steps)),
+                                  np.array(steps, float) * dt)
+        syn = Synapses.from_list(src, g, np.arange(len(steps)), np.zeros(len(steps), int),
+                                 np.array(w), target="v")
+        mon = SpikeMonitor(g)
+        net = Network(src, g, syn, mon, dt=dt, backend=backend)
+        net.run(100 * dt)
+        return np.asarray(mon.t), net.get_state()["g"]
+
+    (t0, s0), (t1, s1) = run(False), run(True)
+    assert t0.size == 1 and 10 * dt < t0[0] < 14 * dt    # the kick fired it before the extras
+    np.testing.assert_array_equal(t0, t1)
+    for v in s0:
+        np.testing.assert_array_equal(s0[v], s1[v])
