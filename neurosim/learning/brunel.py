@@ -30,7 +30,6 @@ spiking neurons. *J. Comput. Neurosci.* 8:183-208.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,17 +197,10 @@ def run_brunel_brian2(duration: float, cfg: BrunelConfig = BrunelConfig(), seed:
     ``extra["compile_s"]`` is build + compile time and ``wall_s`` the binary's run)."""
     import brian2 as b2
 
+    from neurosim.learning._brian2_run import brian2_run, brian2_setup
+
     conn = brunel_connectivity(cfg, seed) if conn is None else conn
-    b2.start_scope()
-    if target == "cpp_standalone":
-        b2.set_device("cpp_standalone", build_on_run=False)
-        b2.device.reinit()
-        b2.device.activate(build_on_run=False)
-    else:
-        b2.set_device("runtime")
-        b2.prefs.codegen.target = target
-    b2.defaultclock.dt = cfg.dt * b2.second
-    b2.seed(seed)
+    brian2_setup(b2, target, cfg.dt, seed)
     ns = dict(tau=cfg.tau_m * b2.second, theta=cfg.theta * b2.volt,
               vr=cfg.v_reset * b2.volt, taupre=cfg.tau_pre * b2.second,
               taupost=cfg.tau_post * b2.second, wmax=cfg.w_max_factor * cfg.j * b2.volt,
@@ -238,26 +230,9 @@ def run_brunel_brian2(duration: float, cfg: BrunelConfig = BrunelConfig(), seed:
     s_inh.connect(i=conn["inh"][0], j=conn["inh"][1])
     mon = b2.SpikeMonitor(neurons, name="br_spikes")
     net = b2.Network(neurons, ext, s_ext, s_exc, s_inh, mon, name="br_net")
-    extra: dict[str, Any] = {}
-    t0, c0 = time.perf_counter(), time.process_time()
-    net.run(duration * b2.second, report=None)
-    wall = time.perf_counter() - t0
-    extra["cpu_s"] = time.process_time() - c0
-    if target == "cpp_standalone":
-        with tempfile.TemporaryDirectory(prefix="neurosim_b2_") as tmp:
-            d = build_dir or tmp
-            t0 = time.perf_counter()
-            b2.device.build(directory=d, compile=True, run=False)
-            extra["compile_s"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            b2.device.run(directory=d)
-            wall = time.perf_counter() - t0
-            extra["cpu_s"] = float(getattr(b2.device, "_last_run_time", wall))
-            res = (np.array(mon.i[:]), np.array(mon.t / b2.second), np.array(s_exc.w[:]))
-        b2.device.reinit()
-        b2.set_device("runtime")
-    else:
-        res = (np.array(mon.i[:]), np.array(mon.t / b2.second), np.array(s_exc.w[:]))
+    res, wall, extra = brian2_run(
+        b2, net, duration, target, build_dir,
+        lambda: (np.array(mon.i[:]), np.array(mon.t / b2.second), np.array(s_exc.w[:])))
     return BrunelResult(*res, duration, wall, cfg, extra)
 
 

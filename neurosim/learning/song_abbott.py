@@ -18,7 +18,6 @@ spike-timing-dependent synaptic plasticity. *Nat. Neurosci.* 3:919-926.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,17 +157,10 @@ def run_song_abbott_brian2(duration: float, cfg: SongAbbottConfig = SongAbbottCo
     """
     import brian2 as b2
 
+    from neurosim.learning._brian2_run import brian2_run, brian2_setup
+
     # fixed object names: Brian2's code cache then hits across repeated calls
-    b2.start_scope()
-    if target == "cpp_standalone":
-        b2.set_device("cpp_standalone", build_on_run=False)
-        b2.device.reinit()
-        b2.device.activate(build_on_run=False)
-    else:
-        b2.set_device("runtime")
-        b2.prefs.codegen.target = target
-    b2.defaultclock.dt = cfg.dt * b2.second
-    b2.seed(seed)
+    brian2_setup(b2, target, cfg.dt, seed)
     ns = dict(taum=cfg.tau_m * b2.second, taue=cfg.tau_e * b2.second, Ee=cfg.e_e * b2.volt,
               vt=cfg.v_thresh * b2.volt, vr=cfg.v_reset * b2.volt, El=cfg.e_l * b2.volt,
               taupre=cfg.tau_pre * b2.second, taupost=cfg.tau_post * b2.second,
@@ -197,26 +189,7 @@ def run_song_abbott_brian2(duration: float, cfg: SongAbbottConfig = SongAbbottCo
     syn.w = rng.random(cfg.n_inputs) * cfg.gmax
     mon = b2.SpikeMonitor(neuron, name="sa_spikes")
     net = b2.Network(inp, neuron, syn, mon, name="sa_net")
-    extra: dict[str, Any] = {}
-    t0, c0 = time.perf_counter(), time.process_time()
-    net.run(duration * b2.second, report=None)
-    wall = time.perf_counter() - t0
-    extra["cpu_s"] = time.process_time() - c0
-    if target == "cpp_standalone":
-        with tempfile.TemporaryDirectory(prefix="neurosim_b2_") as tmp:
-            d = build_dir or tmp
-            t0 = time.perf_counter()
-            b2.device.build(directory=d, compile=True, run=False)
-            extra["compile_s"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            b2.device.run(directory=d)
-            wall = time.perf_counter() - t0
-            # the generated main loop's own timer (std::clock: CPU seconds, no process start)
-            extra["cpu_s"] = float(getattr(b2.device, "_last_run_time", wall))
-            w = np.array(syn.w[:]) / cfg.gmax
-            st = np.array(mon.t / b2.second)
-        b2.device.reinit()
-        b2.set_device("runtime")
-    else:
-        w, st = np.array(syn.w[:]) / cfg.gmax, np.array(mon.t / b2.second)
+    (w, st), wall, extra = brian2_run(
+        b2, net, duration, target, build_dir,
+        lambda: (np.array(syn.w[:]) / cfg.gmax, np.array(mon.t / b2.second)))
     return SongAbbottResult(w, st, duration, wall, extra)
