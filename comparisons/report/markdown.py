@@ -108,7 +108,8 @@ def render_markdown(rows: list[dict[str, Any]], title: str = "neurosim compariso
               "The same criteria graded for the representation (the network that makes the "
               "states) and the readout (states to outputs) apart; the learner's mark above "
               "is the weaker of the two.", ""]
-    lines += (md_table(head, body) if body else []) + [f"- {md_text(n)}" for n in notes]
+    lines += (md_table(head, body) + [""] if body else []) + [f"- {md_text(n)}"
+                                                                for n in notes]
     lines += ["", "## Hardware profiles", "",
               "Every figure is a range [min, max] around a typical value (pJ) with its source "
               "and what it includes; energies in the tables are typical [min, max] joules. "
