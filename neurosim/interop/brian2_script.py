@@ -46,8 +46,9 @@ seed, dt                    ``seed(network.seed)``, ``defaultclock.dt``
 
 Spikes still in a delay line at export are replayed into their targets (a TimedArray added
 by ``run_regularly``). Not exportable (clear errors): synapses onto ``v`` of a group with
-``t_ref > 0`` (Brian2 drops synaptic updates of ``(unless refractory)`` variables of
-refractory neurons; neurosim adds them to the held potential), state monitors of the
+``t_ref > 0`` (both drop voltage jumps that reach a refractory neuron, but a jump in the
+last refractory step survives into the next step in neurosim, not in Brian2: not spike for
+spike), state monitors of the
 refractory counter ``ref``, rules other than the three above, per-copy rewards other than the
 exported copy's, heterogeneous delays on the ``genn`` device.
 """
@@ -530,9 +531,10 @@ def _synapses(g_: _Gen, net: Any, syn: Any, state: dict, delay_steps: np.ndarray
     if tv == "v" and getattr(syn.post.params, "t_ref", 0.0) > 0:
         raise NotImplementedError(
             f"Brian2 export: projection {syn.name!r} targets 'v' of a group with a refractory "
-            f"period (t_ref={syn.post.params.t_ref} s); Brian2 drops synaptic updates of "
-            f"'(unless refractory)' variables during refractoriness while neurosim adds them "
-            f"to the held potential. Use target 'e'/'i', or t_ref=0")
+            f"period (t_ref={syn.post.params.t_ref} s); both simulators drop voltage jumps "
+            f"that reach a refractory neuron, but a jump in its last refractory step is "
+            f"kept by neurosim and dropped by Brian2, so the export would not be spike for "
+            f"spike. Use target 'e'/'i', or t_ref=0")
     transmit = f"{tv}_post += w_syn * ({unit})"
     key = repr(syn.name)
     hetero = delay_steps.ndim == 1 and delay_steps.size and np.any(delay_steps != delay_steps[0])
