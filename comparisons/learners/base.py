@@ -77,10 +77,17 @@ class FitInfo:
     wall_s : float
         Training wall time in seconds.
     train_ops : dict
-        Op counts per training sample (see module docstring for keys).
+        Op counts of the whole fit per training sample (see module docstring for keys):
+        the total over every pass the fit actually ran (all epochs, fewer when stopped
+        early; a closed-form or one-shot fit counts its single pass), divided by the
+        number of training samples. This is what the report prices as "energy per
+        training sample"; learners with passes say how many in ``extra["epochs_run"]``.
     train_memory_bytes : int
-        Peak memory the learning algorithm needs for one training sample beyond the
-        parameters (BPTT: stored activations; local rules: traces).
+        Peak memory the learning algorithm needs beyond the parameters: what it keeps per
+        training sample (BPTT: stored activations; an ESN: the stored reservoir states;
+        local rules: traces) plus any state shared by all samples (a ridge readout's Gram
+        matrices). Where a learner has shared state, ``extra`` gives the split as
+        ``train_memory_per_sample_bytes`` and ``train_memory_shared_bytes``.
     history : list of float
         Training loss (or another progress measure) per epoch.
     readout : str

@@ -409,16 +409,26 @@ class LIFReservoir(Learner):
         train_ops = {key: sims * v / n for key, v in ops_sum.items()}
         # ridge: Gram-matrix accumulation; LMS: one prediction + one update per scored step
         # (added to the analog input's MACs)
-        readout_macs = (n_f * n_f if self.readout == "ridge" else 2 * n_f * n_out) \
-            * split.n_steps * epochs_run
+        # per scored row (every step of a per-step task, the last of a final-output task);
+        # the ridge solve, done once, is shared by all samples and divided among them
+        rows_per_sample = rows / n
+        if self.readout == "ridge":
+            readout_macs = n_f * (n_f + n_out) * rows_per_sample * epochs_run \
+                + (n_f ** 3 / 3 + n_f * n_f * n_out) / n
+        else:
+            readout_macs = 2 * n_f * n_out * rows_per_sample * epochs_run
         train_ops["mac"] = train_ops.get("mac", 0.0) + float(readout_macs)
         # Per sample the learner keeps the reservoir state, the trace and one feature row;
-        # the Gram matrices are shared by all samples.
-        state_bytes = (4 + 1) * self.n_neurons * 8 + n_f * 4
+        # the ridge readout's Gram matrices (float64) are shared by all samples, and
+        # counted in the training memory too.
+        per_sample = (4 + 1) * self.n_neurons * 8 + n_f * 4
+        shared = int(xtx.nbytes + xty.nbytes) if self.readout == "ridge" else 0
         return FitInfo(wall_s=wall, train_ops=add_memory_traffic(
                            train_ops, state_bytes=self._state_bytes()),
-                       train_memory_bytes=state_bytes, readout=self.readout,
+                       train_memory_bytes=per_sample + shared, readout=self.readout,
                        extra={"gram_bytes": int(xtx.nbytes + xty.nbytes),
+                              "train_memory_per_sample_bytes": per_sample,
+                              "train_memory_shared_bytes": shared,
                               "epochs_run": epochs_run, "monitor_s": self.monitor_s})
 
     def _input_state(self) -> Any:

@@ -122,10 +122,14 @@ class _BPTTLearner(Learner):
                                       else y[:1], loss)
         saved = autograd_saved_bytes(self._model.cpu(), one)
         self._model.to(self._trainer.device)
+        # one forward + backward per sample per epoch run (fewer than ``epochs`` when
+        # stopped early): the whole fit, per training sample
+        epochs_run = len(hist.loss)
         return FitInfo(wall_s=wall, history=[float(v) for v in hist.loss], readout="bptt",
-                       train_ops=add_memory_traffic({"mac": train_macs}),
+                       train_ops=add_memory_traffic({"mac": epochs_run * train_macs}),
                        train_memory_bytes=saved,
-                       extra={"sequence_length": int(x.shape[0])})
+                       extra={"sequence_length": int(x.shape[0]), "epochs_run": epochs_run,
+                              "train_macs_per_pass": train_macs})
 
     def _train_macs(self, task: Task, x1: torch.Tensor, y1: torch.Tensor, loss: str) -> float:
         """MACs of one forward + backward pass on one training sequence (cell path)."""

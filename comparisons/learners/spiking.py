@@ -109,11 +109,33 @@ class ESNLearner(Learner):
         t0 = time.perf_counter()
         self._esn.fit(torch.as_tensor(data.train.x), torch.as_tensor(y, dtype=torch.float32),
                       mask=mask if task.output == "per_step" else None)
+        wall = time.perf_counter() - t0
         n = self.reservoir_size
-        return FitInfo(wall_s=time.perf_counter() - t0, readout="ridge",
-                       train_ops=add_memory_traffic({"mac": float(
-                           data.train.n_steps * (n * n + (n + 1) ** 2))}),
-                       train_memory_bytes=(n + 1) * 4)
+        T = data.train.n_steps
+        n_out = task.n_out
+        # rows of the ridge regression per sample: every scored step (per-step tasks),
+        # the last state only (final-output tasks)
+        if task.output == "per_step":
+            rows = (T if data.train.mask is None
+                    else float(np.asarray(data.train.mask).sum()) / data.train.n_samples)
+        else:
+            rows = 1.0
+        # One pass (closed form): the reservoir update every step, the Gram matrix
+        # H^T H and H^T Y over the rows; the solve, shared by all samples, divided among them
+        solve = (n ** 3 / 3 + n * n * n_out) / data.train.n_samples
+        macs = T * n * (n + n_in) + rows * n * (n + n_out) + solve
+        # What the fit stores (backprop.esn.EchoStateNetwork.fit): every reservoir state
+        # (T, B, n) float32; the selected rows copied (float32, per-step tasks only), then
+        # as float64 and centred (two float64 copies); shared by all samples: the float64
+        # Gram matrix (n x n) and H^T Y (n x n_out)
+        per_sample = int(T * n * 4 + rows * n * ((4 if task.output == "per_step" else 0)
+                                                 + 2 * 8))
+        shared = int((n * n + n * n_out) * 8)
+        return FitInfo(wall_s=wall, readout="ridge",
+                       train_ops=add_memory_traffic({"mac": float(macs)}),
+                       train_memory_bytes=per_sample + shared,
+                       extra={"epochs_run": 1, "train_memory_per_sample_bytes": per_sample,
+                              "train_memory_shared_bytes": shared})
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._esn is None or self._task is None:
@@ -269,8 +291,34 @@ class SurrogateSNN(Learner):
                 break
         wall = self.fit_seconds(t0)
         saved = autograd_saved_bytes(lambda z: self._out(z)[0], x[:, :1])
+        # measured on one training sequence: matrix-product MACs of forward + backward
+        # (FlopCounterMode), like the rsnn family's BPTT, times the epochs run (fewer than
+        # ``epochs`` when stopped early): the whole fit, per training sample
+        y1 = y[:, :1] if task.output == "per_step" else y[:1]
+        m1 = None if mask is None else mask[:, :1]
+        macs = self._train_macs(x[:, :1], y1, m1, loss_kind)
+        epochs_run = len(history)
         return FitInfo(wall_s=wall, history=history, readout="bptt (surrogate gradient)",
-                       train_memory_bytes=saved)
+                       train_ops=add_memory_traffic({"mac": float(epochs_run * macs)}),
+                       train_memory_bytes=saved,
+                       extra={"epochs_run": epochs_run, "train_macs_per_pass": macs})
+
+    def _train_macs(self, x1: torch.Tensor, y1: torch.Tensor, m1: torch.Tensor | None,
+                    loss_kind: str) -> float:
+        """MACs of one forward + backward pass on one training sequence (gradients are
+        computed on the side and thrown away: the fitted weights are left as they are)."""
+        from backprop.train import masked_loss
+        from comparisons.metrics.ops import flop_count_macs
+
+        params = list(self._net.parameters())
+
+        def step() -> None:
+            out, _ = self._out(x1)
+            torch.autograd.grad(masked_loss(loss_kind, out, y1, m1), params,
+                                allow_unused=True)
+
+        _, macs = flop_count_macs(step)
+        return float(macs)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._net is None or self._task is None:
