@@ -143,9 +143,16 @@ class LDSKalman(Learner):
         self._P0 = np.eye(d + 1) * float(x.var())
         self._P0[d, d] = 0.0
         k = d + 1
+        # what the fit stores per sample (float64): the lagged inputs (T x d) and its
+        # regression rows (rows x k); one least-squares pass over the rows
+        B = x.shape[1]
+        rows = len(X) / B
+        per_sample = int(T * d * 8 + rows * k * 8)
         return FitInfo(wall_s=time.perf_counter() - t0, readout="least squares",
-                       train_ops=add_memory_traffic({"mac": float(T * k * k)}),
-                       train_memory_bytes=k * 8)
+                       train_ops=add_memory_traffic({"mac": float(rows * k * k)}),
+                       train_memory_bytes=per_sample,
+                       extra={"train_memory_per_sample_bytes": per_sample,
+                              "train_memory_shared_bytes": 0})
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._A is None:

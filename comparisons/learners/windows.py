@@ -115,12 +115,22 @@ class _WindowLearner(Learner):
         self._model = self._fit_model(X.astype(np.float64), y, task)
         wall = time.perf_counter() - t0 - self._val_s
         rows_per_sample = len(X) / data.train.n_samples
+        # per sample: its window rows (float64); shared by all samples: what the solver
+        # keeps besides the rows (a ridge solve's Gram matrix)
+        per_sample = int(X.shape[1] * 8 * rows_per_sample)
+        shared = self._train_shared_bytes()
         return FitInfo(
             wall_s=wall, readout=self.readout_name,
             train_ops=add_memory_traffic({"mac": self._train_macs_per_row() * rows_per_sample}),
-            train_memory_bytes=int(X.shape[1] * 8 * rows_per_sample),
+            train_memory_bytes=per_sample + shared,
             history=list(getattr(self._model, "loss_curve_", [])),
+            extra={"train_memory_per_sample_bytes": per_sample,
+                   "train_memory_shared_bytes": shared},
         )
+
+    def _train_shared_bytes(self) -> int:
+        """Training memory shared by all samples (default: none)."""
+        return 0
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._model is None or self._task is None:
@@ -180,7 +190,18 @@ class AutoregressiveTaps(_WindowLearner):
         return float((self._d_in + 1) * self._d_out)
 
     def _train_macs_per_row(self) -> float:
-        return float((self._d_in + 1) ** 2)  # Gram-matrix accumulation
+        if self._task is not None and self._task.target == "class":
+            # L-BFGS: every iteration run evaluates the loss and its gradient on every row
+            # (forward + backward), the whole fit
+            iters = float(np.max(getattr(self._model, "n_iter_", [1])))
+            return 2.0 * iters * self._macs_per_row()
+        return float((self._d_in + 1) ** 2)  # Gram-matrix accumulation (one pass)
+
+    def _train_shared_bytes(self) -> int:
+        if self._task is not None and self._task.target == "class":
+            return 0
+        # the ridge solve's float64 Gram matrix X^T X and X^T y
+        return int(((self._d_in + 1) ** 2 + (self._d_in + 1) * self._d_out) * 8)
 
     def param_count(self) -> int:
         return 0 if self._model is None else int((self._d_in + 1) * self._d_out)

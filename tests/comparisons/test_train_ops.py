@@ -106,3 +106,33 @@ def test_stdp_reservoir_counts_its_stdp_phase_and_its_weight_traffic():
     # every weight update reads and writes one 4-byte weight, on top of the state writes
     assert with_stdp.train_ops["mem_write_bytes"] - without.train_ops["mem_write_bytes"] \
         >= 4 * plast
+
+
+def test_ar_taps_counts_every_lbfgs_iteration_and_the_ridge_gram_matrix():
+    task, data = _task(SPIKES)  # class targets: logistic regression by L-BFGS
+    learner = get_learner("ar_taps", seed=0)
+    info = learner.fit(task, data)
+    iters = int(max(learner._model.n_iter_))
+    assert iters > 1
+    rows = len(data.train.y) / data.train.n_samples  # one row per sample (final output)
+    assert info.train_ops["mac"] == pytest.approx(
+        2 * iters * learner._macs_per_row() * rows, rel=1e-9)
+    task = get_task("mackey_glass", length=60, n_train=6, n_test=2, washout=10)
+    learner = get_learner("ar_taps", seed=0)
+    info = learner.fit(task, task.make(0))
+    d = learner._d_in + 1
+    assert info.extra["train_memory_shared_bytes"] == (d * d + d) * 8
+    assert info.train_memory_bytes == (info.extra["train_memory_per_sample_bytes"]
+                                       + info.extra["train_memory_shared_bytes"])
+
+
+def test_lds_kalman_train_memory_is_what_its_fit_stores_and_grows_with_length():
+    mem = {}
+    for T in (40, 80):
+        task = get_task("mackey_glass", length=T, n_train=6, n_test=2, washout=10)
+        data = task.make(0)
+        learner = get_learner("lds_kalman", seed=0)
+        mem[T] = (learner.fit(task, data).train_memory_bytes, data.train.n_steps)
+    (a, ta), (b, tb) = mem[40], mem[80]
+    order = get_learner("lds_kalman").order
+    assert a >= ta * order * 8 and b - a >= (tb - ta) * order * 8
