@@ -25,7 +25,11 @@ from comparisons.learners.base import FitInfo, Learner
 from comparisons.learners.scorecard import DELTA_RULE_READOUT
 from comparisons.metrics.memory import autograd_saved_bytes
 from comparisons.metrics.neurobench_counts import count_ops
-from comparisons.metrics.ops import add_memory_traffic, flop_count_macs
+from comparisons.metrics.ops import (
+    add_memory_traffic,
+    add_stored_activation_traffic,
+    flop_count_macs,
+)
 from comparisons.space import Choice, Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
@@ -126,7 +130,9 @@ class _BPTTLearner(Learner):
         # stopped early): the whole fit, per training sample
         epochs_run = len(hist.loss)
         return FitInfo(wall_s=wall, history=[float(v) for v in hist.loss], readout="bptt",
-                       train_ops=add_memory_traffic({"mac": epochs_run * train_macs}),
+                       train_ops=add_stored_activation_traffic(
+                           add_memory_traffic({"mac": epochs_run * train_macs}),
+                           saved, epochs_run),
                        train_memory_bytes=saved,
                        extra={"sequence_length": int(x.shape[0]), "epochs_run": epochs_run,
                               "train_macs_per_pass": train_macs})

@@ -21,7 +21,7 @@ from comparisons.learners.base import FitInfo, Learner
 from comparisons.learners.scorecard import BATCH_READOUT, DELTA_RULE_READOUT, not_learned
 from comparisons.metrics.memory import autograd_saved_bytes
 from comparisons.metrics.neurobench_counts import count_ops
-from comparisons.metrics.ops import add_memory_traffic
+from comparisons.metrics.ops import add_memory_traffic, add_stored_activation_traffic
 from comparisons.space import Choice, Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
@@ -299,7 +299,9 @@ class SurrogateSNN(Learner):
         macs = self._train_macs(x[:, :1], y1, m1, loss_kind)
         epochs_run = len(history)
         return FitInfo(wall_s=wall, history=history, readout="bptt (surrogate gradient)",
-                       train_ops=add_memory_traffic({"mac": float(epochs_run * macs)}),
+                       train_ops=add_stored_activation_traffic(
+                           add_memory_traffic({"mac": float(epochs_run * macs)}),
+                           saved, epochs_run),
                        train_memory_bytes=saved,
                        extra={"epochs_run": epochs_run, "train_macs_per_pass": macs})
 
@@ -466,7 +468,9 @@ class EPropLearner(Learner):
             y1 = data.train.y[:, :1] if task.output == "per_step" else data.train.y[:1]
             macs, saved = self._bptt_cost(data.train.x[:, :1], y1)
             return FitInfo(wall_s=wall, history=list(hist), readout=self.rule,
-                           train_ops=add_memory_traffic({"mac": float(len(hist) * macs)}),
+                           train_ops=add_stored_activation_traffic(
+                               add_memory_traffic({"mac": float(len(hist) * macs)}),
+                               saved, len(hist)),
                            train_memory_bytes=saved)
         # per step every synapse updates its eligibility trace (and filtered trace), in
         # every epoch run (fewer than ``epochs`` when stopped early); the readout rule

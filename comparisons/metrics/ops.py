@@ -54,4 +54,17 @@ def add_memory_traffic(
     return out
 
 
-__all__ = ["flop_count_macs", "dense_ops", "add_memory_traffic"]
+def add_stored_activation_traffic(ops: dict[str, float], saved_bytes: float,
+                                  passes: float) -> dict[str, float]:
+    """Return a copy of ``ops`` (with memory traffic already filled in) plus the traffic of
+    the activations BPTT stores: every pass, the forward pass writes the ``saved_bytes``
+    autograd keeps for one sample and the backward pass reads them back."""
+    out = dict(ops)
+    traffic = float(saved_bytes) * float(passes)
+    out["mem_read_bytes"] = out.get("mem_read_bytes", 0.0) + traffic
+    out["mem_write_bytes"] = out.get("mem_write_bytes", 0.0) + traffic
+    return out
+
+
+__all__ = ["flop_count_macs", "dense_ops", "add_memory_traffic",
+           "add_stored_activation_traffic"]

