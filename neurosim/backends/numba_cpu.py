@@ -266,14 +266,11 @@ class NumbaRunner:
         idx = [glob[m.group.name] + m.indices for m in mons for _ in m.variables]
         self.m_idx_ptr = np.cumsum([0] + [i.size for i in idx]).astype(np.int64)
         self.m_idx = np.concatenate(idx or [np.zeros(0)]).astype(np.int64)
-        self.cap = 1 << 16
-        self._alloc_rec()
+        self.cap = 1 << 16   # first size of each thread's spike record buffers
+        self._bufs: list[tuple[list[np.ndarray], tuple[np.ndarray, ...]]] = []
         # the kernel's work arrays
         self.work = (np.empty(self.n_neuron + max(self.n_in, 1), dtype=np.int64),
                      np.zeros(len(ng) + len(ig) + 1, dtype=np.int64))
-
-    def _alloc_rec(self) -> None:
-        self._bufs: list[tuple[list[np.ndarray], tuple[np.ndarray, ...]]] = []
 
     def _thread_buffers(self, n: int) -> list[tuple[list[np.ndarray], tuple[np.ndarray, ...]]]:
         """Per-thread spike record buffers (grown by the threads when full, kept between
