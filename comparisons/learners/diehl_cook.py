@@ -11,6 +11,17 @@ Op counts are measured by the simulation (``DiehlCook.counters_``, ``label_count
 pass whose labels are kept; every presentation counts, including the authors' repeats of
 an image with more input when it gave too few spikes.
 
+Input drive: the authors' Poisson rate (63.75 Hz for a white MNIST pixel) was chosen for
+28x28 MNIST digits, whose mean image has about ``784 x 0.1307 = 102.5`` white-pixel
+equivalents. Scikit-learn's 8x8 digits have about 19.5, so at 63.75 Hz the network received
+one fifth of the authors' input spikes per image, almost never reached the ``min_spikes`` = 5
+excitatory spikes, and the authors' retry rule showed each image 5-6 times at rising rates.
+By default (``max_rate=None``) the rate is scaled so that the mean training image delivers the
+authors' expected input (:func:`matched_rate`); the per-synapse weights are already the
+authors' (``norm_total`` scaled by ``n_input / 784``). Measured on seq_digits (n_exc 100, one
+epoch, seeds 0 and 1): 1.00 presentations per image instead of 5.1, validation accuracy
+0.83 / 0.80 instead of 0.56 / 0.51, and a fifth of the simulation time.
+
 Protocol: the budget is ``epochs``, passes of STDP over the training images. While the
 protocol watches the validation split (a monitor is installed), the labels are assigned
 again after every pass (one more pass over the training images, without learning: about as
@@ -36,7 +47,31 @@ from comparisons.learners.scorecard import (
 from comparisons.metrics.ops import add_memory_traffic
 from comparisons.space import Int, Param
 from comparisons.tasks.base import Task, TaskData
-from comparisons.validation import check_choice, check_int
+from comparisons.validation import check_choice, check_float, check_int
+
+#: mean pixel intensity of the MNIST training images (pixel / 255): the normalisation constant
+#: 0.1307 used with torchvision's MNIST (LeCun et al. 1998 data); x 784 pixels = the authors'
+#: mean input per image in white-pixel equivalents
+MNIST_MEAN_INTENSITY = 0.1307
+#: the authors' rate for a white pixel (Hz; Diehl & Cook 2015, 63.75 = 255 / 4)
+AUTHORS_MAX_RATE = 63.75
+
+
+def matched_rate(X: np.ndarray, max_pixel: float) -> float:
+    r"""Poisson rate (Hz) of a white pixel at which the mean image of ``X`` delivers the
+    authors' expected input per presentation (Diehl & Cook 2015 on MNIST):
+
+    .. math:: r = 63.75\,\text{Hz} \times \frac{784 \times 0.1307}
+              {\overline{\sum_i x_i / x_\text{max}}}
+
+    ``X`` ``(n, n_input)`` non-negative pixels, ``max_pixel`` the value that maps to ``r``.
+    """
+    mean_total = float(np.mean(np.sum(X, axis=1))) / max_pixel
+    if not mean_total > 0:
+        raise ValueError("diehl_cook: the training images are all zero; no input rate can "
+                         "match the authors' input drive (give max_rate)")
+    return AUTHORS_MAX_RATE * 784 * MNIST_MEAN_INTENSITY / mean_total
+
 
 #: how classes are read from the excitatory spike counts (the ablation factor "readout")
 READOUTS = ("labels", "linear")
@@ -66,6 +101,10 @@ class DiehlCookLearner(Learner):
         The authors' label assignment (each neuron votes for the class it fired most for
         on the training images), or a multinomial logistic regression on the training
         images' spike counts (scikit-learn, L2, ``C=1``).
+    max_rate : float or None
+        Poisson rate (Hz) of a white pixel. None (default): :func:`matched_rate` of the
+        training images (the authors' input drive per image; see the module docstring);
+        63.75 is the authors' MNIST value taken literally.
     """
 
     name: ClassVar[str] = "diehl_cook"
@@ -96,7 +135,8 @@ class DiehlCookLearner(Learner):
     budget_param: ClassVar[str | None] = "epochs"
 
     def __init__(self, seed: int = 0, device: str = "auto", n_exc: int = 100,
-                 epochs: int = 1, plasticity: bool = True, readout: str = "labels") -> None:
+                 epochs: int = 1, plasticity: bool = True, readout: str = "labels",
+                 max_rate: float | None = None) -> None:
         super().__init__(seed=seed, device=device)
         self.n_exc = check_int("diehl_cook.n_exc", n_exc, low=1)
         self.epochs = check_int("diehl_cook.epochs", epochs, low=1)
@@ -105,6 +145,8 @@ class DiehlCookLearner(Learner):
                             f"{plasticity!r}")
         self.plasticity = plasticity
         self.readout = check_choice("diehl_cook.readout", readout, READOUTS)
+        self.max_rate = None if max_rate is None else check_float(
+            "diehl_cook.max_rate", max_rate, low=0.0, low_open=True)
         self._clf = None
         if readout == "linear":  # a batch-trained classifier on all training responses
             self.scorecard = {**type(self).scorecard, "local_learning": False,
@@ -136,7 +178,15 @@ class DiehlCookLearner(Learner):
         X = self._flat(data.train.x)
         self._max_pixel = float(max(X.max(), 1e-12))
         n_in = X.shape[1]
-        cfg = DiehlCookConfig(n_input=n_in, n_exc=self.n_exc, norm_total=78.0 * n_in / 784)
+        rate = (matched_rate(X, self._max_pixel) if self.max_rate is None
+                else self.max_rate)
+        probe = DiehlCookConfig()
+        if rate * probe.dt > 1.0:
+            raise ValueError(f"diehl_cook.max_rate: a white pixel would spike with probability "
+                             f"{rate * probe.dt:.3g} > 1 per step of {probe.dt} s "
+                             f"(rate {rate:.4g} Hz); allowed: rate x dt <= 1")
+        cfg = DiehlCookConfig(n_input=n_in, n_exc=self.n_exc, norm_total=78.0 * n_in / 784,
+                              max_rate=rate)
         self._cfg = cfg
         self._model = DiehlCook(cfg, max_pixel=self._max_pixel, random_state=self.seed)
         n = X.shape[0]
@@ -171,6 +221,7 @@ class DiehlCookLearner(Learner):
                        extra={"epochs_run": epochs_run, "monitor_s": self.monitor_s,
                               # STDP only (wall_s adds the label assignments)
                               "stdp_s": float(m.train_time_s_),
+                              "max_rate_hz": float(cfg.max_rate),
                               "presentations_per_image": {
                                   "stdp": stdp["presentations"] / (n * max(epochs_run, 1)),
                                   "labels": label["presentations"] / n}})

@@ -169,6 +169,35 @@ def test_diehl_cook_learner_counts_and_votes():
     assert get_learner_class("diehl_cook").supports(get_task("adding"))[0] is False
 
 
+def test_diehl_cook_input_drive_matches_the_authors_per_image():
+    # the default rate gives the mean training image the authors' expected MNIST input
+    # (784 x 0.1307 white pixels at 63.75 Hz for 350 ms), measured by the engine's counter
+    from comparisons.learners.diehl_cook import matched_rate
+
+    task = get_task("seq_digits", n_train=150, n_val=20, n_test=20)
+    data = task.make(0)
+    X = np.asarray(data.train.x, np.float64).transpose(1, 0, 2).reshape(150, -1)
+    mp = float(X.max())
+    rate = matched_rate(X, mp)
+    assert rate * X.sum(1).mean() / mp == pytest.approx(63.75 * 784 * 0.1307, rel=1e-12)
+    dc = get_learner("diehl_cook", n_exc=30)
+    info = dc.fit(task, data)
+    assert info.extra["max_rate_hz"] == pytest.approx(rate, rel=1e-12)
+    lab = dc._model.label_counters_.values
+    # labelling pass (learning off): every image once, so Poisson counts average to theory
+    assert lab["presentations"] == 150
+    expect = 63.75 * 784 * 0.1307 * 0.35 * 150       # input spikes over all images
+    assert lab["input_spikes"] == pytest.approx(expect, rel=5 / np.sqrt(expect))
+    # the authors' 63.75 Hz taken literally starves 64-pixel digits: the retry rule then
+    # shows each image several times
+    lit = get_learner("diehl_cook", n_exc=30, max_rate=63.75)
+    assert lit.fit(task, data).extra["presentations_per_image"]["stdp"] > 3
+    with pytest.raises(ValueError, match=r"diehl_cook.max_rate"):
+        get_learner("diehl_cook", max_rate=0.0)
+    with pytest.raises(ValueError, match=r"diehl_cook.max_rate.*probability"):
+        get_learner("diehl_cook", max_rate=5000.0).fit(task, data)
+
+
 @pytest.mark.slow
 def test_diehl_cook_beats_chance_by_far_on_digits():
     row = run_cell("seq_digits", "diehl_cook", 0, None, {"n_exc": 100})
