@@ -72,6 +72,7 @@ __all__ = [
     "eprop_gradients",
     "eprop_gradients_online",
     "make_temporal_patterns",
+    "online_traces",
     "readout_loss",
     "rsnn_forward",
 ]
@@ -434,7 +435,9 @@ def eprop_gradients(
     Returns
     -------
     dict with ``grads`` (same keys as ``weights``), ``loss`` (float), ``y (T, B, K)``,
-    ``z (T, B, N)`` and ``rate`` (mean spikes per neuron per step).
+    ``z (T, B, N)``, ``rate`` (mean spikes per neuron per step) and ``held_bytes``: the
+    bytes of the arrays this form holds, ``batch`` (the ``(T, B, .)`` states, errors,
+    signals and adjoints of the batch) and ``filters`` (the two ``(T, T)`` filter matrices).
     """
     w_in, w_out, b_out = weights["w_in"], weights["w_out"], weights["b_out"]
     w_rec = _no_self(weights["w_rec"])
@@ -478,7 +481,8 @@ def eprop_gradients(
         coef = psi * lhat
     # presynaptic traces p_t = [x_t, z_{t-1}] filtered by alpha: sum_t c_t pbar_t^T is
     # sum_t chat_t p_t^T with chat the same filter run backwards over c
-    chat = _time_filter(_filter_matrix(alpha, T, x).T, coef)
+    k_alpha = _filter_matrix(alpha, T, x)
+    chat = _time_filter(k_alpha.T, coef)
     g_in = chat.reshape(T * B, N).T @ x.reshape(T * B, n_in)
     g_rec = chat[1:].reshape(-1, N).T @ z[:-1].reshape(-1, N)
     mask = 1 - torch.eye(N, dtype=x.dtype, device=x.device)
@@ -488,7 +492,38 @@ def eprop_gradients(
         "w_out": g_out,
         "b_out": g_b,
     }
-    return {"grads": grads, "loss": float(loss_v), "y": y, "z": z, "rate": float(z.mean())}
+    # what this form holds (counted, not used): the (T, B, .) arrays of the batch and the
+    # two (T, T) filter matrices, which do not depend on the batch
+    held = (z, u, y, psi, err, signal, zbar, lhat, coef, chat)
+    held_bytes = {"batch": int(sum(t.nbytes for t in held)),
+                  "filters": int(k_kappa.nbytes + k_alpha.nbytes)}
+    return {"grads": grads, "loss": float(loss_v), "y": y, "z": z, "rate": float(z.mean()),
+            "held_bytes": held_bytes}
+
+
+def online_traces(n_in: int, n_rec: int, p: EPropParams, batch: int = 1, *,
+                  like: Tensor | None = None) -> dict[str, Tensor]:
+    """The traces the online rule (:func:`eprop_gradients_online`) holds, as zeros: what a
+    neuromorphic implementation keeps while a sequence runs (Bellec et al. 2020, Methods),
+    independent of the sequence length.
+
+    ``pbar (batch, n_in + N)``: the presynaptic traces :math:`\\bar p_i`;
+    ``ebar (batch, N, n_in + N)``: the :math:`\\kappa`-filtered eligibility traces
+    :math:`\\mathcal F_\\kappa(e_{ji})`, one per synapse; with adaptive neurons
+    (``p.n_adaptive > 0`` and ``p.beta_a > 0``) also ``eps_a`` (the adaptation traces
+    :math:`\\epsilon^a_{ji}`) and ``e_prev`` (the previous step's :math:`e_{ji}`, which
+    :math:`\\epsilon^a` integrates), one per synapse each; ``zbar_out (batch, N)``: the
+    filtered spikes of the readout's gradient. Every step reads and writes each of them
+    once. ``like`` gives the dtype and device (default float32 on the CPU).
+    """
+    like = torch.zeros((), dtype=torch.float32) if like is None else like
+    N, pre = n_rec, n_in + n_rec
+    out = {"pbar": like.new_zeros(batch, pre), "ebar": like.new_zeros(batch, N, pre)}
+    if p.n_adaptive > 0 and p.beta_a > 0:
+        out["eps_a"] = like.new_zeros(batch, N, pre)
+        out["e_prev"] = like.new_zeros(batch, N, pre)
+    out["zbar_out"] = like.new_zeros(batch, N)
+    return out
 
 
 @torch.no_grad()
@@ -521,11 +556,12 @@ def eprop_gradients_online(
     a = x.new_zeros(B, N)
     z = x.new_zeros(B, N)
     y = x.new_zeros(B, K)
-    pbar = x.new_zeros(B, n_in + N)  # presynaptic traces
-    ebar = x.new_zeros(B, N, n_in + N)  # kappa-filtered eligibility traces
-    eps_a = x.new_zeros(B, N, n_in + N) if adaptive else None
-    e_prev = x.new_zeros(B, N, n_in + N) if adaptive else None
-    zbar_out = x.new_zeros(B, N)  # kappa-filtered spikes for the readout weights
+    traces = online_traces(n_in, N, p, B, like=x)  # zeros (see online_traces)
+    pbar = traces["pbar"]  # presynaptic traces
+    ebar = traces["ebar"]  # kappa-filtered eligibility traces
+    eps_a = traces.get("eps_a")
+    e_prev = traces.get("e_prev")
+    zbar_out = traces["zbar_out"]  # kappa-filtered spikes for the readout weights
     bbar = 0.0
     g_rec_in = x.new_zeros(N, n_in + N)
     g_out = torch.zeros_like(w_out)

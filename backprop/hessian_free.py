@@ -17,6 +17,16 @@ follows the Levenberg--Marquardt rule on the reduction ratio; a backtracking lin
 scales the step. The lectures' point (Hinton 7d): HF "can detect directions with a tiny
 gradient but even smaller curvature".
 
+**Work counted.** :attr:`HessianFree.counts` adds up, over every update run, what each one
+did: its gradient (one forward pass storing the activations, one backward pass), its
+Gauss--Newton products (a forward pass with the forward-mode product :math:`Jv`, and one
+backward pass through the stored activations: one per CG iteration, one more for the
+warm-started residual :math:`b - Ax_0`, one for the reduction ratio), its loss evaluations
+(forward passes without storage: CG backtracking and the line search), each also weighted
+by the sequences in the batch (``*_sequences``); and the CG iterations themselves.
+:meth:`HessianFree.op_costs` measures what one of each costs on one sequence, so the whole
+fit's work is the counts times these costs (``comparisons.learners.families``).
+
 Not implemented: structural damping of the hidden states (Martens & Sutskever 2011, sec. 3),
 mini-batch curvature subsampling (the curvature uses the whole batch given).
 """
@@ -35,6 +45,11 @@ from .models import explicit_cells
 from .utils import check_positive_int, check_real
 
 __all__ = ["HessianFree", "conjugate_gradient", "gauss_newton_product"]
+
+#: the work :attr:`HessianFree.counts` adds up (module docstring)
+_COUNT_KEYS = ("steps", "gradients", "gn_products", "loss_evals", "gradient_sequences",
+               "gn_product_sequences", "loss_eval_sequences", "cg_iterations",
+               "peak_vector_bytes")
 
 
 def conjugate_gradient(
@@ -147,6 +162,20 @@ class HessianFree:
     cg_max_iter, cg_tol : CG limits (see :func:`conjugate_gradient`).
     decay : float
         CG starts from ``decay`` times the previous direction (Martens 2010: 0.95).
+
+    Attributes
+    ----------
+    last : dict
+        The last update's loss before and after, CG iterations, damping, reduction ratio,
+        step scale, and the work it did (the keys of :attr:`counts`, this update only).
+    counts : dict of int
+        The work of every update run since construction (see the module docstring):
+        ``steps``; ``gradients``, ``gn_products``, ``loss_evals`` (each a pass over the
+        batch) and the same weighted by the batch's sequences, ``gradient_sequences``,
+        ``gn_product_sequences``, ``loss_eval_sequences``; ``cg_iterations``; and
+        ``peak_vector_bytes``, the most bytes of parameter-sized vectors an update held at
+        once (the gradient, CG's right-hand side, iterate, residual, direction and product,
+        the iterates kept for backtracking and the previous direction).
     """
 
     is_hessian_free = True
@@ -174,6 +203,7 @@ class HessianFree:
         self.decay = decay
         self.prev: torch.Tensor | None = None
         self.last: dict[str, float] = {}
+        self.counts: dict[str, int] = dict.fromkeys(_COUNT_KEYS, 0)
 
     # -- flat <-> dict ---------------------------------------------------------------------
     def _params(self) -> dict[str, torch.Tensor]:
@@ -191,6 +221,67 @@ class HessianFree:
             i += t.numel()
         return out
 
+    def _batch_size(self, forward_args: tuple) -> int:
+        """Sequences in the batch: the batch axis of the first forward argument (axis 0 when
+        the model's ``config.batch_first``, else 1; axis 0 for a 2-D input)."""
+        x = forward_args[0]
+        if x.ndim < 3:
+            return int(x.shape[0])
+        batch_first = bool(getattr(getattr(self.model, "config", None), "batch_first", False))
+        return int(x.shape[0 if batch_first else 1])
+
+    def op_costs(
+        self,
+        forward_args: tuple,
+        loss_of_output: Callable[[torch.Tensor], torch.Tensor],
+        measure: Callable[[Callable[[], Any]], float],
+    ) -> dict[str, float]:
+        """What one gradient, one Gauss--Newton product and one loss evaluation cost on
+        ``forward_args`` (e.g. one sequence), each as ``measure(fn)`` returns it for a call
+        ``fn()`` doing exactly that (e.g. the MACs ``FlopCounterMode`` counts). They are
+        run as :meth:`step_on_batch` runs them, the Gauss--Newton product as the sum of
+        its forward-mode product :math:`Jv` and its backward product :math:`J^\\top u`
+        (the loss Hessian between them, on the outputs, is run but not measured: it is
+        elementwise for MSE, binary and softmax cross-entropy); the weights,
+        :attr:`counts` and the optimiser's state are unchanged.
+
+        Returns
+        -------
+        dict with ``gradient``, ``gn_product``, ``loss_eval``.
+        """
+        model = self.model
+        buffers = dict(model.named_buffers())
+        params = self._params()
+
+        def forward(ps: dict[str, torch.Tensor]) -> torch.Tensor:
+            return functional_call(model, (ps, buffers), forward_args).float()
+
+        with explicit_cells(model):
+            def gradient() -> Any:
+                out, fn = vjp(forward, params)
+                return fn(grad(loss_of_output)(out))[0]
+
+            cost_g = measure(gradient)
+            # the Gauss-Newton product of gauss_newton_product in its three parts, measured
+            # apart (a measuring dispatch mode around the nested transform jvp(grad(...))
+            # can crash torch): J v, the loss Hessian on the outputs (elementwise for the
+            # trainer's losses), J^T u through the stored activations
+            out0, vjp_fn = vjp(forward, params)
+            v = {n: torch.ones_like(t) for n, t in params.items()}
+            jv_box: list[torch.Tensor] = []
+            cost_jv = measure(lambda: jv_box.append(jvp(forward, (params,), (v,))[1]))
+            _, hjv = jvp(grad(loss_of_output), (out0,), (jv_box[0],))
+            cost_jtu = measure(lambda: vjp_fn(hjv))
+            cost_gv = cost_jv + cost_jtu
+
+            def loss_eval() -> float:
+                with torch.no_grad():
+                    return float(loss_of_output(forward(params)))
+
+            cost_f = measure(loss_eval)
+        return {"gradient": float(cost_g), "gn_product": float(cost_gv),
+                "loss_eval": float(cost_f)}
+
     # -- one update -----------------------------------------------------------------------
     def step_on_batch(
         self,
@@ -205,11 +296,13 @@ class HessianFree:
         model = self.model
         buffers = dict(model.named_buffers())
         params = self._params()
+        work = {"gradients": 0, "gn_products": 0, "loss_evals": 0}
 
         def forward(ps: dict[str, torch.Tensor]) -> torch.Tensor:
             return functional_call(model, (ps, buffers), forward_args).float()
 
         def loss_at(ps: dict[str, torch.Tensor]) -> float:
+            work["loss_evals"] += 1
             with torch.no_grad():
                 return float(loss_of_output(forward(ps)))
 
@@ -218,9 +311,11 @@ class HessianFree:
             loss0_t = loss_of_output(out0)
             loss0 = check(loss0_t, epoch, batch) if check is not None else float(loss0_t)
             g = self._flat(vjp_fn(grad(loss_of_output)(out0))[0])
+            work["gradients"] += 1
             lam = self.damping
 
             def gv(v_flat: torch.Tensor) -> torch.Tensor:
+                work["gn_products"] += 1
                 v = self._unflat(v_flat, params)
                 prod = gauss_newton_product(
                     forward, loss_of_output, params, v, output=out0, vjp_fn=vjp_fn
@@ -241,6 +336,10 @@ class HessianFree:
                     best_d, best_loss = cand, cand_loss
                 else:
                     break
+            # parameter-sized vectors held at CG's end: g, and in CG b = -g, x, r, p, Ap;
+            # the iterates kept for backtracking; the previous direction (CG's start)
+            vector_bytes = (6 * g.nbytes + sum(t.nbytes for _, t in kept)
+                            + (0 if self.prev is None else self.prev.nbytes))
             self.prev = best_d
             # reduction ratio of the undamped quadratic model -> Levenberg-Marquardt damping
             q = float(g @ best_d + 0.5 * (best_d @ (gv(best_d) - lam * best_d)))
@@ -265,9 +364,18 @@ class HessianFree:
                 named = dict(model.named_parameters())
                 for n in self.names:
                     named[n].copy_(new[n])
+        seqs = self._batch_size(forward_args)
+        done = {**work, "steps": 1, "gradient_sequences": work["gradients"] * seqs,
+                "gn_product_sequences": work["gn_products"] * seqs,
+                "loss_eval_sequences": work["loss_evals"] * seqs, "cg_iterations": iters}
+        for k, v in done.items():
+            self.counts[k] = self.counts.get(k, 0) + v
+        self.counts["peak_vector_bytes"] = max(self.counts.get("peak_vector_bytes", 0),
+                                               int(vector_bytes))
         self.last = {
             "loss_before": loss0, "loss_after": new_loss if alpha > 0 else loss0,
             "cg_iterations": iters, "damping": self.damping, "rho": rho, "alpha": alpha,
+            **done, "vector_bytes": int(vector_bytes),
         }
         return loss0
 

@@ -49,7 +49,7 @@ from comparisons.learners.scorecard import (
     readout_card,
 )
 from comparisons.learners.spiking import EPropLearner
-from comparisons.metrics.ops import flop_count_macs
+from comparisons.metrics.ops import add_memory_traffic, flop_count_macs
 from comparisons.space import Choice, Float, Param
 from comparisons.validation import check_float, check_int
 
@@ -227,7 +227,77 @@ class RNNRule(ElmanLearner):
         info.readout = ("readout (trains the readout layer only; input and recurrent "
                         "weights and the initial state frozen)" if self.rule == "readout"
                         else self.rule)
+        if self.rule == "hessian_free":
+            self._count_hessian_free(task, data, info)
         return info
+
+    def _count_hessian_free(self, task: Any, data: Any, info: Any) -> None:
+        r"""Replace ``info``'s training counts with Hessian-free's whole fit, from the work
+        its optimiser recorded (:attr:`backprop.hessian_free.HessianFree.counts`).
+
+        Per training sample (``n`` of them), over every update :math:`s` run (batch of
+        :math:`B_s` sequences, :math:`I_s` CG iterations, :math:`G_s` Gauss--Newton
+        products -- one per CG iteration, one for the warm-started residual, one for the
+        reduction ratio -- and :math:`E_s` loss evaluations of CG backtracking and the line
+        search; Martens & Sutskever 2011):
+
+        .. math::
+
+            \text{mac} = \frac1n \sum_s \Big[ B_s (C_g + G_s C_{Gv} + E_s C_f)
+                + 5 P I_s \Big]
+
+        with :math:`C_g`, :math:`C_{Gv}`, :math:`C_f` the MACs of one gradient (forward +
+        backward), one Gauss--Newton product (forward with the forward-mode product
+        :math:`Jv`, backward through the stored activations) and one loss evaluation
+        (forward) on one training sequence, measured with ``FlopCounterMode``
+        (:meth:`~backprop.hessian_free.HessianFree.op_costs`), and :math:`5P` the vector
+        work of one CG iteration on :math:`P` weights (two dot products, three axpys).
+        Memory traffic: :func:`~comparisons.metrics.ops.add_memory_traffic` on these MACs,
+        plus the activations each gradient stores (``saved`` bytes a sequence, written
+        once an update) and that its backward pass and every Gauss--Newton product read
+        back. The training memory adds to the stored activations per sample the largest
+        set of parameter-sized vectors an update held (shared by the batch).
+        """
+        import torch
+
+        from backprop.hessian_free import HessianFree
+        from backprop.rnn_rules import RuleRNN
+        from backprop.train import masked_loss
+
+        counts = dict(self._trainer.optimizer.counts)
+        n = max(int(data.train.n_samples), 1)
+        loss = {"binary": "bce", "class": "ce", "real": "mse"}[task.target]
+        x1 = torch.as_tensor(data.train.x[:, :1])
+        y = data.train.y[:, :1] if task.output == "per_step" else data.train.y[:1]
+        y1 = torch.as_tensor(y)
+        if task.target == "class":
+            y1 = y1.long()
+        m1 = None
+        if task.output == "per_step" and data.train.mask is not None:
+            m1 = torch.as_tensor(data.train.mask[:, :1])
+        twin = RuleRNN(self._twin(task), self.rule, truncation=self.truncation,
+                       seed=self.seed)
+        costs = HessianFree(twin).op_costs(
+            (x1,), lambda out: masked_loss(loss, out, y1, m1),
+            lambda fn: flop_count_macs(fn)[1])
+        n_weights = sum(p.numel() for p in twin.parameters() if p.requires_grad)
+        macs = (counts["gradient_sequences"] * costs["gradient"]
+                + counts["gn_product_sequences"] * costs["gn_product"]
+                + counts["loss_eval_sequences"] * costs["loss_eval"]
+                + 5.0 * n_weights * counts["cg_iterations"]) / n
+        saved = int(info.extra.get("train_memory_per_sample_bytes", info.train_memory_bytes))
+        ops = add_memory_traffic({"mac": float(macs)})
+        ops["mem_write_bytes"] += saved * counts["gradient_sequences"] / n
+        ops["mem_read_bytes"] += saved * (counts["gradient_sequences"]
+                                          + counts["gn_product_sequences"]) / n
+        info.train_ops = ops
+        shared = int(counts["peak_vector_bytes"])
+        info.train_memory_bytes = saved + shared
+        info.extra.update({
+            "train_memory_per_sample_bytes": saved, "train_memory_shared_bytes": shared,
+            "hessian_free": {**counts, "macs_per_sequence": costs, "n_weights": n_weights},
+        })
+        info.extra.pop("train_macs_per_pass", None)  # one BPTT pass: not HF's unit
 
 
 def _rnn(base: type[Any], rule: str, doc: str, parts: Components) -> type[Any]:

@@ -21,7 +21,11 @@ from comparisons.learners.base import FitInfo, Learner
 from comparisons.learners.scorecard import BATCH_READOUT, DELTA_RULE_READOUT, not_learned
 from comparisons.metrics.memory import autograd_saved_bytes
 from comparisons.metrics.neurobench_counts import count_ops
-from comparisons.metrics.ops import add_memory_traffic, add_stored_activation_traffic
+from comparisons.metrics.ops import (
+    add_memory_traffic,
+    add_stored_activation_traffic,
+    add_trace_traffic,
+)
 from comparisons.space import Choice, Float, Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_float, check_int
@@ -160,6 +164,15 @@ class ESNLearner(Learner):
         if self._task.target == "binary":
             out = np.clip(out, 0.0, 1.0)
         return out
+
+    def generate(self, prefix: np.ndarray, n_steps: int) -> np.ndarray:
+        """Closed loop by stepping the reservoir (:meth:`backprop.esn.EchoStateNetwork.
+        generate`): O(T), the same outputs as the generic fallback."""
+        if self._esn is None:
+            raise RuntimeError("esn: call fit() before generate()")
+        with torch.no_grad():
+            return self._esn.generate(torch.as_tensor(np.asarray(prefix, np.float32)),
+                                      n_steps).cpu().numpy()
 
     def get_state(self) -> dict[str, Any]:
         """The fitted reservoir and readout (a copy) and the task they were fitted for."""
@@ -476,13 +489,53 @@ class EPropLearner(Learner):
         # every epoch run (fewer than ``epochs`` when stopped early); the readout rule
         # updates the readout synapses only
         n_plastic = self.n_rec * task.n_out if self.rule == "readout" else n_syn
+        steps = len(hist) * T
+        traces = self._trace_bytes(n_in)
+        trace_bytes = int(sum(traces.values()))
+        held = self._held_bytes(data, task)
         return FitInfo(wall_s=wall, history=list(hist),
                        readout=("e-prop" if self.rule is None else
                                 "readout (trains W_out, b_out only; W_in, W_rec frozen)"
                                 if self.rule == "readout" else self.rule),
-                       train_ops=add_memory_traffic({"plasticity_updates": float(
-                           len(hist) * T * n_plastic)}),
-                       train_memory_bytes=int(3 * n_plastic * 4))
+                       train_ops=add_trace_traffic(add_memory_traffic(
+                           {"plasticity_updates": float(steps * n_plastic)}),
+                           trace_bytes, steps),
+                       train_memory_bytes=trace_bytes,
+                       extra={"epochs_run": len(hist), "sequence_length": int(T),
+                              "train_memory_per_sample_bytes": trace_bytes,
+                              "train_memory_shared_bytes": 0,
+                              "trace_bytes": traces,
+                              "implementation_held_bytes": held})
+
+    def _trace_bytes(self, n_in: int) -> dict[str, int]:
+        """Bytes of each trace the online rule keeps for one sequence
+        (:func:`backprop.eprop.online_traces`, in the network's dtype): the presynaptic
+        and filtered eligibility traces of every plastic synapse and the readout's
+        filtered spikes; the readout rule keeps the readout's only."""
+        from backprop.eprop import online_traces
+
+        like = self._net.weights["w_in"].detach()
+        traces = online_traces(n_in, self.n_rec, self._net.params, 1, like=like)
+        if self.rule == "readout":
+            traces = {"zbar_out": traces["zbar_out"]}
+        return {k: int(t.nbytes) for k, t in traces.items()}
+
+    def _held_bytes(self, data: TaskData, task: Task) -> dict[str, float]:
+        """What the batched form that trains here (:func:`backprop.eprop.eprop_gradients`,
+        the same gradients as the online rule) holds, measured on one training sequence:
+        ``per_sample`` (the ``(T, B, .)`` arrays, grows with T) and ``shared`` (the
+        ``(T, T)`` filter matrices)."""
+        from backprop.eprop import eprop_gradients
+
+        net = self._net
+        y1 = data.train.y[:, :1] if task.output == "per_step" else data.train.y[:1]
+        y1 = y1.astype(np.int64 if task.target == "class" else np.float32)
+        x, y = net._check(torch.as_tensor(data.train.x[:, :1]), torch.as_tensor(y1))
+        kw = {} if net.loss == "ce" and not net.per_step else {
+            "loss": net.loss, "per_step": net.per_step}
+        w = {k: v.detach() for k, v in net.weights.items()}
+        held = eprop_gradients(x, y, w, net.params, net.feedback, **kw)["held_bytes"]
+        return {"per_sample": float(held["batch"]), "shared": float(held["filters"])}
 
     def _bptt_cost(self, x1: np.ndarray, y1: np.ndarray) -> tuple[float, int]:
         """MACs and autograd's saved bytes of one (truncated) BPTT gradient on one

@@ -66,5 +66,30 @@ def add_stored_activation_traffic(ops: dict[str, float], saved_bytes: float,
     return out
 
 
+def add_trace_traffic(ops: dict[str, float], trace_bytes: float,
+                      steps: float) -> dict[str, float]:
+    r"""Return a copy of ``ops`` (with memory traffic already filled in) plus the traffic of
+    a local rule's traces: every step reads each trace and writes it back.
+
+    .. math:: \text{mem\_read\_bytes} \mathrel{+}= S\,T_{\text{steps}}, \qquad
+              \text{mem\_write\_bytes} \mathrel{+}= S\,T_{\text{steps}}
+
+    with :math:`S` = ``trace_bytes``, the bytes of the traces one sample keeps, and
+    :math:`T_{\text{steps}}` = ``steps``, the simulation steps per training sample over the
+    whole fit (sequence length x epochs run). For e-prop (Bellec et al. 2020, "A solution
+    to the learning dilemma for recurrent networks of spiking neurons", Nat. Commun.
+    11:3625, Methods) the traces are the presynaptic traces, the filtered eligibility trace
+    :math:`\mathcal F_\kappa(e_{ji})` of every plastic synapse (and the adaptation
+    trace of ALIF synapses) and the readout's filtered spikes, each updated once a step
+    (:func:`backprop.eprop.online_traces`): :math:`S \approx 4 N (n_{in} + N)` bytes
+    for ``N`` recurrent LIF neurons in float32.
+    """
+    out = dict(ops)
+    traffic = float(trace_bytes) * float(steps)
+    out["mem_read_bytes"] = out.get("mem_read_bytes", 0.0) + traffic
+    out["mem_write_bytes"] = out.get("mem_write_bytes", 0.0) + traffic
+    return out
+
+
 __all__ = ["flop_count_macs", "dense_ops", "add_memory_traffic",
-           "add_stored_activation_traffic"]
+           "add_stored_activation_traffic", "add_trace_traffic"]

@@ -143,3 +143,110 @@ def test_lds_kalman_train_memory_is_what_its_fit_stores_and_grows_with_length():
     (a, ta), (b, tb) = mem[40], mem[80]
     order = get_learner("lds_kalman").order
     assert a >= ta * order * 8 and b - a >= (tb - ta) * order * 8
+
+
+# ----------------------------------------------------------------- Hessian-free (issue 16)
+def _fit_hf(max_cg, epochs=2):
+    """rnn:hessian_free on ADDING with CG capped at ``max_cg`` iterations (the optimiser's
+    setting, set on the trainer's optimiser: the learner does not expose it)."""
+    cls = get_learner_class("rnn:hessian_free")
+    learner = cls(seed=0, device="cpu", epochs=epochs, hidden_size=8, batch_size=16)
+    setup = learner._setup
+
+    def capped(task):
+        loss = setup(task)
+        learner._trainer.optimizer.cg_max_iter = max_cg
+        return loss
+
+    learner._setup = capped
+    task, data = _task(ADDING)
+    return learner.fit(task, data), data.train.n_samples
+
+
+def test_hessian_free_counts_every_cg_iteration():
+    few, n = _fit_hf(2)
+    many, _ = _fit_hf(8)
+    for info in (few, many):
+        hf = info.extra["hessian_free"]
+        c = hf["macs_per_sequence"]
+        assert c["gradient"] > 0 and c["gn_product"] > c["loss_eval"] > 0
+        # 2 epochs of 32 sequences in batches of 16: 4 updates, each one gradient
+        assert hf["steps"] == 4 and hf["gradient_sequences"] == 2 * 32
+        # a Gauss-Newton product per CG iteration, plus the warm start's residual (all
+        # updates but the first) and the reduction ratio's
+        assert hf["gn_products"] == hf["cg_iterations"] + (hf["steps"] - 1) + hf["steps"]
+        assert hf["gn_product_sequences"] == 16 * hf["gn_products"]
+        want = (hf["gradient_sequences"] * c["gradient"]
+                + hf["gn_product_sequences"] * c["gn_product"]
+                + hf["loss_eval_sequences"] * c["loss_eval"]
+                + 5 * hf["n_weights"] * hf["cg_iterations"]) / n
+        assert info.train_ops["mac"] == pytest.approx(want, rel=1e-12)
+        # the stored activations: written by each gradient, read back by it and by every
+        # Gauss-Newton product
+        saved = info.extra["train_memory_per_sample_bytes"]
+        assert saved > 0
+        macs_read = 4 * info.train_ops["mac"]
+        assert info.train_ops["mem_write_bytes"] == pytest.approx(
+            saved * hf["gradient_sequences"] / n, rel=1e-12)
+        assert info.train_ops["mem_read_bytes"] - macs_read == pytest.approx(
+            saved * (hf["gradient_sequences"] + hf["gn_product_sequences"]) / n, rel=1e-12)
+        assert info.train_memory_bytes == saved + info.extra["train_memory_shared_bytes"]
+    # more CG iterations measured, more work counted: the difference is the iterations'
+    hf_few, hf_many = few.extra["hessian_free"], many.extra["hessian_free"]
+    assert hf_few["cg_iterations"] <= 4 * 2  # capped at 2 per update
+    assert hf_many["cg_iterations"] > hf_few["cg_iterations"]
+    assert many.train_ops["mac"] > few.train_ops["mac"]
+    c = hf_many["macs_per_sequence"]
+    assert c == hf_few["macs_per_sequence"]
+    d_gv = hf_many["gn_product_sequences"] - hf_few["gn_product_sequences"]
+    d_f = hf_many["loss_eval_sequences"] - hf_few["loss_eval_sequences"]
+    d_cg = hf_many["cg_iterations"] - hf_few["cg_iterations"]
+    assert many.train_ops["mac"] - few.train_ops["mac"] == pytest.approx(
+        (d_gv * c["gn_product"] + d_f * c["loss_eval"]
+         + 5 * hf_many["n_weights"] * d_cg) / n, rel=1e-9)
+
+
+# ---------------------------------------------------------- e-prop's traces (issue 16)
+def _fit_eprop(name, length, n_rec, epochs=2):
+    task = get_task("spike_patterns", n_classes=3, n_channels=10, length=length,
+                    n_train=30, n_test=6)
+    data = task.make(0)
+    learner = get_learner(name, seed=0, device="cpu", n_rec=n_rec, epochs=epochs,
+                          batch_size=16)
+    return learner.fit(task, data), data.train.n_steps
+
+
+@pytest.mark.parametrize("name", ["eprop", "rsnn:eprop_random", "rsnn:eprop_symmetric",
+                                  "rsnn:readout"])
+def test_eprop_trace_traffic_scales_with_length_and_synapses(name):
+    n_in = 10
+    fits = {(T, n): _fit_eprop(name, T, n) for T, n in ((20, 16), (40, 16), (20, 32))}
+    for (_, n), (info, steps) in fits.items():
+        # float32 traces (the network's default LIF neurons, no adaptation): presynaptic
+        # traces (n_in + N), one filtered eligibility trace per synapse N (n_in + N), the
+        # readout's filtered spikes N; the readout rule keeps the last only
+        want = 4 * n if name == "rsnn:readout" else 4 * ((n_in + n) + n * (n_in + n) + n)
+        assert info.train_memory_bytes == want
+        assert sum(info.extra["trace_bytes"].values()) == want
+        epochs = info.extra["epochs_run"]
+        plast = info.train_ops["plasticity_updates"]
+        assert plast == epochs * steps * (n * 3 if name == "rsnn:readout" else n * (n_in + n))
+        # every step reads and writes every trace (on top of the weight updates' traffic)
+        assert info.train_ops["mem_write_bytes"] == pytest.approx(
+            4 * plast + want * epochs * steps, rel=1e-12)
+        assert info.train_ops["mem_read_bytes"] == pytest.approx(
+            4 * plast + want * epochs * steps, rel=1e-12)
+    (a, ta), (b, tb), (c, _) = fits[(20, 16)], fits[(40, 16)], fits[(20, 32)]
+    assert tb == 2 * ta
+    trace_traffic = {k: v[0].train_ops["mem_read_bytes"] - 4 * v[0].train_ops[
+        "plasticity_updates"] for k, v in fits.items()}
+    # twice the steps, twice the traffic; the memory does not grow with T (online)
+    assert trace_traffic[(40, 16)] == pytest.approx(2 * trace_traffic[(20, 16)], rel=1e-12)
+    assert b.train_memory_bytes == a.train_memory_bytes
+    # more synapses, more trace traffic, in proportion to the trace bytes
+    assert trace_traffic[(20, 32)] / trace_traffic[(20, 16)] == pytest.approx(
+        c.train_memory_bytes / a.train_memory_bytes, rel=1e-12)
+    # the batched form that computes the same gradients holds (T, B, .) arrays: it grows
+    held_a, held_b = (a.extra["implementation_held_bytes"],
+                      b.extra["implementation_held_bytes"])
+    assert held_b["per_sample"] > held_a["per_sample"] > 0
