@@ -52,12 +52,18 @@ class Report:
         The paired test between learners over seeds (:func:`comparisons.stats.paired_test`).
     alpha : float
         Family-wise significance level of the Holm-corrected comparison.
+    match : float or dict, optional
+        Target validation score of the "energy at a matched score" tables: one level for
+        every task or ``{task label: level}``; default: the best validation score of the
+        weakest learner that beats the trivial baseline
+        (:func:`comparisons.metrics.matched.match_target`).
     """
 
     def __init__(self, rows: list[dict[str, Any]], title: str = "neurosim comparison",
                  meta: dict[str, Any] | None = None,
                  memory: list[dict[str, Any]] | None = None, test: str = "ttest",
-                 alpha: float = 0.05) -> None:
+                 alpha: float = 0.05, match: float | dict[str, float] | None = None
+                 ) -> None:
         if isinstance(rows, dict) or not all(isinstance(r, dict) for r in rows):
             raise TypeError("Report needs a list of result rows (dicts)")
         if not isinstance(title, str):
@@ -72,6 +78,11 @@ class Report:
         self.test = check_choice("Report.test", test, TESTS)
         self.alpha = check_real("Report.alpha", alpha, low=0, high=1, low_open=True,
                                 high_open=True)
+        if isinstance(match, dict):
+            self.match: float | dict[str, float] | None = {
+                str(k): check_real(f"Report.match[{k!r}]", v) for k, v in match.items()}
+        else:
+            self.match = check_real("Report.match", match, allow_none=True)
 
     @classmethod
     def from_store(cls, path: str | os.PathLike, title: str = "neurosim comparison",
@@ -112,7 +123,8 @@ class Report:
         return task_summaries(self.rows, test=self.test, alpha=self.alpha)
 
     def _build(self) -> Built:
-        return build(self.rows, self.memory, test=self.test, alpha=self.alpha)
+        return build(self.rows, self.memory, test=self.test, alpha=self.alpha,
+                     match=self.match)
 
     def html(self) -> str:
         return render_html(self.rows, self.title, self.meta, self.memory, self._build())
@@ -151,8 +163,8 @@ class Report:
 def write_report(rows: list[dict[str, Any]], out_dir: str | Path,
                  title: str = "neurosim comparison", meta: dict[str, Any] | None = None,
                  memory: list[dict[str, Any]] | None = None, **kw: Any) -> dict[str, Path]:
-    """Write a report (see :meth:`Report.write`; ``kw``: ``test``, ``alpha``); returns the
-    paths."""
+    """Write a report (see :meth:`Report.write`; ``kw``: ``test``, ``alpha``, ``match``);
+    returns the paths."""
     return Report(rows, title=title, meta=meta, memory=memory, **kw).write(out_dir)
 
 

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from comparisons.metrics.energy import as_range, typical  # noqa: E402
+from comparisons.metrics.matched import SIZE_SETTINGS as _SIZE_SETTINGS  # noqa: E402
 from comparisons.report.summary import learner_key, task_key  # noqa: E402
 
 FAMILY_COLORS = {"backprop": "#1f77b4", "spiking": "#d62728", "memory": "#2ca02c",
@@ -300,8 +301,8 @@ def raster_figure(spike_t: np.ndarray, spike_i: np.ndarray, title: str) -> bytes
     return _png(fig)
 
 
-#: learner settings that set a network's size: their grid points form a size sweep
-SIZE_SETTINGS = ("n_rec", "hidden_size", "n_neurons", "n_exc", "n_hidden", "reservoir_size")
+#: learner settings that set a network's size (defined in comparisons.metrics.matched)
+SIZE_SETTINGS = _SIZE_SETTINGS
 
 
 def _short(label: str, n: int = 40) -> str:
@@ -386,4 +387,144 @@ def size_plausibility_figure(summary: list[dict[str, Any]], task: str, profile: 
     ax2.set_xlabel(f"J per inference, {profile} (with memory)")
     ax2.set_title(f"{task}: metric x energy x plausibility", fontsize=9)
     fig.tight_layout()
+    return _png(fig)
+
+
+def sweep_figure(sweep: dict[str, list[dict[str, Any]]], task: str, family: str,
+                 profiles: list[str], higher_is_better: bool = True) -> bytes:
+    """Test mean vs energy per inference (log x, typical joules with memory access; the
+    bar spans [min, max]) of one family's size sweep, one panel per profile that prices
+    it: one line per rule through its sizes, each point labelled by size; the family's
+    Pareto front (lower energy, better test mean) ringed and joined by a dotted step.
+
+    Parameters
+    ----------
+    sweep : dict
+        ``{rule: [configurations by size]}`` (:func:`comparisons.metrics.matched.
+        sweep_points` of one family).
+    """
+    from comparisons.metrics.matched import size_text
+    from comparisons.report.summary import pareto_front
+
+    pts = [p for ps in sweep.values() for p in ps]
+    profs = [p for p in profiles if any(as_range(q["energy"].get(p)) for q in pts)] \
+        or profiles[:1]
+    ncol = min(2, len(profs))
+    nrow = (len(profs) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.8 * ncol, 3.5 * nrow), squeeze=False)
+    for ax in axes.flat[len(profs):]:
+        ax.set_visible(False)
+    cmap = plt.get_cmap("tab10")
+    for ax, prof in zip(axes.flat, profs, strict=False):
+        xy = []
+        for i, (rule, ps) in enumerate(sweep.items()):
+            c = cmap(i % 10)
+            line = [(typical(p["energy"].get(prof)), p) for p in ps
+                    if typical(p["energy"].get(prof)) and p["test"] is not None]
+            if not line:
+                continue
+            xs = [e for e, _ in line]
+            ys = [p["test"] for _, p in line]
+            lo = [e - as_range(p["energy"][prof])["min"] for e, p in line]
+            hi = [as_range(p["energy"][prof])["max"] - e for e, p in line]
+            ax.errorbar(xs, ys, xerr=[lo, hi], marker="o", ms=4, color=c, lw=1, capsize=2,
+                        label=rule)
+            for (e, p) in line:
+                ax.annotate(size_text(p), (e, p["test"]), fontsize=6, xytext=(3, 3),
+                            textcoords="offset points")
+        for p in pts:
+            e = typical(p["energy"].get(prof))
+            xy.append((e if e else np.nan, np.nan if p["test"] is None else p["test"]))
+        front = pareto_front(xy, higher_is_better)
+        if front:
+            ax.scatter([xy[i][0] for i in front], [xy[i][1] for i in front], s=90,
+                       facecolors="none", edgecolors="k", lw=0.9, zorder=4,
+                       label="Pareto front")
+            if len(front) > 1:
+                ax.step([xy[i][0] for i in front], [xy[i][1] for i in front], where="post",
+                        color="k", lw=0.8, ls=":")
+        finite = [x for x, _ in xy if np.isfinite(x)]
+        if finite:
+            rngs = [as_range(p["energy"].get(prof)) for p in pts]
+            lo_e = min([r["min"] for r in rngs if r] + finite)
+            hi_e = max([r["max"] for r in rngs if r] + finite)
+            _log_x(ax, lo_e / 1.6, hi_e * 1.6)
+            ax.legend(fontsize=7, loc="best")
+        else:
+            ax.text(0.5, 0.5, f"no configuration priced on {prof}", ha="center",
+                    transform=ax.transAxes, fontsize=8)
+        ax.set_xlabel(f"J per inference, {prof} (with memory)")
+        ax.set_ylabel(f"test {pts[0]['metric']}" if pts else "")
+        ax.set_title(f"{task}: family {family}, {prof}", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def break_even_figure(points: list[dict[str, Any]], task: str, profiles: list[str],
+                      published: tuple[float, float] = (0.15, 1.38)) -> bytes:
+    """Measured activity (black bar) of each spiking configuration and its break-even
+    activity under each profile (coloured markers, typical; the bar spans the levels'
+    [min, max]), log y; the published break-even range (Dampfhoffer et al. 2023) shaded.
+    Non-positive break-evens (fixed costs alone exceed the dense energy) are drawn as
+    downward triangles at the bottom edge.
+
+    Parameters
+    ----------
+    points : list of dict
+        :func:`comparisons.report.fair.break_even_points` of one task.
+    """
+    fig, ax = plt.subplots(figsize=(2.2 + 1.0 * max(len(points), 1), 3.8))
+    cmap = plt.get_cmap("tab10")
+    vals = [b["activity"] for b in points if b["activity"]]
+    for b in points:
+        for p in profiles:
+            d = b["profiles"].get(p) or {}
+            if d.get("why") is None and d.get("break_even"):
+                vals += [v for v in d["break_even"].values() if v > 0]
+    floor = (min(vals + [published[0]]) / 3) if vals else published[0] / 3
+    ax.axhspan(*published, color="#ddd", alpha=0.6, zorder=0,
+               label=f"published break-even {published[0]}-{published[1]} "
+                     "(Dampfhoffer et al. 2023)")
+    width = 0.8 / max(len(profiles), 1)
+    used: set[str] = set()
+    below = False
+    for i, b in enumerate(points):
+        if b["activity"]:
+            ax.hlines(b["activity"], i - 0.42, i + 0.42, color="k", lw=2.2, zorder=3)
+        for j, p in enumerate(profiles):
+            d = b["profiles"].get(p) or {}
+            if d.get("why") is not None or not d.get("break_even"):
+                continue
+            used.add(p)
+            x = i - 0.4 + width * (j + 0.5)
+            be = d["break_even"]
+            lo, hi = min(be.values()), max(be.values())
+            c = cmap(j % 10)
+            if be["typical"] > 0:
+                ax.errorbar(x, be["typical"], yerr=[[be["typical"] - max(lo, floor)],
+                                                    [hi - be["typical"]]],
+                            fmt="o", color=c, ms=5, capsize=2, zorder=4)
+            else:
+                below = True
+                ax.plot(x, floor, marker="v", color=c, ms=6, ls="none", zorder=4)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color="#ddd", label=f"published break-even {published[0]}-"
+                     f"{published[1]} (Dampfhoffer et al. 2023)"),
+               Line2D([], [], color="k", lw=2.2, label="measured activity")]
+    handles += [Line2D([], [], color=cmap(j % 10), marker="o", ls="none",
+                       label=f"break-even, {p}") for j, p in enumerate(profiles) if p in used]
+    if below:
+        handles.append(Line2D([], [], color="#555", marker="v", ls="none",
+                              label="break-even <= 0 (fixed costs exceed the dense energy)"))
+    ax.legend(handles=handles, fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=floor * 0.9)
+    ax.set_xticks(range(len(points)), [_short(b["config"], 36) for b in points],
+                  rotation=25, ha="right", fontsize=7)
+    ax.set_xlim(-0.6, len(points) - 0.4)
+    ax.set_ylabel("synaptic events per synapse per input step")
+    ax.set_title(f"{task}: measured activity vs break-even with a dense network "
+                 "(spiking cheaper below its marker)", fontsize=8)
     return _png(fig)

@@ -15,6 +15,16 @@ import numpy as np
 from comparisons.learners.base import SCORECARD_CRITERIA
 from comparisons.metrics.energy import MEMORY_CAVEAT, get_profile, list_profiles
 from comparisons.report import figures
+from comparisons.report.fair import (
+    BREAK_EVEN_NOTE,
+    MATCHED_NOTE,
+    SWEEP_NOTE,
+    break_even_table,
+    matched_table,
+    sweep_tables,
+    target_text,
+    task_fair,
+)
 from comparisons.report.markup import esc, fmt, html_table, slug
 from comparisons.report.summary import (
     breakdown,
@@ -98,6 +108,11 @@ class Built(NamedTuple):
     tasks: dict[str, dict[str, Any]]
     #: per task, the ablations of learners run as grids (:func:`ablation_tables`)
     ablations: dict[str, list[dict[str, Any]]] = {}
+    #: per task, energy where it is fair to compare (:func:`comparisons.report.fair.
+    #: task_fair`): matched score, size sweeps, break-even activity
+    fair: dict[str, dict[str, Any]] = {}
+    #: per task, the figure names of the fair-energy sections by kind ("sweep", "break_even")
+    fair_figs: dict[str, dict[str, list[str]]] = {}
 
 
 def _weights(art: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -119,19 +134,43 @@ def tuning_records(rows: list[dict[str, Any]], task: str) -> dict[str, dict[str,
     return out
 
 
+def _fair_figures(fair: dict[str, Any], task: str, profiles: list[str], figs: FigureSet
+                  ) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {"sweep": [], "break_even": []}
+    for fam, sweep in fair["sweeps"].items():
+        out["sweep"].append(figs.add(
+            f"{task}-sweep-{fam}", figures.sweep_figure(sweep, task, fam, profiles,
+                                                        fair["higher_is_better"]),
+            f"{task}: family {fam}, test {fair['metric']} vs energy per inference over "
+            "its size sweep, Pareto front ringed"))
+    if fair["break_even"]:
+        out["break_even"].append(figs.add(
+            f"{task}-break-even", figures.break_even_figure(fair["break_even"], task,
+                                                            profiles),
+            f"{task}: measured activity vs break-even activity per profile (log)"))
+    return out
+
+
 def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None,
-          test: str = "ttest", alpha: float = 0.05) -> Built:
-    """Summaries and figures of a report (see :class:`Built`)."""
+          test: str = "ttest", alpha: float = 0.05,
+          match: float | dict[str, float] | None = None) -> Built:
+    """Summaries and figures of a report (see :class:`Built`); ``match``: a declared
+    target validation score for the matched-energy table (one for all tasks or
+    ``{task: score}``; default: :func:`comparisons.metrics.matched.match_target`'s rule)."""
     summary = summarize(rows)
     tasks = task_summaries(rows, test=test, alpha=alpha)
     profiles = list_profiles()
     bd = breakdown(summary, profiles)
     figs = FigureSet()
     where: dict[str, list[str]] = {}
+    fair: dict[str, dict[str, Any]] = {}
+    fair_figs: dict[str, dict[str, list[str]]] = {}
     for task, ts in tasks.items():
         names = where.setdefault(task, [])
         if not any(s["n"] for s in ts["learners"].values()):
             continue
+        fair[task] = task_fair(rows, task, profiles, match)
+        fair_figs[task] = _fair_figures(fair[task], task, profiles, figs)
         names.append(figs.add(f"{task}-accuracy", figures.accuracy_figure(ts),
                               f"{task}: test {ts['metric']} per learner with intervals"))
         recs = tuning_records(rows, task)
@@ -172,12 +211,48 @@ def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
     if memory:
         where["memory"] = [figs.add("train-memory-vs-length", figures.memory_figure(memory),
                                     "training memory vs sequence length")]
-    return Built(summary, figs, where, tasks, ablation_tables(rows))
+    return Built(summary, figs, where, tasks, ablation_tables(rows), fair, fair_figs)
 
 
 def _notes(notes: list[str]) -> str:
     return ("<ul class='notes'>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
             if notes else "")
+
+
+def _fair_section(task: str, built: Built, profiles: list[str]) -> list[str]:
+    """Energy at a matched score, size-sweep Pareto fronts and break-even activity."""
+    fair = built.fair.get(task)
+    if not fair:
+        return []
+    imgs = built.fair_figs.get(task, {})
+    parts = ["<h3>Energy per inference at a matched score</h3>",
+             f"<p>{esc(target_text(fair))} {esc(MATCHED_NOTE)}</p>"]
+    if fair["target"]["value"] is not None:
+        parts.append(html_table(*matched_table(fair, profiles)))
+    parts.append("<h3>Accuracy vs energy over each family's size sweep</h3>")
+    if fair["sweeps"]:
+        parts.append(f"<p>{esc(SWEEP_NOTE)} In the table, * marks the profile's front.</p>")
+        parts.append("<div class='figs'>" + "".join(built.figs.img(n)
+                                                    for n in imgs.get("sweep", [])) + "</div>")
+        for t in sweep_tables(fair, profiles):
+            parts.append(f"<h4>Family {esc(t['family'])}</h4>")
+            parts.append(html_table(t["head"], t["body"]))
+    else:
+        parts.append("<p>Omitted: no learner of this task ran at two or more sizes (no size "
+                     "sweep in these results).</p>")
+    parts.append("<h3>Break-even activity of the spiking learners</h3>")
+    if fair["break_even"]:
+        parts.append(f"<p>{esc(BREAK_EVEN_NOTE)} The figure: measured activity (black) and "
+                     "break-even per profile (markers; spiking is cheaper below its "
+                     "marker), log scale.</p>")
+        parts.append("<div class='figs'>" + "".join(
+            built.figs.img(n) for n in imgs.get("break_even", [])) + "</div>")
+        head, body, notes = break_even_table(fair, profiles)
+        parts += [html_table(head, body), _notes(notes)]
+    else:
+        parts.append("<p>Omitted: no spiking learner (none records synaptic events) "
+                     "finished on this task.</p>")
+    return parts
 
 
 def _task_section(task: str, ts: dict[str, Any], built: Built, profiles: list[str]
@@ -214,6 +289,7 @@ def _task_section(task: str, ts: dict[str, Any], built: Built, profiles: list[st
     parts.append("<h3>Energy per training sample [J] (with memory access)</h3>")
     head, body, notes = energy_table(ts, profiles, TRAIN_COLUMNS)
     parts += [html_table(head, body), _notes(notes)]
+    parts += _fair_section(task, built, profiles)
     parts.append("<h3>Training memory and size</h3>")
     parts.append(html_table(*cost_table(ts)))
     op_keys = sorted({k for s in recs for k in s["ops"]})

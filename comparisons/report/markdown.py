@@ -9,6 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from comparisons.metrics.energy import MEMORY_CAVEAT, get_profile, list_profiles
+from comparisons.report.fair import (
+    BREAK_EVEN_NOTE,
+    MATCHED_NOTE,
+    SWEEP_NOTE,
+    break_even_table,
+    matched_table,
+    sweep_tables,
+    target_text,
+)
 from comparisons.report.html import INFERENCE_COLUMNS, TRAIN_COLUMNS, Built, build
 from comparisons.report.markup import md_table, md_text
 from comparisons.report.tables import (
@@ -27,6 +36,45 @@ from comparisons.report.verdict import protocol_items, verdict
 
 #: how a verdict item of each kind starts in Markdown
 _LEAD = {"fail": "**⚠** ", "caveat": "*Caveat:* "}
+
+
+def _fair_lines(task: str, built: Built, profiles: list[str], figure_dir: str | None
+                ) -> list[str]:
+    """Energy at a matched score, size-sweep Pareto tables and break-even activity."""
+    fair = built.fair.get(task)
+    if not fair:
+        return []
+    imgs = built.fair_figs.get(task, {})
+
+    def links(kind: str) -> list[str]:
+        if figure_dir is None:
+            return []
+        return [f"![{built.figs.alts[n]}]({figure_dir}/{n})" for n in imgs.get(kind, [])
+                ] + [""]
+    lines = ["Energy per inference at a matched score:", "",
+             f"{md_text(target_text(fair))} {md_text(MATCHED_NOTE)}", ""]
+    if fair["target"]["value"] is not None:
+        lines += md_table(*matched_table(fair, profiles)) + [""]
+    lines += ["Accuracy vs energy over each family's size sweep:", ""]
+    if fair["sweeps"]:
+        lines += [f"{md_text(SWEEP_NOTE)} In the tables, * marks the profile's front.", ""]
+        for t in sweep_tables(fair, profiles):
+            lines += [f"Family {md_text(t['family'])}:", ""] + md_table(t["head"], t["body"])
+            lines.append("")
+        lines += links("sweep")
+    else:
+        lines += ["Omitted: no learner of this task ran at two or more sizes (no size sweep "
+                  "in these results).", ""]
+    lines += ["Break-even activity of the spiking learners:", ""]
+    if fair["break_even"]:
+        head, body, notes = break_even_table(fair, profiles)
+        lines += [md_text(BREAK_EVEN_NOTE), ""] + md_table(head, body) + [""]
+        lines += [f"- {md_text(n)}" for n in notes] + [""]
+        lines += links("break_even")
+    else:
+        lines += ["Omitted: no spiking learner (none records synaptic events) finished on "
+                  "this task.", ""]
+    return lines
 
 
 def _task_lines(task: str, ts: dict[str, Any], built: Built, profiles: list[str],
@@ -56,6 +104,7 @@ def _task_lines(task: str, ts: dict[str, Any], built: Built, profiles: list[str]
             head, body, notes = energy_table(ts, profiles, cols)
             lines += [f"{title}:", ""] + md_table(head, body) + [""]
             lines += [f"- {md_text(n)}" for n in notes] + ([""] if notes else [])
+        lines += _fair_lines(task, built, profiles, figure_dir)
         lines += ["Training memory and size:", ""] + md_table(*cost_table(ts)) + [""]
     if figure_dir is not None:
         lines += [f"![{built.figs.alts[n]}]({figure_dir}/{n})"
