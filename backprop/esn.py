@@ -265,6 +265,46 @@ class EchoStateNetwork(nn.Module):
             raise RuntimeError("EchoStateNetwork.predict called before fit")
         return self.forward(x)
 
+    @torch.no_grad()
+    def generate(self, prefix: torch.Tensor, n_steps: int) -> torch.Tensor:
+        r"""Closed-loop forecast: run ``prefix`` teacher-forced, then feed on the output.
+
+        .. math:: \hat y_k = W_{out} h_k + b_{out}, \qquad
+                  h_{k+1} = (1 - a) h_k + a \tanh(W_{in} \hat y_k + W h_k + b)
+
+        from the state after the last prefix step (Jaeger & Haas 2004). Each fed-back
+        output is first cast to ``prefix``'s dtype (as an input would be), so this equals
+        :meth:`predict` re-run on the growing sequence.
+
+        Parameters
+        ----------
+        prefix : Tensor, shape (P, B, F)
+            Needs ``many_to_many`` output and ``output_size == input_size``.
+        n_steps : int
+
+        Returns
+        -------
+        Tensor, shape (n_steps, B, F)
+        """
+        if not self.fitted_:
+            raise RuntimeError("EchoStateNetwork.generate called before fit")
+        if self.output != "many_to_many" or self.output_size != self.input_size:
+            raise ValueError("EchoStateNetwork.generate needs output='many_to_many' and "
+                             f"output_size == input_size, got {self.output!r}, "
+                             f"{self.output_size} != {self.input_size}")
+        n_steps = check_positive_int("n_steps", n_steps)
+        x = check_sequence(prefix, self.input_size, owner="EchoStateNetwork")
+        a = self.params.leak_rate
+        h = esn_states(x.to(self.w), self.w_in, self.w, self.b, a)[-1]
+        y = h @ self.w_out.T + self.b_out
+        outs = [y]
+        for _ in range(n_steps - 1):
+            fed = y.to(x.dtype).to(self.w)[None]
+            h = esn_states(fed, self.w_in, self.w, self.b, a, h0=h)[-1]
+            y = h @ self.w_out.T + self.b_out
+            outs.append(y)
+        return torch.stack(outs)
+
 
 @torch.no_grad()
 def esn_initialize(

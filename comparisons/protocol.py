@@ -15,6 +15,11 @@ The validation split decides everything (trial ranking, pruning, early stopping,
 epoch is kept). The test split is scored once per seed, after training, with the chosen
 settings (:func:`comparisons.runner.run_cell`). A row whose test score does not beat the
 task's best trivial baseline is flagged ``failed_to_train`` (:func:`flags_for`).
+
+Tasks scored in closed loop (``Task.closed_loop``: the splits whose scored stretch the
+model predicts from its own outputs, e.g. NeuroBench's Mackey-Glass) are scored through
+:func:`predict_split`, validation and test alike; learners that cannot run so are skipped
+(:meth:`~comparisons.learners.base.Learner.supports_closed_loop`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
 
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.tasks.base import Split, Task, TaskData
@@ -112,6 +119,70 @@ class Budget:
         return cls(**d)
 
 
+def closed_loop_splits(task: Task) -> tuple[str, ...]:
+    """The splits of ``task`` scored in closed loop (``Task.closed_loop``; a spike-encoded
+    task reports its base task's, so that such a pair is refused, not scored open-loop)."""
+    own = getattr(task, "closed_loop", None)
+    if own is None:
+        own = getattr(getattr(task, "base", None), "closed_loop", None)
+    return tuple(own or ())
+
+
+def closed_loop_start(split: Split) -> int:
+    """The first closed-loop step of ``split``: its scored steps must be one final stretch
+    ``start .. T-1``, the same for every sequence (the input at ``start`` is the last true
+    one; the model's outputs are fed from ``start + 1`` on)."""
+    m = split.mask
+    if m is None:
+        raise ValueError("closed-loop scoring needs Split.mask (the scored final stretch)")
+    m = np.asarray(m, bool)
+    starts = m.argmax(axis=0)
+    start = int(starts[0])
+    if not m.any(axis=0).all() or (starts != start).any() or not m[start:].all() \
+            or m[:start].any():
+        raise ValueError("closed-loop scoring needs the scored steps of every sequence to be "
+                         "the same final stretch of steps")
+    return start
+
+
+def closed_loop_predict(learner: Learner, split: Split) -> np.ndarray:
+    """Predictions of ``learner`` on ``split`` with the scored stretch in closed loop.
+
+    Steps before :func:`closed_loop_start` are teacher-forced; from there the learner reads
+    the true input once and then its own outputs (:meth:`Learner.generate`). The returned
+    array has ``split.y``'s shape: ``predict`` on the sequence the closed loop actually fed
+    (the true prefix, then the generated outputs), with the scored stretch replaced by
+    the generated outputs. That last ``predict`` is what sets ``last_inference_ops``: for a
+    causal learner it does the closed loop's computation, so the op counts are those of
+    the closed-loop run (prefix included).
+
+    Returns
+    -------
+    ndarray, shape (T, B, n_out)
+    """
+    x = np.asarray(split.x)
+    start = closed_loop_start(split)
+    T = x.shape[0]
+    gen = np.asarray(learner.generate(x[: start + 1], T - start))
+    want = (T - start, *x.shape[1:])
+    if gen.shape != want:
+        raise ValueError(f"{learner.name}.generate must return shape {want}, got {gen.shape}")
+    fed = np.concatenate([x[: start + 1], gen[:-1].astype(x.dtype)])
+    pred = np.array(learner.predict(fed), copy=True)
+    pred[start:] = gen
+    return pred
+
+
+def predict_split(task: Task, learner: Learner, data: TaskData, name: str) -> np.ndarray:
+    """Predictions on split ``name`` of ``data`` as ``task`` scores it: teacher-forced
+    (``learner.predict(x)``), or in closed loop for the splits in ``task.closed_loop``
+    (:func:`closed_loop_predict`)."""
+    split = data.split(name)
+    if name in closed_loop_splits(task):
+        return closed_loop_predict(learner, split)
+    return learner.predict(split.x)
+
+
 def _better(a: float, b: float, higher: bool) -> bool:
     return a > b if higher else a < b
 
@@ -130,6 +201,8 @@ class ValidationMonitor:
     split: Split
     patience: int | None = None
     report: Reporter | None = None
+    #: score the split in closed loop (:func:`closed_loop_predict`)
+    closed_loop: bool = False
     curve: list[tuple[int, int, float]] = field(default_factory=list)
     best: float = math.nan
     best_epoch: int = 0
@@ -142,7 +215,8 @@ class ValidationMonitor:
         """Headline metric of ``learner`` on the validation split (NaN if unusable)."""
         learner.count_ops = False
         try:
-            pred = learner.predict(self.split.x)
+            pred = (closed_loop_predict(learner, self.split) if self.closed_loop
+                    else learner.predict(self.split.x))
         finally:
             learner.count_ops = True
         v = self.task.score(pred, self.split).get(self.task.metric, math.nan)
@@ -221,7 +295,8 @@ def fit_with_validation(task: Task, data: TaskData, learner: Learner,
 
     The test split is not touched here.
     """
-    mon = ValidationMonitor(task, data.val, patience=patience, report=report)
+    mon = ValidationMonitor(task, data.val, patience=patience, report=report,
+                            closed_loop="val" in closed_loop_splits(task))
     learner.set_monitor(mon)
     try:
         info = learner.fit(task, data)
@@ -273,4 +348,5 @@ def tuning_improved_late(best_so_far: Sequence[float | None], fraction: float = 
 
 
 __all__ = ["Budget", "ValidationMonitor", "fit_with_validation", "learner_settings",
+           "closed_loop_splits", "closed_loop_start", "closed_loop_predict", "predict_split",
            "check_learner_params", "flags_for", "tuning_improved_late", "Reporter"]

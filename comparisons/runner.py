@@ -21,9 +21,11 @@ from comparisons.metrics.hardware import hardware_metrics
 from comparisons.protocol import (
     Budget,
     check_learner_params,
+    closed_loop_splits,
     fit_with_validation,
     flags_for,
     learner_settings,
+    predict_split,
 )
 from comparisons.store import to_jsonable
 from comparisons.tasks import get_task
@@ -108,6 +110,8 @@ def run_cell(
         "device": device, "versions": versions(), "history": [], "readout": "",
     }
     ok, why = cls.supports(task)
+    if ok and closed_loop_splits(task):
+        ok, why = cls.supports_closed_loop(task)
     if ok:
         ok, why = cls.applicable(settings)
     if not ok:
@@ -127,10 +131,13 @@ def run_cell(
                                             patience=None if bud is None else bud.patience)
         row["training"] = mon.summary()
         learner.count_ops = False
-        row["train_metrics"] = task.score(learner.predict(data.train.x), data.train)
-        row["val_metrics"] = task.score(learner.predict(data.val.x), data.val)
+        row["train_metrics"] = task.score(predict_split(task, learner, data, "train"),
+                                          data.train)
+        row["val_metrics"] = task.score(predict_split(task, learner, data, "val"), data.val)
         learner.count_ops = True
-        pred = learner.predict(data.test.x)  # the test split, once; last: ops are the test's
+        # the test split, once (in closed loop where the task says so); last: the ops
+        # are the test's
+        pred = predict_split(task, learner, data, "test")
         ops = dict(learner.last_inference_ops)
         row["metrics"] = task.score(pred, data.test)
         row["baselines"] = task.baselines(data, "test")

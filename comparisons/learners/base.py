@@ -120,7 +120,10 @@ class Learner(ABC):
       protocol evaluates the validation split there (early stopping, pruning) and may ask
       the learner to stop;
     - :meth:`get_state` / :meth:`set_state`: a snapshot of the fitted model, so that the
-      best epoch on validation can be put back after training.
+      best epoch on validation can be put back after training;
+    - :meth:`generate` for tasks scored in closed loop (``Task.closed_loop``): a generic
+      fallback on :meth:`predict`, overridden by stateful learners
+      (:meth:`supports_closed_loop` says whether a learner can be scored so).
     """
 
     name: ClassVar[str]
@@ -141,6 +144,9 @@ class Learner(ABC):
     search_space: ClassVar[dict[str, Param]] = {}
     #: constructor argument receiving the training budget in passes (None: one-shot fit)
     budget_param: ClassVar[str | None] = None
+    #: True when ``predict``'s output at step t depends on the inputs up to t only (every
+    #: learner of this package): the generic closed loop of :meth:`generate` is then valid
+    causal: ClassVar[bool] = True
 
     def __init__(self, seed: int = 0, device: str = "auto") -> None:
         self.seed = int(seed)
@@ -233,6 +239,64 @@ class Learner(ABC):
     @abstractmethod
     def param_count(self) -> int:
         """Number of trained and fixed parameters (weights, biases, thresholds)."""
+
+    # ------------------------------------------------------------------------ closed loop
+    @classmethod
+    def supports_closed_loop(cls, task: Task) -> tuple[bool, str]:
+        """Whether this learner can be scored in closed loop on ``task`` (its outputs fed
+        back as its next inputs; :func:`comparisons.protocol.predict_split`); the string
+        says why not. Needs a real-valued per-step task with as many outputs as inputs,
+        raw (not spike-encoded) inputs, and a learner that either steps its own state
+        (overrides :meth:`generate`) or declares a causal ``predict`` (``causal``)."""
+        if task.target != "real" or task.output != "per_step" or task.n_in != task.n_out:
+            return False, ("closed loop feeds predictions back as inputs: needs a real-valued "
+                           "per-step task with n_out == n_in")
+        if task.spiking_input:
+            return False, "closed loop cannot feed real-valued outputs back as spike trains"
+        if not cls.causal and cls.generate is Learner.generate:
+            return False, (f"{cls.name} has no closed-loop generate() and its predict is not "
+                           f"causal")
+        return True, ""
+
+    def generate(self, prefix: np.ndarray, n_steps: int) -> np.ndarray:
+        """Closed-loop (autoregressive) prediction: read ``prefix`` teacher-forced, then
+        feed on its own output.
+
+        The first output is the prediction after the last prefix step; each later one is
+        the prediction after the previous output was fed as the next input (cast to the
+        prefix's dtype, as any input is). This fallback re-runs :meth:`predict` on the
+        growing sequence, ``prefix`` plus the outputs so far, and keeps the last step:
+        correct for any causal learner (the output at step t depends on inputs up to t
+        only), but O(n_steps x T) steps instead of O(T). Learners with a state override it
+        with stateful stepping (ESN, LSTM/GRU/RNN), which must give the same outputs. Op
+        counting is off meanwhile (:func:`comparisons.protocol.predict_split` counts the
+        closed loop's ops on the sequence it fed).
+
+        Parameters
+        ----------
+        prefix : ndarray, shape (P, B, F)
+            Teacher-forced inputs; its last step is the last true input.
+        n_steps : int
+            Outputs to generate (>= 1).
+
+        Returns
+        -------
+        ndarray, shape (n_steps, B, F)
+            ``out[k]`` predicts the input that would follow step ``P - 1 + k``.
+        """
+        x = np.asarray(prefix)
+        n_steps = int(n_steps)
+        counting, self.count_ops = self.count_ops, False
+        outs = []
+        try:
+            for k in range(n_steps):
+                y = np.asarray(self.predict(x))[-1]
+                outs.append(y)
+                if k + 1 < n_steps:
+                    x = np.concatenate([x, y[None].astype(x.dtype)])
+        finally:
+            self.count_ops = counting
+        return np.stack(outs)
 
     def config(self) -> dict[str, Any]:
         """Settings that define the learner (used in the results' config hash)."""

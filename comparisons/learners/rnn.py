@@ -176,6 +176,28 @@ class _BPTTLearner(Learner):
             out = torch.sigmoid(out)
         return out.numpy()
 
+    def generate(self, prefix: np.ndarray, n_steps: int) -> np.ndarray:
+        """Closed loop by stepping the recurrent state: the prefix in one call, then one
+        step per output with the carried ``(h, c)``, each output fed back as the next input
+        (float32, as inputs are). O(T); the same outputs as the generic fallback up to
+        float32 rounding (the fused kernel batches the prefix's input products)."""
+        if self._trainer is None or self._model is None:
+            raise RuntimeError(f"{self.name}: call fit() before generate()")
+        model = self._model
+        was_training = model.training
+        model.eval()
+        x = torch.as_tensor(np.asarray(prefix, np.float32), device=self._trainer.device)
+        try:
+            with torch.no_grad():
+                y, state = model(x, return_state=True)
+                outs = [y[-1:]]
+                for _ in range(int(n_steps) - 1):
+                    y, state = model(outs[-1].to(x.dtype), state, return_state=True)
+                    outs.append(y)
+        finally:
+            model.train(was_training)
+        return torch.cat(outs).float().cpu().numpy()
+
     def get_state(self) -> dict | None:
         """The fitted weights: copies of the model's ``state_dict`` tensors, and its task."""
         if self._model is None:

@@ -24,6 +24,7 @@ from comparisons.tasks.copy_task import CopyTask
 from comparisons.tasks.encoded import EncodedTask
 from comparisons.tasks.mackey_glass import MackeyGlass
 from comparisons.tasks.mnist1d_task import MNIST1D
+from comparisons.tasks.neurobench_mackey_glass import NeuroBenchMackeyGlass
 from comparisons.tasks.seq_digits import SequentialDigits
 from comparisons.tasks.spike_patterns import SpikePatterns
 from comparisons.tasks.temporal_xor import TemporalXOR
@@ -33,7 +34,7 @@ TASKS: dict[str, type[Task]] = {
     cls.name: cls
     for cls in (
         AddingProblem, AssociativeRecall, BinaryAddition, CopyTask, MackeyGlass, MNIST1D,
-        SequentialDigits, SpikePatterns, TemporalXOR,
+        NeuroBenchMackeyGlass, SequentialDigits, SpikePatterns, TemporalXOR,
     )
 }
 
@@ -50,6 +51,7 @@ FULL_SETTINGS: dict[str, dict[str, Any]] = {
                  n_test=2000),
     "mackey_glass": dict(length=1000, n_train=64, n_val=16, n_test=16, washout=100),
     "mnist1d": dict(),  # the standard 5000 samples, re-split 3500 / 500 / 1000 per seed
+    "neurobench_mackey_glass": dict(),  # NeuroBench's own sizes; seeds 0-29 = its 30 runs
     "seq_digits": dict(),  # all 1797 images, re-split per seed
     "spike_patterns": dict(n_classes=10, n_channels=100, length=200, spikes_per_channel=4,
                            jitter=2.0, p_drop=0.1, noise_prob=0.002, n_train=2000,
@@ -152,5 +154,5 @@ __all__ = [
     "describe", "format_table",
     "AddingProblem", "AssociativeRecall", "BinaryAddition", "CopyTask", "EncodedTask",
     "MackeyGlass",
-    "MNIST1D", "SequentialDigits", "SpikePatterns", "TemporalXOR",
+    "MNIST1D", "NeuroBenchMackeyGlass", "SequentialDigits", "SpikePatterns", "TemporalXOR",
 ]
