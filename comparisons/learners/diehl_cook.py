@@ -213,18 +213,55 @@ class DiehlCookLearner(Learner):
         # presentations (learning off) whose spike counts gave the labels kept
         stdp, label = m.counters_.as_dict(), m.label_counters_.as_dict()
         train_ops = {k: (stdp[k] + label[k]) / n for k in OP_KEYS}
+        mem = self._train_memory(n)
+        per_sample = int(round(sum(mem.values())))
         return FitInfo(wall_s=wall, readout=("label assignment (counting)"
                                              if self.readout == "labels" else
                                              "logistic regression on spike counts"),
                        train_ops=add_memory_traffic(train_ops),
-                       train_memory_bytes=int((n_in + 2 * self.n_exc) * 8),
+                       train_memory_bytes=per_sample,
                        extra={"epochs_run": epochs_run, "monitor_s": self.monitor_s,
+                              "train_memory_per_sample_bytes": per_sample,
+                              "train_memory_shared_bytes": 0,
+                              "train_memory_parts": mem,
                               # STDP only (wall_s adds the label assignments)
                               "stdp_s": float(m.train_time_s_),
                               "max_rate_hz": float(cfg.max_rate),
                               "presentations_per_image": {
                                   "stdp": stdp["presentations"] / (n * max(epochs_run, 1)),
                                   "labels": label["presentations"] / n}})
+
+    def _train_memory(self, n: int) -> dict[str, float]:
+        """Bytes per training image the fit holds beyond the weights and thresholds,
+        measured on its arrays:
+
+        - ``stdp_traces``: the triplet rule's traces (``r1``, ``r2`` of the inputs, ``o1``,
+          ``o2`` of the excitatory neurons, float64) in the state of a training network
+          built as the fit builds it (:func:`neurosim.learning.diehl_cook.build_network`,
+          learning on); reset between presentations, so one image's worth; 0 without
+          plasticity (no image is presented for learning);
+        - ``label_responses``: the image's row of the spike counts the labels are assigned
+          from (``train_responses_``, ``(n, n_exc)``), kept until the labels are set;
+        - ``readout_rows`` (linear readout only): its row of the scaled copy of those
+          counts the logistic regression is fitted on.
+
+        The network's neuron state (``v``, conductances, refractory clocks), which inference
+        holds as well, is not counted.
+        """
+        from neurosim.learning.diehl_cook import INPUT_EXC, build_network
+
+        m = self._model
+        out: dict[str, float] = {"stdp_traces": 0.0}
+        if self.plasticity:
+            net = build_network(self._cfg, m.W_, batch=1, learn=True, backend=m.backend,
+                                device=m.device)
+            plastic = net.get_state()[f"plastic:{INPUT_EXC}"]
+            out["stdp_traces"] = float(sum(np.asarray(a).nbytes for k, a in plastic.items()
+                                           if k != "w"))
+        out["label_responses"] = m.train_responses_.nbytes / n
+        if self.readout == "linear":
+            out["readout_rows"] = (m.train_responses_ / self._scale).nbytes / n
+        return out
 
     def _fit_readout(self, y: np.ndarray) -> None:
         """The linear readout on the spike counts that gave the labels (no extra pass)."""

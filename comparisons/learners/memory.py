@@ -123,10 +123,37 @@ class HopfieldLearner(_MemoryLearner):
         p, n = pats.shape
         self._n = n
         self._weights_for_hist = self._model.weights_[np.triu_indices(n, 1)]
+        wall = time.perf_counter() - t0
+        per_sample, shared = self._train_memory()
         # Hebbian / Storkey: one weight update per synapse per stored pattern
-        return FitInfo(wall_s=time.perf_counter() - t0, readout=self.rule,
+        return FitInfo(wall_s=wall, readout=self.rule,
                        train_ops=add_memory_traffic({"plasticity_updates": float(n * n)}),
-                       train_memory_bytes=n * 8)
+                       train_memory_bytes=per_sample + shared,
+                       extra={"train_memory_per_sample_bytes": per_sample,
+                              "train_memory_shared_bytes": shared})
+
+    def _train_memory(self) -> tuple[int, int]:
+        """``(per_sample, shared)`` bytes the storage rule holds beyond the weights, measured
+        on the fitted model's tensors (:mod:`neurosim.memory.hopfield_rules`):
+
+        - per sample: one training pattern as the rule reads it (``N`` values in the
+          model's dtype; the rule reads the ``(P, N)`` pattern matrix);
+        - shared, Storkey: the local fields :math:`h = W\\xi` and :math:`\\xi - h` of one
+          update (two ``N``-vectors); pseudo-inverse: the pseudo-inverse :math:`X^+`
+          ``(N, P)``; Hebbian: nothing (the outer products accumulate into the weights).
+        """
+        import torch
+
+        m = self._model
+        pats = m._t(m.patterns_)  # (P, N), as learn_weights received it
+        per_sample = int(pats[0].nbytes)
+        shared = 0
+        if self.rule == "storkey":
+            h = m._w_t @ pats[0]
+            shared = int(h.nbytes + (pats[0] - h).nbytes)
+        elif self.rule == "pseudo_inverse":
+            shared = int(torch.linalg.pinv(pats).nbytes)
+        return per_sample, shared
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._model is None:
@@ -187,10 +214,16 @@ class ModernHopfieldLearner(_MemoryLearner):
         self._model = ModernHopfield(beta=self.beta, max_steps=self.max_steps,
                                      device=self.device).fit(pats)
         self._ran_on(self._model)
+        wall = time.perf_counter() - t0
         self._p, self._n = pats.shape
-        return FitInfo(wall_s=time.perf_counter() - t0, readout="store",
+        # storing is the learning: each training pattern is written once, as the fitted
+        # model's pattern tensor holds it (d values in its dtype); no other state
+        per_sample = int(self._model._x_t[0].nbytes)
+        return FitInfo(wall_s=wall, readout="store",
                        train_ops=add_memory_traffic({"plasticity_updates": float(self._n)}),
-                       train_memory_bytes=self._n * 8)
+                       train_memory_bytes=per_sample,
+                       extra={"train_memory_per_sample_bytes": per_sample,
+                              "train_memory_shared_bytes": 0})
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._model is None:
@@ -278,12 +311,50 @@ class RBMLearner(_MemoryLearner):
         wall = self.fit_seconds(t0)
         nh = self.n_hidden
         per_sample = epochs_run * (2 * self.k + 1) * self._n * nh  # Gibbs chain MACs
+        mem = self._train_memory(y)
         return FitInfo(wall_s=wall, readout=f"CD-{self.k}",
                        train_ops=add_memory_traffic({
                            "mac": float(per_sample),
                            "plasticity_updates": float(epochs_run * self._n * nh)}),
-                       train_memory_bytes=(self._n + nh) * 8 * 2,
-                       extra={"epochs_run": epochs_run, "monitor_s": self.monitor_s})
+                       train_memory_bytes=mem["per_sample"] + mem["shared"],
+                       extra={"epochs_run": epochs_run, "monitor_s": self.monitor_s,
+                              "train_memory_per_sample_bytes": mem["per_sample"],
+                              "train_memory_shared_bytes": mem["shared"],
+                              "train_memory_parts": mem["parts"]})
+
+    def _train_memory(self, y: np.ndarray) -> dict[str, Any]:
+        """Bytes CD-k holds beyond the weights (:meth:`neurosim.memory.rbm.RBM._train`),
+        measured on the tensors one mini-batch step makes
+        (:func:`neurosim.memory.rbm.cd_gradient_augmented` on ``m`` training rows, a fresh
+        workspace and generator: the model is not changed):
+
+        - per sample: the row's share of the step's buffers (``ph0a``, ``vka``, ``ha``,
+          ``phka``: the hidden probabilities and samples of both phases and the negative
+          visible states, ones column included) and the training row itself, twice (the
+          fit's data tensor with its ones column, and the epoch's shuffled copy);
+        - shared: the gradient ``dWa`` and the momentum buffer (the model's ``_velocity``),
+          each the size of the packed weights.
+        """
+        import torch
+
+        from neurosim.memory.rbm import _with_ones, augment, cd_gradient_augmented
+
+        model = self._model
+        m = max(1, min(int(model.batch_size), y.shape[0]))
+        v0a = _with_ones(torch.as_tensor(y[:m], dtype=torch.float32,
+                                         device=model._device()))
+        Wa = augment(*model._tensors())
+        workspace: dict[str, torch.Tensor] = {}
+        gen = torch.Generator(device=Wa.device).manual_seed(0)
+        with torch.inference_mode():
+            dWa, _ = cd_gradient_augmented(v0a, Wa, self.k, gen, model.visible, None,
+                                           workspace)
+        buffers = sum(int(t.nbytes) for t in workspace.values())
+        rows = 2 * int(v0a.nbytes)
+        parts = {"cd_buffers": buffers / m, "data_rows": rows / m,
+                 "gradient": int(dWa.nbytes), "momentum": int(model._velocity.nbytes)}
+        return {"per_sample": int(round((buffers + rows) / m)),
+                "shared": parts["gradient"] + parts["momentum"], "parts": parts}
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if self._model is None:

@@ -250,3 +250,84 @@ def test_eprop_trace_traffic_scales_with_length_and_synapses(name):
     held_a, held_b = (a.extra["implementation_held_bytes"],
                       b.extra["implementation_held_bytes"])
     assert held_b["per_sample"] > held_a["per_sample"] > 0
+
+
+# ------------------------------------------- measured training memory (issue 16)
+def _recall(n_bits, n_patterns=5):
+    task = get_task("associative_recall", n_bits=n_bits, n_patterns=n_patterns, n_train=40,
+                    n_test=10, n_val=10)
+    return task, task.make(0)
+
+
+@pytest.mark.parametrize("rule", ["hebbian", "storkey", "pseudo_inverse"])
+def test_hopfield_train_memory_is_measured_and_grows_with_size(rule):
+    seen = {}
+    for n_bits in (32, 64):
+        task, data = _recall(n_bits)
+        learner = get_learner("hopfield", rule=rule, seed=0, device="cpu")
+        info = learner.fit(task, data)
+        item = learner._model.weights_.dtype.itemsize
+        p = learner._model.patterns_.shape[0]
+        # one training pattern as the rule reads it; Storkey's two local-field vectors;
+        # the pseudo-inverse X^+ (N x P)
+        shared = {"hebbian": 0, "storkey": 2 * n_bits * item,
+                  "pseudo_inverse": n_bits * p * item}[rule]
+        assert info.extra["train_memory_per_sample_bytes"] == n_bits * item
+        assert info.extra["train_memory_shared_bytes"] == shared
+        assert info.train_memory_bytes == n_bits * item + shared
+        seen[n_bits] = info.train_memory_bytes
+    assert seen[64] > seen[32]
+
+
+def test_modern_hopfield_train_memory_is_the_stored_pattern():
+    for n_bits in (32, 64):
+        task, data = _recall(n_bits)
+        learner = get_learner("modern_hopfield", seed=0, device="cpu")
+        info = learner.fit(task, data)
+        assert info.train_memory_bytes == learner._model._x_t[0].nbytes == n_bits * 8
+
+
+def test_rbm_train_memory_is_what_a_cd_step_holds():
+    import numpy as np
+
+    mem = {}
+    for n_bits, nh in ((32, 16), (64, 16), (32, 32)):
+        task, data = _recall(n_bits)
+        learner = get_learner("rbm", n_hidden=nh, epochs=2, seed=0, device="cpu")
+        info = learner.fit(task, data)
+        f32 = np.dtype(np.float32).itemsize
+        # per row: ph0a, ha, phka (nh + 1 each) and vka (n_v + 1) of the CD step, and the
+        # row with its ones column twice (the data tensor and the epoch's shuffled copy)
+        per_row = (3 * (nh + 1) + (n_bits + 1)) * f32 + 2 * (n_bits + 1) * f32
+        packed = (n_bits + 1) * (nh + 1) * f32  # the gradient and the momentum buffer
+        assert info.extra["train_memory_per_sample_bytes"] == per_row
+        assert info.extra["train_memory_shared_bytes"] == 2 * packed
+        assert learner._model._velocity.nbytes == packed
+        assert info.train_memory_bytes == per_row + 2 * packed
+        mem[(n_bits, nh)] = info.train_memory_bytes
+    assert mem[(64, 16)] > mem[(32, 16)] and mem[(32, 32)] > mem[(32, 16)]
+
+
+@pytest.mark.parametrize("kw", [{}, {"plasticity": False}, {"readout": "linear"}])
+def test_diehl_cook_train_memory_is_its_traces_and_label_counts(kw):
+    from neurosim.learning.diehl_cook import INPUT_EXC, build_network
+
+    task = get_task("seq_digits", n_train=12, n_test=4)
+    data = task.make(0)
+    mem = {}
+    for n_exc in (10, 20):
+        learner = get_learner("diehl_cook", n_exc=n_exc, seed=0, **kw)
+        info = learner.fit(task, data)
+        n_in = learner._cfg.n_input
+        # a training network built independently: its plastic state less the weights
+        net = build_network(learner._cfg, learner._model.W_, batch=1, learn=True)
+        plastic = net.get_state()[f"plastic:{INPUT_EXC}"]
+        traces = sum(a.nbytes for k, a in plastic.items() if k != "w")
+        assert traces == (2 * n_in + 2 * n_exc) * 8  # triplet rule: r1, r2, o1, o2
+        if kw.get("plasticity") is False:
+            traces = 0  # nothing is presented for learning
+        counts = n_exc * 8 * (2 if kw.get("readout") == "linear" else 1)
+        assert info.train_memory_bytes == traces + counts
+        assert info.extra["train_memory_per_sample_bytes"] == info.train_memory_bytes
+        mem[n_exc] = info.train_memory_bytes
+    assert mem[20] > mem[10]
