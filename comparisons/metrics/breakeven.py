@@ -1,8 +1,8 @@
 """Break-even activity: how sparse a spiking network must fire to use less energy per
 inference than a dense network of the same size on the same hardware profile.
 
-Definitions (per inference = per sample the learner scores)
------------------------------------------------------------
+**Definitions** (per inference = per sample the learner scores):
+
 ``S``
     The spiking learner's synapses (``hardware.synapses``: input, recurrent and readout
     connections, zero weights excluded).
@@ -19,7 +19,8 @@ activity ``a``
     per synapse per inference*; a sequence of ``T`` steps is ``T`` such inferences.
 
 Energy model, at each level of the profile's ranges (all prices are the profile's own,
-:mod:`comparisons.metrics.profiles`; counts as :func:`comparisons.metrics.ops.add_memory_traffic`)::
+:mod:`comparisons.metrics.profiles`; memory traffic counted as
+:func:`comparisons.metrics.ops.add_memory_traffic` counts it)::
 
     E_dense     = S*T * c_mac,   c_mac = E_mac + b * E_byte(tier)
     E_spike(a)  = E_meas + (a - a_meas) * S*T * c_ev,
@@ -28,14 +29,15 @@ Energy model, at each level of the profile's ranges (all prices are the profile'
 
 ``E_meas`` is the learner's measured energy per inference under the profile
 (:func:`comparisons.metrics.energy.energy_range` of its op counts, memory included):
-it holds the activity-independent part, i.e. neuron updates with their state reads and
-writes, real-valued input or readout MACs and everything else the learner does, which
-:math:`E_{spike}(a)` keeps fixed while the synaptic events (with their weight reads and the
+it holds the activity-independent part (neuron updates with their state reads and
+writes, real-valued input or readout MACs, everything else the learner does), which
+``E_spike(a)`` keeps fixed, while the synaptic events (with their weight reads and the
 spikes that carry them, at the measured spikes per event) scale with ``a``. ``b`` is one
 weight (4 bytes counted, scaled to the profile's ``value_bytes``) and ``E_byte`` the price
 per byte of the memory tier that holds the learner's footprint; both networks have the
 same synapses, hence the same footprint and tier. On a profile that prices memory inside
-its per-op figures (Loihi, TrueNorth) ``E_byte = 0`` on the chip.
+its per-op figures (Loihi, TrueNorth: synaptic memory is local to each core, its reads
+are inside the per-event figure) ``E_byte = 0`` on the chip.
 
 The dense network is priced as the suite prices dense learners: one MAC and one weight read
 per synapse per input step; its nonlinearities and its activation reads and writes are not

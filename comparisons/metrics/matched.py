@@ -6,8 +6,8 @@ e.g. ``rnn:bptt[hidden_size=32]``; a learner without a grid has one), averaged o
 finished seeds: validation mean, test mean, energy per inference per profile (the mean
 ``{"min", "typical", "max"}`` over the seeds, memory access included).
 
-Matched score (:func:`match_target`, :func:`matched_energy`)
--------------------------------------------------------------
+**Matched score** (:func:`match_target`, :func:`matched_energy`).
+
 The target is a validation score. Unless a level is declared (``match``), it is the best
 validation mean reached by the *weakest qualifying learner*: for every learner, its best
 configuration's validation mean; a learner qualifies when that value beats the task's best
@@ -22,12 +22,12 @@ configuration. Two things are measured on the test split and stated: the trivial
 value (the only value the rows carry; a fixed predictor fit on the training split, so it
 favours no learner), and op counts per inference, hence energies (a cost, not a score).
 
-Size sweeps (:func:`sweep_points`)
-----------------------------------
+**Size sweeps** (:func:`sweep_points`).
+
 Per family (a rule-swap family ``family:rule``; a plain learner is its own family), the
 configurations of each rule ordered by size (the settings of :data:`SIZE_SETTINGS`) with
-their test mean and energies; the Pareto front (:func:`comparisons.report.summary.
-pareto_front`: lower energy, better test mean) of all the family's points per profile is a
+their test mean and energies. The Pareto front of all the family's points per profile
+(:func:`comparisons.report.summary.pareto_front`: lower energy, better test mean) is a
 description of the trade-off, not a choice, so it is drawn on test means.
 """
 

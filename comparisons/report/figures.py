@@ -400,8 +400,8 @@ def sweep_figure(sweep: dict[str, list[dict[str, Any]]], task: str, family: str,
     Parameters
     ----------
     sweep : dict
-        ``{rule: [configurations by size]}`` (:func:`comparisons.metrics.matched.
-        sweep_points` of one family).
+        ``{rule: [configurations by size]}``
+        (:func:`comparisons.metrics.matched.sweep_points` of one family).
     """
     from comparisons.metrics.matched import size_text
     from comparisons.report.summary import pareto_front

@@ -108,8 +108,8 @@ class Built(NamedTuple):
     tasks: dict[str, dict[str, Any]]
     #: per task, the ablations of learners run as grids (:func:`ablation_tables`)
     ablations: dict[str, list[dict[str, Any]]] = {}
-    #: per task, energy where it is fair to compare (:func:`comparisons.report.fair.
-    #: task_fair`): matched score, size sweeps, break-even activity
+    #: per task, energy where it is fair to compare
+    #: (:func:`comparisons.report.fair.task_fair`): matched score, size sweeps, break-even
     fair: dict[str, dict[str, Any]] = {}
     #: per task, the figure names of the fair-energy sections by kind ("sweep", "break_even")
     fair_figs: dict[str, dict[str, list[str]]] = {}
