@@ -97,8 +97,9 @@ def config_points(rows: list[dict[str, Any]], task: str, profiles: list[str]
         ``family``, ``rule``, ``kind`` (the row's family: backprop, spiking, ...), ``n``
         (finished seeds), ``val`` and ``test`` (means of the headline metric over them;
         ``None`` without values), ``params``, ``energy`` ``{profile: range or None}``
-        (mean over the seeds, memory included; ``None`` when any seed is unpriced), and
-        ``metric``/``higher_is_better``.
+        (mean over the seeds, memory included; ``None`` when any seed is unpriced),
+        ``recorded`` (the profiles every seed's row records) and ``metric``/
+        ``higher_is_better``.
     """
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -119,6 +120,9 @@ def config_points(rows: list[dict[str, Any]], task: str, profiles: list[str]
             "params": _mean([r.get("params") for r in rs]),
             "energy": {p: mean_range([(r.get("energy_j") or {}).get(p) for r in rs])
                        for p in profiles},
+            # profiles every seed's row records (older rows lack newer profiles)
+            "recorded": [p for p in profiles if all(p in (r.get("energy_j") or {})
+                                                    for r in rs)],
             "metric": metric, "higher_is_better": bool(first.get("higher_is_better", True)),
         })
     return out
@@ -204,7 +208,9 @@ def matched_energy(points: list[dict[str, Any]], target: float | None, profiles:
         One per learner (by name): ``learner``, ``reaches`` (bool), ``best_val`` and
         ``best_config`` (its best validation mean and where), ``per_profile``:
         ``{profile: {"config", "energy" (range), "val", "test", "n"} or None}`` (``None``:
-        reaches the target, but no reaching configuration is priced on that profile).
+        reaches the target, but no reaching configuration is priced on that profile) and
+        ``unpriced`` ``{profile: why}`` for those: ``"not recorded"`` (the rows predate the
+        profile) or ``"cannot be priced"`` (e.g. dense MACs on a neuromorphic chip).
         Learners that never reach it have ``reaches=False`` and no picks. Sorted: learners
         that reach first, by the typical energy of their first priced profile.
     """
@@ -222,11 +228,16 @@ def matched_energy(points: list[dict[str, Any]], target: float | None, profiles:
         rec: dict[str, Any] = {
             "learner": learner, "kind": pts[0]["kind"], "reaches": bool(ok),
             "best_val": None if best is None else best["val"],
-            "best_config": None if best is None else best["config"], "per_profile": {}}
+            "best_config": None if best is None else best["config"], "per_profile": {},
+            "unpriced": {}}
         for prof in profiles:
             priced = [p for p in ok if as_range(p["energy"].get(prof)) is not None]
             if not priced:
                 rec["per_profile"][prof] = None
+                if ok:
+                    rec["unpriced"][prof] = ("cannot be priced" if any(
+                        prof in p.get("recorded", profiles) for p in ok) else
+                        "not recorded")
                 continue
             c = min(priced, key=lambda p: (p["energy"][prof]["typical"], sign * p["val"],
                                            p["config"]))

@@ -124,11 +124,18 @@ def task_fair(rows: list[dict[str, Any]], task: str, profiles: list[str],
         level = check_float(f"match level of task {task!r}", level)
     tname, tval = trivial_value(rows, task)
     target = match_target(points, higher, trivial=tval, match=level)
+    matched = matched_energy(points, target["value"], profiles, higher)
+    ran = {p["learner"] for p in points}
+    for name in sorted({str(r["learner"]) for r in rows if task_key(r) == task
+                        and r.get("status") == "failed"} - ran):
+        matched.append({"learner": name, "kind": "", "reaches": False, "best_val": None,
+                        "best_config": None, "per_profile": {p: None for p in profiles},
+                        "unpriced": {}, "no_run": True})
     return {"points": points, "higher_is_better": higher,
             "metric": points[0]["metric"] if points else "",
             "trivial": None if tname is None else {"name": tname, "value": tval},
             "target": target,
-            "matched": matched_energy(points, target["value"], profiles, higher),
+            "matched": matched,
             "sweeps": sweep_points(points),
             "break_even": break_even_points(rows, task, profiles)}
 
@@ -145,7 +152,8 @@ def matched_table(fair: dict[str, Any], profiles: list[str]
     body: list[list[Any]] = []
     for rec in fair["matched"]:
         if not rec["reaches"]:
-            best = ("no validation value" if rec["best_val"] is None else
+            best = ("no finished run" if rec.get("no_run") else
+                    "no validation value" if rec["best_val"] is None else
                     f"best val {fmt(rec['best_val'])} ({rec['best_config']})")
             body.append([rec["learner"], f"does not reach the target: {best}", "–", "–",
                          *["does not reach" for _ in profiles]])
@@ -159,8 +167,9 @@ def matched_table(fair: dict[str, Any], profiles: list[str]
             cells = []
             for p in profiles:
                 v = rec["per_profile"].get(p)
-                cells.append("n/a (not priced)" if v is None else
-                             fmt_range(v["energy"]) if v["config"] == cfg else "other config")
+                why = rec["unpriced"].get(p, "not priced")
+                cells.append(f"n/a ({why})" if v is None else fmt_range(v["energy"])
+                             if v["config"] == cfg else "other config")
             body.append([rec["learner"], f"{cfg} (n={pick['n']})", pick["val"],
                          pick["test"], *cells])
     return head, body
@@ -223,8 +232,8 @@ def break_even_table(fair: dict[str, Any], profiles: list[str]
                      *cells])
     lo, hi = DAMPFHOFFER_RANGE
     notes = [f"[{i + 1}] {n}" for i, n in enumerate(notes)]
-    notes.append(f"Published break-even range for comparison: {lo}-{hi} spikes per synapse "
-                 f"per inference ({DAMPFHOFFER_CITATION}).")
+    notes.append(f"For comparison, the published break-even range {lo}-{hi}: "
+                 f"{DAMPFHOFFER_CITATION}.")
     return head, body, notes
 
 

@@ -252,3 +252,17 @@ def test_report_renders_the_sections_and_omits_what_the_rows_lack(tmp_path):
     assert "Break-even activity of the spiking learners" in html
     with pytest.raises(TypeError):
         Report(rows, match="high")
+
+
+def test_failed_learner_and_unrecorded_profile_are_said():
+    rows = [_row("a", s, 0.8, 0.8, 1e-9) for s in (0, 1)]
+    for r in rows:   # an older row: profiles added later are not in it
+        r["energy_j"] = {"cmos45": r["energy_j"]["cmos45"]}
+    crashed = _row("b", 0, 0.9, 0.9, 1e-9)
+    crashed["status"] = "failed"
+    fair = task_fair(rows + [crashed], "t", PROFILES)
+    head, body = matched_table(fair, PROFILES)
+    a = next(r for r in body if r[0] == "a")
+    assert a[head.index("loihi [J]")] == "n/a (not recorded)"
+    b = next(r for r in body if r[0] == "b")
+    assert "no finished run" in b[1]
