@@ -23,6 +23,7 @@ SMALL = {
     "copy": dict(n_symbols=4, n_recall=3, delay=5, n_train=30, n_val=8, n_test=10),
     "mackey_glass": dict(length=30, n_train=4, n_val=2, n_test=3, washout=5, transient=20),
     "mnist1d": dict(num_samples=100),
+    "neurobench_mackey_glass": dict(),  # NeuroBench's fixed sizes (one sequence per split)
     "seq_digits": dict(n_train=60, n_val=20, n_test=30),
     "spike_patterns": dict(n_classes=3, n_channels=6, length=15, n_train=30, n_val=9,
                            n_test=12),
