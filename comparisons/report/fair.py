@@ -17,6 +17,7 @@ import numpy as np
 
 from comparisons.metrics.breakeven import DAMPFHOFFER_CITATION, DAMPFHOFFER_RANGE, break_even
 from comparisons.metrics.matched import (
+    TARGET_RULES,
     config_points,
     match_target,
     matched_energy,
@@ -109,7 +110,10 @@ def break_even_points(rows: list[dict[str, Any]], task: str, profiles: list[str]
 
 def task_fair(rows: list[dict[str, Any]], task: str, profiles: list[str],
               match: float | dict[str, float] | None = None) -> dict[str, Any]:
-    """Everything the fair-energy sections of one task need.
+    """Everything the fair-energy sections of one task need: ``levels`` (per matched level,
+    its ``target`` and ``matched`` records: the declared level, else the weakest and the
+    median qualifying learner's, one when they coincide; ``target``/``matched`` are the
+    first), ``sweeps``, ``break_even``, ``points``.
 
     Parameters
     ----------
@@ -123,24 +127,29 @@ def task_fair(rows: list[dict[str, Any]], task: str, profiles: list[str],
     if level is not None:
         level = check_float(f"match level of task {task!r}", level)
     tname, tval = trivial_value(rows, task)
-    target = match_target(points, higher, trivial=tval, match=level)
-    matched = matched_energy(points, target["value"], profiles, higher)
-    ran = {p["learner"] for p in points}
-    for name in sorted({str(r["learner"]) for r in rows if task_key(r) == task
-                        and r.get("status") == "failed"} - ran):
-        matched.append({"learner": name, "kind": "", "reaches": False, "best_val": None,
-                        "best_config": None, "per_profile": {p: None for p in profiles},
-                        "unpriced": {}, "no_run": True})
+    rules = ("weakest",) if level is not None else TARGET_RULES
+    failed = sorted({str(r["learner"]) for r in rows if task_key(r) == task
+                     and r.get("status") == "failed"} - {p["learner"] for p in points})
+    levels = []
+    for rule in rules:
+        target = match_target(points, higher, trivial=tval, match=level, rule=rule)
+        if any(lv["target"]["value"] == target["value"] for lv in levels):
+            continue   # the median learner is the weakest one: one table
+        matched = matched_energy(points, target["value"], profiles, higher)
+        matched += [{"learner": name, "kind": "", "reaches": False, "best_val": None,
+                     "best_config": None, "per_profile": {p: None for p in profiles},
+                     "unpriced": {}, "no_run": True} for name in failed]
+        levels.append({"target": target, "matched": matched})
     return {"points": points, "higher_is_better": higher,
             "metric": points[0]["metric"] if points else "",
             "trivial": None if tname is None else {"name": tname, "value": tval},
-            "target": target,
-            "matched": matched,
+            "levels": levels, "target": levels[0]["target"],
+            "matched": levels[0]["matched"],
             "sweeps": sweep_points(points),
             "break_even": break_even_points(rows, task, profiles)}
 
 
-def matched_table(fair: dict[str, Any], profiles: list[str]
+def matched_table(fair: dict[str, Any], profiles: list[str], level: int = 0
                   ) -> tuple[list[str], list[list[Any]]]:
     """One row per (learner, chosen configuration): the configuration's validation and
     test means and, per profile, its energy ``typical [min, max]`` J where it is the
@@ -150,7 +159,7 @@ def matched_table(fair: dict[str, Any], profiles: list[str]
     head = ["learner", "configuration (chosen on validation)", f"val {m}", f"test {m}",
             *[f"{p} [J]" for p in profiles]]
     body: list[list[Any]] = []
-    for rec in fair["matched"]:
+    for rec in fair["levels"][level]["matched"]:
         if not rec["reaches"]:
             best = ("no finished run" if rec.get("no_run") else
                     "no validation value" if rec["best_val"] is None else
@@ -237,9 +246,9 @@ def break_even_table(fair: dict[str, Any], profiles: list[str]
     return head, body, notes
 
 
-def target_text(fair: dict[str, Any]) -> str:
+def target_text(fair: dict[str, Any], level: int = 0) -> str:
     """A sentence naming the target and the rule that set it."""
-    t = fair["target"]
+    t = fair["levels"][level]["target"]
     better = "higher" if fair["higher_is_better"] else "lower"
     if t["value"] is None:
         return f"No matched level: {t['rule']}."

@@ -225,10 +225,11 @@ def _fair_section(task: str, built: Built, profiles: list[str]) -> list[str]:
     if not fair:
         return []
     imgs = built.fair_figs.get(task, {})
-    parts = ["<h3>Energy per inference at a matched score</h3>",
-             f"<p>{esc(target_text(fair))} {esc(MATCHED_NOTE)}</p>"]
-    if fair["target"]["value"] is not None:
-        parts.append(html_table(*matched_table(fair, profiles)))
+    parts = ["<h3>Energy per inference at a matched score</h3>", f"<p>{esc(MATCHED_NOTE)}</p>"]
+    for i, lv in enumerate(fair["levels"]):
+        parts.append(f"<p><b>{esc(target_text(fair, i))}</b></p>")
+        if lv["target"]["value"] is not None:
+            parts.append(html_table(*matched_table(fair, profiles, i)))
     parts.append("<h3>Accuracy vs energy over each family's size sweep</h3>")
     if fair["sweeps"]:
         parts.append(f"<p>{esc(SWEEP_NOTE)} In the table, * marks the profile's front.</p>")

@@ -51,10 +51,11 @@ def _fair_lines(task: str, built: Built, profiles: list[str], figure_dir: str | 
             return []
         return [f"![{built.figs.alts[n]}]({figure_dir}/{n})" for n in imgs.get(kind, [])
                 ] + [""]
-    lines = ["Energy per inference at a matched score:", "",
-             f"{md_text(target_text(fair))} {md_text(MATCHED_NOTE)}", ""]
-    if fair["target"]["value"] is not None:
-        lines += md_table(*matched_table(fair, profiles)) + [""]
+    lines = ["Energy per inference at a matched score:", "", md_text(MATCHED_NOTE), ""]
+    for i, lv in enumerate(fair["levels"]):
+        lines += [f"**{md_text(target_text(fair, i))}**", ""]
+        if lv["target"]["value"] is not None:
+            lines += md_table(*matched_table(fair, profiles, i)) + [""]
     lines += ["Accuracy vs energy over each family's size sweep:", ""]
     if fair["sweeps"]:
         lines += [f"{md_text(SWEEP_NOTE)} In the tables, * marks the profile's front.", ""]

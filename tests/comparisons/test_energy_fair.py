@@ -266,3 +266,20 @@ def test_failed_learner_and_unrecorded_profile_are_said():
     assert a[head.index("loihi [J]")] == "n/a (not recorded)"
     b = next(r for r in body if r[0] == "b")
     assert "no finished run" in b[1]
+
+
+def test_median_level_is_harder_and_shown_beside_the_weakest():
+    rows = []
+    for learner, v in (("a", 0.9), ("b", 0.6), ("d", 0.75), ("c", 0.2)):
+        rows += [_row(learner, s, v, 1 - v, 1e-9) for s in (0, 1)]
+    pts = config_points(rows, "t", PROFILES)
+    med = match_target(pts, trivial=0.3, rule="median")
+    assert med["value"] == pytest.approx(0.75) and med["set_by"] == "d"
+    assert match_target(pts, trivial=0.3)["set_by"] == "b"
+    fair = task_fair(rows, "t", PROFILES)
+    assert [lv["target"]["value"] for lv in fair["levels"]] == pytest.approx([0.6, 0.75])
+    reach = {r["learner"]: r["reaches"] for r in fair["levels"][1]["matched"]}
+    assert reach == {"a": True, "d": True, "b": False, "c": False}
+    assert len(task_fair(rows, "t", PROFILES, match=0.5)["levels"]) == 1
+    with pytest.raises(ValueError, match="matched-score rule"):
+        match_target(pts, rule="best")
