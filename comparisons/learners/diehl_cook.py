@@ -9,7 +9,9 @@ are assigned afterwards: each neuron gets the class it responded to most on the 
 Op counts are measured by the simulation (``DiehlCook.counters_``, ``label_counters_``,
 ``last_counters_``), per image: training counts the STDP presentations and the labelling
 pass whose labels are kept; every presentation counts, including the authors' repeats of
-an image with more input when it gave too few spikes.
+an image with more input when it gave too few spikes. The training memory is measured on
+the arrays the fit holds per image (the STDP traces, the label spike counts; split in
+``FitInfo.extra["train_memory_parts"]``, see :meth:`DiehlCookLearner._train_memory`).
 
 Input drive: the authors' Poisson rate (63.75 Hz for a white MNIST pixel) was chosen for
 28x28 MNIST digits, whose mean image has about ``784 x 0.1307 = 102.5`` white-pixel

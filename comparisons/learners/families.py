@@ -171,7 +171,14 @@ _RNN_RULES: dict[str, tuple[str, Components]] = {
 
 
 class RNNRule(ElmanLearner):
-    """The ``rnn`` family's Elman network trained by ``rule``."""
+    """The ``rnn`` family's Elman network trained by ``rule``.
+
+    Training counts as :class:`~comparisons.learners.rnn.ElmanLearner` (one forward +
+    backward pass of the rule per sample per epoch run, with the stored activations'
+    traffic), except ``hessian_free``, which counts the work its optimiser recorded
+    (:meth:`_count_hessian_free`; the counts and per-sequence costs in
+    ``extra["hessian_free"]``).
+    """
 
     def __init__(self, seed: int = 0, device: str = "auto", hidden_size: int = 32,
                  epochs: int = 40, batch_size: int = 64, lr: float = 1e-2,

@@ -14,6 +14,12 @@ prediction does not use). The classical network's asynchronous recall draws its 
 order from a copy of its generator, so predicting the same cues twice gives the same
 states. ``count_ops=False`` skips the op bookkeeping in ``predict``
 (cheap; predictions are the same).
+
+Training memory (``FitInfo.train_memory_bytes``) is measured on the tensors the storage rule
+or the CD step holds beyond the weights, split in ``extra`` into
+``train_memory_per_sample_bytes`` and ``train_memory_shared_bytes``: the Hopfield network's
+and the RBM's ``_train_memory`` say what is counted; the modern Hopfield network's is the
+stored pattern row (storing is its learning).
 """
 
 from __future__ import annotations

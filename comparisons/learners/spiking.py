@@ -397,7 +397,21 @@ class SurrogateSNN(Learner):
 @register
 class EPropLearner(Learner):
     """Recurrent ALIF network trained online by e-prop with random feedback (Bellec et al.
-    2020); classification from the leaky readout summed over the last steps."""
+    2020); classification from the leaky readout summed over the last steps.
+
+    Training counts (``FitInfo``), for the e-prop rules and ``readout``: the online rule's
+    work, per training sample over every epoch run: ``plasticity_updates`` (every plastic
+    synapse's trace and gradient, every step); memory traffic of those updates
+    (:func:`~comparisons.metrics.ops.add_memory_traffic`) plus the traces, each read and
+    written once a step (:func:`~comparisons.metrics.ops.add_trace_traffic`).
+    ``train_memory_bytes`` is the bytes of the traces the online rule keeps for one
+    sequence (:func:`backprop.eprop.online_traces`; ``extra["trace_bytes"]`` by trace),
+    independent of the sequence length. Training here runs the batched form that computes
+    the same gradients (:func:`backprop.eprop.eprop_gradients`), which holds ``(T, B, .)``
+    arrays instead: measured on one sequence, in ``extra["implementation_held_bytes"]``
+    (``per_sample``, ``shared``), not in ``train_memory_bytes``. ``bptt`` / ``tbptt``
+    count forward + backward MACs and autograd's stored activations per pass.
+    """
 
     name: ClassVar[str] = "eprop"
     family: ClassVar[str] = "spiking"

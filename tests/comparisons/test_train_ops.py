@@ -9,7 +9,13 @@ per training sample (every pass run, divided by the training samples), and
 - the ESN stores every reservoir state: its training memory grows with the sequence length;
 - a ridge readout's Gram matrices are in the training memory (shared by all samples);
 - the STDP reservoir counts its STDP phase's simulation, and the memory traffic of its
-  weight updates.
+  weight updates;
+- Hessian-free counts every gradient, Gauss-Newton product (every CG iteration) and loss
+  evaluation its optimiser ran;
+- e-prop's traces are read and written every step (traffic grows with T and the synapses;
+  the memory does not grow with T);
+- the training memory of hopfield, modern_hopfield, rbm and diehl_cook is the bytes of the
+  arrays their fits hold, computed again here from the arrays.
 """
 
 from __future__ import annotations
