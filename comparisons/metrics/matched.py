@@ -198,6 +198,9 @@ def match_target(points: list[dict[str, Any]], higher_is_better: bool = True,
             best[p["learner"]] = v
     qual = {k: v for k, v in best.items()
             if trivial is None or _better(v, trivial, higher_is_better)}
+    if not best:
+        return {"value": None, "set_by": None, "qualifying": [], "kind": rule,
+                "rule": "the rows carry no validation scores (older results)"}
     if not qual:
         return {"value": None, "set_by": None, "qualifying": [], "kind": rule,
                 "rule": "no learner's best validation score beats the trivial baseline"

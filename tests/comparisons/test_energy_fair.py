@@ -283,3 +283,10 @@ def test_median_level_is_harder_and_shown_beside_the_weakest():
     assert len(task_fair(rows, "t", PROFILES, match=0.5)["levels"]) == 1
     with pytest.raises(ValueError, match="matched-score rule"):
         match_target(pts, rule="best")
+
+
+def test_rows_without_validation_scores_have_no_matched_level():
+    rows = [_row("a", 0, 0.8, 0.8, 1e-9)]
+    del rows[0]["val_metrics"]
+    t = match_target(config_points(rows, "t", PROFILES), trivial=0.3)
+    assert t["value"] is None and "no validation scores" in t["rule"]
