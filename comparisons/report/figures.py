@@ -407,6 +407,8 @@ def sweep_figure(sweep: dict[str, list[dict[str, Any]]], task: str, family: str,
     from comparisons.report.summary import pareto_front
 
     pts = [p for ps in sweep.values() for p in ps]
+    keys = {tuple(p["size"]) for p in pts}
+    one_key = len(keys) == 1 and len(next(iter(keys))) == 1   # label points by value
     profs = [p for p in profiles if any(as_range(q["energy"].get(p)) for q in pts)] \
         or profiles[:1]
     ncol = min(2, len(profs))
@@ -430,7 +432,9 @@ def sweep_figure(sweep: dict[str, list[dict[str, Any]]], task: str, family: str,
             ax.errorbar(xs, ys, xerr=[lo, hi], marker="o", ms=4, color=c, lw=1, capsize=2,
                         label=rule)
             for (e, p) in line:
-                ax.annotate(size_text(p), (e, p["test"]), fontsize=6, xytext=(3, 3),
+                text = (", ".join(str(v) for v in p["size"].values()) if one_key
+                        else size_text(p))
+                ax.annotate(text, (e, p["test"]), fontsize=6, xytext=(3, 3),
                             textcoords="offset points")
         for p in pts:
             e = typical(p["energy"].get(prof))
@@ -455,7 +459,8 @@ def sweep_figure(sweep: dict[str, list[dict[str, Any]]], task: str, family: str,
                     transform=ax.transAxes, fontsize=8)
         ax.set_xlabel(f"J per inference, {prof} (with memory)")
         ax.set_ylabel(f"test {pts[0]['metric']}" if pts else "")
-        ax.set_title(f"{task}: family {family}, {prof}", fontsize=9)
+        label = f" (points: {next(iter(keys))[0]})" if one_key else ""
+        ax.set_title(f"{task}: family {family}, {prof}{label}", fontsize=9)
     fig.tight_layout()
     return _png(fig)
 
