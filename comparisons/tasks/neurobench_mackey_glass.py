@@ -14,7 +14,8 @@ computing algorithms and systems"), point for point:
   Lyapunov times, NeuroBench's examples' warm-up) left out of the fit; it is tested on the
   next 750 points *in closed loop*: the model reads the true :math:`s_{750}`, predicts
   :math:`s_{751}`, then feeds on its own output to predict :math:`s_{752} \dots s_{1500}`;
-- the metric is sMAPE :math:`= \frac{200}{N}\sum |\hat y - y| / (|\hat y| + |y|)` (percent);
+- the metric is sMAPE :math:`= \frac{200}{N}\sum |\hat y - y| / (|\hat y| + |y|)` (percent;
+  200 where a prediction is NaN or infinite, as NeuroBench's metric gives);
 - 30 runs shift the start by half a Lyapunov time: run ``k`` starts at
   ``int(k * 0.5 * 75)`` points (0, 37, 75, 112, ...; NeuroBench truncates 37.5 k).
 
@@ -63,7 +64,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from comparisons.tasks.base import Split, Task, TaskData
-from comparisons.tasks.mackey_glass import smape
 from comparisons.validation import check_int
 
 # NeuroBench's constants (neurobench/datasets/mackey_glass.py defaults, tau = 17 row)
@@ -94,6 +94,26 @@ LEADERBOARD: tuple[dict[str, Any], ...] = (
 )
 LEADERBOARD_SOURCE = ("Yik et al. 2025, Nat. Commun. (NeuroBench); NeuroBench/neurobench "
                       "leaderboard.md")
+
+
+def neurobench_smape(pred: np.ndarray, y: np.ndarray) -> float:
+    r"""sMAPE in percent exactly as NeuroBench computes it (its ``SMAPE`` metric).
+
+    .. math:: \mathrm{sMAPE} = \frac{200}{N} \sum \frac{|\hat y - y|}{|\hat y| + |y|}
+
+    and 200 (the worst value) when the mean is NaN: a NaN or infinite prediction (a
+    diverged closed loop) or a 0/0 term. (:func:`comparisons.tasks.mackey_glass.smape`
+    counts such terms as 0.)
+
+    Parameters
+    ----------
+    pred, y : ndarray, shape (N,)
+    """
+    pred = np.asarray(pred, np.float64)
+    y = np.asarray(y, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = float(200.0 * np.mean(np.abs(pred - y) / (np.abs(pred) + np.abs(y))))
+    return 200.0 if np.isnan(m) else m
 
 
 def run_offset(seed: int) -> int:
@@ -310,7 +330,7 @@ class NeuroBenchMackeyGlass(Task):
 
     def extra_scores(self, pred: np.ndarray, split: Split) -> dict[str, float]:
         m = np.ones(split.x.shape[:2], bool) if split.mask is None else split.mask
-        return {"smape": smape(pred[m].astype(np.float64), split.y[m].astype(np.float64))}
+        return {"smape": neurobench_smape(pred[m], split.y[m])}
 
     def baselines(self, data: TaskData, split: str = "test") -> dict[str, dict[str, float]]:
         """Chance (the training mean) and persistence: the inputs themselves, which hold

@@ -114,6 +114,10 @@ def test_smape_by_hand(task):
     assert task.score(pred, d.test)["smape"] == pytest.approx(want, rel=1e-6)
     pred[:750] = 100.0  # unscored (teacher-forced) steps do not count
     assert task.score(pred, d.test)["smape"] == pytest.approx(want, rel=1e-6)
+    pred[900, 0, 0] = np.inf  # a diverged closed loop scores the worst value, as NeuroBench
+    assert task.score(pred, d.test)["smape"] == 200.0
+    pred[900, 0, 0] = np.nan
+    assert task.score(pred, d.test)["smape"] == 200.0
 
 
 # ---------------------------------------------------------------------------- closed loop
