@@ -41,8 +41,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # ----------------------------------------------------------------------------- ours
 def build_ours(model: str = "cuba", n: int = 4000, seed: int = 0, backend: str = "numba",
-               batch: int = 1, monitor: bool = True):
-    """The CUBA / COBA network in neurosim; fan-in 80 at every size (2% of 4000)."""
+               batch: int = 1, monitor: bool = True, dtype: str = "float64",
+               stdp: bool = False):
+    """The CUBA / COBA network in neurosim; fan-in 80 at every size (2% of 4000).
+    ``dtype``: the network's storage precision; ``stdp``: pair STDP (Song et al. 2000
+    parameters scaled to the weight, additive) on the excitatory projections E->E and
+    E->I (80% of the synapses; the inhibitory ones stay static)."""
     from neurosim import LIFCondParams, LIFParams, Network, NeuronGroup, SpikeMonitor, Synapses
     from neurosim.units import ms, mV, nS
 
@@ -69,9 +73,17 @@ def build_ours(model: str = "cuba", n: int = 4000, seed: int = 0, backend: str =
            Synapses.fixed_probability(E, I, p, we, seed=seed + 2, name="EI"),
            Synapses.fixed_probability(I, E, p, wi, target="i", seed=seed + 3, name="IE"),
            Synapses.fixed_probability(I, I, p, wi, target="i", seed=seed + 4, name="II")]
+    if stdp:
+        from neurosim.plasticity.rules import STDP
+        from neurosim.plasticity.stdp import PairSTDPParams
+
+        rule = PairSTDPParams(tau_pre=20 * ms, tau_post=20 * ms, a_plus=0.01 * we,
+                          a_minus=0.0105 * we, w_min=0.0, w_max=2 * we)
+        syn[0].attach(STDP(rule))
+        syn[1].attach(STDP(rule))
     mons = [SpikeMonitor(E, name="mE"), SpikeMonitor(I, name="mI")] if monitor else []
     return Network(E, I, *syn, *mons, dt=0.1 * ms, seed=seed, backend=backend,
-                   batch_size=batch)
+                   batch_size=batch, dtype=dtype)
 
 
 def time_ours(model: str, n: int, duration: float, repeats: int, backend: str = "numba",

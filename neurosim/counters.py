@@ -7,9 +7,11 @@ Definitions (per network, summed over batch copies and over repeated runs):
 * ``spikes`` — spikes emitted by neuron groups; ``input_spikes`` — by input groups.
 * ``synaptic_events`` — spike x fan-out: one event per synapse whose source spiked
   (each adds its weight to a target variable once).
-* ``state_bytes`` — bytes of dynamic neuron state (all variables, all copies, float64).
-* ``synapse_bytes`` — bytes of connectivity (weights float64, indices int32, row pointers
-  int64, per-synapse delays int32 when not homogeneous).
+* ``state_bytes`` — bytes of dynamic neuron state (all variables, all copies; 8 bytes a
+  value, 4 with ``Network(dtype="float32")``).
+* ``synapse_bytes`` — bytes of connectivity (weights float64, or float32 with
+  ``dtype="float32"``; indices int32, row pointers int64, per-synapse delays int32 when not
+  homogeneous).
 * ``n_synapses`` — number of synapses.
 * ``spikes_by_group``, ``synaptic_events_by_projection`` — the same, broken down by name.
 """

@@ -103,7 +103,11 @@ class Network:
         ``"cuda:N"`` (:mod:`neurosim.devices`).
     dtype : str
         ``"float64"`` (default; identical results across backends) or ``"float32"``
-        (torch only).
+        (``"torch"`` and ``"numba"``): state, synaptic weights, delay buffers and STDP
+        traces stored in 4 bytes (half the memory per synapse). The numba backend then
+        computes each update in float64 from float32 values and rounds the result on
+        store, so spikes differ from float64 after a few ms of chaotic activity while the
+        statistics agree (``tests/neurosim/test_float32.py`` bounds rates and CV on CUBA).
     threads : int or None
         Threads of the compiled CPU backend (``"numba"``): the copies of a batch are split
         into ``threads`` contiguous ranges run in parallel (results identical for any
@@ -128,9 +132,9 @@ class Network:
         from neurosim.backends import resolve_backend_name
 
         self.backend_name = resolve_backend_name(backend, device)
-        if dtype == "float32" and self.backend_name != "torch":
-            raise ValueError(f"Network.dtype='float32' needs backend='torch', got backend="
-                             f"{self.backend_name!r}")
+        if dtype == "float32" and self.backend_name not in ("torch", "numba"):
+            raise ValueError(f"Network.dtype='float32' needs backend='torch' or 'numba', got "
+                             f"backend={self.backend_name!r}")
         self.dt, self.batch_size, self.device, self.dtype = float(dt), batch_size, device, dtype
         if threads is None:
             from neurosim.backends import default_threads
@@ -241,10 +245,12 @@ class Network:
             spike_record={m.group.name for m in self._of(SpikeMonitor)},
             threads=self.threads,
         )
-        state_bytes = sum(8 * len(g.state_vars) * g.n * self.batch_size for g in neuron_groups)
+        fb = 4 if self.dtype == "float32" else 8   # bytes of a stored value
+        state_bytes = sum(fb * len(g.state_vars) * g.n * self.batch_size
+                          for g in neuron_groups)
         # short-term plasticity: (x, u) per source neuron and copy
         state_bytes += sum(2 * 8 * s.n_pre * self.batch_size for s in syns if s.stp is not None)
-        syn_bytes = sum(s.n_syn * 12 + 8 * (s.n_pre + 1)
+        syn_bytes = sum(s.n_syn * (fb + 4) + 8 * (s.n_pre + 1)
                         + (4 * s.n_syn if plan.delay_steps[s.name].ndim else 0)
                         for s in syns)
         c = self.counters_obj
@@ -266,17 +272,21 @@ class Network:
     def _ensure(self) -> None:
         if self._plan is None:
             self._plan = self._build()
-            if self._state is None:
-                self._state = self._initial_state(self._plan)
-            elif self._runner is not None:
+            if self._runner is not None:
                 self._state = self._runner.get_state()
+            elif self._state is None:
+                self._state = self._initial_state(self._plan)
             self._runner = None
         if self._runner is None:
             from neurosim.backends import get_backend
 
             self._plan.start_step = self.step_count
+            if self._state is None:
+                self._state = self._initial_state(self._plan)
             # the backend picks its runner (plastic projections included)
             self._runner = get_backend(self.backend_name).prepare(self._plan, self._state, self)
+            # the runner holds the state now (one copy in memory; get_state asks it)
+            self._state = None
 
     # ------------------------------------------------------------------ running
     @property
@@ -445,6 +455,8 @@ class Network:
         load = getattr(self._runner, "load_state", None)
         if load is None or not load(new):
             self._runner = None
+        else:
+            self._state = None   # written into the runner's arrays
 
     def _snapshot(self) -> dict[str, Any]:
         self._ensure()

@@ -192,9 +192,10 @@ class NumbaRunner:
     kernel = staticmethod(_run)
 
     def __init__(self, plan: Any, state: dict[str, dict[str, np.ndarray]]) -> None:
-        if plan.dtype != np.float64:
-            raise ValueError("numba backend supports dtype='float64' only")
         self.plan = plan
+        #: storage type of state, weights, delay buffers and traces (float64 or float32;
+        #: the kernel computes in float64 and rounds on store)
+        self.dtype = np.dtype(plan.dtype)
         B = plan.batch
         self.threads = max(1, int(getattr(plan, "threads", 1)))
         ng, ig = plan.neuron_groups, plan.input_groups
@@ -210,7 +211,7 @@ class NumbaRunner:
         self.g_coef = np.array([c for _, c in coefs]).reshape(len(ng), N_COEF)
         # selects the kernel's specialisation: only the models used here are compiled
         self.models = model_flags(self.g_model)
-        self.S = np.zeros((self.V, B, max(self.n_neuron, 1)))
+        self.S = np.zeros((self.V, B, max(self.n_neuron, 1)), dtype=self.dtype)
         for g, off in zip(ng, self.g_off):
             for v, name in enumerate(g.state_vars):
                 self.S[v, :, off:off + g.n] = state[g.name][name]
@@ -231,7 +232,9 @@ class NumbaRunner:
         # unsigned indices: numba then skips negative-index wraparound checks
         self.indices = np.concatenate([s.indices for s in syns] or [np.zeros(0)]
                                       ).astype(np.uint32)
-        self.weights = np.concatenate([s.weights for s in syns] or [np.zeros(0)])
+        self.weights = np.concatenate([s.weights for s in syns] or [np.zeros(0)]
+                                      ).astype(self.dtype, copy=False)
+        self._share(syns, syn_off)
         # per-synapse delays (int32) only when some projection is delayed
         if any(plan.max_delay(s) > 0 for s in syns):
             self.delays = np.concatenate([np.broadcast_to(plan.delay_steps[s.name], s.n_syn)
@@ -244,7 +247,7 @@ class NumbaRunner:
         self.buf_vars = np.unique(self.p_var[self.p_delayed]).astype(np.int64)
         self.delayed_syns = [s for s, d in zip(syns, max_d) if d > 0]
         self.buf = np.zeros((self.D, self.V, B, max(self.n_neuron, 1)) if self.D > 1
-                            else (1, 1, 1, 1))
+                            else (1, 1, 1, 1), dtype=self.dtype)
         # per-projection buffers (portable format: slot = step % d) -> shared buffer
         self._step = plan.start_step
         for s in self.delayed_syns:
@@ -272,6 +275,18 @@ class NumbaRunner:
         self.work = (np.empty(self.n_neuron + max(self.n_in, 1), dtype=np.int64),
                      np.zeros(len(ng) + len(ig) + 1, dtype=np.int64))
 
+    def _share(self, syns: list[Any], syn_off: np.ndarray) -> None:
+        """One copy of the connectivity in memory: each Synapses' ``weights`` and
+        ``indices`` become views of this runner's concatenated arrays (``weights`` in the
+        network's dtype; ``indices`` the same uint32 values seen as int32), so the arrays
+        the Synapses were built with are freed. Writing into ``syn.weights`` therefore
+        changes the next run's weights, and a reference kept to it sees learned weights
+        (copy it to keep a snapshot), as with a torch parameter."""
+        for s, lo in zip(syns, syn_off):
+            hi = int(lo) + s.n_syn
+            s.weights = self.weights[int(lo):hi]
+            s.indices = self.indices[int(lo):hi].view(np.int32)
+
     def _thread_buffers(self, n: int) -> list[tuple[list[np.ndarray], tuple[np.ndarray, ...]]]:
         """Per-thread spike record buffers (grown by the threads when full, kept between
         chunks) and work arrays, for ``n`` threads."""
@@ -291,7 +306,7 @@ class NumbaRunner:
 
     def get_state(self) -> dict[str, dict[str, np.ndarray]]:
         plan = self.plan
-        out = {g.name: {v: self.S[k, :, off:off + g.n].copy()
+        out = {g.name: {v: self.S[k, :, off:off + g.n].astype(np.float64)
                         for k, v in enumerate(g.state_vars)}
                for g, off in zip(plan.neuron_groups, self.g_off)}
         # the shared ring buffer of a (target group, variable) is stored under the delayed
@@ -309,7 +324,7 @@ class NumbaRunner:
             if owner[(s.post.name, int(v))] is not s:
                 out[f"syn:{s.name}"] = {"buffer": np.zeros((d, plan.batch, s.post.n))}
                 continue
-            full = self.buf[:, v, :, off:off + s.post.n]
+            full = self.buf[:, v, :, off:off + s.post.n].astype(np.float64)
             # rotate so that slot indices keep their meaning (step % d) for this projection
             out[f"syn:{s.name}"] = {"buffer": self._fold(full, d)}
         for q, s in enumerate(self.stp_syns):
@@ -375,7 +390,7 @@ class NumbaRunner:
         for g, off in zip(plan.input_groups, self.in_off):
             in_spk[:, :, off:off + g.n] = inputs[g.name]
         g_cur = np.zeros(len(plan.neuron_groups), dtype=np.int64)
-        cur_const = np.zeros(max(self.n_neuron, 1))
+        cur_const = np.zeros(max(self.n_neuron, 1), dtype=self.dtype)
         # time-varying currents: one row per step, or held rows (HeldCurrent) used as they
         # are (step s of the chunk reads row (s + phase) // hold) when all share one hold
         tvs = [c for c in currents.values()
@@ -386,7 +401,7 @@ class NumbaRunner:
             hold, phase, rows = tvs[0].hold, tvs[0].phase, tvs[0].rows.shape[0]
         else:
             currents = {name: per_step_current(c) for name, c in currents.items()}
-        cur_tv = np.zeros((rows, B, self.n_neuron) if tvs else (1, 1, 1))
+        cur_tv = np.zeros((rows, B, self.n_neuron) if tvs else (1, 1, 1), dtype=self.dtype)
         for gi, (g, off) in enumerate(zip(plan.neuron_groups, self.g_off)):
             c = currents[g.name]
             if c is None:
@@ -498,9 +513,9 @@ _MODE = {"additive": 0, "multiplicative": 1}
 
 def supports(plan: Any, plastic: list[Any]) -> bool:
     """Whether the compiled kernel runs these plastic projections: pair STDP and triplet
-    STDP, one copy, float64 (other cases take
+    STDP, one copy, float64 or float32 (other cases take
     :class:`~neurosim.backends.array_backend.PlasticArrayRunner` on numpy arrays)."""
-    return plan.batch == 1 and plan.dtype == np.float64 and all(
+    return plan.batch == 1 and all(
         type(s.plasticity) in (STDP, TripletSTDP) for s in plastic)
 
 
@@ -525,24 +540,34 @@ class PlasticNumbaRunner(NumbaRunner):
         self.pl_lo = syn_off[pidx].astype(np.int64)
         self.pl_hi = (syn_off[pidx] + [s.n_syn for s in plastic]).astype(np.int64)
         self.pl_row0 = self.p_ptr[pidx].astype(np.int64)
-        self.syn_pre = np.concatenate(
-            [np.repeat(np.arange(s.n_pre), s.row_lengths()) for s in syns]
-            or [np.zeros(0)]).astype(np.int64)
-        col_ptrs, col_syn, col_off = [], [], [0]
+        # the column index of the plastic projections (postsynaptic neuron -> its synapses,
+        # ``col_syn``, and their presynaptic neurons, ``col_pre``): 4 bytes each per plastic
+        # synapse (int32 while the network has < 2**31 synapses); static synapses pay nothing
+        idx_t = np.int32 if int(syn_off[-1]) < 2**31 else np.int64
+        col_ptrs, col_syn, col_pre, col_off = [], [], [], [0]
+        base = 0
         for s, lo in zip(plastic, self.pl_lo):
-            order = np.argsort(s.indices, kind="stable")
-            base = sum(len(c) for c in col_syn)
+            order = np.argsort(s.indices, kind="stable").astype(idx_t)
             counts = np.bincount(s.indices, minlength=s.post.n)
             col_ptrs.append(base + np.concatenate([[0], np.cumsum(counts)]))
-            col_syn.append(lo + order)
+            pre = np.repeat(np.arange(s.n_pre, dtype=idx_t), s.row_lengths())
+            col_pre.append(pre[order])
+            del pre
+            order += idx_t(lo)
+            col_syn.append(order)
+            base += s.n_syn
             col_off.append(col_off[-1] + s.post.n + 1)
         self.pl_col_ptr = np.concatenate(col_ptrs or [np.zeros(0)]).astype(np.int64)
         self.pl_col_off = np.array(col_off, dtype=np.int64)
-        self.col_syn = np.concatenate(col_syn or [np.zeros(0)]).astype(np.int64)
+        self.col_syn = (np.concatenate(col_syn) if len(col_syn) > 1 else
+                        col_syn[0] if col_syn else np.zeros(0, dtype=idx_t))
+        self.col_pre = (np.concatenate(col_pre) if len(col_pre) > 1 else
+                        col_pre[0] if col_pre else np.zeros(0, dtype=idx_t))
+        del col_syn, col_pre
         self.pl_xpre_off = np.cumsum([0] + [s.n_pre for s in plastic]).astype(np.int64)
         self.pl_xpost_off = np.cumsum([0] + [s.post.n for s in plastic]).astype(np.int64)
-        self.xpre = np.zeros(int(self.pl_xpre_off[-1]))
-        self.xpost = np.zeros(int(self.pl_xpost_off[-1]))
+        self.xpre = np.zeros(int(self.pl_xpre_off[-1]), dtype=self.dtype)
+        self.xpost = np.zeros(int(self.pl_xpost_off[-1]), dtype=self.dtype)
         # second traces of triplet rules (r2, o2); unused by pair rules
         self.xpre2, self.xpost2 = np.zeros_like(self.xpre), np.zeros_like(self.xpost)
         #: per projection: the rule state's field names of (xpre, xpost, xpre2, xpost2)
@@ -579,7 +604,7 @@ class PlasticNumbaRunner(NumbaRunner):
         """The kernel's ``pl`` (see :func:`neurosim.backends.numba_kernels._plastic`)."""
         learn = bool(getattr(self.network, "learning", True))
         return (self.pl_coef, self.pl_mode, self.pl_pre_g, self.pl_post_g, self.pl_row0,
-                self.syn_pre, self.pl_col_ptr, self.pl_col_off, self.col_syn, self.xpre,
+                self.col_pre, self.pl_col_ptr, self.pl_col_off, self.col_syn, self.xpre,
                 self.pl_xpre_off, self.xpost, self.pl_xpost_off, self.xpre2, self.xpost2,
                 learn, self.bad)
 
@@ -616,17 +641,17 @@ class PlasticNumbaRunner(NumbaRunner):
             for name, arr, off in zip(self.trace_fields[p], self._trace_arrays(),
                                       self._trace_offsets()):
                 arr[off[p]:off[p + 1]] = saved[name][0]
-            s.weights = self._weights_of(p).copy()
-            s.batch_weights = s.weights[None].copy()
+            s.weights = self._weights_of(p)
+            s.batch_weights = s.weights[None]
         return True
 
     def get_state(self) -> dict[str, dict[str, np.ndarray]]:
         out = super().get_state()
         for p, s in enumerate(self.plastic):
-            d = {"w": self._weights_of(p)[None].copy()}
+            d = {"w": self._weights_of(p)[None].astype(np.float64)}
             for name, arr, off in zip(self.trace_fields[p], self._trace_arrays(),
                                       self._trace_offsets()):
-                d[name] = arr[None, off[p]:off[p + 1]].copy()
+                d[name] = arr[None, off[p]:off[p + 1]].astype(np.float64)
             out[f"plastic:{s.name}"] = d
         return out
 
@@ -637,12 +662,12 @@ class PlasticNumbaRunner(NumbaRunner):
         return out
 
     def sync_weights(self) -> None:
-        """Copy the learned weights to the Synapses (``weights``, ``batch_weights``): once
-        per :meth:`neurosim.Network.run`, not per chunk (at 8 x 10^6 plastic synapses two
-        copies per chunk cost a quarter of a Brunel + STDP run)."""
+        """Point the Synapses at the learned weights (``weights``, ``batch_weights``:
+        views of the runner's one copy, see :meth:`NumbaRunner._share`): once per
+        :meth:`neurosim.Network.run`."""
         for p, s in enumerate(self.plastic):
-            s.weights = self._weights_of(p).copy()
-            s.batch_weights = s.weights[None].copy()
+            s.weights = self._weights_of(p)
+            s.batch_weights = s.weights[None]
 
 
 class NumbaBackend:

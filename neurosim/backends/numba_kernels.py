@@ -267,7 +267,7 @@ def _clip(x, lo, hi):
 
 @numba.njit(nogil=True, error_model="numpy")    # not inlined: see the module docstring
 def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, indptr, row0, indices,
-               syn_pre, col_ptr, col_syn, w, xpre, xpost, rec_g, rec_i):
+               col_pre, col_ptr, col_syn, w, xpre, xpost, rec_g, rec_i):
     """Pair STDP for one projection and one step whose spikes are the records ``r0:r1``.
     ``xpre``/``xpost`` are this projection's trace views; ``col_ptr``/``col_syn`` its
     column index (postsynaptic neuron -> synapses). Returns the first synapse with a
@@ -294,7 +294,7 @@ def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, indptr, row0, indices
         for c in range(col_ptr[j], col_ptr[j + 1]):
             q = col_syn[c]
             f = (w_max - w[q]) if mult else 1.0
-            w[q] = _clip(w[q] + a_plus * f * xpre[syn_pre[q]], w_min, w_max)
+            w[q] = _clip(w[q] + a_plus * f * xpre[col_pre[c]], w_min, w_max)
             if not math.isfinite(w[q]):
                 bad = q
         xpost[j] = 1.0 if nearest else xpost[j] + 1.0
@@ -302,7 +302,7 @@ def _stdp_step(r0, r1, coef, mult, nearest, pre_g, post_g, indptr, row0, indices
 
 
 @numba.njit(**_INLINE)
-def _triplet_step(r0, r1, coef, nearest, full, pre_g, post_g, indptr, row0, indices, syn_pre,
+def _triplet_step(r0, r1, coef, nearest, full, pre_g, post_g, indptr, row0, indices, col_pre,
                   col_ptr, c0, col_syn, w, xpre, xpre2, a, n_pre, xpost, xpost2, z, n_post,
                   rec_g, rec_i):
     """Triplet STDP (additive) for one projection and one step whose spikes are the records
@@ -356,7 +356,7 @@ def _triplet_step(r0, r1, coef, nearest, full, pre_g, post_g, indptr, row0, indi
         amp = a2p + a3p * xpost2[z + j]           # o2 before its own jump
         for c in range(col_ptr[c0 + j], col_ptr[c0 + j + 1]):
             q = col_syn[c]
-            w[q] = _clip(w[q] + amp * xpre[a + syn_pre[q]], w_min, w_max)
+            w[q] = _clip(w[q] + amp * xpre[a + col_pre[c]], w_min, w_max)
             if not math.isfinite(w[q]):
                 bad = q
     for r in range(r0, r1):
@@ -374,12 +374,13 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
     ``pl`` holds, for ``P`` plastic projections: ``coef (P, 10)`` (pair: pre/post trace
     decay, A+, A-, w_min, w_max; triplet: see :func:`_triplet_step`), ``mode (P, 4)``
     (multiplicative, nearest, triplet, full rows), ``pre_g, post_g, row0 (P,)`` (group
-    ids, first CSR row), ``syn_pre`` (presynaptic index per synapse), ``col_ptr, col_off, col_syn``
-    (column index), ``xpre, xpre_off, xpost, xpost_off`` (traces; triplet: ``r1``, ``o1``),
+    ids, first CSR row), ``col_pre`` (presynaptic index of each column entry),
+    ``col_ptr, col_off, col_syn`` (column index), ``xpre, xpre_off, xpost, xpost_off``
+    (traces; triplet: ``r1``, ``o1``),
     ``xpre2, xpost2`` (triplet: ``r2``, ``o2``; same offsets), ``learn`` (bool) and
     ``bad_out (2,)``. Returns True (and sets ``bad_out = [step, synapse]``) when a weight
     became non-finite."""
-    (coef, mode, pre_g, post_g, row0, syn_pre, col_ptr, col_off, col_syn, xpre,
+    (coef, mode, pre_g, post_g, row0, col_pre, col_ptr, col_off, col_syn, xpre,
      xpre_off, xpost, xpost_off, xpre2, xpost2, learn, bad_out) = pl
     if not learn:
         return False
@@ -390,12 +391,12 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
         a, z = xpre_off[p], xpost_off[p]
         if mode[p, 2] == 1:
             bad = _triplet_step(r0, r1, coef[p], mode[p, 1] == 1, mode[p, 3] == 1, pre_g[p],
-                                post_g[p], indptr, row0[p], indices, syn_pre, col_ptr, c0,
+                                post_g[p], indptr, row0[p], indices, col_pre, col_ptr, c0,
                                 col_syn, weights, xpre, xpre2, a, n_pre, xpost, xpost2, z,
                                 n_post, rec_g, rec_i)
         else:
             bad = _stdp_step(r0, r1, coef[p], mode[p, 0] == 1, mode[p, 1] == 1, pre_g[p],
-                             post_g[p], indptr, row0[p], indices, syn_pre,
+                             post_g[p], indptr, row0[p], indices, col_pre,
                              col_ptr[c0:c0 + n_post + 1], col_syn, weights,
                              xpre[a:a + n_pre], xpost[z:z + n_post], rec_g, rec_i)
         if bad >= 0:
@@ -499,7 +500,7 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
     cap = rec_step.shape[0]
     # input of groups without current; allocated here (not passed in): measured ~10% faster
     # loop (CUBA), numba/LLVM then knows it aliases no argument
-    zeros = np.empty(S.shape[2])
+    zeros = np.empty_like(S[0, 0])   # S's dtype (float64 or float32)
     for j in range(zeros.shape[0]):
         zeros[j] = 0.0
     max_rec = 0
