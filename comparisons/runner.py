@@ -104,6 +104,7 @@ def run_cell(
         "scorecard_components": copy_components(getattr(cls, "scorecard_components", None)),
         "metrics": {}, "val_metrics": {},
         "train_metrics": {}, "chance": {}, "baselines": {}, "trivial_best": None,
+        "val_baselines": {}, "val_trivial_best": None,
         "flags": [], "training": {}, "ops": {},
         "train_ops": {}, "energy_j": {}, "energy_compute_j": {}, "train_memory_bytes": None,
         "params": None, "wall_s": 0.0, "fit_s": 0.0, "status": "ok", "error": None,
@@ -143,6 +144,10 @@ def run_cell(
         row["baselines"] = task.baselines(data, "test")
         row["chance"] = dict(row["baselines"].get("chance") or task.chance(data.test))
         row["trivial_best"] = list(task.trivial_best(data, "test"))
+        # the same baselines on the validation split: what a choice made on validation
+        # scores (e.g. the report's matched-score target) may compare with
+        row["val_baselines"] = task.baselines(data, "val")
+        row["val_trivial_best"] = list(task.trivial_best(data, "val"))
         row["ceiling"] = task.ceiling(data, "test")  # best achievable (None: unknown)
         row["flags"] = flags_for(task, row["metrics"].get(task.metric), tuple(
             row["trivial_best"]))

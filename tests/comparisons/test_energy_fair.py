@@ -290,3 +290,25 @@ def test_rows_without_validation_scores_have_no_matched_level():
     del rows[0]["val_metrics"]
     t = match_target(config_points(rows, "t", PROFILES), trivial=0.3)
     assert t["value"] is None and "no validation scores" in t["rule"]
+
+
+def test_the_qualifying_baseline_is_scored_on_validation():
+    # b (best val 0.6) beats the validation baseline (0.5) but not the test one (0.65):
+    # the target must come from the validation baseline (b qualifies, sets the weakest level)
+    from comparisons.report.fair import target_text, task_fair
+
+    rows = []
+    for learner, v in (("a", 0.9), ("b", 0.6)):
+        for s in (0, 1):
+            r = _row(learner, s, v, v, 1e-9, trivial=0.65)
+            r["val_trivial_best"] = ["chance", 0.5]
+            rows.append(r)
+    fair = task_fair(rows, "t", PROFILES)
+    assert fair["trivial"] == {"name": "chance", "value": 0.5, "split": "val"}
+    assert fair["target"]["value"] == pytest.approx(0.6)
+    assert "test split" not in target_text(fair)
+    for r in rows:                   # older rows: the test baseline, and the report says so
+        del r["val_trivial_best"]
+    fair = task_fair(rows, "t", PROFILES)
+    assert fair["trivial"]["split"] == "test" and fair["target"]["value"] == pytest.approx(0.9)
+    assert "scored on the test split" in target_text(fair)
