@@ -43,6 +43,31 @@ def _input_ops(x: np.ndarray, fan_out: int) -> dict[str, float]:
     return {key: per_sample_nonzero * fan_out}
 
 
+def _rsnn_forward_ops(n_rec: int, n_out: int, steps: float, spikes: float,
+                      input_nonzero: float, binary: bool) -> dict[str, float]:
+    r"""Ops of the recurrent spiking network's forward simulation (:class:`EPropLearner`),
+    from what one run measured; the same counting for inference and for training.
+
+    .. math::
+
+        \text{ac or mac} = n_{nz}\,N, \qquad
+        \text{synaptic\_events} = S\,(N - 1 + K), \qquad
+        \text{neuron\_updates} = T_{\text{steps}}\,N
+
+    with :math:`N` = ``n_rec`` recurrent neurons (no self-connections), :math:`K` =
+    ``n_out`` readout units, :math:`S` = ``spikes`` emitted, :math:`n_{nz}` =
+    ``input_nonzero`` non-zero input values (binary inputs select weights: ACs; real
+    values multiply them: MACs) and :math:`T_{\text{steps}}` = ``steps`` simulated
+    (sequence steps x sequences). Every spike reaches the other recurrent neurons and the
+    leaky readout (Bellec et al. 2020, Methods). Pass counts for one sample to get per-sample
+    ops, or totals over a fit divided by the training samples.
+    """
+    ops = {"ac" if binary else "mac": float(input_nonzero) * n_rec}
+    ops.update(spikes=float(spikes), synaptic_events=float(spikes) * (n_rec - 1 + n_out),
+               neuron_updates=float(steps) * n_rec)
+    return ops
+
+
 def _neurobench_ops(ops: dict[str, float], dense: float) -> dict[str, float]:
     """NeuroBench's synaptic operations of a spiking net from its counts: effective ACs are
     the synaptic events (spikes x fan-out) plus a binary input's ACs, effective MACs a
@@ -399,9 +424,13 @@ class EPropLearner(Learner):
     """Recurrent ALIF network trained online by e-prop with random feedback (Bellec et al.
     2020); classification from the leaky readout summed over the last steps.
 
-    Training counts (``FitInfo``), for the e-prop rules and ``readout``: the online rule's
-    work, per training sample over every epoch run: ``plasticity_updates`` (every plastic
-    synapse's trace and gradient, every step); memory traffic of those updates
+    Training counts (``FitInfo``), for the e-prop rules and ``readout``, per training
+    sample over every epoch run (fewer than ``epochs`` when stopped early): the forward
+    simulation of every training sequence, counted as inference is from the spikes the
+    training passes emitted (input ACs or MACs, ``spikes``, ``synaptic_events``,
+    ``neuron_updates``; :func:`_rsnn_forward_ops`, also in ``extra["train_forward_ops"]``);
+    the online rule's work, ``plasticity_updates`` (every plastic synapse's trace and
+    gradient, every step); memory traffic of all of these
     (:func:`~comparisons.metrics.ops.add_memory_traffic`) plus the traces, each read and
     written once a step (:func:`~comparisons.metrics.ops.add_trace_traffic`).
     ``train_memory_bytes`` is the bytes of the traces the online rule keeps for one
@@ -483,9 +512,14 @@ class EPropLearner(Learner):
         y = data.train.y.astype(np.int64 if task.target == "class" else np.float32)
         mask = (None if task.output != "per_step" or data.train.mask is None
                 else torch.as_tensor(data.train.mask))
-        hist = self._net.fit(torch.as_tensor(data.train.x), torch.as_tensor(y),
-                             epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
-                             callback=lambda e, *_: self.epoch_end(e, e * n), mask=mask)
+        tally = self._tally_forward()
+        try:
+            hist = self._net.fit(torch.as_tensor(data.train.x), torch.as_tensor(y),
+                                 epochs=self.epochs, batch_size=self.batch_size,
+                                 seed=self.seed,
+                                 callback=lambda e, *_: self.epoch_end(e, e * n), mask=mask)
+        finally:
+            del self._net.train_step  # the class's method again (the wrapper counted)
         wall = self.fit_seconds(t0)
         T = data.train.n_steps
         n_syn = (n_in + self.n_rec) * self.n_rec
@@ -507,19 +541,49 @@ class EPropLearner(Learner):
         traces = self._trace_bytes(n_in)
         trace_bytes = int(sum(traces.values()))
         held = self._held_bytes(data, task)
+        # the forward simulation of every training sequence in every epoch run, counted as
+        # inference is (from the spikes the training passes emitted), per training sample
+        forward = _rsnn_forward_ops(self.n_rec, task.n_out, tally["steps"] / n,
+                                    tally["spikes"] / n, tally["input_nonzero"] / n,
+                                    _is_binary(np.asarray(data.train.x)))
         return FitInfo(wall_s=wall, history=list(hist),
                        readout=("e-prop" if self.rule is None else
                                 "readout (trains W_out, b_out only; W_in, W_rec frozen)"
                                 if self.rule == "readout" else self.rule),
                        train_ops=add_trace_traffic(add_memory_traffic(
-                           {"plasticity_updates": float(steps * n_plastic)}),
+                           {**forward, "plasticity_updates": float(steps * n_plastic)}),
                            trace_bytes, steps),
                        train_memory_bytes=trace_bytes,
                        extra={"epochs_run": len(hist), "sequence_length": int(T),
+                              "train_forward_ops": forward,
+                              "train_sequences_presented": tally["sequences"],
                               "train_memory_per_sample_bytes": trace_bytes,
                               "train_memory_shared_bytes": 0,
                               "trace_bytes": traces,
                               "implementation_held_bytes": held})
+
+    def _tally_forward(self) -> dict[str, float]:
+        """Count the forward simulation of every training batch: wrap the network's
+        ``train_step`` (for this fit only; :meth:`fit` removes the wrapper) so that each
+        call adds to the returned tally the sequences and steps it simulated, the spikes
+        its forward pass emitted (``rate`` x ``T B N``, the mean the step reports, rounded
+        to a whole count) and its non-zero input values. The step itself is unchanged."""
+        tally = {"sequences": 0.0, "steps": 0.0, "spikes": 0.0, "input_nonzero": 0.0}
+        net = self._net
+        step = net.train_step
+
+        def counted(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None = None
+                    ) -> dict[str, float]:
+            out = step(x, y, mask)
+            T, B = int(x.shape[0]), int(x.shape[1])
+            tally["sequences"] += B
+            tally["steps"] += T * B
+            tally["spikes"] += float(round(out["rate"] * T * B * self.n_rec))
+            tally["input_nonzero"] += float(torch.count_nonzero(x))
+            return out
+
+        net.train_step = counted
+        return tally
 
     def _trace_bytes(self, n_in: int) -> dict[str, int]:
         """Bytes of each trace the online rule keeps for one sequence
@@ -592,11 +656,9 @@ class EPropLearner(Learner):
         if self.count_ops:
             z = out["z"]
             T, B = x.shape[:2]
-            spikes = float(z.sum()) / B
-            ops = _input_ops(np.asarray(x), self.n_rec)
-            ops.update(spikes=spikes,
-                       synaptic_events=spikes * (self.n_rec - 1 + self._task.n_out),
-                       neuron_updates=float(T * self.n_rec))
+            xa = np.asarray(x)
+            ops = _rsnn_forward_ops(self.n_rec, self._task.n_out, T, float(z.sum()) / B,
+                                    float(np.count_nonzero(xa)) / B, _is_binary(xa))
             n = self.n_rec
             ops.update(_neurobench_ops(ops, T * n * (x.shape[2] + n + self._task.n_out)))
             self.last_inference_ops = add_memory_traffic(ops)

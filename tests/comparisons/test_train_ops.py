@@ -14,6 +14,8 @@ per training sample (every pass run, divided by the training samples), and
   evaluation its optimiser ran;
 - e-prop's traces are read and written every step (traffic grows with T and the synapses;
   the memory does not grow with T);
+- e-prop's training counts the forward simulation of every training sequence in every
+  epoch run, as inference counts it, from the spikes the training passes emitted;
 - the training memory of hopfield, modern_hopfield, rbm and diehl_cook is the bytes of the
   arrays their fits hold, computed again here from the arrays.
 """
@@ -235,17 +237,23 @@ def test_eprop_trace_traffic_scales_with_length_and_synapses(name):
         assert info.train_memory_bytes == want
         assert sum(info.extra["trace_bytes"].values()) == want
         epochs = info.extra["epochs_run"]
-        plast = info.train_ops["plasticity_updates"]
+        ops = info.train_ops
+        plast = ops["plasticity_updates"]
         assert plast == epochs * steps * (n * 3 if name == "rsnn:readout" else n * (n_in + n))
-        # every step reads and writes every trace (on top of the weight updates' traffic)
-        assert info.train_ops["mem_write_bytes"] == pytest.approx(
-            4 * plast + want * epochs * steps, rel=1e-12)
-        assert info.train_ops["mem_read_bytes"] == pytest.approx(
-            4 * plast + want * epochs * steps, rel=1e-12)
+        # every step reads and writes every trace (on top of the weight updates' traffic
+        # and the forward simulation's: weights read per input AC and synaptic event,
+        # neuron state read and written per update)
+        upd = ops["neuron_updates"]
+        assert ops["mem_write_bytes"] == pytest.approx(
+            4 * plast + 4 * upd + want * epochs * steps, rel=1e-12)
+        assert ops["mem_read_bytes"] == pytest.approx(
+            4 * (plast + upd + ops["ac"] + ops["synaptic_events"]) + want * epochs * steps,
+            rel=1e-12)
     (a, ta), (b, tb), (c, _) = fits[(20, 16)], fits[(40, 16)], fits[(20, 32)]
     assert tb == 2 * ta
-    trace_traffic = {k: v[0].train_ops["mem_read_bytes"] - 4 * v[0].train_ops[
-        "plasticity_updates"] for k, v in fits.items()}
+    trace_traffic = {k: v[0].train_ops["mem_write_bytes"] - 4 * (
+        v[0].train_ops["plasticity_updates"] + v[0].train_ops["neuron_updates"])
+        for k, v in fits.items()}
     # twice the steps, twice the traffic; the memory does not grow with T (online)
     assert trace_traffic[(40, 16)] == pytest.approx(2 * trace_traffic[(20, 16)], rel=1e-12)
     assert b.train_memory_bytes == a.train_memory_bytes
@@ -256,6 +264,95 @@ def test_eprop_trace_traffic_scales_with_length_and_synapses(name):
     held_a, held_b = (a.extra["implementation_held_bytes"],
                       b.extra["implementation_held_bytes"])
     assert held_b["per_sample"] > held_a["per_sample"] > 0
+
+
+# ------------------------------------ e-prop's training forward simulation (issue 16)
+EPROP_TASKS = {"spikes": ("spike_patterns", {"n_classes": 3, "n_channels": 10, "length": 20,
+                                             "n_train": 30, "n_test": 6}),
+               "digits": ("seq_digits", {"n_train": 40, "n_test": 8})}
+FORWARD = ("spikes", "synaptic_events", "neuron_updates")
+
+
+def _eprop_fit(name, task_key, epochs, stop_at=None, lr=1e-9):
+    """One fit of ``name`` with the whole training set in one batch: with a negligible
+    learning rate every epoch simulates the same network on the same sequences."""
+    task, data = _task(EPROP_TASKS[task_key])
+    n = data.train.n_samples
+    kw = {"seed": 0, "device": "cpu", "n_rec": 16, "batch_size": n, "lr": lr}
+    learner = get_learner(name, epochs=epochs, **kw)
+    if stop_at is not None:
+        learner.set_monitor(lambda _l, epoch, _n: epoch >= stop_at)
+    info = learner.fit(task, data)
+    # inference on the training data by the network as it was built (same seed), counted
+    # as predict counts it
+    fresh = get_learner(name, epochs=1, **kw)
+    fresh._build(task, data.train.x.shape[-1])
+    fresh.predict(data.train.x)
+    return info, fresh.last_inference_ops
+
+
+@pytest.mark.parametrize("name, task_key", [
+    ("eprop", "spikes"), ("eprop", "digits"), ("rsnn:eprop_random", "spikes"),
+    ("rsnn:eprop_random", "digits"), ("rsnn:eprop_symmetric", "spikes"),
+    ("rsnn:readout", "spikes")])
+def test_eprop_train_ops_count_the_forward_simulation_of_every_epoch(name, task_key):
+    one, inf = _eprop_fit(name, task_key, 1)
+    three, _ = _eprop_fit(name, task_key, 3)
+    stopped, _ = _eprop_fit(name, task_key, 5, stop_at=2)
+    inp = "ac" if task_key == "spikes" else "mac"  # spike trains: ACs; pixels: MACs
+    assert inf[inp] > 0 and inf["spikes"] > 0
+    for info, epochs in ((one, 1), (three, 3), (stopped, 2)):
+        assert info.extra["epochs_run"] == epochs
+        ops = info.train_ops
+        # the forward pass of every training sequence in every epoch run, per sample,
+        # as inference counts it on the same data
+        assert ops[inp] == pytest.approx(epochs * inf[inp], rel=1e-12)
+        assert ops["neuron_updates"] == pytest.approx(epochs * inf["neuron_updates"],
+                                                      rel=1e-12)
+        for k in ("spikes", "synaptic_events"):
+            assert ops[k] == pytest.approx(epochs * inf[k], rel=1e-6)
+        assert info.extra["train_forward_ops"] == {k: ops[k] for k in (inp, *FORWARD)}
+        # on top of the rule's own work and traffic
+        assert ops["mem_read_bytes"] > epochs * inf["mem_read_bytes"]
+        assert ops["plasticity_updates"] > 0
+    # linear in the epochs run
+    for k in (inp, *FORWARD):
+        assert three.train_ops[k] == pytest.approx(3 * one.train_ops[k], rel=1e-6)
+        assert stopped.train_ops[k] == pytest.approx(2 * one.train_ops[k], rel=1e-6)
+
+
+def test_eprop_train_spikes_are_the_training_passes_own():
+    """With learning on, each epoch's network differs: the counted spikes are those the
+    training passes emitted (the same forward simulation run again with each batch's
+    weights gives the same total), not the trained network's inference spikes."""
+    import torch
+
+    from backprop.eprop import rsnn_forward
+
+    task, data = _task(EPROP_TASKS["spikes"])
+    learner = get_learner("eprop", seed=0, device="cpu", n_rec=16, batch_size=8,
+                          epochs=2, lr=2e-2)
+    seen = []
+    build = learner._build
+
+    def spying_build(task_, n_in):
+        build(task_, n_in)
+        step = learner._net.train_step
+
+        def spy(x, y, mask=None):
+            with torch.no_grad():
+                seen.append(float(rsnn_forward(x, learner._net.weights,
+                                               learner._net.params)["z"].sum()))
+            return step(x, y, mask)
+
+        learner._net.train_step = spy
+
+    learner._build = spying_build
+    info = learner.fit(task, data)
+    n = data.train.n_samples
+    assert len(seen) == 2 * -(-n // 8)
+    assert info.train_ops["spikes"] == pytest.approx(sum(seen) / n, rel=1e-6)
+    assert info.train_ops["neuron_updates"] == 2 * data.train.n_steps * 16
 
 
 # ------------------------------------------- measured training memory (issue 16)
