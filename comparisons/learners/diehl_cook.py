@@ -9,9 +9,15 @@ are assigned afterwards: each neuron gets the class it responded to most on the 
 Op counts are measured by the simulation (``DiehlCook.counters_``, ``label_counters_``,
 ``last_counters_``), per image: training counts the STDP presentations and the labelling
 pass whose labels are kept; every presentation counts, including the authors' repeats of
-an image with more input when it gave too few spikes. The training memory is measured on
-the arrays the fit holds per image (the STDP traces, the label spike counts; split in
-``FitInfo.extra["train_memory_parts"]``, see :meth:`DiehlCookLearner._train_memory`).
+an image with more input when it gave too few spikes. The memory traffic adds to
+:func:`~comparisons.metrics.ops.add_memory_traffic`'s that of the triplet rule's traces
+(``r1``, ``r2`` per input, ``o1``, ``o2`` per excitatory neuron; Pfister & Gerstner 2006),
+each decayed (read and written) every step of every STDP presentation
+(:func:`~comparisons.metrics.ops.add_trace_traffic` with ``presentations x n_steps``
+steps per image; ``FitInfo.extra["stdp_trace_steps_per_image"]``). The training memory is
+measured on the arrays the fit holds per image (the STDP traces, the label spike counts;
+split in ``FitInfo.extra["train_memory_parts"]``, see
+:meth:`DiehlCookLearner._train_memory`).
 
 Input drive: the authors' Poisson rate (63.75 Hz for a white MNIST pixel) was chosen for
 28x28 MNIST digits, whose mean image has about ``784 x 0.1307 = 102.5`` white-pixel
@@ -46,7 +52,7 @@ from comparisons.learners.scorecard import (
     not_learned,
     readout_card,
 )
-from comparisons.metrics.ops import add_memory_traffic
+from comparisons.metrics.ops import add_memory_traffic, add_trace_traffic
 from comparisons.space import Int, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_choice, check_float, check_int
@@ -217,15 +223,20 @@ class DiehlCookLearner(Learner):
         train_ops = {k: (stdp[k] + label[k]) / n for k in OP_KEYS}
         mem = self._train_memory(n)
         per_sample = int(round(sum(mem.values())))
+        # the STDP traces are decayed (read and written) every step of every STDP
+        # presentation, repeats included; the labelling pass keeps none
+        trace_steps = stdp["presentations"] * cfg.n_steps / n
         return FitInfo(wall_s=wall, readout=("label assignment (counting)"
                                              if self.readout == "labels" else
                                              "logistic regression on spike counts"),
-                       train_ops=add_memory_traffic(train_ops),
+                       train_ops=add_trace_traffic(add_memory_traffic(train_ops),
+                                                   mem["stdp_traces"], trace_steps),
                        train_memory_bytes=per_sample,
                        extra={"epochs_run": epochs_run, "monitor_s": self.monitor_s,
                               "train_memory_per_sample_bytes": per_sample,
                               "train_memory_shared_bytes": 0,
                               "train_memory_parts": mem,
+                              "stdp_trace_steps_per_image": trace_steps,
                               # STDP only (wall_s adds the label assignments)
                               "stdp_s": float(m.train_time_s_),
                               "max_rate_hz": float(cfg.max_rate),

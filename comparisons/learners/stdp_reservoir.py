@@ -19,6 +19,15 @@ it is solved once, after one pass (``epochs`` is then ignored). Inference draws 
 spikes from a copy of the spike generator, so scoring the validation split never moves the
 training's random stream, and predicting the same input twice gives the same output.
 Snapshots are the default deep copy (weights and generator state; no cached features).
+
+Training counts (``FitInfo.train_ops``, per training sample): the readout's passes as in
+:class:`~comparisons.learners.lif_reservoir.LIFReservoir`, plus the STDP phase's simulation
+and weight updates, their memory traffic
+(:func:`~comparisons.metrics.ops.add_memory_traffic`) and that of the pair rule's traces
+(one per input, one per reservoir neuron; van Rossum et al. 2000), each decayed (read and
+written) every simulation step of the STDP phase
+(:func:`~comparisons.metrics.ops.add_trace_traffic`, ``n_stdp x T x steps_per_input``
+steps over the training samples; ``extra["stdp_trace_steps_per_sample"]``).
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from comparisons.learners.scorecard import (
     STDP_REPRESENTATION,
     not_learned,
 )
-from comparisons.metrics.ops import add_memory_traffic
+from comparisons.metrics.ops import add_memory_traffic, add_trace_traffic
 from comparisons.space import Float, Param
 from comparisons.tasks.base import Task, TaskData
 from comparisons.validation import check_choice, check_float, check_int
@@ -291,7 +300,8 @@ class STDPReservoir(LIFReservoir):
         self._learning = True
         n_in = data.train.x.shape[-1]
         stdp_ops: dict[str, float] = {}  # the STDP phase's simulation (its own pass)
-        for i in range(min(self.n_stdp, data.train.n_samples)):
+        n_stdp_seqs = min(self.n_stdp, data.train.n_samples)
+        for i in range(n_stdp_seqs):
             _, ops, _ = self._run(data.train.x[:, i:i + 1].astype(np.float64))
             for key, v in ops.items():
                 stdp_ops[key] = stdp_ops.get(key, 0.0) + v
@@ -309,12 +319,19 @@ class STDPReservoir(LIFReservoir):
         for key, v in stdp_ops.items():
             ops[key] = ops.get(key, 0.0) + v / n
         ops["plasticity_updates"] = self._plastic_updates / n
-        info.train_ops = add_memory_traffic(ops, state_bytes=self._state_bytes())
-        traces = (n_in + self.n_neurons) * 8  # STDP traces
+        # the pair rule's traces (one per input, one per reservoir neuron, float64), each
+        # decayed (read and written) every simulation step of the STDP phase (none without
+        # one: n_stdp = 0)
+        traces = (n_in + self.n_neurons) * 8 if n_stdp_seqs else 0
+        trace_steps = n_stdp_seqs * data.train.n_steps * self.steps_per_input / n
+        info.train_ops = add_trace_traffic(
+            add_memory_traffic(ops, state_bytes=self._state_bytes()), traces, trace_steps)
         info.train_memory_bytes += traces
         info.extra["train_memory_per_sample_bytes"] = (
             info.extra.get("train_memory_per_sample_bytes", 0) + traces)
         info.extra["stdp_s"] = stdp_s
+        info.extra["stdp_trace_bytes"] = traces
+        info.extra["stdp_trace_steps_per_sample"] = trace_steps
         return info
 
     def _input_state(self) -> Any:

@@ -9,7 +9,8 @@ per training sample (every pass run, divided by the training samples), and
 - the ESN stores every reservoir state: its training memory grows with the sequence length;
 - a ridge readout's Gram matrices are in the training memory (shared by all samples);
 - the STDP reservoir counts its STDP phase's simulation, and the memory traffic of its
-  weight updates;
+  weight updates and of its traces (as Diehl & Cook's triplet traces: every step of every
+  STDP presentation);
 - Hessian-free counts every gradient, Gauss-Newton product (every CG iteration) and loss
   evaluation its optimiser ran;
 - e-prop's traces are read and written every step (traffic grows with T and the synapses;
@@ -121,6 +122,57 @@ def test_stdp_reservoir_counts_its_stdp_phase_and_its_weight_traffic():
     # every weight update reads and writes one 4-byte weight, on top of the state writes
     assert with_stdp.train_ops["mem_write_bytes"] - without.train_ops["mem_write_bytes"] \
         >= 4 * plast
+
+
+def _traffic_beyond_ops(ops, state_bytes=4):
+    """Memory traffic in ``ops`` beyond what add_memory_traffic gives for its op counts."""
+    from comparisons.metrics.ops import add_memory_traffic
+
+    base = add_memory_traffic({k: v for k, v in ops.items() if not k.startswith("mem_")},
+                              state_bytes=state_bytes)
+    return (ops["mem_read_bytes"] - base["mem_read_bytes"],
+            ops["mem_write_bytes"] - base["mem_write_bytes"])
+
+
+@pytest.mark.parametrize("n_stdp", [0, 6])
+def test_stdp_reservoir_counts_its_trace_traffic(n_stdp):
+    task = get_task("temporal_xor", n_triples=3, n_train=12, n_test=4)
+    data = task.make(0)
+    learner = get_learner("stdp_reservoir", n_stdp=n_stdp, n_neurons=30, steps_per_input=5,
+                          seed=0)
+    info = learner.fit(task, data)
+    n, T, F = data.train.n_samples, data.train.n_steps, data.train.x.shape[-1]
+    # the pair rule's traces: one per input and one per reservoir neuron, float64, each
+    # read and written every simulation step of the STDP phase (6 sequences of T x 5 steps)
+    trace_bytes = (F + 30) * 8
+    want = n_stdp * T * 5 * trace_bytes / n
+    read, write = _traffic_beyond_ops(info.train_ops, learner._state_bytes())
+    assert read == pytest.approx(want, rel=1e-12, abs=1e-6)
+    assert write == pytest.approx(want, rel=1e-12, abs=1e-6)
+    assert info.extra["stdp_trace_steps_per_sample"] == n_stdp * T * 5 / n
+    # the traces are held only when there is an STDP phase
+    assert info.extra["stdp_trace_bytes"] == (trace_bytes if n_stdp else 0)
+
+
+@pytest.mark.parametrize("plasticity", [True, False])
+def test_diehl_cook_counts_its_stdp_trace_traffic(plasticity):
+    task = get_task("seq_digits", n_train=12, n_test=4)
+    data = task.make(0)
+    learner = get_learner("diehl_cook", n_exc=10, seed=0, plasticity=plasticity)
+    info = learner.fit(task, data)
+    n, n_in = data.train.n_samples, learner._cfg.n_input
+    presentations = learner._model.counters_.as_dict()["presentations"]
+    assert presentations >= (n if plasticity else 0)
+    # triplet STDP: r1, r2 per input, o1, o2 per excitatory neuron, float64, each read and
+    # written every step of every STDP presentation (repeats included)
+    trace_bytes = (2 * n_in + 2 * 10) * 8 if plasticity else 0
+    want = presentations * learner._cfg.n_steps * trace_bytes / n
+    read, write = _traffic_beyond_ops(info.train_ops)
+    assert read == pytest.approx(want, rel=1e-12, abs=1e-6)
+    assert write == pytest.approx(want, rel=1e-12, abs=1e-6)
+    assert info.extra["stdp_trace_steps_per_image"] == presentations * learner._cfg.n_steps / n
+    if plasticity:
+        assert want > 0
 
 
 def test_ar_taps_counts_every_lbfgs_iteration_and_the_ridge_gram_matrix():
