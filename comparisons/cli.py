@@ -8,6 +8,8 @@ Examples
     neurosim-compare run --tasks binary_addition --learners lstm --seeds 0 1 --out out/
     neurosim-compare report --store out/results.sqlite --out out/
     neurosim-compare report --results out/results.json --out out/
+    neurosim-compare report --results out/results.json --out out/ --match 0.9
+    neurosim-compare report --store out/results.sqlite --out out/ --match seq_digits=0.9
 
 ``run`` writes every finished cell to a SQLite results store (default ``OUT/results.sqlite``)
 at once; run the same command again after an interruption and the finished cells are read
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from comparisons.validation import check_int
+from comparisons.validation import check_choice, check_int, check_real
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     rsrc.add_argument("--results", help="a results.json written by `run`")
     rep.add_argument("--out", required=True, help="output directory")
     rep.add_argument("--title", default="neurosim comparison", help="report title")
+    rep.add_argument("--match", nargs="+", default=None, metavar="LEVEL",
+                     help="target validation score of the 'energy at a matched score' "
+                          "tables: one number for every task, or TASK=LEVEL pairs (tasks "
+                          "not named keep the default rule: the weakest and the median "
+                          "learner that beat the trivial baseline)")
     lst = sub.add_parser("list", help="list tasks, learners, profiles and presets")
     lst.add_argument("what", nargs="?", default="all",
                      choices=["all", "tasks", "learners", "profiles", "presets"])
@@ -241,13 +248,51 @@ def _memory_probe(rows, cfg, store, measure, args) -> list[dict[str, Any]]:
     return [p for p in store.probes() if (p["learner"], p["learner_hash"]) in variants]
 
 
+def _level(name: str, text: str) -> float:
+    """``text`` as a finite real number, or the error of
+    :func:`comparisons.validation.check_real` naming ``name``."""
+    try:
+        value: Any = float(text)
+    except ValueError:
+        value = text  # not a number: check_real names the option and what was given
+    return check_real(name, value)
+
+
+def parse_match(values: Sequence[str] | None, tasks: Sequence[str]
+                ) -> float | dict[str, float] | None:
+    """``--match``: ``None`` (not given), one level for every task (``["0.9"]``), or
+    ``{task: level}`` from ``TASK=LEVEL`` pairs (``["seq_digits=0.9", "adding=0.02"]``),
+    each task one of ``tasks`` (the report's task labels) and named once. Errors name the
+    option."""
+    if values is None:
+        return None
+    if len(values) == 1 and "=" not in values[0]:
+        return _level("--match", values[0])
+    out: dict[str, float] = {}
+    for item in values:
+        task, sep, text = item.partition("=")
+        if not sep or not task:
+            raise ValueError(f"--match takes one LEVEL for every task or TASK=LEVEL pairs, "
+                             f"got {item!r} among {' '.join(values)!r}")
+        check_choice("--match task", task, tasks)
+        if task in out:
+            raise ValueError(f"--match names task {task!r} twice")
+        out[task] = _level(f"--match {task}", text)
+    return out
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from comparisons.report import Report
+    from comparisons.report.summary import task_key
 
     if args.store:
         rep = Report.from_store(args.store, title=args.title)
     else:
         rep = Report.from_json(args.results, title=args.title)
+    match = parse_match(args.match, sorted({task_key(r) for r in rep.rows}))
+    if match is not None:  # the same rows and settings, with the declared level(s)
+        rep = Report(rep.rows, title=rep.title, meta=rep.meta, memory=rep.memory,
+                     match=match)
     paths = rep.write(args.out)
     print(f"report: {paths['html']}")
     return 0

@@ -14,6 +14,7 @@ from comparisons.report.html import Built, build, render_html
 from comparisons.report.io import (
     artifacts_json,
     atomic_write_text,
+    load_fair,
     load_results,
     load_rows,
     load_summary,
@@ -146,7 +147,8 @@ class Report:
         built = self._build()
         paths = {"json": out / "results.json", "csv": out / "results.csv",
                  "markdown": out / "report.md", "html": out / "index.html"}
-        _write(paths["json"], results_json(self.rows, self.memory, built.tasks))
+        _write(paths["json"], results_json(self.rows, self.memory, built.tasks,
+                                           fair=built.fair))
         _write(paths["csv"], results_csv(self.rows))
         arts = artifacts_json(self.rows)
         if arts is not None:
@@ -169,5 +171,5 @@ def write_report(rows: list[dict[str, Any]], out_dir: str | Path,
 
 
 __all__ = ["Report", "write_report", "render_html", "render_markdown", "results_json",
-           "results_csv", "load_rows", "load_results", "load_summary", "summarize",
+           "results_csv", "load_fair", "load_rows", "load_results", "load_summary", "summarize",
            "task_summaries", "atomic_write_text"]

@@ -1,5 +1,6 @@
-"""Writing results: JSON (``{"schema_version": 2, "rows": [...], "summary": {...}}``),
-flattened CSV, atomically. The schema is documented in ``docs/guide/results-schema.md``."""
+"""Writing results: JSON (``{"schema_version": 2, "rows": [...], "summary": {...},
+"fair": {...}}``), flattened CSV, atomically. The schema is documented in
+``docs/guide/results-schema.md``."""
 
 from __future__ import annotations
 
@@ -45,21 +46,62 @@ def public_row(row: dict[str, Any]) -> dict[str, Any]:
 SCHEMA_VERSION = 2
 
 
+#: the keys of :func:`comparisons.report.fair.task_fair` that ``results.json`` keeps per
+#: task (``target`` and ``matched`` repeat ``levels[0]``)
+FAIR_KEYS = ("metric", "higher_is_better", "trivial", "levels", "break_even", "points",
+             "sweeps")
+
+
+def fair_sections(rows: list[dict[str, Any]], summary: dict[str, Any],
+                  match: float | dict[str, float] | None = None) -> dict[str, Any]:
+    """Per task of ``summary`` with a finished run, the report's "energy where it is fair
+    to compare" data (:func:`comparisons.report.fair.task_fair` over every profile), as
+    the report computes it."""
+    from comparisons.metrics.energy import list_profiles
+    from comparisons.report.fair import task_fair
+
+    profiles = list_profiles()
+    return {task: task_fair(rows, task, profiles, match) for task, ts in summary.items()
+            if any(s["n"] for s in ts["learners"].values())}
+
+
+def fair_json(fair: dict[str, Any]) -> dict[str, Any]:
+    """The fair-comparison sections per task as ``results.json`` stores them (keys
+    :data:`FAIR_KEYS`): ``levels`` (per matched level its ``target``: value, rule, the
+    qualifying learners; and ``matched``: per learner whether it reaches the target and,
+    per profile, the configuration picked on validation with its energy range, validation
+    and test means), ``break_even`` (per spiking configuration its measured activity and,
+    per profile, the break-even activity), ``points`` (every configuration's validation
+    and test means and energy), ``sweeps`` (the size sweeps by family and rule),
+    ``metric``, ``higher_is_better`` and ``trivial`` (the baseline that decides which
+    learners qualify)."""
+    return {task: {k: f.get(k) for k in FAIR_KEYS} for task, f in fair.items()}
+
+
 def results_json(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None,
-                 summary: dict[str, Any] | None = None) -> str:
-    """``{"schema_version": 2, "rows": [...], "memory_vs_length": [...], "summary": {...}}``.
+                 summary: dict[str, Any] | None = None, fair: dict[str, Any] | None = None,
+                 match: float | dict[str, float] | None = None) -> str:
+    """``{"schema_version": 2, "rows": [...], "memory_vs_length": [...], "summary": {...},
+    "fair": {...}}``.
 
     ``summary`` is :func:`comparisons.report.summary.task_summaries` of the rows (computed
-    when not given): per task each learner's mean, interval and the paired tests.
+    when not given): per task each learner's mean, interval and the paired tests. ``fair``
+    is the report's "energy where it is fair to compare" data per task
+    (:func:`comparisons.report.fair.task_fair`, stored as :func:`fair_json` says; computed
+    when not given, with the matched level ``match`` as :class:`~comparisons.report.Report`
+    takes it).
     """
     if summary is None:
         from comparisons.report.summary import task_summaries
 
         summary = task_summaries(rows)
+    if fair is None:
+        fair = fair_sections(rows, summary, match)
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION,
                             "rows": [public_row(r) for r in rows],
                             "memory_vs_length": _clean(memory or []),
-                            "summary": _clean(summary)}
+                            "summary": _clean(summary),
+                            "fair": _clean(fair_json(fair))}
     return json.dumps(data, indent=1, sort_keys=True)
 
 
@@ -154,6 +196,15 @@ def load_results(path: str | os.PathLike) -> tuple[list[dict[str, Any]], list[di
                 r["artifacts"] = arts[r["config_hash"]]
     memory = data.get("memory_vs_length") or data.get("memory") or []
     return rows, memory
+
+
+def load_fair(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The fair-comparison sections per task stored in a ``results.json``
+    (:func:`fair_json`; ``None`` for files written before they were stored: compute them
+    with :func:`fair_sections`)."""
+    data = _read_json(Path(path))
+    fair = data.get("fair") if isinstance(data, dict) else None
+    return fair if isinstance(fair, dict) else None
 
 
 def load_summary(path: str | os.PathLike) -> dict[str, Any] | None:

@@ -190,3 +190,53 @@ def test_trials_and_passes_override_the_budget(tmp_path, tiny, monkeypatch):
               str(tmp_path / "o"), "--no-progress", "--no-memory-probe"])
     assert seen["budget"]["trials"] == 2 and seen["budget"]["passes"] == 3
     assert seen["budget"]["patience"] == 2  # the preset's other settings are kept
+
+
+def _results(tmp_path):
+    """A results.json of task "t" (learners a, b and a spiking s; no figures drawn)."""
+    from test_report_api import _fair_rows
+
+    from comparisons.report import results_json
+
+    path = tmp_path / "results.json"
+    path.write_text(results_json(_fair_rows()))
+    return path
+
+
+def _levels(out):
+    fair = json.loads((out / "results.json").read_text())["fair"]["t"]
+    return [lv["target"] for lv in fair["levels"]]
+
+
+@pytest.mark.parametrize("match", [["0.65"], ["t=0.65"]])
+def test_report_match_sets_the_matched_level(tmp_path, match, capsys):
+    src = _results(tmp_path)
+    out = tmp_path / "o"
+    assert cli.main(["report", "--results", str(src), "--out", str(out),
+                     "--match", *match]) == 0
+    (target,) = _levels(out)  # one declared level instead of the default rule's two
+    assert target["value"] == 0.65
+    assert "validation accuracy 0.65" in (out / "report.md").read_text()
+    # without --match: the default rule (the weakest and the median qualifying learner)
+    assert cli.main(["report", "--results", str(src), "--out", str(tmp_path / "d")]) == 0
+    assert [t["value"] for t in _levels(tmp_path / "d")] == [0.6, 0.7]
+
+
+@pytest.mark.parametrize("match, msg", [
+    (["high"], "--match must be a real number, got str ('high')"),
+    (["nan"], "--match must be finite, got nan"),
+    (["t=inf"], "--match t must be finite, got inf"),
+    (["t=x"], "--match t must be a real number, got str ('x')"),
+    (["u=0.5"], "unknown --match task 'u'; choose from: t"),
+    (["0.5", "t=0.6"], "--match takes one LEVEL for every task or TASK=LEVEL pairs, got "
+                       "'0.5'"),
+    (["=0.6"], "--match takes one LEVEL for every task or TASK=LEVEL pairs"),
+    (["t=0.5", "t=0.6"], "--match names task 't' twice"),
+])
+def test_report_match_bad_values_are_clear_errors(tmp_path, match, msg, capsys):
+    src = _results(tmp_path)
+    assert cli.main(["report", "--results", str(src), "--out", str(tmp_path / "o"),
+                     "--match", *match]) == 2
+    err = capsys.readouterr().err
+    assert msg in err and "Traceback" not in err
+    assert not (tmp_path / "o" / "results.json").exists()

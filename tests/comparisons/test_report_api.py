@@ -95,3 +95,70 @@ def test_markdown_escapes_html_in_user_strings():
     evil = "<img src=x onerror=alert(1)>"
     md = Report([_row(evil, 0, 0.9)], title=f"t {evil}").markdown()
     assert evil not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+
+
+# ------------------------------------------ fair-comparison sections in results.json
+def _fair_rows():
+    """Task "t": learner a reaches 0.8 on validation, b 0.6, a spiking learner s 0.7 with
+    synaptic events and a synapse count (a break-even point); trivial baseline 0.3."""
+    from comparisons.metrics.energy import list_profiles
+    from comparisons.metrics.ops import add_memory_traffic
+
+    profiles = list_profiles()
+    rows = []
+    for name, val, energy, fam in (("a", 0.8, 1e-9, "backprop"), ("b", 0.6, 2e-9, "backprop"),
+                                   ("s", 0.7, 3e-9, "spiking")):
+        for seed in (0, 1):
+            e = {"min": 0.8 * energy, "typical": energy, "max": 1.2 * energy}
+            ops = (add_memory_traffic({"synaptic_events": 2000.0, "spikes": 100.0,
+                                       "neuron_updates": 400.0}) if fam == "spiking"
+                   else {"mac": 100.0})
+            rows.append({"task": "t", "learner": name, "seed": seed, "status": "ok",
+                         "family": fam, "metric": "accuracy", "higher_is_better": True,
+                         "metrics": {"accuracy": val - 0.05}, "val_metrics": {"accuracy": val},
+                         "trivial_best": ["chance", 0.3], "val_trivial_best": ["chance", 0.3],
+                         "chance": {"accuracy": 0.3}, "energy_j": {p: e for p in profiles},
+                         "ops": ops, "config_hash": f"{name}{seed}", "device": "cpu",
+                         "hardware": {"footprint_bytes": 2e4, "synapses": 3000,
+                                      "neurons": 50},
+                         "chosen_params": {}, "scorecard": {}, "versions": {}})
+    return rows
+
+
+def test_results_json_holds_the_fair_comparison_sections(tmp_path):
+    from comparisons.metrics.energy import list_profiles
+    from comparisons.report import load_fair
+    from comparisons.report.fair import task_fair
+    from comparisons.report.io import FAIR_KEYS, results_json
+
+    rows = _fair_rows()
+    paths = Report(rows, match={"t": 0.65}).write(tmp_path / "o")
+    fair = json.loads(paths["json"].read_text())["fair"]
+    assert load_fair(paths["json"]) == fair
+    assert set(fair) == {"t"} and set(fair["t"]) == set(FAIR_KEYS)
+    t = fair["t"]
+    assert t["metric"] == "accuracy" and t["higher_is_better"] is True
+    assert t["trivial"] == {"name": "chance", "value": 0.3, "split": "val"}
+    # the declared level: its target, and per learner whether it reaches it and its pick
+    (level,) = t["levels"]
+    assert level["target"]["value"] == 0.65
+    picks = {m["learner"]: m for m in level["matched"]}
+    assert picks["a"]["reaches"] and picks["s"]["reaches"] and not picks["b"]["reaches"]
+    pick = picks["a"]["per_profile"]["cmos45"]
+    assert pick["config"] == "a" and pick["val"] == pytest.approx(0.8)
+    assert pick["energy"]["typical"] == pytest.approx(1e-9)
+    # break-even of the spiking configuration, as the report computes it
+    (be,) = t["break_even"]
+    # events per synapse per input step (400 neuron updates of 50 neurons: 8 steps)
+    assert be["config"] == "s" and be["activity"] == pytest.approx(2000 / (3000 * 8))
+    want = task_fair(rows, "t", list_profiles(), {"t": 0.65})
+    assert [be] == json.loads(json.dumps(want["break_even"]))
+    assert be["profiles"]["cmos45"]["break_even"]["typical"] > 0
+    # without a declared level: the default rule's levels (the best validation score of
+    # the weakest and of the median learner above the baseline: b, then s)
+    default = json.loads(results_json(rows))["fair"]["t"]
+    assert [lv["target"]["value"] for lv in default["levels"]] == [
+        pytest.approx(0.6), pytest.approx(0.7)]
+    # no finished run: no section
+    failed = [{**r, "status": "failed"} for r in rows]
+    assert json.loads(results_json(failed))["fair"] == {}
