@@ -82,7 +82,12 @@ def add_trace_traffic(ops: dict[str, float], trace_bytes: float,
     :math:`\mathcal F_\kappa(e_{ji})` of every plastic synapse (and the adaptation
     trace of ALIF synapses) and the readout's filtered spikes, each updated once a step
     (:func:`backprop.eprop.online_traces`): :math:`S \approx 4 N (n_{in} + N)` bytes
-    for ``N`` recurrent LIF neurons in float32.
+    for ``N`` recurrent LIF neurons in float32. For STDP the traces are per neuron, not
+    per synapse, each decayed every simulation step of every presentation with plasticity
+    on: Diehl & Cook's triplet rule (Diehl & Cook 2015; Pfister & Gerstner 2006) keeps
+    :math:`r_1, r_2` per input and :math:`o_1, o_2` per excitatory neuron,
+    :math:`S = 8 (2 n_{in} + 2 N)` bytes in float64 over presentations x ``n_steps``
+    steps; the STDP reservoir's pair rule one trace per input and per neuron.
     """
     out = dict(ops)
     traffic = float(trace_bytes) * float(steps)
