@@ -14,11 +14,16 @@ STAMP  := $(VENV)/.installed
 # of site-packages so that `pip check` stays clean. No network: the test skips, saying so.
 NB_DIR   := $(VENV)/neurobench
 NB_STAMP := $(NB_DIR)/.installed
+# NEST (the peer of benchmarks/microcircuit.py), benchmarks only, never a dependency of
+# neurosim: a failed install (no wheel for this platform, no network) leaves `make bench`
+# running the benchmark without it and the NEST test of tests/neurosim/test_microcircuit.py
+# skipping.
+NEST_STAMP := $(VENV)/.nest-installed
 PIP    := $(PY) -m pip --disable-pip-version-check
 
 .PHONY: install test test-all report lint bench docs clean
 
-install: $(STAMP) $(NB_STAMP)
+install: $(STAMP) $(NB_STAMP) $(NEST_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +33,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 $(NB_STAMP): $(STAMP)
 	-$(PIP) install -q --no-deps --upgrade --target $(NB_DIR) neurobench==2.3.0 && touch $(NB_STAMP)
+
+$(NEST_STAMP): $(STAMP)
+	-$(PIP) install -q -c constraints.txt nest-simulator==3.10.0 && touch $(NEST_STAMP)
 
 test: $(STAMP) $(NB_STAMP)
 	$(PY) -m pytest -q
@@ -41,7 +49,7 @@ lint: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/neurosim-compare run --preset quick --out reports/latest --local-workers 2
 
-bench: $(STAMP)
+bench: $(STAMP) $(NEST_STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b --quick || exit 1; done
 
 # The documentation site (MkDocs + mkdocstrings, from the numpydoc docstrings) -> site/.
