@@ -328,7 +328,9 @@ class SurrogateSNN(Learner):
             if self.epoch_end(epoch, epoch * n):
                 break
         wall = self.fit_seconds(t0)
-        saved = autograd_saved_bytes(lambda z: self._out(z)[0], x[:, :1])
+        # one sequence as its own tensor: a view x[:, :1] would make autograd_saved_bytes
+        # count the storage of the whole training input when the forward saves the input
+        saved = autograd_saved_bytes(lambda z: self._out(z)[0], x[:, :1].clone())
         # measured on one training sequence: matrix-product MACs of forward + backward
         # (FlopCounterMode), like the rsnn family's BPTT, times the epochs run (fewer than
         # ``epochs`` when stopped early): the whole fit, per training sample
@@ -622,7 +624,9 @@ class EPropLearner(Learner):
         from comparisons.metrics.ops import flop_count_macs
 
         w = {k: v.detach().cpu() for k, v in self._net.weights.items()}
-        x = torch.as_tensor(np.asarray(x1, np.float32))
+        # a contiguous copy of the one sequence (a view would share, and autograd_saved_bytes
+        # count, the whole training input's buffer)
+        x = torch.as_tensor(np.ascontiguousarray(x1, np.float32).copy())
         y = torch.as_tensor(np.asarray(y1, np.int64 if self._net.loss == "ce" else np.float32))
         trunc = self.truncation if self.rule == "tbptt" else None
         kw = {"loss": self._net.loss, "per_step": self._net.per_step}

@@ -77,6 +77,22 @@ def test_bptt_train_ops_count_every_epoch_run(name):
     assert three.train_memory_bytes == one.train_memory_bytes
 
 
+@pytest.mark.parametrize("name", ["snn_bptt", "rsnn:bptt", "rsnn:tbptt"])
+def test_bptt_train_memory_per_sample_does_not_grow_with_the_training_set(name):
+    """The stored activations are measured on one training sequence: a view of the training
+    input would count the storage of every training sequence (it did: +322 kB on
+    seq_digits)."""
+    params, _ = BPTT.get(name, BPTT["rsnn:bptt"])
+    params = {**params, **({"truncation": 5} if name == "rsnn:tbptt" else {})}
+    mem = []
+    for n_train in (30, 90):
+        task = get_task("spike_patterns", n_classes=3, n_channels=10, length=20,
+                        n_train=n_train, n_test=6)
+        learner = get_learner_class(name)(seed=0, device="cpu", epochs=1, **params)
+        mem.append(learner.fit(task, task.make(0)).train_memory_bytes)
+    assert mem[0] == mem[1] > 0
+
+
 def test_esn_train_memory_is_the_stored_states_and_grows_with_length():
     infos = {}
     for T in (40, 80):
