@@ -65,6 +65,10 @@ def child(which: str, args: argparse.Namespace) -> dict:
         raise RuntimeError(f"{which} failed (rc {p.returncode}):\n{p.stderr[-3000:]}")
     r = json.loads(line[-1][6:])
     r["process_wall_s"] = time.perf_counter() - t0
+    # build as NEST's (create + connect + Prepare): ours adds the first one-step run, which
+    # prepares the backend's arrays and loads the kernel
+    r["build_total_s"] = r["build_s"] + r.get("first_call_s", 0.0)
+    print(f"{which}: " + json.dumps(r), flush=True)   # kept if a later run fails
     return r
 
 
@@ -111,7 +115,7 @@ def main() -> None:
           f"{T:g} s simulated, {args.background} background, dt 0.1 ms, one thread each")
     print(f"{'simulator':<10}{'build s':>9}{'sim s/s':>9}{'CPU s/s':>9}{'peak RSS MB':>13}")
     for k, r in rows.items():
-        print(f"{k:<10}{r['build_s']:>9.1f}{r['sim_s'] / T:>9.2f}{r['cpu_s'] / T:>9.2f}"
+        print(f"{k:<10}{r['build_total_s']:>9.1f}{r['sim_s'] / T:>9.2f}{r['cpu_s'] / T:>9.2f}"
               f"{r['peak_rss_mb']:>13.0f}")
     print(f"rates (Hz) over [{args.t_start:g}, {T:g}) s:")
     hdr = f"{'pop':<6}{'ours':>8}" + (f"{'NEST':>8}{'ours/NEST':>11}" if "nest" in rows
@@ -132,7 +136,7 @@ def main() -> None:
     if "nest" in rows:
         ratio = o["sim_s"] / rows["nest"]["sim_s"]
         print(f"ours / NEST simulation wall time: {ratio:.3f}; build: "
-              f"{o['build_s'] / rows['nest']['build_s']:.3f}")
+              f"{o['build_total_s'] / rows['nest']['build_total_s']:.3f}")
     print(json.dumps({"benchmark": "microcircuit", "simulated_s": T, "scale": args.scale,
                       "k_scale": args.k_scale, "background": args.background,
                       "ours_s": o["sim_s"], "peers": {k: r["sim_s"] for k, r in rows.items()

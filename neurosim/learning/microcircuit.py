@@ -418,7 +418,9 @@ def run_microcircuit_nest(duration: float, cfg: MicrocircuitConfig = Microcircui
                           t_start: float = 0.1, threads: int = 1) -> dict[str, Any]:
     """The same model on NEST (``iaf_psc_exp``, ``fixed_total_number`` connections drawn by
     NEST's own generator, weights and delays by ``nest.math.redraw`` of normals), in this
-    process (NEST's kernel is global state: call it in a fresh process). Poisson background
+    process (NEST's kernel is global state: call it in a fresh process). NEST holds at most
+    2^27 - 2 connections per thread and synapse model, so the pathways are spread over
+    copies of ``static_synapse`` (identical dynamics). Poisson background
     is NEST's ``poisson_generator`` (one per population, ``K_ext bg_rate``, delay 1.5 ms).
 
     Returns
@@ -449,16 +451,24 @@ def run_microcircuit_nest(duration: float, cfg: MicrocircuitConfig = Microcircui
         nest.Connect(p, r)
         pops.append(p)
         recs.append(r)
+    # NEST stores at most 2^27 - 2 connections per virtual process and synapse model: the
+    # pathways are spread over copies of static_synapse, each under 10^8 per thread
+    model, used, n_models = "static_synapse", 0, 0
     for a in range(8):
         for b in range(8):
             k = int(par["k"][a, b])
             if k <= 0:
                 continue
+            if used + k > 100_000_000 * threads:
+                n_models += 1
+                model, used = f"static_synapse_{n_models}", 0
+                nest.CopyModel("static_synapse", model)
+            used += k
             w = float(par["w"][a, b]) * to_pa
             mean_d = (cfg.delay_exc if b % 2 == 0 else cfg.delay_inh) * to_ms
             lo, hi = (0.0, float("inf")) if w >= 0 else (float("-inf"), 0.0)
             nest.Connect(pops[b], pops[a], {"rule": "fixed_total_number", "N": k}, {
-                "synapse_model": "static_synapse",
+                "synapse_model": model,
                 "weight": nest.math.redraw(nest.random.normal(
                     mean=w, std=abs(w) * cfg.psp_rel_sd), min=lo, max=hi),
                 "delay": nest.math.redraw(nest.random.normal(
