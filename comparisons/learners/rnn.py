@@ -23,7 +23,7 @@ import torch
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.learners.scorecard import DELTA_RULE_READOUT
-from comparisons.metrics.memory import autograd_saved_bytes
+from comparisons.metrics.memory import saved_bytes_per_sample
 from comparisons.metrics.neurobench_counts import count_ops
 from comparisons.metrics.ops import (
     add_memory_traffic,
@@ -124,7 +124,11 @@ class _BPTTLearner(Learner):
         one = x[:, :1]
         train_macs = self._train_macs(task, one, y[:, :1] if task.output == "per_step"
                                       else y[:1], loss)
-        saved = autograd_saved_bytes(self._model.cpu(), one)
+        # stored activations of one more training sequence (parameters, saved once per
+        # pass, cancel; copies, not views of the training input)
+        model = self._model.cpu()
+        saved = saved_bytes_per_sample(
+            model, lambda b: (one.repeat(1, b, *([1] * (one.dim() - 2))).clone(),))
         self._model.to(self._trainer.device)
         # one forward + backward per sample per epoch run (fewer than ``epochs`` when
         # stopped early): the whole fit, per training sample

@@ -19,7 +19,7 @@ import torch
 from comparisons.learners import register
 from comparisons.learners.base import FitInfo, Learner
 from comparisons.learners.scorecard import BATCH_READOUT, DELTA_RULE_READOUT, not_learned
-from comparisons.metrics.memory import autograd_saved_bytes
+from comparisons.metrics.memory import saved_bytes_per_sample
 from comparisons.metrics.neurobench_counts import count_ops
 from comparisons.metrics.ops import (
     add_memory_traffic,
@@ -74,6 +74,13 @@ def _neurobench_ops(ops: dict[str, float], dense: float) -> dict[str, float]:
     real-valued input's MACs, ``dense`` every synapse at every step."""
     return {"effective_acs": ops["synaptic_events"] + ops.get("ac", 0.0),
             "effective_macs": ops.get("mac", 0.0), "dense_ops": float(dense)}
+
+
+def _repeat_batch(t: torch.Tensor, b: int, dim: int) -> torch.Tensor:
+    """``t`` repeated ``b`` times along its batch dimension ``dim`` (a copy)."""
+    reps = [1] * t.dim()
+    reps[dim] = b
+    return t.repeat(*reps).clone()
 
 
 @register
@@ -328,9 +335,12 @@ class SurrogateSNN(Learner):
             if self.epoch_end(epoch, epoch * n):
                 break
         wall = self.fit_seconds(t0)
-        # one sequence as its own tensor: a view x[:, :1] would make autograd_saved_bytes
-        # count the storage of the whole training input when the forward saves the input
-        saved = autograd_saved_bytes(lambda z: self._out(z)[0], x[:, :1].clone())
+        # stored activations of one more training sequence (parameters, saved once per
+        # pass, cancel; copies, not views of the training input)
+        one = x[:, :1]
+        saved = saved_bytes_per_sample(
+            lambda z: self._out(z)[0],
+            lambda b: (one.repeat(1, b, *([1] * (one.dim() - 2))).clone(),))
         # measured on one training sequence: matrix-product MACs of forward + backward
         # (FlopCounterMode), like the rsnn family's BPTT, times the epochs run (fewer than
         # ``epochs`` when stopped early): the whole fit, per training sample
@@ -624,7 +634,7 @@ class EPropLearner(Learner):
         from comparisons.metrics.ops import flop_count_macs
 
         w = {k: v.detach().cpu() for k, v in self._net.weights.items()}
-        # a contiguous copy of the one sequence (a view would share, and autograd_saved_bytes
+        # a contiguous copy of the one sequence (a view would share, and saved_bytes_per_sample
         # count, the whole training input's buffer)
         x = torch.as_tensor(np.ascontiguousarray(x1, np.float32).copy())
         y = torch.as_tensor(np.asarray(y1, np.int64 if self._net.loss == "ce" else np.float32))
@@ -635,7 +645,12 @@ class EPropLearner(Learner):
             bptt_gradients(x, y, w, self._net.params, trunc, **kw)
 
         _, macs = flop_count_macs(step)
-        saved = autograd_saved_bytes(bptt_gradients, x, y, w, self._net.params, trunc, **kw)
+        # one more sequence's stored activations (the weights and the masked recurrent
+        # matrix, saved once per pass, cancel)
+        saved = saved_bytes_per_sample(
+            lambda xb, yb: bptt_gradients(xb, yb, w, self._net.params, trunc, **kw),
+            lambda b: (x.repeat(1, b, 1).clone(), _repeat_batch(y, b, 1 if kw["per_step"]
+                                                                else 0)))
         return float(macs), saved
 
     def predict(self, x: np.ndarray) -> np.ndarray:

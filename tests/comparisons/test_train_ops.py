@@ -77,13 +77,15 @@ def test_bptt_train_ops_count_every_epoch_run(name):
     assert three.train_memory_bytes == one.train_memory_bytes
 
 
-@pytest.mark.parametrize("name", ["snn_bptt", "rsnn:bptt", "rsnn:tbptt"])
+@pytest.mark.parametrize("name", ["snn_bptt", "rsnn:bptt", "rsnn:tbptt", "rnn", "gru",
+                                  "lstm"])
 def test_bptt_train_memory_per_sample_does_not_grow_with_the_training_set(name):
     """The stored activations are measured on one training sequence: a view of the training
     input would count the storage of every training sequence (it did: +322 kB on
     seq_digits)."""
     params, _ = BPTT.get(name, BPTT["rsnn:bptt"])
     params = {**params, **({"truncation": 5} if name == "rsnn:tbptt" else {})}
+    params.pop("batch_size", None)
     mem = []
     for n_train in (30, 90):
         task = get_task("spike_patterns", n_classes=3, n_channels=10, length=20,
@@ -502,3 +504,24 @@ def test_diehl_cook_train_memory_is_its_traces_and_label_counts(kw):
         assert info.extra["train_memory_per_sample_bytes"] == info.train_memory_bytes
         mem[n_exc] = info.train_memory_bytes
     assert mem[20] > mem[10]
+
+
+def test_stored_activations_per_sample_leave_parameters_out():
+    # a linear layer saves its input (F floats per sample) for the weight gradient, and a
+    # masked copy of its weight once per pass: one more sample adds exactly its input
+    import torch
+
+    from comparisons.metrics.memory import autograd_saved_bytes, saved_bytes_per_sample
+
+    F, O = 32, 16
+    w = torch.randn(O, F, requires_grad=True)
+    mask = 1.0 - torch.eye(O, F)
+
+    def fn(x):
+        return torch.tanh(x @ (w * mask).T)
+
+    per = saved_bytes_per_sample(fn, lambda b: (torch.randn(b, F),))
+    assert per == F * 4 + O * 4          # the input row and the tanh output row
+    # the absolute figure also holds one O x F matrix saved once per pass (the masked
+    # weight or the mask), never the leaf parameter w as a second one
+    assert autograd_saved_bytes(fn, torch.randn(1, F)) == per + O * F * 4
