@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosim.units import Hz, mV, ms, pF
+from neurosim.units import Hz, ms, mV, pF
 
 __all__ = ["MicrocircuitConfig", "POPULATIONS", "psc_per_psp", "derived_parameters",
            "pathway_synapses", "build_microcircuit", "population_rates", "run_microcircuit",
@@ -432,7 +432,10 @@ def run_microcircuit_nest(duration: float, cfg: MicrocircuitConfig = Microcircui
     """
     import nest
 
-    nest.set_verbosity("M_ERROR")
+    if hasattr(nest, "VerbosityLevel"):
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    else:
+        nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
     to_ms, to_pa = 1e3, 1e12
     nest.SetKernelStatus({"resolution": cfg.dt * to_ms, "local_num_threads": threads,

@@ -2,7 +2,6 @@
 formulas, connectivity counts and distributions, a small circuit's rates, and the neuron
 against NEST's iaf_psc_exp (when nest imports)."""
 
-import math
 
 import numpy as np
 import pytest
@@ -154,7 +153,10 @@ def test_neuron_matches_nest_iaf_psc_exp():
     ours_steps = np.rint(np.asarray(sm.t) / dt).astype(int)
     ours_v = np.asarray(vm.v).reshape(-1)
 
-    nest.set_verbosity("M_ERROR")
+    if hasattr(nest, "VerbosityLevel"):
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    else:
+        nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
     nest.resolution = dt * 1e3
     nn = nest.Create("iaf_psc_exp", params=dict(
@@ -179,3 +181,28 @@ def test_neuron_matches_nest_iaf_psc_exp():
     assert nest_steps.size >= 10
     assert np.array_equal(ours_steps, nest_steps)
     assert np.allclose(ours_v[v_steps[keep]], nest_v[keep], atol=1e-9, rtol=0)
+
+
+def test_poisson_background_pools_bernoulli_sources():
+    """background='poisson': each neuron gets its own pooled sources, p = rate dt <= 0.05,
+    of total rate K_ext x 8 Hz (the mean of the Poisson input), and the circuit runs."""
+    cfg = MicrocircuitConfig(background="poisson")
+    net, mon, info = build_microcircuit(cfg, scale=0.01, k_scale=0.1, seed=0)
+    from neurosim.neurons.inputs import PoissonGroup
+    from neurosim.synapses import Synapses
+
+    par = info["params"]
+    assert np.all(par["dc"] > 0)        # only the k_scale compensation, no background DC
+    groups = {o.name: o for o in net.objects if isinstance(o, PoissonGroup)}
+    assert len(groups) == 8
+    for a, name in enumerate(("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")):
+        g = groups[f"bg_{name}"]
+        m = g.n // int(info["n"][a])
+        rate = float(np.asarray(g.rates).reshape(-1)[0])
+        assert rate * cfg.dt <= 0.05 + 1e-12
+        assert m * rate == pytest.approx(par["k_ext"][a] * 8.0)
+    syn = next(o for o in net.objects if isinstance(o, Synapses) and o.name == "bg_syn_L23E")
+    assert np.all(syn.row_lengths() == 1)
+    net.run(0.2, progress=False)
+    r = population_rates(np.asarray(mon.i), np.asarray(mon.t), info["offsets"], 0.05, 0.2)
+    assert np.all(np.isfinite(r)) and r.max() < 100
