@@ -51,6 +51,10 @@ result is bit-identical on every IEEE-754 machine: sample ``k`` is :math:`x(\tau
 after jitcdde's ``step_on_discontinuities``). It is *not* ``mg_17.npy`` point for point
 (their file cannot be regenerated exactly, by design of the issue above), so figures on
 the generated series are comparable with the leaderboard in protocol, not digit for digit.
+(NeuroBench's generator also spaces its samples by ``maxtime / (maxtime_pts - 1)`` =
+197/75 x 1501/1500, a hair off the 197/75 its parameters state; we sample at exactly
+197/75. That its series starts at ``t = tau`` is our reading of jitcdde's default of one
+propagation of the initial discontinuity.)
 """
 
 from __future__ import annotations
