@@ -91,10 +91,17 @@ def smape(pred: np.ndarray, y: np.ndarray) -> float:
     r"""Symmetric mean absolute percentage error, NeuroBench's definition (percent).
 
     .. math:: \mathrm{sMAPE} = \frac{200}{N} \sum \frac{|\hat y - y|}{|\hat y| + |y|}
+
+    A NaN or infinite prediction scores the worst term (200, as NeuroBench's metric), not 0:
+    a diverged model must not look perfect.
     """
+    pred = np.asarray(pred, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
     num = np.abs(pred - y)
     den = np.abs(pred) + np.abs(y)
-    ratio = np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den > 0)
+    ok = np.isfinite(pred) & (den > 0)
+    ratio = np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=ok)
+    ratio[~np.isfinite(pred)] = 1.0
     return float(200.0 * ratio.mean())
 
 

@@ -258,3 +258,17 @@ def test_describe_measured_chance_agrees_with_theory():
     assert "chance_measured" in format_table(list(rows.values()))
     with pytest.raises(ValueError, match="unknown task 'addng'"):
         describe(measure=True, task_params={"addng": {}})
+
+
+def test_mackey_glass_smape_counts_a_diverged_prediction_as_the_worst_term():
+    from comparisons.tasks.mackey_glass import smape
+
+    y = np.array([1.0, 2.0, 0.5, 1.5])
+    good = np.array([1.0, 1.0, 0.5, 1.5])
+    assert smape(good, y) == pytest.approx(200 / 4 * (1 / 3))
+    for bad in (np.nan, np.inf):
+        pred = good.copy()
+        pred[0] = bad
+        # the NaN / inf term is 200 (|y - yhat| / (|y| + |yhat|) -> 1), not 0
+        assert smape(pred, y) == pytest.approx(200 / 4 * (1 + 1 / 3))
+    assert smape(np.zeros(2), np.zeros(2)) == 0.0
