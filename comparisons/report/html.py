@@ -113,6 +113,9 @@ class Built(NamedTuple):
     fair: dict[str, dict[str, Any]] = {}
     #: per task, the figure names of the fair-energy sections by kind ("sweep", "break_even")
     fair_figs: dict[str, dict[str, list[str]]] = {}
+    #: per task of NeuroBench's leaderboard (``neurobench_mackey_glass``), our figures beside
+    #: the leaderboard's (:func:`comparisons.report.neurobench_mg.leaderboard_table`)
+    leaderboards: dict[str, dict[str, Any]] = {}
 
 
 def _weights(art: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -211,7 +214,13 @@ def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
     if memory:
         where["memory"] = [figs.add("train-memory-vs-length", figures.memory_figure(memory),
                                     "training memory vs sequence length")]
-    return Built(summary, figs, where, tasks, ablation_tables(rows), fair, fair_figs)
+    from comparisons.report.neurobench_mg import TASK as NB_TASK
+    from comparisons.report.neurobench_mg import leaderboard_table
+
+    boards = {task_key(r): leaderboard_table([q for q in rows if task_key(q) == task_key(r)],
+                                             NB_TASK)
+              for r in rows if r.get("task") == NB_TASK}
+    return Built(summary, figs, where, tasks, ablation_tables(rows), fair, fair_figs, boards)
 
 
 def _notes(notes: list[str]) -> str:
@@ -290,6 +299,10 @@ def _task_section(task: str, ts: dict[str, Any], built: Built, profiles: list[st
     parts.append("<h3>Energy per training sample [J] (with memory access)</h3>")
     head, body, notes = energy_table(ts, profiles, TRAIN_COLUMNS)
     parts += [html_table(head, body), _notes(notes)]
+    board = built.leaderboards.get(task)
+    if board:
+        parts += ["<h3>Beside NeuroBench's leaderboard (closed-loop sMAPE)</h3>",
+                  board["html"], f"<p class='note'>{esc(board['note'])}</p>"]
     parts += _fair_section(task, built, profiles)
     parts.append("<h3>Training memory and size</h3>")
     parts.append(html_table(*cost_table(ts)))

@@ -105,6 +105,10 @@ def _task_lines(task: str, ts: dict[str, Any], built: Built, profiles: list[str]
             head, body, notes = energy_table(ts, profiles, cols)
             lines += [f"{title}:", ""] + md_table(head, body) + [""]
             lines += [f"- {md_text(n)}" for n in notes] + ([""] if notes else [])
+        board = built.leaderboards.get(task)
+        if board:
+            lines += ["Beside NeuroBench's leaderboard (closed-loop sMAPE):", "",
+                      board["markdown"], "", md_text(board["note"]), ""]
         lines += _fair_lines(task, built, profiles, figure_dir)
         lines += ["Training memory and size:", ""] + md_table(*cost_table(ts)) + [""]
     if figure_dir is not None:

@@ -199,10 +199,18 @@ def test_learners_that_cannot_close_the_loop_are_skipped(task):
     assert not ok and "spike" in why
 
 
-def test_run_cell_scores_in_closed_loop_with_neurobench_counts():
+def test_run_cell_scores_in_closed_loop_with_neurobench_counts(tmp_path):
+    from comparisons.report import Report
     from comparisons.runner import run_cell
 
     row = run_cell(NAME, "esn", 3, learner_params=dict(reservoir_size=40), device="cpu")
+    # the report puts the row beside NeuroBench's leaderboard (Markdown and HTML)
+    Report([row]).write(tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert "Beside NeuroBench's leaderboard" in md and "13.37" in md and "14.79" in md
+    assert "esn (ours)" in md
+    assert "Beside NeuroBench&#x27;s leaderboard" in (tmp_path / "index.html").read_text() \
+        or "Beside NeuroBench's leaderboard" in (tmp_path / "index.html").read_text()
     assert row["status"] == "ok", row["error"]
     assert row["data"]["start_offset"] == 112
     assert np.isfinite(row["metrics"]["smape"]) and np.isfinite(row["val_metrics"]["smape"])
