@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,7 +223,8 @@ def _redraw_normal(rng: np.random.Generator, mean: float, sd: float, size: int,
 
 
 def pathway_synapses(cfg: MicrocircuitConfig, a: int, b: int, n_syn: int, n_a: int, n_b: int,
-                     w_mean: float, seed: int = 0, chunk: int = 1 << 22):
+                     w_mean: float, seed: int = 0, chunk: int = 1 << 22
+                     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """The synapses of pathway ``b -> a`` in chunks of at most ``chunk``.
 
     Yields
