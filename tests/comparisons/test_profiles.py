@@ -205,9 +205,15 @@ def test_fp16_and_int8_are_cheaper_than_fp32_by_horowitz_ratios():
         ("fp32", "cmos45"), ("fp16", "cmos45_fp16"), ("int8", "cmos45_int8"))}
     for fmt, val in e.items():
         mac = MULT[fmt] + ADD[fmt]
+        # a neuron update: neurosim's LIF step (4 multiply-adds, 2 multiplies, 2 adds)
+        lif = 4 * mac + 2 * MULT[fmt] + 2 * ADD[fmt]
         want = (ops["mac"] * mac + (ops["ac"] + ops["synaptic_events"]) * ADD[fmt]
-                + ops["neuron_updates"] * mac) * 1e-12
+                + ops["neuron_updates"] * lif) * 1e-12
         assert val == pytest.approx(want), fmt
+        nu = get_profile({"fp32": "cmos45", "fp16": "cmos45_fp16",
+                          "int8": "cmos45_int8"}[fmt]).figures["neuron_update"]
+        # the range: a leak alone (one MAC) .. the conductance LIF with threshold (25 MACs)
+        assert (nu.min, nu.max) == (pytest.approx(mac), pytest.approx(25 * mac))
     assert e["int8"] < e["fp16"] < e["fp32"]
     ratio = (MULT["fp16"] + ADD["fp16"]) / (MULT["fp32"] + ADD["fp32"])
     assert energy_joules({"mac": 1.0}, "cmos45_fp16", memory=False) / energy_joules(
