@@ -114,9 +114,10 @@ def test_small_circuit_rates_stay_in_bounds():
     """2% of the neurons with full in-degrees, DC background. So few neurons share so many
     inputs that the circuit fires in population bursts (every ~50 ms), at rates above the
     published ones (measured 1-25 Hz; NEST's rates for this circuit are of the same order and
-    differ from seed to seed as much, see benchmarks/microcircuit.py --quick). Bounds: every population active and below
-    40 Hz, L6E the least active excitatory population, inhibitory above excitatory in layers
-    2/3, 4 and 6 (the ordering of the published rates; in layer 5 they are close)."""
+    differ from seed to seed as much, see benchmarks/microcircuit.py --quick). Bounds: every
+    population active and below 40 Hz, L6E the least active excitatory population,
+    inhibitory above excitatory in layers 2/3, 4 and 6 (the ordering of the published
+    rates; in layer 5 they are close)."""
     r = np.mean([_small_rates(s) for s in (0, 1)], axis=0)
     assert np.all(r > 0.3) and np.all(r < 40), r
     assert np.all(r[[1, 3, 7]] > r[[0, 2, 6]]), r
