@@ -84,6 +84,7 @@ def _cmd_list(what: str) -> int:
     from comparisons.learners import get_learner_class, list_learners
     from comparisons.metrics.energy import get_profile, list_profiles
     from comparisons.presets import PRESETS
+    from comparisons.protocol import learner_supports
     from comparisons.space import describe
     from comparisons.tasks import format_table, get_task, list_tasks
 
@@ -101,7 +102,7 @@ def _cmd_list(what: str) -> int:
             tasks = {t: get_task(t) for t in list_tasks()}
             for name in list_learners():
                 cls = get_learner_class(name)
-                ok = [t for t, task in tasks.items() if cls.supports(task)[0]]
+                ok = [t for t, task in tasks.items() if learner_supports(cls, task)[0]]
                 doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
                 doc = doc if len(doc) <= 100 else doc[:99] + "…"
                 print(f"  {name:<16} {cls.family:<10} {doc}\n  {'':<16} tasks: "

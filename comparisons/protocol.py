@@ -119,6 +119,17 @@ class Budget:
         return cls(**d)
 
 
+def learner_supports(cls: Any, task: Task) -> tuple[bool, str]:
+    """Whether learner class ``cls`` runs on ``task`` (``cls.supports``) and, where the
+    task scores splits in closed loop, can be scored that way
+    (``cls.supports_closed_loop``); the string says why not. The one check the runner, the
+    tuning sweep and ``neurosim-compare list`` share."""
+    ok, why = cls.supports(task)
+    if ok and closed_loop_splits(task):
+        ok, why = cls.supports_closed_loop(task)
+    return ok, why
+
+
 def closed_loop_splits(task: Task) -> tuple[str, ...]:
     """The splits of ``task`` scored in closed loop (``Task.closed_loop``; a spike-encoded
     task reports its base task's, so that such a pair is refused, not scored open-loop)."""

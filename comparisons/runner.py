@@ -21,10 +21,10 @@ from comparisons.metrics.hardware import hardware_metrics
 from comparisons.protocol import (
     Budget,
     check_learner_params,
-    closed_loop_splits,
     fit_with_validation,
     flags_for,
     learner_settings,
+    learner_supports,
     predict_split,
 )
 from comparisons.store import to_jsonable
@@ -110,9 +110,7 @@ def run_cell(
         "params": None, "wall_s": 0.0, "fit_s": 0.0, "status": "ok", "error": None,
         "device": device, "versions": versions(), "history": [], "readout": "",
     }
-    ok, why = cls.supports(task)
-    if ok and closed_loop_splits(task):
-        ok, why = cls.supports_closed_loop(task)
+    ok, why = learner_supports(cls, task)
     if ok:
         ok, why = cls.applicable(settings)
     if not ok:

@@ -581,7 +581,7 @@ def _tuned(cells: list[Cell], bud: Any, seeds: list[int], st: ResultStore | None
     from dataclasses import replace
 
     from comparisons.learners import get_learner_class
-    from comparisons.protocol import Budget
+    from comparisons.protocol import Budget, learner_supports
     from comparisons.tasks import get_task
 
     tune_seed = bud.tune_seed if bud.tune_seed is not None else seeds[0]
@@ -592,7 +592,8 @@ def _tuned(cells: list[Cell], bud: Any, seeds: list[int], st: ResultStore | None
             continue
         task = get_task(c.task, **c.task_params)
         cls = get_learner_class(c.learner)
-        if not (cls.supports(task)[0] and cls.applicable(dict(c.learner_params))[0]):
+        if not (learner_supports(cls, task)[0]
+                and cls.applicable(dict(c.learner_params))[0]):
             continue  # run_cell records the skip and its reason
         specs[key] = TuneSpec(c.task, c.learner, dict(c.task_params), dict(c.learner_params),
                               Budget.from_dict(dict(c.budget)), tune_seed, c.device)

@@ -193,6 +193,12 @@ def test_learners_that_cannot_close_the_loop_are_skipped(task):
 
     ok, why = _Acausal.supports_closed_loop(task)
     assert not ok and "causal" in why
+    # the one check the runner, the tuning sweep and `neurosim-compare list` share
+    from comparisons.protocol import learner_supports
+
+    assert learner_supports(_Acausal, task) == (ok, why)
+    assert learner_supports(_Acausal, get_task("adding"))[0] == _Acausal.supports(
+        get_task("adding"))[0]
     assert _Affine.supports_closed_loop(task) == (True, "")
     enc = get_task(NAME, encoding="rate")
     ok, why = _Affine.supports_closed_loop(enc)
