@@ -1,0 +1,102 @@
+"""Speed-up of the compiled CPU backend from 1 to N threads, on a batch of independent copies.
+
+``Network(threads=N)`` splits the copies of a batch into N contiguous ranges run in parallel
+(identical results for any N, tested in ``tests/neurosim/test_threads.py``); one network
+(``batch_size=1``) runs on one thread. Two workloads, each timed as the median wall time of
+``--repeat`` runs of ``run()`` after a one-step call that loads the kernel:
+
+- CUBA (``benchmarks/cuba.py``'s network, 4000 neurons), ``--batch`` copies, 0.5 s simulated;
+- the ``lif_reservoir`` learner's network on the adding task's first 500 training sequences
+  (400 LIF neurons, held input currents, 500 copies), one pass.
+
+There is no peer: the ratio is the same code on 1 and on N threads in the same run. Measured
+on this 2-core machine, idle, two runs: CUBA x 8 copies 1.44-1.49x (0.310 -> 0.216 s),
+lif_reservoir x 500 copies 1.52-1.78x (1.410 -> 0.793 s); the serial part is the merging of
+the threads' spike records and the per-chunk checks.
+
+Usage: ``python benchmarks/threads.py [--threads 2] [--batch 8] [--repeat 3] [--quick]``; the
+last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+def _time(build, repeat: int, duration: float) -> float:
+    walls = []
+    for _ in range(repeat):
+        net, dt = build()
+        net.run(dt)                        # kernel load (compiled and cached on first use)
+        t0 = time.perf_counter()
+        net.run(duration - dt, progress=False)
+        walls.append(time.perf_counter() - t0)
+    return statistics.median(walls)
+
+
+def cuba(threads: int, batch: int, n: int, duration: float, repeat: int) -> float:
+    from cuba import build_ours
+
+    def build():
+        net = build_ours("cuba", n, seed=0, batch=batch)
+        net.threads = threads
+        return net, net.dt
+    return _time(build, repeat, duration)
+
+
+def reservoir(threads: int, n_seq: int, repeat: int) -> float:
+    from comparisons.learners import get_learner_class
+    from comparisons.tasks import get_task
+    from neurosim import CurrentInjection, Network
+
+    data = get_task("adding").make(0)
+    lr = get_learner_class("lif_reservoir")(seed=0)
+    x = data.train.x[:, :n_seq]
+    lr._build(x.shape[-1])
+    T, B, _ = x.shape
+    k = lr.steps_per_input
+    current = x @ lr._w_in + lr._bias
+
+    def build():
+        res, se, si, mon = lr._reservoir()
+        net = Network(res, se, si, CurrentInjection(res, current, steps_per_value=k), mon,
+                      dt=lr.dt, batch_size=B, seed=0, threads=threads)
+        return net, lr.dt
+    return _time(build, repeat, T * k * lr.dt)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--threads", type=int, default=2, help="threads to compare with 1")
+    ap.add_argument("--batch", type=int, default=8, help="CUBA copies")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="smoke test: small and once")
+    a = ap.parse_args()
+    if a.threads < 1 or a.batch < 1 or a.repeat < 1:
+        ap.error(f"--threads, --batch and --repeat must be >= 1, got {a.threads}, {a.batch}, "
+                 f"{a.repeat}")
+    n, dur, n_seq = (4000, 0.5, 500) if not a.quick else (1000, 0.05, 50)
+    if a.quick:
+        a.repeat = 1
+    rows = {}
+    for name, fn in (("cuba", lambda t: cuba(t, a.batch, n, dur, a.repeat)),
+                     ("lif_reservoir", lambda t: reservoir(t, n_seq, a.repeat))):
+        one, many = fn(1), fn(a.threads)
+        rows[name] = {"one_thread_s": one, f"threads_{a.threads}_s": many,
+                      "speedup": one / many}
+        print(f"{name:<14} 1 thread {one:7.3f} s   {a.threads} threads {many:7.3f} s   "
+              f"speed-up {one / many:.2f}x", flush=True)
+    print(json.dumps({"benchmark": "threads" + ("_quick" if a.quick else ""),
+                      "threads": a.threads, "cuba_batch": a.batch, "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
