@@ -217,9 +217,9 @@ def build(rows: list[dict[str, Any]], memory: list[dict[str, Any]] | None = None
     from comparisons.report.neurobench_mg import TASK as NB_TASK
     from comparisons.report.neurobench_mg import leaderboard_table
 
-    boards = {task_key(r): leaderboard_table([q for q in rows if task_key(q) == task_key(r)],
-                                             NB_TASK)
-              for r in rows if r.get("task") == NB_TASK}
+    keys = {task_key(r) for r in rows if r.get("task") == NB_TASK}
+    boards = {k: leaderboard_table([q for q in rows if task_key(q) == k], NB_TASK)
+              for k in keys}
     return Built(summary, figs, where, tasks, ablation_tables(rows), fair, fair_figs, boards)
 
 
