@@ -110,9 +110,12 @@ class Network:
         statistics agree (``tests/neurosim/test_float32.py`` bounds rates and CV on CUBA).
     threads : int or None
         Threads of the compiled CPU backend (``"numba"``): the copies of a batch are split
-        into ``threads`` contiguous ranges run in parallel (results identical for any
-        count: the copies are independent; one thread for a single copy or a plastic
-        network). ``None`` (default): :func:`neurosim.backends.default_threads`
+        into ``threads`` contiguous ranges run in parallel; one copy with at least
+        :data:`neurosim.backends.numba_cpu.MIN_SPLIT` neurons per thread is split by
+        neuron instead (each thread updates its neurons and delivers every spike to its
+        own neurons only; the threads meet once per step). Results are identical for any
+        count (tested). A network with compiled STDP or short-term plasticity runs on one
+        thread. ``None`` (default): :func:`neurosim.backends.default_threads`
         (``NEUROSIM_NUM_THREADS``, else every core this process may use). Other backends
         ignore it (torch has its own thread settings).
 

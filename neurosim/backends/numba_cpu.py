@@ -14,6 +14,7 @@ see ``neurosim/neurons/*.py`` for the equations.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -35,10 +36,12 @@ from neurosim.backends.numba_kernels import (
     LIF_COND,
     LIF_COND_ALPHA,
     LIF_COND_THETA,
+    PAD,
     QIF,
     _run,
     merge_by_step,
     model_flags,
+    row_cuts,
 )
 from neurosim.neurons.adex import AdExParams
 from neurosim.neurons.alif import ALIFParams
@@ -178,6 +181,42 @@ def _pool(n: int) -> Any:
     if _POOL is None or _POOL._max_workers < n:
         _POOL = ThreadPoolExecutor(max_workers=n, thread_name_prefix="neurosim")
     return _POOL
+
+
+#: fewest neurons per thread when one network is split over threads by neuron. The threads
+#: meet once per step (~0.5-2 us on this project's 2-core machine) and each walks every
+#: spike's row index, so small networks gain nothing: CUBA (fan-in 80, ~6 Hz) measured
+#: 4000 neurons 0.96-1.0x, 8000 1.06x, 16000 1.26x, 32000 1.36x; a network of
+#: unconnected LIF neurons 16000 1.47x, 64000 1.86x (1 -> 2 threads, the same run).
+MIN_SPLIT = 4000
+
+
+def _run_threads(drive: Callable[[int], Any], n: int, arrive: np.ndarray | None) -> list:
+    """``[drive(0), ..., drive(n - 1)]`` run in parallel. With ``arrive`` (one network split
+    by neuron: the threads meet every step, so all ``n`` must run at once) on ``n - 1``
+    threads of their own plus this one, and a thread that fails releases the others' wait
+    (they finish their chunk, the error is raised); else on the shared pool."""
+    if arrive is None:
+        return list(_pool(n).map(drive, range(n)))
+    out: list = [None] * n
+    errors: list[BaseException] = []
+
+    def body(t: int) -> None:
+        try:
+            out[t] = drive(t)
+        except BaseException as e:        # noqa: BLE001 - re-raised below
+            errors.append(e)
+            arrive[t * PAD] = 2**62
+    threads = [threading.Thread(target=body, args=(t,), name=f"neurosim-{t}", daemon=True)
+               for t in range(1, n)]
+    for th in threads:
+        th.start()
+    body(0)
+    for th in threads:
+        th.join()
+    if errors:
+        raise errors[0]
+    return out
 
 
 class NumbaRunner:
@@ -383,6 +422,33 @@ class NumbaRunner:
         """The kernel's last argument ``pl``: None (no plasticity)."""
         return None
 
+    def _row_cuts(self, cut: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Each CSR row's synapse ranges per thread of the neuron split ``cut`` (see
+        :func:`~neurosim.backends.numba_kernels.row_cuts`; int32 while the network has
+        < 2**31 synapses: 4 (T + 1) bytes a row) and which projections have rows sorted by
+        target (the others are walked whole, skipping other threads' targets). Kept while
+        the split stays the same."""
+        key = tuple(cut)
+        if getattr(self, "_cuts_key", None) != key:
+            dt = np.int32 if self.indices.size < 2**31 else np.int64
+            out = np.zeros((self.indptr.size, len(cut)), dtype=dt)
+            cuts = np.asarray(cut, dtype=np.int64)
+            p_sorted = np.array([row_cuts(self.indptr, self.p_ptr[p], self.p_npre[p],
+                                          self.indices, self.p_post[p], cuts, out)
+                                 for p in range(self.p_pre.size)], dtype=np.bool_)
+            self._cuts_key, self._cuts = key, (out, p_sorted)
+        return self._cuts
+
+    def neuron_split(self, pl: tuple | None) -> list[int] | None:
+        """Neuron ranges ``cut[t] .. cut[t+1]-1`` of one network split over threads, or
+        None (the batch is split instead, or one thread runs): one copy, no compiled
+        plasticity or short-term plasticity, and at least :data:`MIN_SPLIT` neurons per
+        thread (below that the per-step barrier costs about what the thread saves)."""
+        T = min(self.threads, self.n_neuron // MIN_SPLIT)
+        if T < 2 or self.plan.batch != 1 or pl is not None or self.stp_args is not None:
+            return None
+        return [self.n_neuron * t // T for t in range(T + 1)]
+
     def run_chunk(self, start: int, k: int, inputs: dict[str, np.ndarray],
                   currents: dict[str, Any]) -> ChunkOut:
         plan = self.plan
@@ -433,29 +499,51 @@ class NumbaRunner:
         mon = ((self.m_var, self.m_every, self.m_idx_ptr, self.m_idx, m_out_ptr, m_count,
                 m_out) if self.m_var.size else None)
         pl = self.plastic_args()
-        n_thr = 1 if pl is not None else min(self.threads, B)
-        edges = [B * t // n_thr for t in range(n_thr + 1)]
+        cut = self.neuron_split(pl)
+        if cut is None:          # copies of the batch split over threads (or one thread)
+            n_thr = 1 if pl is not None else min(self.threads, B)
+            edges = [B * t // n_thr for t in range(n_thr + 1)]
+        else:                    # one network split over threads by neuron
+            n_thr, edges = len(cut) - 1, [0] * len(cut)
+            arrive = np.zeros(n_thr * PAD, dtype=np.int64)
+            lists = np.empty((2, n_thr, self.n_neuron + max(self.n_in, 1)), dtype=np.int64)
+            # a cache line (or more) of group ranges per thread: no false sharing
+            lgst = np.zeros((2, n_thr, -(-(len(self.g_rec) + 1) // PAD) * PAD),
+                            dtype=np.int64)
+            rowcut, p_sorted = self._row_cuts(cut)
         bufs = self._thread_buffers(n_thr)
+        thr_counts = [counts] + [np.zeros_like(counts) for _ in range(n_thr - 1)]
+        if cut is not None:      # room for one step of records at each entry (see _run)
+            need = self.n_neuron + self.n_in
+            for t in range(n_thr):
+                if bufs[t][0][0].size < need:
+                    bufs[t] = ([np.zeros(2 * need, dtype=np.int64) for _ in range(4)],
+                               bufs[t][1])
 
         def drive(t: int) -> list[np.ndarray]:
-            """Run copies ``edges[t] .. edges[t+1]-1`` over the whole chunk with thread
-            ``t``'s record buffers (doubled and run on when full), work arrays, events and
-            monitor counts; returns its spike records in (step, batch, neuron) order."""
+            """Run thread ``t``'s part (copies ``edges[t] .. edges[t+1]-1``, or neurons
+            ``cut[t] .. cut[t+1]-1`` of the one copy) over the whole chunk with its own
+            record buffers (doubled and run on when full), work arrays, events, counts
+            and monitor counts; returns its spike records in (step, batch, neuron)
+            order."""
             rec, work = bufs[t]
             ev, mc = (events, m_count) if t == 0 else (thr_events[t], np.zeros_like(m_count))
             mon_t = None if mon is None else (*mon[:5], mc, mon[6])
-            n_rec = np.zeros(1, dtype=np.int64)
+            b_lo, b_hi = (edges[t], edges[t + 1]) if cut is None else (0, 1)
+            n_rec = np.zeros(2 * PAD, dtype=np.int64)[PAD:PAD + 1]   # own cache line
             parts = []
             done = 0
             while done < k:
+                split = None if cut is None else (t, n_thr, cut[t], cut[t + 1], done,
+                                                  arrive, lists, lgst, rowcut, p_sorted)
                 s = self.kernel(
                     *self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
                     self.g_off, self.g_n, g_cur, cur_const, cur_tv, hold, phase + done,
                     self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre,
                     self.p_post, self.p_var, self.p_ptr, self.p_full, self.indptr,
                     self.indices, self.weights, delay, self.stp_args, self.g_rec, *rec,
-                    n_rec, counts[done:], ev, mon_t, self.n_neuron, *work, pl,
-                    edges[t], edges[t + 1])
+                    n_rec, thr_counts[t][done:], ev, mon_t, self.n_neuron, *work, pl,
+                    split, b_lo, b_hi)
                 # views: a full buffer is replaced, not overwritten, before the next chunk
                 parts.append([a[:n_rec[0]] for a in rec])
                 n_rec[0] = 0
@@ -470,9 +558,11 @@ class NumbaRunner:
         if n_thr == 1:
             rec = drive(0)
         else:
-            runs = list(_pool(n_thr).map(drive, range(n_thr)))
+            runs = _run_threads(drive, n_thr, None if cut is None else arrive)
             for ev in thr_events[1:]:
                 events += ev
+            for c in thr_counts[1:]:
+                counts += c
             n_all = sum(r[0].size for r in runs)
             rec = [np.empty(n_all, dtype=np.int64) for _ in range(4)]
             merge_by_step(*[tuple(r[q] for r in runs) for q in range(4)], *rec)

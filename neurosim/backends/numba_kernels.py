@@ -28,9 +28,73 @@ from collections.abc import Iterable
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 _INLINE = dict(nogil=True, error_model="numpy", inline="always")
+
+
+# ------------------------------------------------- a step barrier for one network's threads
+# One network split over threads by neuron (:func:`_run`'s ``split``) meets once per step:
+# each thread publishes how far it got (a release store into its own padded slot of
+# ``arrive``) and waits for the others (acquire loads). numba has no atomics, so these are
+# LLVM atomic load / store instructions: the loads cannot be hoisted out of the wait loop,
+# and the spike lists written before the release store are visible after the acquire load
+# (also on weakly ordered CPUs). A waiting thread yields its core after a short spin, so
+# more threads than cores stay correct, only slower.
+def _element_pointer(context, builder, aty, arr, idx):
+    ary = context.make_array(aty)(context, builder, arr)
+    return cgutils.get_item_pointer(context, builder, aty, ary, [idx])
+
+
+@intrinsic
+def _load_acquire(typingctx, arr, idx):
+    """``arr[idx]`` (int64) as an atomic acquire load."""
+    def codegen(context, builder, sig, args):
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], args[1])
+        return builder.load_atomic(ptr, "acquire", 8)
+    return types.int64(arr, idx), codegen
+
+
+@intrinsic
+def _store_release(typingctx, arr, idx, val):
+    """``arr[idx] = val`` (int64) as an atomic release store."""
+    def codegen(context, builder, sig, args):
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], args[1])
+        builder.store_atomic(args[2], ptr, "release", 8)
+        return context.get_dummy_value()
+    return types.void(arr, idx, val), codegen
+
+
+@intrinsic
+def _yield_core(typingctx):
+    """``sched_yield()``: let another thread run on this core."""
+    def codegen(context, builder, sig, args):
+        fn = cgutils.get_or_insert_function(builder.module,
+                                            ir.FunctionType(ir.IntType(32), []),
+                                            "sched_yield")
+        builder.call(fn, [])
+        return context.get_dummy_value()
+    return types.void(), codegen
+
+
+#: ``arrive`` and ``flags`` slots are this many int64 apart (one cache line each)
+PAD = 8
+
+
+@numba.njit(**_INLINE)
+def _barrier(arrive, tid, nthr, value):
+    """Publish that thread ``tid`` reached ``value`` and wait until every thread has."""
+    _store_release(arrive, tid * PAD, value)
+    for u in range(nthr):
+        spins = 0
+        while _load_acquire(arrive, u * PAD) < value:
+            spins += 1
+            if spins > 2000:
+                _yield_core()
 
 
 # ------------------------------------------------------------------- neuron model updates
@@ -258,6 +322,15 @@ def _cond_theta(c, S, off, n, b, irow, sl, ns):
 
 # ------------------------------------------------------------------------------ pair STDP
 @numba.njit(**_INLINE)
+def _overlap(a, b, lo, hi):
+    """``(start, stop)`` of ``range(a, b)`` within ``range(lo, hi)`` (``stop == start``
+    when they do not meet); written out, as :func:`_clip`."""
+    s = a if a > lo else lo
+    e = b if b < hi else hi
+    return s, (e if e > s else s)
+
+
+@numba.njit(**_INLINE)
 def _clip(x, lo, hi):
     """``min(max(x, lo), hi)`` exactly as numba's min/max (a NaN ``x`` stays NaN), written
     out: the builtins' overloads would be compiled separately."""
@@ -464,15 +537,15 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
          g_n, g_cur, cur_const, cur_tv, cur_hold, cur_phase, in_off, in_n, in_spk, p_pre,
          p_npre, p_post, p_var, p_ptr, p_full, indptr, indices, weights, delay, stp, g_rec,
          rec_step, rec_b, rec_i, rec_g, n_rec, counts, events, mon, n_neuron, sl, gstart, pl,
-         b0, b1):
+         split, b0, b1):
     """Steps ``start .. start+k-1`` of copies ``b0 .. b1-1``; returns the number of steps
     done (fewer when the spike record buffer is full, or, with plasticity, after the step
     where a weight became non-finite: then ``pl[-1] = [step, synapse]``).
 
     The first ``N_MODELS`` arguments (:func:`model_flags`, in :data:`KERNELS` order) are
-    True for the models present and None for the others; ``delay``, ``stp``, ``mon`` and
-    ``pl`` are None when the network has no delayed projection / short-term plasticity
-    (:func:`_stp_release`) / state monitor / compiled plasticity.
+    True for the models present and None for the others; ``delay``, ``stp``, ``mon``,
+    ``pl`` and ``split`` are None when the network has no delayed projection / short-term
+    plasticity (:func:`_stp_release`) / state monitor / compiled plasticity / neuron split.
     numba prunes the code behind ``if x is not None`` before typing when ``x`` is None, so
     only what a network uses is compiled (each combination is one cached specialisation).
     They are separate arguments because numba prunes on arguments only: a tuple of flags
@@ -494,10 +567,33 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
     run in separate threads (the kernel releases the GIL), each with its own record
     buffers, ``n_rec``, ``events``, work arrays and monitor counts ``m_count``
     (:meth:`neurosim.backends.numba_cpu.NumbaRunner.run_chunk`; records of consecutive
-    ranges are merged by :func:`merge_by_step`)."""
+    ranges are merged by :func:`merge_by_step`).
+
+    One network (one copy, no ``pl`` or ``stp``) is split over ``nthr`` threads by neuron
+    with ``split = (tid, nthr, lo, hi, base, arrive, lists, lgst, rowcut, p_sorted)``:
+    thread ``tid``
+    updates neurons ``lo .. hi-1`` (global indices; thread 0 also reads the input groups),
+    writes its spikes of the step into ``lists[step % 2, tid]`` (per-group ranges in
+    ``lgst[step % 2, tid]``, their number also in ``arrive[tid * PAD + 3 + step % 2]``),
+    meets the others at :func:`_barrier` (value ``base + s + 1``),
+    then delivers every thread's spikes to its own neurons only (where a projection's rows
+    are sorted by target, ``p_sorted[p]``, thread ``tid`` walks only the segment
+    ``rowcut[row, tid] .. rowcut[row, tid + 1]`` of each row, :func:`row_cuts`; else the
+    whole row, skipping other threads' targets). Each thread therefore
+    writes only its own neurons' state, delay buffer and monitor entries, and each neuron
+    receives its synaptic input in the serial order: spikes and state are identical for any
+    thread count. Two step parities keep a list from being overwritten while another
+    thread reads it. Each thread keeps its own records (its neurons; thread 0 the inputs),
+    ``counts`` and ``m_count``; thread 0 counts ``events``. Record buffers are checked one
+    step ahead (``arrive[tid * PAD + 1 + step % 2]``, read after the barrier; a thread's
+    slots share one cache line) so that all threads
+    stop after the same step; the caller gives every thread room for one step at entry."""
     B = b1 - b0
     G, GI = g_model.shape[0], in_off.shape[0]
     cap = rec_step.shape[0]
+    tid, nthr, lo_t, hi_t = 0, 1, 0, n_neuron
+    if split is not None:
+        tid, nthr, lo_t, hi_t = split[0], split[1], split[2], split[3]
     # input of groups without current; allocated here (not passed in): measured ~10% faster
     # loop (CUBA), numba/LLVM then knows it aliases no argument
     zeros = np.empty_like(S[0, 0])   # S's dtype (float64 or float32)
@@ -506,12 +602,17 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
     max_rec = 0
     for g in range(G + GI):
         if g_rec[g]:
-            max_rec += (g_n[g] if g < G else in_n[g - G]) * B
+            if g < G:
+                a, e = _overlap(g_off[g], g_off[g] + g_n[g], lo_t, hi_t)
+                max_rec += (e - a) * B
+            elif tid == 0:
+                max_rec += in_n[g - G] * B
     for s in range(k):
         step = start + s
         n0 = n_rec[0]
-        if n0 + max_rec > cap:
-            return s
+        if split is None:
+            if n0 + max_rec > cap:
+                return s
         if mon is not None:                                    # state monitors
             m_var, m_every, m_idx_ptr, m_idx, m_out_ptr, m_count, m_out = mon
             for m in range(m_var.shape[0]):
@@ -520,108 +621,174 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
                     base = m_out_ptr[m] + m_count[m] * S.shape[1] * nidx
                     for b in range(b0, b1):
                         for q in range(nidx):
-                            m_out[base + b * nidx + q] = S[m_var[m], b,
-                                                           m_idx[m_idx_ptr[m] + q]]
+                            j = m_idx[m_idx_ptr[m] + q]
+                            if j >= lo_t and j < hi_t:
+                                m_out[base + b * nidx + q] = S[m_var[m], b, j]
                     m_count[m] += 1
         for b in range(b0, b1):
+            slw, gsw = sl, gstart
+            if split is not None:
+                slw, gsw = split[6][step % 2, tid], split[7][step % 2, tid]
             ns = np.int64(0)
             for g in range(G):                                 # neuron groups
-                gstart[g] = ns
+                gsw[g] = ns
                 kind = g_cur[g]
                 ir = zeros if kind == 0 else (
                     cur_const if kind == 1 else cur_tv[(s + cur_phase) // cur_hold, b])
-                model, c, off, n = g_model[g], g_coef[g], g_off[g], g_n[g]
+                # this thread's part of the group (all of it without a split)
+                model, c = g_model[g], g_coef[g]
+                off, e = _overlap(g_off[g], g_off[g] + g_n[g], lo_t, hi_t)
+                n = e - off
                 if lif is not None:                        # one branch per KERNELS entry
                     if model == LIF:
-                        ns = _lif(c, S, off, n, b, ir, sl, ns)
+                        ns = _lif(c, S, off, n, b, ir, slw, ns)
                 if cond is not None:
                     if model == LIF_COND:
-                        ns = _cond_exp(c, S, off, n, b, ir, sl, ns)
+                        ns = _cond_exp(c, S, off, n, b, ir, slw, ns)
                 if alif is not None:
                     if model == ALIF:
-                        ns = _alif(c, S, off, n, b, ir, sl, ns)
+                        ns = _alif(c, S, off, n, b, ir, slw, ns)
                 if izh is not None:
                     if model == IZH:
-                        ns = _izh(c, S, off, n, b, ir, sl, ns)
+                        ns = _izh(c, S, off, n, b, ir, slw, ns)
                 if adex is not None:
                     if model == ADEX:
-                        ns = _adex(c, S, off, n, b, ir, sl, ns)
+                        ns = _adex(c, S, off, n, b, ir, slw, ns)
                 if alpha is not None:
                     if model == LIF_COND_ALPHA:
-                        ns = _cond_alpha(c, S, off, n, b, ir, sl, ns)
+                        ns = _cond_alpha(c, S, off, n, b, ir, slw, ns)
                 if qif is not None:
                     if model == QIF:
-                        ns = _qif(c, S, off, n, b, ir, sl, ns)
+                        ns = _qif(c, S, off, n, b, ir, slw, ns)
                 if theta is not None:
                     if model == LIF_COND_THETA:
-                        ns = _cond_theta(c, S, off, n, b, ir, sl, ns)
+                        ns = _cond_theta(c, S, off, n, b, ir, slw, ns)
             for g in range(GI):                                # input groups
-                gstart[G + g] = ns
-                for q in range(in_n[g]):
-                    if in_spk[s, b, in_off[g] + q]:
-                        sl[ns] = n_neuron + in_off[g] + q
-                        ns += 1
-            gstart[G + GI] = ns
+                gsw[G + g] = ns
+                if tid == 0:
+                    for q in range(in_n[g]):
+                        if in_spk[s, b, in_off[g] + q]:
+                            slw[ns] = n_neuron + in_off[g] + q
+                            ns += 1
+            gsw[G + GI] = ns
+            stop = False
+            if split is not None:                  # meet the other threads of this network
+                arrive = split[5]
+                own = 0
+                for g in range(G + GI):
+                    if g_rec[g]:
+                        own += gsw[g + 1] - gsw[g]
+                arrive[tid * PAD + 1 + step % 2] = 1 if n0 + own + max_rec > cap else 0
+                arrive[tid * PAD + 3 + step % 2] = ns
+                _barrier(arrive, tid, nthr, split[4] + s + 1)
+                for u in range(nthr):
+                    if arrive[u * PAD + 1 + step % 2] != 0:
+                        stop = True
             if stp is not None:                                # short-term plasticity
                 _stp_recover(stp, b)
             for p in range(p_pre.shape[0]):                    # synapses (event-driven)
                 var, row0, pre, post = p_var[p], p_ptr[p], p_pre[p], p_post[p]
-                for t in range(ns):
-                    i = sl[t] - pre
-                    if i < 0 or i >= p_npre[p]:
-                        continue
-                    lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
-                    events[p] += hi - lo
-                    r = 1.0                  # w * 1.0 == w: folded away without stp
-                    if stp is not None:
-                        r = _stp_release(stp, p, b, i)
-                    direct = True
-                    if delay is not None:
-                        p_delayed, delays, buf, buf_vars = delay
-                        if p_delayed[p]:
-                            direct = False
-                            D = buf.shape[0]
-                            for q in range(lo, hi):
-                                d = delays[q]
-                                if d == 0:
-                                    S[var, b, post + indices[q]] += weights[q] * r
-                                else:
-                                    buf[(step + d) % D, var, b, post + indices[q]] += \
-                                        weights[q] * r
-                    if direct:
-                        row = S[var, b, post:]
-                        if p_full[p]:        # row i targets 0 .. hi-lo-1 in order: no
-                            wr = weights[lo:hi]  # gather (same additions; vectorises)
-                            for q in range(hi - lo):
-                                row[q] += wr[q] * r
-                        else:
-                            for q in range(lo, hi):
-                                row[indices[q]] += weights[q] * r
+                row = S[var, b, post:]
+                for u in range(nthr):        # every thread's spikes, in thread order
+                    lu, nu = sl, ns
+                    if split is not None:
+                        lu = split[6][step % 2, u]
+                        nu = split[5][u * PAD + 3 + step % 2]
+                    for t in range(nu):
+                        i = lu[t] - pre
+                        if i < 0 or i >= p_npre[p]:
+                            continue
+                        lo, hi = indptr[row0 + i], indptr[row0 + i + 1]
+                        if tid == 0:
+                            events[p] += hi - lo
+                        r = 1.0                  # w * 1.0 == w: folded away without stp
+                        if stp is not None:
+                            r = _stp_release(stp, p, b, i)
+                        direct = True
+                        if delay is not None:
+                            p_delayed, delays, buf, buf_vars = delay
+                            if p_delayed[p]:
+                                direct = False
+                                D = buf.shape[0]
+                                qa, qb = lo, hi
+                                if split is not None:
+                                    if split[9][p]:  # rows sorted: this thread's segment
+                                        qa = split[8][row0 + i, tid]
+                                        qb = split[8][row0 + i, tid + 1]
+                                for q in range(qa, qb):
+                                    j = post + indices[q]
+                                    if j < lo_t or j >= hi_t:
+                                        continue
+                                    d = delays[q]
+                                    if d == 0:
+                                        S[var, b, j] += weights[q] * r
+                                    else:
+                                        buf[(step + d) % D, var, b, j] += weights[q] * r
+                        if direct:
+                            if p_full[p]:    # row i targets 0 .. hi-lo-1 in order: no
+                                # gather (same additions; vectorises); this thread's part
+                                wr = weights[lo:hi]
+                                qa, qb = _overlap(0, hi - lo, lo_t - post, hi_t - post)
+                                for q in range(qa, qb):
+                                    row[q] += wr[q] * r
+                            elif split is None:
+                                for q in range(lo, hi):
+                                    row[indices[q]] += weights[q] * r
+                            else:            # this thread's targets only
+                                qa, qb = lo, hi
+                                if split[9][p]:      # rows sorted: its own segment
+                                    qa = split[8][row0 + i, tid]
+                                    qb = split[8][row0 + i, tid + 1]
+                                for q in range(qa, qb):
+                                    j = post + indices[q]
+                                    if j >= lo_t and j < hi_t:
+                                        S[var, b, j] += weights[q] * r
             if delay is not None:                              # delayed input arriving now
                 p_delayed, delays, buf, buf_vars = delay
                 slot = step % buf.shape[0]
                 for u in range(buf_vars.shape[0]):
                     var = buf_vars[u]
-                    for j in range(n_neuron):
+                    for j in range(lo_t, hi_t):
                         S[var, b, j] += buf[slot, var, b, j]
                         buf[slot, var, b, j] = 0.0
             for g in range(G + GI):                            # counts and records
-                counts[s, b, g] = gstart[g + 1] - gstart[g]
+                counts[s, b, g] = gsw[g + 1] - gsw[g]
             # records in (step, batch, neuron) order
             for g in range(G + GI):
                 if g_rec[g]:
                     off = g_off[g] if g < G else n_neuron + in_off[g - G]
-                    for t in range(gstart[g], gstart[g + 1]):
+                    for t in range(gsw[g], gsw[g + 1]):
                         r = n_rec[0]
                         rec_step[r] = step
                         rec_b[r] = b
-                        rec_i[r] = sl[t] - off
+                        rec_i[r] = slw[t] - off
                         rec_g[r] = g
                         n_rec[0] = r + 1
+            if stop:
+                return s + 1
         if pl is not None:                                     # plasticity
             if _plastic(pl, step, n0, n_rec[0], indptr, indices, weights, rec_g, rec_i):
                 return s + 1
     return k
+
+
+@numba.njit(**_JIT)
+def row_cuts(indptr, row0, n_rows, indices, post, cut, out):
+    """``out[row0 + r, t]``: the first synapse of CSR row ``r`` (rows ``row0 ..
+    row0 + n_rows - 1`` of ``indptr``) whose target ``post + indices[q]`` is at least
+    ``cut[t]``, for a split of the neurons at ``cut``; False (``out`` incomplete) when a row
+    is not sorted by target."""
+    for r in range(n_rows):
+        lo, hi = indptr[row0 + r], indptr[row0 + r + 1]
+        for q in range(lo + 1, hi):
+            if indices[q] < indices[q - 1]:
+                return False
+        q = lo
+        for t in range(cut.shape[0]):
+            while q < hi and post + indices[q] < cut[t]:
+                q += 1
+            out[row0 + r, t] = q
+    return True
 
 
 @numba.njit(**_JIT)

@@ -78,9 +78,9 @@ def test_one_specialisation_compiled_then_loaded_from_cache(tmp_path):
     assert len(cold["compiled"]) <= 3, cold["compiled"]
     (sig,) = cold["signatures"]
     assert sig[:N_MODELS] == ["bool"] + ["none"] * (N_MODELS - 1)   # LIF only
-    assert sig[-3] == "none"                                         # no plasticity
+    assert sig[-4:-2] == ["none", "none"]               # no plasticity, no neuron split
     assert sig[-2:] == ["int64", "int64"]                            # the copy range
-    assert sig.count("none") == N_MODELS - 1 + 4               # + delay, stp, mon, pl
+    assert sig.count("none") == N_MODELS - 1 + 5        # + delay, stp, mon, pl, split
     warm = _probe(str(tmp_path))
     assert warm["compiled"] == []              # a fresh process loads it from the cache
     assert warm["signatures"] == cold["signatures"]

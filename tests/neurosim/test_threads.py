@@ -79,3 +79,117 @@ def test_threads_setting_is_checked(monkeypatch):
         default_threads()
     monkeypatch.delenv("NEUROSIM_NUM_THREADS")
     assert default_threads() >= 1
+
+
+# ------------------------------------------------------------ one network split by neuron
+def _one_network(threads: int, monkeypatch, unsorted: bool = False):
+    """One copy, split by neuron (the size threshold lowered): recurrent E/I with delayed
+    and immediate projections, an all-to-all projection, Poisson input, a constant and a
+    time-varying current, spike / rate / state monitors; two runs."""
+    from neurosim.backends import numba_cpu
+
+    monkeypatch.setattr(numba_cpu, "MIN_SPLIT", 10)
+    rng = np.random.default_rng(2)
+    n_e, n_i = 160, 40
+    E = NeuronGroup(n_e, ns.LIFParams(), name="E")
+    inh = NeuronGroup(n_i, ns.LIFParams(), name="I")
+    p = PoissonGroup(25, 60.0, name="p")
+    if unsorted:     # rows not sorted by target (from_list keeps the given order), and a
+        i = np.repeat(np.arange(n_e), 12)              # repeated pair (a multapse)
+        j = np.concatenate([np.sort(rng.choice(n_e, 12, replace=False))[::-1]
+                            for _ in range(n_e)])
+        j[1] = j[0]
+        ee = Synapses.from_list(E, E, i, j, rng.uniform(0.2e-9, 0.5e-9, i.size),
+                                target="e", delay=rng.integers(0, 20, i.size) * 1e-4, name="EE")
+    else:
+        ee = Synapses.from_matrix(E, E, np.where(rng.random((n_e, n_e)) < 0.08,
+                                                 rng.uniform(0.2e-9, 0.5e-9, (n_e, n_e)), 0),
+                                  target="e", delay=1.5e-3, name="EE")
+    syns = [ee,
+            Synapses.from_matrix(E, inh, np.where(rng.random((n_e, n_i)) < 0.2, 0.4e-9, 0),
+                                 target="e", name="EI"),
+            Synapses.all_to_all(inh, E, -0.05e-9, target="i", name="IE"),
+            Synapses.from_matrix(p, E, np.where(rng.random((25, n_e)) < 0.3, 1.2e-9, 0),
+                                 target="e", name="PE")]
+    cur = [CurrentInjection(E, 0.2e-9 + 0.1e-9 * rng.random(n_e)),
+           CurrentInjection(inh, 0.25e-9 + 0.05e-9 * rng.standard_normal((1200, 1, n_i)))]
+    mons = [SpikeMonitor(E, name="sE"), SpikeMonitor(inh, name="sI"),
+            SpikeMonitor(p, name="sp"), PopulationRateMonitor(inh, name="r"),
+            StateMonitor(E, "v", indices=[0, 79, 80, 159], every=2, name="st")]
+    net = Network(E, inh, p, *syns, *cur, *mons, dt=1e-4, seed=4, backend="numba",
+                  threads=threads)
+    net.run(0.06, progress=False)
+    net.run(0.06, progress=False)
+    return net, mons
+
+
+@pytest.mark.parametrize("unsorted", [False, True])
+def test_one_network_split_by_neuron_gives_the_same_run(monkeypatch, unsorted):
+    ref, ref_m = _one_network(1, monkeypatch, unsorted)
+    assert ref._runner.neuron_split(None) is None
+    assert ref_m[0].i.size > 500 and ref_m[1].i.size > 100
+    for threads in (2, 3, 7):          # 7 threads: ranges of 28-29 neurons, groups cut
+        net, mons = _one_network(threads, monkeypatch, unsorted)
+        cut = net._runner.neuron_split(None)
+        assert cut is not None and len(cut) == threads + 1
+        assert bool(net._runner._row_cuts(cut)[1][0]) is not unsorted
+        for a, b in zip(ref_m[:3], mons[:3]):
+            for f in ("steps", "batch", "i"):
+                np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+        np.testing.assert_array_equal(ref_m[3].rate, mons[3].rate)
+        np.testing.assert_array_equal(ref_m[4].v, mons[4].v)
+        assert net.counters == ref.counters
+        sa, sb = ref.get_state(), net.get_state()
+        for key in sa:
+            for v in sa[key]:
+                np.testing.assert_array_equal(sa[key][v], sb[key][v])
+
+
+def test_split_threads_stop_together_when_record_buffers_fill(monkeypatch):
+    """A fast-firing network fills each thread's record buffer inside a chunk: every
+    thread must stop after the same step (checked one step ahead) and go on with a larger
+    buffer, with the same records as one thread."""
+    from neurosim.backends import numba_cpu
+
+    monkeypatch.setattr(numba_cpu, "MIN_SPLIT", 10)
+    calls = []
+    kernel = numba_cpu.NumbaRunner.kernel
+
+    def counting(*args):
+        done = kernel(*args)
+        calls.append((args[-3] is not None, done))
+        return done
+    monkeypatch.setattr(numba_cpu.NumbaRunner, "kernel", staticmethod(counting))
+
+    def run(threads):
+        g = NeuronGroup(60, ns.LIFParams(t_ref=0.0), name="g")
+        mon = SpikeMonitor(g)
+        net = Network(g, CurrentInjection(g, np.linspace(2e-9, 4e-9, 60)), mon, dt=1e-4,
+                      backend="numba", threads=threads)
+        net.run(1e-4, progress=False)
+        net._runner.cap, net._runner._bufs = 8, []      # small first record buffers
+        net.run(0.2, progress=False)
+        return mon, net
+    ref, _ = run(1)
+    calls.clear()
+    mon, net = run(3)
+    split_calls = [d for s, d in calls if s]
+    assert len(split_calls) > 3 * 2      # one chunk: some calls returned early, buffer full
+    assert len(split_calls) % 3 == 0     # ... the three threads together
+    assert ref.i.size > 20 * 2 * 60      # records far exceed the first buffers
+    for f in ("steps", "i"):
+        np.testing.assert_array_equal(getattr(ref, f), getattr(mon, f))
+
+
+def test_a_failing_split_thread_raises_and_releases_the_others():
+    from neurosim.backends.numba_cpu import PAD, _run_threads
+
+    arrive = np.zeros(3 * PAD, dtype=np.int64)
+
+    def drive(t):
+        if t == 1:
+            raise RuntimeError("thread 1 failed")
+        return t
+    with pytest.raises(RuntimeError, match="thread 1 failed"):
+        _run_threads(drive, 3, arrive)
+    assert arrive[PAD] >= 2**62 and arrive[0] == 0     # the others' waits are released
