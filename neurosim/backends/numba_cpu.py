@@ -441,13 +441,22 @@ class NumbaRunner:
 
     def neuron_split(self, pl: tuple | None) -> list[int] | None:
         """Neuron ranges ``cut[t] .. cut[t+1]-1`` of one network split over threads, or
-        None (the batch is split instead, or one thread runs): one copy, no compiled
-        plasticity or short-term plasticity, and at least :data:`MIN_SPLIT` neurons per
+        None (the batch is split instead, or one thread runs): one copy, no short-term
+        plasticity or triplet STDP (pair STDP is split by target neuron, see
+        :func:`~neurosim.backends.numba_kernels._plastic_split`), at least
+        :data:`MIN_SPLIT` neurons per
         thread (below that the per-step barrier costs about what the thread saves)."""
         T = min(self.threads, self.n_neuron // MIN_SPLIT)
-        if T < 2 or self.plan.batch != 1 or pl is not None or self.stp_args is not None:
+        if T < 2 or self.plan.batch != 1 or self.stp_args is not None:
+            return None
+        if pl is not None and np.any(pl[1][:, 2] == 1):    # triplet STDP: one thread
             return None
         return [self.n_neuron * t // T for t in range(T + 1)]
+
+    def split_offsets(self) -> tuple[np.ndarray, np.ndarray]:
+        """First global neuron index of each compiled-plastic projection's pre- and
+        postsynaptic group (the split kernel's ``pre_off, post_off``); empty here."""
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
     def run_chunk(self, start: int, k: int, inputs: dict[str, np.ndarray],
                   currents: dict[str, Any]) -> ChunkOut:
@@ -511,6 +520,7 @@ class NumbaRunner:
             lgst = np.zeros((2, n_thr, -(-(len(self.g_rec) + 1) // PAD) * PAD),
                             dtype=np.int64)
             rowcut, p_sorted = self._row_cuts(cut)
+            pre_off, post_off = self.split_offsets()
         bufs = self._thread_buffers(n_thr)
         thr_counts = [counts] + [np.zeros_like(counts) for _ in range(n_thr - 1)]
         if cut is not None:      # room for one step of records at each entry (see _run)
@@ -530,19 +540,25 @@ class NumbaRunner:
             ev, mc = (events, m_count) if t == 0 else (thr_events[t], np.zeros_like(m_count))
             mon_t = None if mon is None else (*mon[:5], mc, mon[6])
             b_lo, b_hi = (edges[t], edges[t + 1]) if cut is None else (0, 1)
+            pl_t = pl
+            if cut is not None and pl is not None and t > 0:
+                # STDP split by neuron: each thread its own copy of the presynaptic traces
+                # (updated identically; thread 0's are the runner's) and error slot
+                pl_t = (*pl[:9], pl[9].copy(), *pl[10:16], np.full(2, -1, dtype=np.int64))
             n_rec = np.zeros(2 * PAD, dtype=np.int64)[PAD:PAD + 1]   # own cache line
             parts = []
             done = 0
             while done < k:
                 split = None if cut is None else (t, n_thr, cut[t], cut[t + 1], done,
-                                                  arrive, lists, lgst, rowcut, p_sorted)
+                                                  arrive, lists, lgst, rowcut, p_sorted,
+                                                  pre_off, post_off)
                 s = self.kernel(
                     *self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
                     self.g_off, self.g_n, g_cur, cur_const, cur_tv, hold, phase + done,
                     self.in_off, self.in_n, in_spk[done:], self.p_pre, self.p_npre,
                     self.p_post, self.p_var, self.p_ptr, self.p_full, self.indptr,
                     self.indices, self.weights, delay, self.stp_args, self.g_rec, *rec,
-                    n_rec, thr_counts[t][done:], ev, mon_t, self.n_neuron, *work, pl,
+                    n_rec, thr_counts[t][done:], ev, mon_t, self.n_neuron, *work, pl_t,
                     split, b_lo, b_hi)
                 # views: a full buffer is replaced, not overwritten, before the next chunk
                 parts.append([a[:n_rec[0]] for a in rec])
@@ -700,6 +716,10 @@ class PlasticNumbaRunner(NumbaRunner):
                 self.pl_xpre_off, self.xpost, self.pl_xpost_off, self.xpre2, self.xpost2,
                 learn, self.bad)
 
+    def split_offsets(self) -> tuple[np.ndarray, np.ndarray]:
+        glob = np.concatenate([self.g_off, self.n_neuron + self.in_off]).astype(np.int64)
+        return glob[self.pl_pre_g], glob[self.pl_post_g]
+
     def _trace_arrays(self) -> tuple[np.ndarray, ...]:
         return self.xpre, self.xpost, self.xpre2, self.xpost2
 
@@ -708,11 +728,12 @@ class PlasticNumbaRunner(NumbaRunner):
 
     def kernel(self, *args: Any) -> int:
         done = NumbaRunner.kernel(*args)
-        if self.bad[0] >= 0:
-            step, q = int(self.bad[0]), int(self.bad[1])
+        bad = args[-4][-1]        # this call's ``pl`` error slot (a thread's own when split)
+        if bad[0] >= 0:
+            step, q = int(bad[0]), int(bad[1])
             name = next(s.name for s, lo, hi in zip(self.plastic, self.pl_lo, self.pl_hi)
                         if lo <= q < hi)
-            self.bad[:] = -1
+            bad[:] = -1
             rule = next(type(s.plasticity).__name__ for s in self.plastic if s.name == name)
             raise FloatingPointError(
                 f"plasticity rule {rule} on Synapses {name!r} produced NaN or inf weights at "

@@ -479,6 +479,74 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
     return False
 
 
+@numba.njit(nogil=True, error_model="numpy")    # not inlined, as _stdp_step
+def _plastic_split(pl, step, indptr, indices, w, split):
+    """Pair STDP after step ``step`` for thread ``tid`` of a network split by neuron
+    (``split`` as in :func:`_run`, plus ``pre_off, post_off`` (P,): the plastic
+    projections' first global indices): :func:`_stdp_step`'s arithmetic in the same order
+    for every synapse onto this thread's neurons, so weights are identical for any thread
+    count. Depression walks every thread's presynaptic spikes (this thread's segment of
+    each row), potentiation this thread's postsynaptic spikes (their columns: all synapses
+    onto them). Presynaptic traces are needed by every thread: each keeps its own copy of
+    ``xpre`` (decayed and bumped identically); postsynaptic traces are updated by their
+    owner. A non-finite weight does not stop the run (the threads could not agree on the
+    step in time): the first one is stored in ``bad_out`` and reported after the chunk."""
+    (coef, mode, pre_g, post_g, row0, col_pre, col_ptr, col_off, col_syn, xpre,
+     xpre_off, xpost, xpost_off, xpre2, xpost2, learn, bad_out) = pl
+    if not learn:
+        return
+    tid, nthr, lo_t, hi_t = split[0], split[1], split[2], split[3]
+    lists, rowcut, p_sorted, pre_off, post_off = split[6], split[8], split[9], split[10], \
+        split[11]
+    par = step % 2
+    arrive = split[5]
+    for p in range(pre_g.shape[0]):
+        dpre, dpost, a_plus, a_minus, w_min, w_max = (coef[p, 0], coef[p, 1], coef[p, 2],
+                                                      coef[p, 3], coef[p, 4], coef[p, 5])
+        mult, nearest = mode[p, 0] == 1, mode[p, 1] == 1
+        a, z = xpre_off[p], xpost_off[p]
+        n_pre, n_post = xpre_off[p + 1] - a, xpost_off[p + 1] - z
+        pre, post, r0 = pre_off[p], post_off[p], row0[p]
+        ja, jb = _overlap(0, n_post, lo_t - post, hi_t - post)   # this thread's targets
+        for i in range(a, a + n_pre):
+            xpre[i] *= dpre
+        for j in range(z + ja, z + jb):
+            xpost[j] *= dpost
+        c0 = col_off[p]
+        for u in range(nthr):                     # presynaptic spikes: depression
+            lu = lists[par, u]
+            for t in range(arrive[u * PAD + 3 + par]):
+                i = lu[t] - pre
+                if i < 0 or i >= n_pre:
+                    continue
+                qa, qb = indptr[r0 + i], indptr[r0 + i + 1]
+                if p_sorted[p]:
+                    qa, qb = rowcut[r0 + i, tid], rowcut[r0 + i, tid + 1]
+                for q in range(qa, qb):
+                    jl = indices[q]
+                    if jl < ja or jl >= jb:
+                        continue
+                    f = (w[q] - w_min) if mult else 1.0
+                    w[q] = _clip(w[q] - a_minus * f * xpost[z + jl], w_min, w_max)
+                    if not math.isfinite(w[q]) and bad_out[0] < 0:
+                        bad_out[0] = step
+                        bad_out[1] = q
+                xpre[a + i] = 1.0 if nearest else xpre[a + i] + 1.0
+        lu = lists[par, tid]
+        for t in range(arrive[tid * PAD + 3 + par]):   # own postsynaptic spikes
+            j = lu[t] - post
+            if j < 0 or j >= n_post:
+                continue
+            for c in range(col_ptr[c0 + j], col_ptr[c0 + j + 1]):
+                q = col_syn[c]
+                f = (w_max - w[q]) if mult else 1.0
+                w[q] = _clip(w[q] + a_plus * f * xpre[a + col_pre[c]], w_min, w_max)
+                if not math.isfinite(w[q]) and bad_out[0] < 0:
+                    bad_out[0] = step
+                    bad_out[1] = q
+            xpost[z + j] = 1.0 if nearest else xpost[z + j] + 1.0
+
+
 # ------------------------------------------------------------ short-term plasticity (TM)
 # ``stp = (s_idx (P,) int64: the projection's row in the next arrays or -1, s_coef (Q, 3):
 # U, exp(-dt/tau_rec), exp(-dt/tau_fac) (0: no facilitation), s_off (Q + 1,) int64: column
@@ -569,9 +637,10 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
     (:meth:`neurosim.backends.numba_cpu.NumbaRunner.run_chunk`; records of consecutive
     ranges are merged by :func:`merge_by_step`).
 
-    One network (one copy, no ``pl`` or ``stp``) is split over ``nthr`` threads by neuron
-    with ``split = (tid, nthr, lo, hi, base, arrive, lists, lgst, rowcut, p_sorted)``:
-    thread ``tid``
+    One network (one copy, no ``stp``; ``pl`` pair STDP only) is split over ``nthr``
+    threads by neuron with ``split = (tid, nthr, lo, hi, base, arrive, lists, lgst, rowcut,
+    p_sorted, pre_off, post_off)`` (the last two: see :func:`_plastic_split`): thread
+    ``tid``
     updates neurons ``lo .. hi-1`` (global indices; thread 0 also reads the input groups),
     writes its spikes of the step into ``lists[step % 2, tid]`` (per-group ranges in
     ``lgst[step % 2, tid]``, their number also in ``arrive[tid * PAD + 3 + step % 2]``),
@@ -764,11 +833,15 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
                         rec_i[r] = slw[t] - off
                         rec_g[r] = g
                         n_rec[0] = r + 1
-            if stop:
-                return s + 1
         if pl is not None:                                     # plasticity
-            if _plastic(pl, step, n0, n_rec[0], indptr, indices, weights, rec_g, rec_i):
-                return s + 1
+            if split is None:
+                if _plastic(pl, step, n0, n_rec[0], indptr, indices, weights, rec_g,
+                            rec_i):
+                    return s + 1
+            else:
+                _plastic_split(pl, step, indptr, indices, weights, split)
+        if stop:
+            return s + 1
     return k
 
 

@@ -193,3 +193,72 @@ def test_a_failing_split_thread_raises_and_releases_the_others():
     with pytest.raises(RuntimeError, match="thread 1 failed"):
         _run_threads(drive, 3, arrive)
     assert arrive[PAD] >= 2**62 and arrive[0] == 0     # the others' waits are released
+
+
+def _plastic_network(threads: int, monkeypatch, triplet: bool = False):
+    """One copy with compiled STDP, split by neuron: additive nearest-spike pair STDP on a
+    delayed recurrent projection (pre and post in one group), multiplicative all-to-all
+    pair STDP on Poisson input (presynaptic side an input group), a static inhibitory
+    projection."""
+    from neurosim.backends import numba_cpu
+    from neurosim.plasticity import STDP, PairSTDPParams, TripletSTDP, TripletSTDPParams
+
+    monkeypatch.setattr(numba_cpu, "MIN_SPLIT", 10)
+    rng = np.random.default_rng(5)
+    E = NeuronGroup(150, ns.LIFParams(), name="E")
+    inh = NeuronGroup(50, ns.LIFParams(), name="I")
+    p = PoissonGroup(40, 50.0, name="p")
+    ee = Synapses.from_matrix(E, E, np.where(rng.random((150, 150)) < 0.1,
+                                             rng.uniform(0.2e-9, 0.6e-9, (150, 150)), 0),
+                              target="e", delay=1e-3, name="EE")
+    pe = Synapses.from_matrix(p, E, np.where(rng.random((40, 150)) < 0.3,
+                                             rng.uniform(0.5e-9, 1.5e-9, (40, 150)), 0),
+                              target="e", name="PE")
+    ei = Synapses.fixed_probability(E, inh, 0.2, 0.5e-9, seed=1, name="EI")
+    ie = Synapses.fixed_probability(inh, E, 0.2, -0.4e-9, target="i", seed=2, name="IE")
+    if triplet:
+        ee.attach(TripletSTDP(TripletSTDPParams(w_max=1e-9)))
+    else:
+        ee.attach(STDP(PairSTDPParams(a_plus=2e-11, a_minus=2.2e-11, w_max=1e-9,
+                                      pairing="nearest")))
+    pe.attach(STDP(PairSTDPParams(a_plus=0.02, a_minus=0.021, w_max=2e-9,
+                                  weight_dependence="multiplicative")))
+    mons = [SpikeMonitor(E, name="sE"), SpikeMonitor(inh, name="sI")]
+    ee.initial, pe.initial = ee.weights.copy(), pe.weights.copy()   # before learning
+    net = Network(E, inh, p, ee, pe, ei, ie,
+                  CurrentInjection(E, 0.15e-9 + 0.1e-9 * rng.random(150)), *mons, dt=1e-4,
+                  seed=6, backend="numba", threads=threads)
+    net.run(0.08, progress=False)
+    net.run(0.07, progress=False)
+    return net, mons, (ee, pe)
+
+
+def test_stdp_split_by_neuron_gives_the_same_weights_and_spikes(monkeypatch):
+    from neurosim.backends.numba_cpu import PlasticNumbaRunner
+
+    ref, ref_m, ref_s = _plastic_network(1, monkeypatch)
+    assert isinstance(ref._runner, PlasticNumbaRunner)
+    assert ref_m[0].i.size > 300
+    w0 = [s.weights.copy() for s in ref_s]
+    for threads in (2, 3):
+        net, mons, syns = _plastic_network(threads, monkeypatch)
+        r = net._runner
+        assert r.neuron_split(r.plastic_args()) is not None
+        for a, b in zip(ref_m, mons):
+            for f in ("steps", "i"):
+                np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+        for a, b in zip(w0, syns):
+            np.testing.assert_array_equal(a, b.weights)
+        assert net.counters == ref.counters
+        sa, sb = ref.get_state(), net.get_state()       # traces included
+        for key in sa:
+            for v in sa[key]:
+                np.testing.assert_array_equal(sa[key][v], sb[key][v])
+    for s in ref_s:                                      # the rules did change them
+        assert np.sum(s.weights != s.initial) > 0.2 * s.weights.size
+
+
+def test_triplet_stdp_runs_on_one_thread(monkeypatch):
+    net, _, _ = _plastic_network(2, monkeypatch, triplet=True)
+    r = net._runner
+    assert r.neuron_split(r.plastic_args()) is None
