@@ -42,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # ----------------------------------------------------------------------------- ours
 def build_ours(model: str = "cuba", n: int = 4000, seed: int = 0, backend: str = "numba",
                batch: int = 1, monitor: bool = True, dtype: str = "float64",
-               stdp: bool = False):
+               stdp: bool = False, threads: int | None = None):
     """The CUBA / COBA network in neurosim; fan-in 80 at every size (2% of 4000).
     ``dtype``: the network's storage precision; ``stdp``: pair STDP (Song et al. 2000
     parameters scaled to the weight, additive) on the excitatory projections E->E and
@@ -83,23 +83,25 @@ def build_ours(model: str = "cuba", n: int = 4000, seed: int = 0, backend: str =
         syn[1].attach(STDP(rule))
     mons = [SpikeMonitor(E, name="mE"), SpikeMonitor(I, name="mI")] if monitor else []
     return Network(E, I, *syn, *mons, dt=0.1 * ms, seed=seed, backend=backend,
-                   batch_size=batch, dtype=dtype)
+                   batch_size=batch, dtype=dtype, threads=threads)
 
 
 def time_ours(model: str, n: int, duration: float, repeats: int, backend: str = "numba",
-              batch: int = 1) -> dict:
-    """Median CPU time (and wall time) of a whole ``run(duration)`` on a fresh network."""
-    warm = build_ours(model, min(n, 200), backend=backend, batch=batch)
+              batch: int = 1, threads: int = 1) -> dict:
+    """Median CPU time (and wall time) of a whole ``run(duration)`` on a fresh network;
+    ``run_s`` is the CPU time on one thread, the wall time on several."""
+    warm = build_ours(model, n, backend=backend, batch=batch, threads=threads)
     warm.run(1e-3)                                      # JIT (cached) outside the timing
     times, cpu, spikes = [], [], 0
     for r in range(repeats):
-        net = build_ours(model, n, seed=r, backend=backend, batch=batch)
+        net = build_ours(model, n, seed=r, backend=backend, batch=batch, threads=threads)
         t0, c0 = time.perf_counter(), time.process_time()
         net.run(duration, progress=False)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         spikes = net.counters["spikes"]
-    return {"run_s": statistics.median(cpu), "wall_s": statistics.median(times),
+    run = cpu if threads == 1 else times
+    return {"run_s": statistics.median(run), "wall_s": statistics.median(times),
             "cpu_s": statistics.median(cpu), "all_wall_s": times, "all_cpu_s": cpu,
             "rate_hz": spikes / (n * duration * batch)}
 
@@ -191,9 +193,12 @@ def _b2_build(model: str, n: int, seed: int):
     return b2.Network(P, Ce, Ci, mon), mon
 
 
-def _b2_peer_main(model: str, mode: str, n: int, duration: float, repeats: int) -> None:
+def _b2_peer_main(model: str, mode: str, n: int, duration: float, repeats: int,
+                  threads: int = 1) -> None:
     import brian2 as b2
 
+    if threads > 1:     # OpenMP; the generated main loop then times with omp_get_wtime (wall)
+        b2.prefs.devices.cpp_standalone.openmp_threads = threads
     tmp = tempfile.mkdtemp(prefix="neurosim_b2_")
     b2.defaultclock.dt = 0.1 * b2.ms
     out: dict = {"mode": mode}
@@ -244,9 +249,10 @@ def _b2_peer_main(model: str, mode: str, n: int, duration: float, repeats: int) 
     print(json.dumps(out))
 
 
-def brian2_peer(model: str, mode: str, n: int, duration: float, repeats: int) -> dict:
+def brian2_peer(model: str, mode: str, n: int, duration: float, repeats: int,
+                threads: int = 1) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--peer", model, mode, str(n),
-           str(duration), str(repeats)]
+           str(duration), str(repeats), str(threads)]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
@@ -261,22 +267,36 @@ def main(model: str = "cuba", argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-standalone", action="store_true")
     ap.add_argument("--no-runtime", action="store_true")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads of both: ours Network(threads=N), Brian2 standalone "
+                    "openmp_threads=N; with N > 1 times are wall seconds (Brian2's timer is "
+                    "then omp_get_wtime) and Brian2's single-threaded runtime mode is "
+                    "skipped")
+    ap.add_argument("--n", type=int, default=None, help="neurons (default 4000; fan-in 80)")
     args = ap.parse_args(argv)
+    if args.threads < 1:
+        ap.error(f"--threads must be >= 1, got {args.threads}")
     n, durs = (1000, (0.1, 0.3)) if args.quick else (4000, (1.0, 3.0))
+    n = args.n or n
     standalone = not (args.quick or args.no_standalone)
+    if args.threads > 1:
+        args.no_runtime = True
     res: dict = {"ours": {}, "brian2_standalone": {}, "brian2_runtime": {}}
     for d in durs:
-        res["ours"][d] = time_ours(model, n, d, args.repeats)
+        res["ours"][d] = time_ours(model, n, d, args.repeats, threads=args.threads)
         if standalone:
-            res["brian2_standalone"][d] = brian2_peer(model, "standalone", n, d, args.repeats)
+            res["brian2_standalone"][d] = brian2_peer(model, "standalone", n, d, args.repeats,
+                                                      args.threads)
         if not args.no_runtime:
             res["brian2_runtime"][d] = brian2_peer(model, "runtime", n, d,
                                                    max(1, args.repeats - 1))
     jit = jit_first_call(model, n, args.repeats)
+    unit = "CPU" if args.threads == 1 else f"wall ({args.threads} threads each)"
     fresh = None if args.no_runtime else fresh_first_run(model, n, durs[0], args.repeats)
     d1, d3 = durs
-    print(f"{model.upper()}: {n} neurons, fan-in 80, dt 0.1 ms; CPU-second medians of "
-          f"{args.repeats} runs (Brian2 standalone's own std::clock timer is CPU time)")
+    print(f"{model.upper()}: {n} neurons, fan-in 80, dt 0.1 ms; {unit}-second medians of "
+          f"{args.repeats} runs (Brian2 standalone's own timer: std::clock, CPU time, on one "
+          "thread; omp_get_wtime, wall time, with OpenMP)")
     print(f"{'simulator':<22}" + "".join(f"{f'run({d:g} s)':>14}" for d in durs)
           + f"{'per sim. s':>12}{'rate Hz':>9}")
     summary = {}
@@ -312,7 +332,9 @@ def main(model: str = "cuba", argv: list[str] | None = None) -> dict:
            "n_neurons": n, "durations_s": list(durs),
            "ours_per_sim_s": summary["ours"]["per_sim_s"],
            "peers_per_sim_s": {k: v["per_sim_s"] for k, v in summary.items() if k != "ours"},
-           "ours_wall_s": res["ours"][d1]["wall_s"], "timing": "cpu_seconds",
+           "ours_wall_s": res["ours"][d1]["wall_s"],
+           "timing": "cpu_seconds" if args.threads == 1 else "wall_seconds",
+           "threads": args.threads,
            "ours_first_call_s": jit["cold_cpu_s"],
            "ours_first_call_cached_s": jit["cached_cpu_s"],
            "ours_jit_first_call_s": jit["cold_wall_s"],
@@ -330,7 +352,7 @@ def main(model: str = "cuba", argv: list[str] | None = None) -> dict:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--peer":
         _b2_peer_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]),
-                      int(sys.argv[6]))
+                      int(sys.argv[6]), int(sys.argv[7]) if len(sys.argv) > 7 else 1)
     else:
         sys.path.insert(0, HERE)
         main("cuba")

@@ -8,7 +8,8 @@ preparing its runner / number of synapses, as is and "live" after ``malloc_trim`
 glibc's freed construction buffers back to the OS; and the stored bytes: weight + int32
 index + row pointers), with Brian2 C++ standalone run times as the peer (``--no-peer`` to skip its
 compile). The network keeps one copy of the connectivity (the Synapses' arrays are views of
-the backend's).
+the backend's). One thread (CPU seconds compare with Brian2 standalone on one thread;
+``benchmarks/threads.py`` measures 1 -> N threads).
 
 ``--stdp`` adds the plastic variant: pair STDP on the excitatory projections (E->E, E->I:
 80% of the synapses, the inhibitory 20% static); its live bytes per *plastic* synapse are
@@ -56,13 +57,13 @@ def measure(n: int, duration: float, repeats: int, dtype: str = "float64",
 
     from cuba import build_ours
 
-    warm = build_ours("cuba", 200, dtype=dtype, stdp=stdp)
+    warm = build_ours("cuba", 200, dtype=dtype, stdp=stdp, threads=1)
     warm.run(1e-3)
     del warm
     _trim()
     rss0 = _rss_mb()
     t0 = time.perf_counter()
-    net = build_ours("cuba", n, seed=0, dtype=dtype, stdp=stdp)
+    net = build_ours("cuba", n, seed=0, dtype=dtype, stdp=stdp, threads=1)
     net._ensure()
     build_s = time.perf_counter() - t0
     rss1 = _rss_mb()
@@ -74,7 +75,7 @@ def measure(n: int, duration: float, repeats: int, dtype: str = "float64",
     for r in range(repeats):
         if r:
             del net
-            net = build_ours("cuba", n, seed=r, dtype=dtype, stdp=stdp)
+            net = build_ours("cuba", n, seed=r, dtype=dtype, stdp=stdp, threads=1)
         t0, c0 = time.perf_counter(), time.process_time()
         net.run(duration, progress=False)
         times.append(time.process_time() - c0)
