@@ -16,7 +16,8 @@ rates (``full_mean_rates``, Poisson background: DC background removes the input'
 fluctuations, so its rates are expected to differ from them, lower in the populations
 driven by fluctuations).
 
-Both run one thread (ours: one network runs on one thread; NEST: ``--nest-threads``).
+Both run ``--threads`` threads (default 1; ours: ``NEUROSIM_NUM_THREADS``, the network split
+by neuron; NEST: ``local_num_threads``).
 
 Usage: ``python benchmarks/microcircuit.py [--scale S] [--k-scale K] [--duration S]
 [--background dc|poisson] [--no-nest] [--quick]``. The last line printed is one JSON object
@@ -54,10 +55,10 @@ print("RESULT" + json.dumps(r))
 
 def child(which: str, args: argparse.Namespace) -> dict:
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               NEUROSIM_NUM_THREADS="1")
+               NEUROSIM_NUM_THREADS=str(args.threads))
     cmd = [sys.executable, "-c", _CHILD, which, str(args.duration), str(args.scale),
            str(args.k_scale), str(args.seed), str(args.t_start), args.background,
-           str(args.nest_threads)]
+           str(args.threads)]
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=14400)
     line = [x for x in p.stdout.splitlines() if x.startswith("RESULT")]
@@ -89,7 +90,8 @@ def main() -> None:
                     help="rates from this time on (s; the onset transient left out)")
     ap.add_argument("--background", choices=("dc", "poisson"), default="dc")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--nest-threads", type=int, default=1)
+    ap.add_argument("--threads", "--nest-threads", dest="threads", type=int, default=1,
+                    help="threads of both simulators")
     ap.add_argument("--no-nest", action="store_true")
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: 2%% of the neurons, full in-degrees, 0.3 s simulated")
@@ -98,6 +100,8 @@ def main() -> None:
         args.scale, args.k_scale, args.duration = 0.02, 1.0, 0.3
     if args.duration <= args.t_start:
         ap.error(f"--duration must exceed --t-start ({args.t_start}), got {args.duration}")
+    if args.threads < 1:
+        ap.error(f"--threads must be >= 1, got {args.threads}")
     from neurosim.learning.microcircuit import POPULATIONS, MicrocircuitConfig
 
     published = list(MicrocircuitConfig().full_mean_rates)
@@ -138,6 +142,7 @@ def main() -> None:
         print(f"ours / NEST simulation wall time: {ratio:.3f}; build: "
               f"{o['build_total_s'] / rows['nest']['build_total_s']:.3f}")
     print(json.dumps({"benchmark": "microcircuit", "simulated_s": T, "scale": args.scale,
+                      "threads": args.threads,
                       "k_scale": args.k_scale, "background": args.background,
                       "ours_s": o["sim_s"], "peers": {k: r["sim_s"] for k, r in rows.items()
                                                       if k != "ours"},
