@@ -3,11 +3,13 @@
 The network of :mod:`neurosim.learning.brunel` (default 8000 + 2000 LIF neurons, 10^7
 recurrent synapses, pair STDP on the 8 x 10^6 excitatory ones, 1.5 ms delays, 8 x 10^6
 external Poisson synapses, dt 0.1 ms), the same connectivity given to both simulators.
-Ours: numba backend (a plastic network runs on one thread); Brian2: C++ standalone, one
-thread, in a subprocess (its device is global state), build + compile reported apart from the
-run. Times are CPU seconds of the simulation (ours: ``time.process_time`` around ``run()``
-after a 1-step first call that loads the kernels; Brian2: its generated main loop's own
-timer), wall seconds alongside. Spike statistics of both are printed (rates, CV of ISIs,
+Ours: numba backend; Brian2: C++ standalone in a subprocess (its device is global state),
+build + compile reported apart from the run; both on ``--threads`` threads (default 1; ours:
+the network split by neuron, Brian2: OpenMP). Times on one thread are CPU seconds of the
+simulation (ours: ``time.process_time`` around ``run()`` after a 1-step first call that
+loads the kernels; Brian2: its generated main loop's own ``std::clock`` timer), on several
+wall seconds (ours: ``time.perf_counter``; Brian2's timer is then ``omp_get_wtime``); wall
+seconds alongside. Spike statistics of both are printed (rates, CV of ISIs,
 weight distribution after the run; the onset transient ``--t-start`` left out) with their
 agreement against stated bounds (:data:`BOUNDS`). Measured at full scale, 10 s simulated
 (this 2-core machine, other jobs running): ours 100.6 CPU s, Brian2 standalone 338.3 (0.297x);
@@ -37,19 +39,22 @@ _B2 = r"""
 import json, sys
 from neurosim.learning.brunel import BrunelConfig, run_brunel_brian2, spike_statistics
 T, n_exc, build, t_start = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+threads = int(sys.argv[5])
 cfg = BrunelConfig(n_exc=n_exc)
-res = run_brunel_brian2(T, cfg, seed=0, target="cpp_standalone", build_dir=build)
+res = run_brunel_brian2(T, cfg, seed=0, target="cpp_standalone", build_dir=build,
+                        threads=threads)
 print("RESULT" + json.dumps({"run_s": res.extra["cpu_s"], "wall_s": res.wall_s,
                              "compile_s": res.extra.get("compile_s"),
                              "stats": spike_statistics(res, t_start)}))
 """
 
 
-def brian2(T: float, n_exc: int, t_start: float) -> dict:
+def brian2(T: float, n_exc: int, t_start: float, threads: int = 1) -> dict:
     with tempfile.TemporaryDirectory(prefix="neurosim_brunel_") as tmp:
         env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
         p = subprocess.run([sys.executable, "-c", _B2, str(T), str(n_exc),
-                            os.path.join(tmp, "build"), str(t_start)], capture_output=True,
+                            os.path.join(tmp, "build"), str(t_start), str(threads)],
+                           capture_output=True,
                            text=True, env=env, cwd=tmp, timeout=7200)
         line = [x for x in p.stdout.splitlines() if x.startswith("RESULT")]
         if p.returncode != 0 or not line:
@@ -57,11 +62,11 @@ def brian2(T: float, n_exc: int, t_start: float) -> dict:
         return json.loads(line[-1][6:])
 
 
-def ours(T: float, n_exc: int, t_start: float) -> dict:
+def ours(T: float, n_exc: int, t_start: float, threads: int = 1) -> dict:
     from neurosim.learning.brunel import BrunelConfig, run_brunel, spike_statistics
 
-    res = run_brunel(T, BrunelConfig(n_exc=n_exc), seed=0, backend="numba")
-    return {"run_s": res.extra["cpu_s"], "wall_s": res.wall_s,
+    res = run_brunel(T, BrunelConfig(n_exc=n_exc), seed=0, backend="numba", threads=threads)
+    return {"run_s": res.extra["cpu_s"] if threads == 1 else res.wall_s, "wall_s": res.wall_s,
             "build_s": res.extra["build_s"], "first_call_s": res.extra["first_call_s"],
             "synapses": res.extra["synapses"], "stats": spike_statistics(res, t_start)}
 
@@ -91,6 +96,9 @@ def main() -> None:
     ap.add_argument("--t-start", type=float, default=0.1,
                     help="statistics from this time on (s)")
     ap.add_argument("--no-brian2", action="store_true")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads of both (ours: the network split by neuron; Brian2: "
+                    "OpenMP); with N > 1 run times are wall seconds")
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: 800 + 200 neurons, 0.3 s simulated")
     args = ap.parse_args()
@@ -98,14 +106,18 @@ def main() -> None:
         args.n_exc, args.duration = 800, 0.3
     if args.duration <= args.t_start:
         ap.error(f"--duration must exceed --t-start ({args.t_start}), got {args.duration}")
+    if args.threads < 1:
+        ap.error(f"--threads must be >= 1, got {args.threads}")
     t0 = time.perf_counter()
-    rows = {"ours": ours(args.duration, args.n_exc, args.t_start)}
+    rows = {"ours": ours(args.duration, args.n_exc, args.t_start, args.threads)}
     if not args.no_brian2:
-        rows["brian2_standalone"] = brian2(args.duration, args.n_exc, args.t_start)
+        rows["brian2_standalone"] = brian2(args.duration, args.n_exc, args.t_start,
+                                           args.threads)
     T = args.duration
     print(f"Brunel + STDP, {args.n_exc} + {args.n_exc // 4} neurons, "
-          f"{rows['ours']['synapses']:,} synapses, {T:g} s simulated (CPU seconds; wall in "
-          "brackets)")
+          f"{rows['ours']['synapses']:,} synapses, {T:g} s simulated, "
+          + ("CPU seconds, one thread each" if args.threads == 1 else
+             f"wall seconds, {args.threads} threads each") + " (wall in brackets)")
     keys = list(rows["ours"]["stats"])
     print(f"{'simulator':<20}{'run s':>9}{'s / sim s':>11}  " + "  ".join(keys))
     for k, r in rows.items():
@@ -125,7 +137,8 @@ def main() -> None:
             f"{q} {'|ratio-1|' if a['kind'] == 'rel' else '|diff|'} {a['diff']:.3g} <= "
             f"{a['bound']:g} {'ok' if a['ok'] else 'NOT MET'}" for q, a in agree.items()))
     print(json.dumps({"benchmark": "brunel_stdp", "simulated_s": T, "n_exc": args.n_exc,
-                      "timing": "cpu_seconds", "ratio_vs_brian2_standalone": ratio,
+                      "timing": "cpu_seconds" if args.threads == 1 else "wall_seconds",
+                      "threads": args.threads, "ratio_vs_brian2_standalone": ratio,
                       "agreement": agree,
                       "total_wall_s": time.perf_counter() - t0, **rows}))
 

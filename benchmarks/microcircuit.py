@@ -116,7 +116,8 @@ def main() -> None:
     o = rows["ours"]
     print(f"Potjans & Diesmann microcircuit, scale {args.scale:g} (in-degree {args.k_scale:g})"
           f", {o['n_neurons']:,} neurons, {o['n_synapses']:,} synapses (ours), "
-          f"{T:g} s simulated, {args.background} background, dt 0.1 ms, one thread each")
+          f"{T:g} s simulated, {args.background} background, dt 0.1 ms, "
+          f"{args.threads} thread{'s' if args.threads > 1 else ''} each")
     print(f"{'simulator':<10}{'build s':>9}{'sim s/s':>9}{'CPU s/s':>9}{'peak RSS MB':>13}")
     for k, r in rows.items():
         print(f"{k:<10}{r['build_total_s']:>9.1f}{r['sim_s'] / T:>9.2f}{r['cpu_s'] / T:>9.2f}"

@@ -170,12 +170,14 @@ def build_brunel(cfg: BrunelConfig = BrunelConfig(), seed: int = 0, backend: str
 
 
 def run_brunel(duration: float, cfg: BrunelConfig = BrunelConfig(), seed: int = 0,
-               backend: str = "auto", conn: dict | None = None) -> BrunelResult:
+               backend: str = "auto", conn: dict | None = None,
+               threads: int | None = None) -> BrunelResult:
     """Simulate ``duration`` s on neurosim. ``extra``: ``build_s`` (network construction),
     ``first_call_s`` (a 1-step run: kernel load/compile), ``cpu_s`` (CPU seconds of the
-    timed run)."""
+    timed run, all threads). ``threads``: :class:`~neurosim.network.Network`'s (None: all
+    cores; the network is then split by neuron, same spikes and weights)."""
     t0 = time.perf_counter()
-    net, syn, mon = build_brunel(cfg, seed, backend, conn=conn)
+    net, syn, mon = build_brunel(cfg, seed, backend, threads=threads, conn=conn)
     t1 = time.perf_counter()
     net.run(cfg.dt, progress=False)
     t2 = time.perf_counter()
@@ -191,16 +193,21 @@ def run_brunel(duration: float, cfg: BrunelConfig = BrunelConfig(), seed: int = 
 
 def run_brunel_brian2(duration: float, cfg: BrunelConfig = BrunelConfig(), seed: int = 0,
                       target: str = "cython", build_dir: str | None = None,
-                      conn: dict | None = None) -> BrunelResult:
+                      conn: dict | None = None, threads: int = 1) -> BrunelResult:
     """The same model and connectivity in Brian2 (``exact`` integration of the linear
     membrane equation). ``target``: ``"numpy"``, ``"cython"`` or ``"cpp_standalone"`` (then
-    ``extra["compile_s"]`` is build + compile time and ``wall_s`` the binary's run)."""
+    ``extra["compile_s"]`` is build + compile time and ``wall_s`` the binary's run).
+    ``threads`` > 1: C++ standalone with OpenMP (``openmp_threads``; its run timer,
+    ``extra["cpu_s"]``, is then wall time, ``omp_get_wtime``)."""
     import brian2 as b2
 
     from neurosim.learning._brian2_run import brian2_run, brian2_setup
+    from neurosim.validation import check_int
 
+    check_int("run_brunel_brian2.threads", threads, low=1)
     conn = brunel_connectivity(cfg, seed) if conn is None else conn
     brian2_setup(b2, target, cfg.dt, seed)
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
     ns = dict(tau=cfg.tau_m * b2.second, theta=cfg.theta * b2.volt,
               vr=cfg.v_reset * b2.volt, taupre=cfg.tau_pre * b2.second,
               taupost=cfg.tau_post * b2.second, wmax=cfg.w_max_factor * cfg.j * b2.volt,
