@@ -5,10 +5,12 @@ fresh subprocess: build time, run time for 1 s simulated (median of repeats; CPU
 Brian2 standalone's std::clock timer; wall printed too), peak resident memory
 (``ru_maxrss``), memory per synapse (measured RSS growth while building the network and
 preparing its runner / number of synapses, as is and "live" after ``malloc_trim`` hands
-glibc's freed construction buffers back to the OS; and the stored bytes: weight + int32
-index + row pointers), with Brian2 C++ standalone run times as the peer (``--no-peer`` to skip its
-compile). The network keeps one copy of the connectivity (the Synapses' arrays are views of
-the backend's). One thread (CPU seconds compare with Brian2 standalone on one thread;
+glibc's freed construction buffers back to the OS; and the stored bytes of the engine's
+counters, a storage model: weight + int32 index + row pointers; the numba backend stores
+2-byte indices where no target group exceeds 65536 neurons, which the RSS columns see),
+with Brian2 C++ standalone run times as the peer (``--no-peer`` to skip its compile). The
+network keeps one copy of the connectivity (the Synapses' arrays are views of the
+backend's). One thread (CPU seconds compare with Brian2 standalone on one thread;
 ``benchmarks/threads.py`` measures 1 -> N threads).
 
 ``--stdp`` adds the plastic variant: pair STDP on the excitatory projections (E->E, E->I:

@@ -183,6 +183,12 @@ def _pool(n: int) -> Any:
     return _POOL
 
 
+def index_dtype(sizes: Any) -> type:
+    """The compiled backend's type for neuron indices into groups of these ``sizes``:
+    uint16 (2 bytes) when none has more than 65536 neurons, else uint32."""
+    return np.uint16 if max(sizes, default=0) <= 1 << 16 else np.uint32
+
+
 #: fewest neurons per thread when one network is split over threads by neuron. The threads
 #: meet once per step (~0.5-2 us on this project's 2-core machine) and each walks every
 #: spike's row index, so small networks gain nothing: CUBA (fan-in 80, ~6 Hz) measured
@@ -268,11 +274,13 @@ class NumbaRunner:
         syn_off = np.cumsum([0] + [s.n_syn for s in syns])[:-1]
         self.indptr = np.concatenate([s.indptr + o for s, o in zip(syns, syn_off)]
                                      or [np.zeros(1)]).astype(np.int64)
-        # unsigned indices: numba then skips negative-index wraparound checks
+        # unsigned indices: numba then skips negative-index wraparound checks; 2 bytes
+        # (uint16) when no target group has more than 65536 neurons, else 4 (uint32)
         # concatenated straight into the final types (no float64 / int64 intermediate: at
         # 3 x 10^8 synapses those peaked at ~40 bytes a synapse while preparing)
         self.indices = np.concatenate([s.indices for s in syns] or [np.zeros(0, np.int32)],
-                                      dtype=np.uint32, casting="unsafe")
+                                      dtype=index_dtype(s.post.n for s in syns),
+                                      casting="unsafe")
         self.weights = np.concatenate([s.weights for s in syns] or [np.zeros(0)],
                                       dtype=self.dtype, casting="same_kind")
         self._share(syns, syn_off)
@@ -319,14 +327,16 @@ class NumbaRunner:
     def _share(self, syns: list[Any], syn_off: np.ndarray) -> None:
         """One copy of the connectivity in memory: each Synapses' ``weights`` and
         ``indices`` become views of this runner's concatenated arrays (``weights`` in the
-        network's dtype; ``indices`` the same uint32 values seen as int32), so the arrays
-        the Synapses were built with are freed. Writing into ``syn.weights`` therefore
+        network's dtype; ``indices`` the same values, uint32 seen as int32, or uint16 where
+        every target group has at most 65536 neurons), so the arrays the Synapses were
+        built with are freed. Writing into ``syn.weights`` therefore
         changes the next run's weights, and a reference kept to it sees learned weights
         (copy it to keep a snapshot), as with a torch parameter."""
         for s, lo in zip(syns, syn_off):
             hi = int(lo) + s.n_syn
             s.weights = self.weights[int(lo):hi]
-            s.indices = self.indices[int(lo):hi].view(np.int32)
+            ix = self.indices[int(lo):hi]
+            s.indices = ix.view(np.int32) if ix.dtype == np.uint32 else ix
 
     def _thread_buffers(self, n: int) -> list[tuple[list[np.ndarray], tuple[np.ndarray, ...]]]:
         """Per-thread spike record buffers (grown by the threads when full, kept between
@@ -652,13 +662,14 @@ class PlasticNumbaRunner(NumbaRunner):
         # ``col_syn``, and their presynaptic neurons, ``col_pre``): 4 bytes each per plastic
         # synapse (int32 while the network has < 2**31 synapses); static synapses pay nothing
         idx_t = np.int32 if int(syn_off[-1]) < 2**31 else np.int64
+        pre_t = index_dtype(s.n_pre for s in plastic)     # 2 bytes up to 65536 sources
         col_ptrs, col_syn, col_pre, col_off = [], [], [], [0]
         base = 0
         for s, lo in zip(plastic, self.pl_lo):
             order = np.argsort(s.indices, kind="stable").astype(idx_t)
             counts = np.bincount(s.indices, minlength=s.post.n)
             col_ptrs.append(base + np.concatenate([[0], np.cumsum(counts)]))
-            pre = np.repeat(np.arange(s.n_pre, dtype=idx_t), s.row_lengths())
+            pre = np.repeat(np.arange(s.n_pre, dtype=pre_t), s.row_lengths())
             col_pre.append(pre[order])
             del pre
             order += idx_t(lo)
@@ -670,7 +681,7 @@ class PlasticNumbaRunner(NumbaRunner):
         self.col_syn = (np.concatenate(col_syn) if len(col_syn) > 1 else
                         col_syn[0] if col_syn else np.zeros(0, dtype=idx_t))
         self.col_pre = (np.concatenate(col_pre) if len(col_pre) > 1 else
-                        col_pre[0] if col_pre else np.zeros(0, dtype=idx_t))
+                        col_pre[0] if col_pre else np.zeros(0, dtype=pre_t))
         del col_syn, col_pre
         self.pl_xpre_off = np.cumsum([0] + [s.n_pre for s in plastic]).astype(np.int64)
         self.pl_xpost_off = np.cumsum([0] + [s.post.n for s in plastic]).astype(np.int64)

@@ -66,8 +66,9 @@ def test_float32_stores_four_bytes_and_one_copy():
     n_syn = sum(s.n_syn for s in syn)
     for s in syn:                      # the Synapses see the backend's arrays (no copy)
         assert s.weights.dtype == np.float32 and np.shares_memory(s.weights, run.weights)
-        assert s.indices.dtype == np.int32 and np.shares_memory(s.indices, run.indices)
-    c = net.counters
+        # targets of <= 65536 neurons: 2-byte indices, seen as they are stored
+        assert s.indices.dtype == np.uint16 and np.shares_memory(s.indices, run.indices)
+    c = net.counters                   # the counters' storage model: int32 indices
     assert c["synapse_bytes"] == n_syn * 8 + sum(8 * (s.n_pre + 1) for s in syn)
     assert c["state_bytes"] == 4 * 4 * 1000            # v, i_e, i_i, ref; 4 bytes each
     st = net.get_state()               # float64 copies holding float32 values exactly
@@ -127,3 +128,26 @@ def test_float32_stdp_learns_like_float64():
     assert change > 1e-4                                       # it learned (0.3 mV)
     # rounding of the weights (~5e-10 V) accumulated over the run: far below the changes
     assert np.abs(finals["float32"] - finals["float64"]).max() < 1e-3 * change
+
+
+def test_indices_take_two_bytes_up_to_65536_targets():
+    """uint16 indices while every target group has <= 65536 neurons, uint32 (seen by the
+    Synapses as int32) beyond; the same spikes either way."""
+    def run(n_big):
+        src = SpikeGeneratorGroup(3, np.array([0, 1, 2, 0]), np.array([1, 2, 3, 6]) * ms)
+        big = NeuronGroup(n_big, LIFParams(tau_m=20 * ms, v_rest=-70 * mV,
+                                           v_reset=-70 * mV, v_thresh=-50 * mV,
+                                           t_ref=2 * ms, r_m=1.0, tau_e=5 * ms))
+        j = np.array([0, n_big - 1, 7, n_big - 1, 3])
+        syn = Synapses.from_list(src, big, [0, 0, 1, 2, 2], j, 300 * mV)
+        mon = SpikeMonitor(big)
+        net = Network(src, big, syn, mon, dt=0.1 * ms, backend="numba", threads=1)
+        net.run(10 * ms)
+        return net._runner.indices.dtype, syn.indices, mon
+    small, big = run(1 << 16), run((1 << 16) + 1)
+    assert small[0] == np.uint16 and small[1].dtype == np.uint16
+    assert big[0] == np.uint32 and big[1].dtype == np.int32
+    assert small[1][1] == (1 << 16) - 1 and big[1][1] == 1 << 16      # no wrap-around
+    assert small[2].i.size > 0
+    np.testing.assert_array_equal(small[2].steps, big[2].steps)
+    np.testing.assert_array_equal(np.minimum(small[2].i, 8), np.minimum(big[2].i, 8))
