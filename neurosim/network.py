@@ -40,6 +40,7 @@ __all__ = ["Network", "Plan"]
 
 _GROUP_TYPES = (NeuronGroup, PoissonGroup, SpikeGeneratorGroup)
 _MAX_CHUNK_ELEMS = 1 << 22
+_MAX_CHUNK_STEPS = 1 << 13
 
 
 def _pow2_floor(x: int) -> int:
@@ -341,10 +342,16 @@ class Network:
                 raise ValueError(f"{type(obj).__name__}.{what} covers {avail} steps "
                                  f"but the run needs steps up to {end - 1}; give a longer "
                                  f"array")
-        n_all = sum(g.n for g in plan.groups) * self.batch_size
+        # values a chunk materialises per step: every group's by default (a runner that
+        # allocates less per step says so: the compiled one only inputs, time-varying
+        # currents and monitors); at most _MAX_CHUNK_STEPS a chunk (the NaN check runs
+        # after each chunk)
+        per_step = getattr(self._runner, "elements_per_step", None)
+        n_all = (per_step() if per_step is not None
+                 else sum(g.n for g in plan.groups) * self.batch_size)
         # chunks: a power of two of steps, aligned to multiples of itself, so that they
         # fall inside the (power-of-two, no smaller) blocks of Poisson input (no copies)
-        chunk = _pow2_floor(_MAX_CHUNK_ELEMS // max(1, n_all))
+        chunk = min(_pow2_floor(_MAX_CHUNK_ELEMS // max(1, n_all)), _MAX_CHUNK_STEPS)
         bar = None
         if progress and n_steps >= _PROGRESS_MIN_STEPS and sys.stderr.isatty():
             from tqdm.auto import tqdm

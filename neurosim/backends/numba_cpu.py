@@ -449,6 +449,18 @@ class NumbaRunner:
             self._cuts_key, self._cuts = key, (out, p_sorted)
         return self._cuts
 
+    def elements_per_step(self) -> int:
+        """Values a chunk allocates per step (sizes the chunks, see
+        :meth:`neurosim.Network.run`): the input groups' spikes, time-varying currents
+        (all neurons, ``cur_tv``), rate counts and monitored states, per copy; the neuron
+        state itself is not copied per step, and spike records grow with the activity."""
+        plan = self.plan
+        tv = any(getattr(inj, "time_varying", False)
+                 for injs in plan.injections.values() for inj in injs)
+        per = self.n_in + (self.n_neuron if tv else 0) + len(self.g_rec)
+        per += sum(m.indices.size * len(m.variables) for m in plan.state_monitors)
+        return max(1, per * plan.batch)
+
     def neuron_split(self, pl: tuple | None) -> list[int] | None:
         """Neuron ranges ``cut[t] .. cut[t+1]-1`` of one network split over threads, or
         None (the batch is split instead, or one thread runs): one copy, no short-term
