@@ -17,9 +17,10 @@ alternating:
   counts and weights of 1 and N threads compared (``same``).
 
 There is no peer: the ratio is the same code on 1 and on N threads in the same run. Measured
-on this 2-core machine, idle: CUBA x 8 copies 1.44-1.49x, lif_reservoir x 500 copies
-1.52-1.78x (the serial part: merging the threads' spike records, per-chunk checks); one
-network: see the closing note of issue 17 and ``neurosim.backends.numba_cpu.MIN_SPLIT``.
+on this 2-core machine, idle: CUBA x 8 copies 1.44-1.79x, lif_reservoir x 500 copies
+1.41-1.78x (the serial part: merging the threads' spike records, per-chunk checks); one
+network: CUBA 4000 1.00x (not split: fewer than ``MIN_SPLIT`` neurons a thread), 16000
+1.41x, 64000 1.86x, Brunel + STDP 1.58x with the same spikes and weights.
 
 Usage: ``python benchmarks/threads.py [--threads 2] [--batch 8] [--repeat 3] [--quick]
 [--no-one]``; the last line printed is one JSON object.

@@ -190,10 +190,10 @@ def index_dtype(sizes: Any) -> type:
 
 
 #: fewest neurons per thread when one network is split over threads by neuron. The threads
-#: meet once per step (~0.5-2 us on this project's 2-core machine) and each walks every
-#: spike's row index, so small networks gain nothing: CUBA (fan-in 80, ~6 Hz) measured
-#: 4000 neurons 0.96-1.0x, 8000 1.06x, 16000 1.26x, 32000 1.36x; a network of
-#: unconnected LIF neurons 16000 1.47x, 64000 1.86x (1 -> 2 threads, the same run).
+#: meet once per step (~0.5-1.5 us on this project's 2-core machine), so small networks gain
+#: nothing: CUBA (fan-in 80, ~6 Hz), 1 -> 2 threads in the same run, measured 4000 neurons
+#: 1.04x, 8000 1.21x, 16000 1.39-1.41x, 32000 1.71x, 64000 1.86x; unconnected LIF neurons
+#: 16000 1.91x.
 MIN_SPLIT = 4000
 
 
