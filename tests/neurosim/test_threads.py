@@ -39,6 +39,16 @@ def _run(threads: int, batch: int = 5, state_monitor: bool = True):
     return net, mons
 
 
+def _assert_same_counters_and_state(ref, net):
+    """Equal op counters and equal state (every group, buffer, trace) of two networks."""
+    assert net.counters == ref.counters
+    sa, sb = ref.get_state(), net.get_state()
+    assert sa.keys() == sb.keys()
+    for key in sa:
+        for v in sa[key]:
+            np.testing.assert_array_equal(sa[key][v], sb[key][v])
+
+
 @pytest.mark.parametrize("state_monitor", [True, False])
 def test_any_thread_count_gives_the_same_run(state_monitor):
     ref, ref_m = _run(1, state_monitor=state_monitor)
@@ -51,11 +61,7 @@ def test_any_thread_count_gives_the_same_run(state_monitor):
         np.testing.assert_array_equal(ref_m[2].rate, mons[2].rate)
         if state_monitor:
             np.testing.assert_array_equal(ref_m[3].v, mons[3].v)
-        assert net.counters == ref.counters
-        sa, sb = ref.get_state(), net.get_state()
-        for key in sa:
-            for v in sa[key]:
-                np.testing.assert_array_equal(sa[key][v], sb[key][v])
+        _assert_same_counters_and_state(ref, net)
 
 
 def test_spikes_stay_in_step_then_copy_order_with_threads():
@@ -138,11 +144,7 @@ def test_one_network_split_by_neuron_gives_the_same_run(monkeypatch, unsorted):
                 np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
         np.testing.assert_array_equal(ref_m[3].rate, mons[3].rate)
         np.testing.assert_array_equal(ref_m[4].v, mons[4].v)
-        assert net.counters == ref.counters
-        sa, sb = ref.get_state(), net.get_state()
-        for key in sa:
-            for v in sa[key]:
-                np.testing.assert_array_equal(sa[key][v], sb[key][v])
+        _assert_same_counters_and_state(ref, net)
 
 
 def test_split_threads_stop_together_when_record_buffers_fill(monkeypatch):
@@ -249,11 +251,7 @@ def test_stdp_split_by_neuron_gives_the_same_weights_and_spikes(monkeypatch):
                 np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
         for a, b in zip(w0, syns):
             np.testing.assert_array_equal(a, b.weights)
-        assert net.counters == ref.counters
-        sa, sb = ref.get_state(), net.get_state()       # traces included
-        for key in sa:
-            for v in sa[key]:
-                np.testing.assert_array_equal(sa[key][v], sb[key][v])
+        _assert_same_counters_and_state(ref, net)        # traces included
     for s in ref_s:                                      # the rules did change them
         assert np.sum(s.weights != s.initial) > 0.2 * s.weights.size
 
