@@ -40,9 +40,11 @@ class SpikeMonitor:
         self.dt: float | None = None
 
     def _append(self, steps: np.ndarray, batch: np.ndarray, idx: np.ndarray) -> None:
+        # the backend's arrays are the caller's (ChunkOut): kept as they are when int64
         if steps.size:
-            self._parts.append((steps.astype(np.int64), batch.astype(np.int64),
-                                idx.astype(np.int64)))
+            self._parts.append((np.asarray(steps, dtype=np.int64),
+                                np.asarray(batch, dtype=np.int64),
+                                np.asarray(idx, dtype=np.int64)))
 
     def clear(self) -> None:
         """Forget the spikes recorded so far (e.g. between stimulus presentations)."""

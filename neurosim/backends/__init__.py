@@ -32,7 +32,9 @@ __all__ = ["register_backend", "get_backend", "available_backends", "resolve_bac
 
 @dataclass
 class ChunkOut:
-    """What a backend returns for a chunk of ``k`` steps (all numpy)."""
+    """What a backend returns for a chunk of ``k`` steps (all numpy). The spike arrays
+    belong to the caller (monitors keep them without copying): never views of buffers the
+    backend writes again."""
 
     counts: dict[str, np.ndarray] = field(default_factory=dict)   # group -> (k, B) int
     events: dict[str, int] = field(default_factory=dict)          # projection -> events

@@ -455,9 +455,13 @@ class NumbaRunner:
         (all neurons, ``cur_tv``), rate counts and monitored states, per copy; the neuron
         state itself is not copied per step, and spike records grow with the activity."""
         plan = self.plan
-        tv = any(getattr(inj, "time_varying", False)
-                 for injs in plan.injections.values() for inj in injs)
-        per = self.n_in + (self.n_neuron if tv else 0) + len(self.g_rec)
+        tv = [inj for injs in plan.injections.values() for inj in injs
+              if getattr(inj, "time_varying", False)]
+        holds = {int(getattr(inj, "steps_per_value", 1)) for inj in tv}
+        # rows held for h steps are used as they are when all share one h (run_chunk)
+        per_cur = 0 if not tv else (-(-self.n_neuron // holds.pop()) if len(holds) == 1
+                                    else self.n_neuron)
+        per = self.n_in + per_cur + len(self.g_rec)
         per += sum(m.indices.size * len(m.variables) for m in plan.state_monitors)
         return max(1, per * plan.batch)
 
@@ -609,6 +613,10 @@ class NumbaRunner:
         for gi, g in enumerate(groups):
             out.counts[g.name] = counts[:, :, gi]
         for name in plan.spike_record:
+            if n_thr > 1 and int(self.g_rec.sum()) == 1:   # merged: fresh, all this group's
+                out.spikes[name] = (rec[0], rec[1], rec[2])
+                continue
+            # a selection copies (one thread's records are views of buffers used again)
             sel = rec[3] == self.group_index[name]
             out.spikes[name] = (rec[0][sel], rec[1][sel], rec[2][sel])
         out.events = {s.name: int(e) for s, e in zip(plan.synapses, events)}
