@@ -479,10 +479,11 @@ class NumbaRunner:
             return None
         return [self.n_neuron * t // T for t in range(T + 1)]
 
-    def split_offsets(self) -> tuple[np.ndarray, np.ndarray]:
+    def split_offsets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """First global neuron index of each compiled-plastic projection's pre- and
-        postsynaptic group (the split kernel's ``pre_off, post_off``); empty here."""
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        postsynaptic group and its index among all projections (the split kernel's
+        ``pre_off, post_off, proj``); empty here."""
+        return (np.zeros(0, dtype=np.int64),) * 3
 
     def run_chunk(self, start: int, k: int, inputs: dict[str, np.ndarray],
                   currents: dict[str, Any]) -> ChunkOut:
@@ -546,7 +547,7 @@ class NumbaRunner:
             lgst = np.zeros((2, n_thr, -(-(len(self.g_rec) + 1) // PAD) * PAD),
                             dtype=np.int64)
             rowcut, p_sorted = self._row_cuts(cut)
-            pre_off, post_off = self.split_offsets()
+            pre_off, post_off, proj = self.split_offsets()
         bufs = self._thread_buffers(n_thr)
         thr_counts = [counts] + [np.zeros_like(counts) for _ in range(n_thr - 1)]
         if cut is not None:      # room for one step of records at each entry (see _run)
@@ -577,7 +578,7 @@ class NumbaRunner:
             while done < k:
                 split = None if cut is None else (t, n_thr, cut[t], cut[t + 1], done,
                                                   arrive, lists, lgst, rowcut, p_sorted,
-                                                  pre_off, post_off)
+                                                  pre_off, post_off, proj)
                 s = self.kernel(
                     *self.models, start + done, k - done, self.S, self.g_model, self.g_coef,
                     self.g_off, self.g_n, g_cur, cur_const, cur_tv, hold, phase + done,
@@ -747,9 +748,11 @@ class PlasticNumbaRunner(NumbaRunner):
                 self.pl_xpre_off, self.xpost, self.pl_xpost_off, self.xpre2, self.xpost2,
                 learn, self.bad)
 
-    def split_offsets(self) -> tuple[np.ndarray, np.ndarray]:
+    def split_offsets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         glob = np.concatenate([self.g_off, self.n_neuron + self.in_off]).astype(np.int64)
-        return glob[self.pl_pre_g], glob[self.pl_post_g]
+        syns = self.plan.synapses
+        proj = np.array([syns.index(s) for s in self.plastic], dtype=np.int64)
+        return glob[self.pl_pre_g], glob[self.pl_post_g], proj
 
     def _trace_arrays(self) -> tuple[np.ndarray, ...]:
         return self.xpre, self.xpost, self.xpre2, self.xpost2

@@ -81,7 +81,7 @@ def _yield_core(typingctx):
     return types.void(), codegen
 
 
-#: ``arrive`` and ``flags`` slots are this many int64 apart (one cache line each)
+#: threads' slots in ``arrive`` are this many int64 apart (one cache line each)
 PAD = 8
 
 
@@ -331,6 +331,16 @@ def _overlap(a, b, lo, hi):
 
 
 @numba.njit(**_INLINE)
+def _segment(split, p, row, lo, hi):
+    """Synapses ``lo .. hi-1`` of CSR row ``row`` of projection ``p``, narrowed to thread
+    ``split[0]``'s part when the projection's rows are sorted by target (``split``: see
+    :func:`_run`); unsorted rows stay whole (the caller skips other threads' targets)."""
+    if split[9][p]:
+        return split[8][row, split[0]], split[8][row, split[0] + 1]
+    return lo, hi
+
+
+@numba.njit(**_INLINE)
 def _clip(x, lo, hi):
     """``min(max(x, lo), hi)`` exactly as numba's min/max (a NaN ``x`` stays NaN), written
     out: the builtins' overloads would be compiled separately."""
@@ -482,8 +492,9 @@ def _plastic(pl, step, r0, r1, indptr, indices, weights, rec_g, rec_i):
 @numba.njit(nogil=True, error_model="numpy")    # not inlined, as _stdp_step
 def _plastic_split(pl, step, indptr, indices, w, split):
     """Pair STDP after step ``step`` for thread ``tid`` of a network split by neuron
-    (``split`` as in :func:`_run`, plus ``pre_off, post_off`` (P,): the plastic
-    projections' first global indices): :func:`_stdp_step`'s arithmetic in the same order
+    (``split`` as in :func:`_run`, plus ``pre_off, post_off, proj`` (P,): the plastic
+    projections' first global pre- and postsynaptic indices and their index among all
+    projections): :func:`_stdp_step`'s arithmetic in the same order
     for every synapse onto this thread's neurons, so weights are identical for any thread
     count. Depression walks every thread's presynaptic spikes (this thread's segment of
     each row), potentiation this thread's postsynaptic spikes (their columns: all synapses
@@ -496,8 +507,7 @@ def _plastic_split(pl, step, indptr, indices, w, split):
     if not learn:
         return
     tid, nthr, lo_t, hi_t = split[0], split[1], split[2], split[3]
-    lists, rowcut, p_sorted, pre_off, post_off = split[6], split[8], split[9], split[10], \
-        split[11]
+    lists, pre_off, post_off, proj = split[6], split[10], split[11], split[12]
     par = step % 2
     arrive = split[5]
     for p in range(pre_g.shape[0]):
@@ -519,9 +529,8 @@ def _plastic_split(pl, step, indptr, indices, w, split):
                 i = lu[t] - pre
                 if i < 0 or i >= n_pre:
                     continue
-                qa, qb = indptr[r0 + i], indptr[r0 + i + 1]
-                if p_sorted[p]:
-                    qa, qb = rowcut[r0 + i, tid], rowcut[r0 + i, tid + 1]
+                qa, qb = _segment(split, proj[p], r0 + i, indptr[r0 + i],
+                                  indptr[r0 + i + 1])
                 for q in range(qa, qb):
                     jl = indices[q]
                     if jl < ja or jl >= jb:
@@ -639,7 +648,8 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
 
     One network (one copy, no ``stp``; ``pl`` pair STDP only) is split over ``nthr``
     threads by neuron with ``split = (tid, nthr, lo, hi, base, arrive, lists, lgst, rowcut,
-    p_sorted, pre_off, post_off)`` (the last two: see :func:`_plastic_split`): thread
+    p_sorted, pre_off, post_off, proj)`` (the last three: see :func:`_plastic_split`):
+    thread
     ``tid``
     updates neurons ``lo .. hi-1`` (global indices; thread 0 also reads the input groups),
     writes its spikes of the step into ``lists[step % 2, tid]`` (per-group ranges in
@@ -780,10 +790,8 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
                                 direct = False
                                 D = buf.shape[0]
                                 qa, qb = lo, hi
-                                if split is not None:
-                                    if split[9][p]:  # rows sorted: this thread's segment
-                                        qa = split[8][row0 + i, tid]
-                                        qb = split[8][row0 + i, tid + 1]
+                                if split is not None:    # this thread's part of the row
+                                    qa, qb = _segment(split, p, row0 + i, lo, hi)
                                 for q in range(qa, qb):
                                     j = post + indices[q]
                                     if j < lo_t or j >= hi_t:
@@ -804,10 +812,7 @@ def _run(lif, cond, alif, izh, adex, alpha, qif, theta, start, k, S, g_model, g_
                                 for q in range(lo, hi):
                                     row[indices[q]] += weights[q] * r
                             else:            # this thread's targets only
-                                qa, qb = lo, hi
-                                if split[9][p]:      # rows sorted: its own segment
-                                    qa = split[8][row0 + i, tid]
-                                    qb = split[8][row0 + i, tid + 1]
+                                qa, qb = _segment(split, p, row0 + i, lo, hi)
                                 for q in range(qa, qb):
                                     j = post + indices[q]
                                     if j >= lo_t and j < hi_t:

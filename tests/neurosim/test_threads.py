@@ -197,11 +197,14 @@ def test_a_failing_split_thread_raises_and_releases_the_others():
     assert arrive[PAD] >= 2**62 and arrive[0] == 0     # the others' waits are released
 
 
-def _plastic_network(threads: int, monkeypatch, triplet: bool = False):
+def _plastic_network(threads: int, monkeypatch, triplet: bool = False,
+                     unsorted: bool = False):
     """One copy with compiled STDP, split by neuron: additive nearest-spike pair STDP on a
     delayed recurrent projection (pre and post in one group), multiplicative all-to-all
     pair STDP on Poisson input (presynaptic side an input group), a static inhibitory
-    projection."""
+    projection. ``unsorted``: the input projection's rows in descending target order, and
+    the projections in another order (plastic ones not first: the kernel must look up a
+    plastic projection's own sortedness)."""
     from neurosim.backends import numba_cpu
     from neurosim.plasticity import STDP, PairSTDPParams, TripletSTDP, TripletSTDPParams
 
@@ -213,9 +216,13 @@ def _plastic_network(threads: int, monkeypatch, triplet: bool = False):
     ee = Synapses.from_matrix(E, E, np.where(rng.random((150, 150)) < 0.1,
                                              rng.uniform(0.2e-9, 0.6e-9, (150, 150)), 0),
                               target="e", delay=1e-3, name="EE")
-    pe = Synapses.from_matrix(p, E, np.where(rng.random((40, 150)) < 0.3,
-                                             rng.uniform(0.5e-9, 1.5e-9, (40, 150)), 0),
-                              target="e", name="PE")
+    w_pe = np.where(rng.random((40, 150)) < 0.3, rng.uniform(0.5e-9, 1.5e-9, (40, 150)), 0)
+    if unsorted:
+        i, j = np.nonzero(w_pe[:, ::-1])
+        j = 149 - j
+        pe = Synapses.from_list(p, E, i, j, w_pe[i, j], target="e", name="PE")
+    else:
+        pe = Synapses.from_matrix(p, E, w_pe, target="e", name="PE")
     ei = Synapses.fixed_probability(E, inh, 0.2, 0.5e-9, seed=1, name="EI")
     ie = Synapses.fixed_probability(inh, E, 0.2, -0.4e-9, target="i", seed=2, name="IE")
     if triplet:
@@ -227,7 +234,8 @@ def _plastic_network(threads: int, monkeypatch, triplet: bool = False):
                                   weight_dependence="multiplicative")))
     mons = [SpikeMonitor(E, name="sE"), SpikeMonitor(inh, name="sI")]
     ee.initial, pe.initial = ee.weights.copy(), pe.weights.copy()   # before learning
-    net = Network(E, inh, p, ee, pe, ei, ie,
+    syns = (ei, ee, ie, pe) if unsorted else (ee, pe, ei, ie)
+    net = Network(E, inh, p, *syns,
                   CurrentInjection(E, 0.15e-9 + 0.1e-9 * rng.random(150)), *mons, dt=1e-4,
                   seed=6, backend="numba", threads=threads)
     net.run(0.08, progress=False)
@@ -235,15 +243,16 @@ def _plastic_network(threads: int, monkeypatch, triplet: bool = False):
     return net, mons, (ee, pe)
 
 
-def test_stdp_split_by_neuron_gives_the_same_weights_and_spikes(monkeypatch):
+@pytest.mark.parametrize("unsorted", [False, True])
+def test_stdp_split_by_neuron_gives_the_same_weights_and_spikes(monkeypatch, unsorted):
     from neurosim.backends.numba_cpu import PlasticNumbaRunner
 
-    ref, ref_m, ref_s = _plastic_network(1, monkeypatch)
+    ref, ref_m, ref_s = _plastic_network(1, monkeypatch, unsorted=unsorted)
     assert isinstance(ref._runner, PlasticNumbaRunner)
     assert ref_m[0].i.size > 300
     w0 = [s.weights.copy() for s in ref_s]
     for threads in (2, 3):
-        net, mons, syns = _plastic_network(threads, monkeypatch)
+        net, mons, syns = _plastic_network(threads, monkeypatch, unsorted=unsorted)
         r = net._runner
         assert r.neuron_split(r.plastic_args()) is not None
         for a, b in zip(ref_m, mons):
